@@ -1,0 +1,77 @@
+# Every task of the project. `make help` lists them.
+# The two set-up commands for a new machine are `make up` and `make test`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY311 ?= $(shell command -v python3.11 || command -v python3)
+# Rasa 3.6 needs Python 3.10 (pyenv has it on these machines).
+PY310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.10*/bin/python 2>/dev/null | tail -n 1)
+VENV := .venv
+RASA_VENV := .venv-rasa
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: help install up test test-fast lint format typecheck catalogs catalogs-update model nlu-accuracy bench clean
+
+help: ## List the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml constraints/app.txt
+	$(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
+	$(VENV)/bin/pip install $(PIP_QUIET) -c constraints/app.txt -e '.[dev]'
+	touch $@
+
+$(RASA_VENV)/.installed: constraints/rasa.txt
+	@test -n "$(PY310)" || { echo "Python 3.10 is needed for Rasa 3.6 (pyenv install 3.10)"; exit 1; }
+	$(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install $(PIP_QUIET) --upgrade pip wheel
+	$(RASA_VENV)/bin/pip install $(PIP_QUIET) -c constraints/rasa.txt rasa==3.6.21
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed node_modules/.installed catalogs model ## Install both environments, compile catalogs, train the model if nlu/ changed
+	$(VENV)/bin/lessonbot db upgrade
+
+up: install ## Install everything and run the whole system locally (SQLite, local channel)
+	$(VENV)/bin/lessonbot up
+
+test: install ## Install everything and run the whole test suite (lint, fast tests, Rasa integration)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lessonbot lessons check
+	cd nlu && ../$(RASA_VENV)/bin/rasa data validate --fail-on-warnings
+	$(VENV)/bin/pytest
+	$(VENV)/bin/python scripts/rasa_nlu_accuracy.py
+
+test-fast: $(VENV)/.installed catalogs ## Only the fast tests (no Rasa server)
+	$(VENV)/bin/pytest -m "not rasa"
+
+lint: $(VENV)/.installed ## ruff lint and format check, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed ## Format the code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+catalogs: $(VENV)/.installed ## Compile the gettext catalogs (.po -> .mo)
+	$(VENV)/bin/pybabel compile -d bot/translations -D messages > /dev/null
+
+catalogs-update: $(VENV)/.installed ## Extract new strings and merge them into every catalog
+	$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -o bot/translations/messages.pot bot lessons nlu/actions scheduler
+	$(VENV)/bin/pybabel update --no-location -i bot/translations/messages.pot -d bot/translations -D messages
+
+model: $(VENV)/.installed $(RASA_VENV)/.installed ## Train the Rasa model, only when its inputs changed
+	$(VENV)/bin/python scripts/rasa_train.py
+
+nlu-accuracy: model ## Intent accuracy per language on the held-out test split
+	$(VENV)/bin/python scripts/rasa_nlu_accuracy.py
+
+clean: ## Remove build outputs (environments, model, compiled catalogs, local data)
+	rm -rf $(VENV) $(RASA_VENV) node_modules nlu/models nlu/results var
+	find bot/translations -name '*.mo' -delete

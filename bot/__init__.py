@@ -1,0 +1,30 @@
+"""lessonbot: SMS and WhatsApp micro-lessons for migrants in Panama.
+
+``create_app`` is the Flask application factory (``flask --app bot run``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from bot.db import make_engine, make_session_factory
+from bot.settings import Settings, load_settings
+
+
+def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    """Build the web app: Twilio webhooks, health check (and later the staff pages)."""
+    app = Flask(__name__)
+    settings = settings or load_settings(overrides)
+    app.config["TESTING"] = settings.testing or bool((overrides or {}).get("TESTING"))
+    app.extensions["lessonbot.settings"] = settings
+    engine = make_engine(settings.database_url)
+    app.extensions["lessonbot.engine"] = engine
+    app.extensions["lessonbot.sessions"] = make_session_factory(engine)
+
+    from bot import health, webhooks
+
+    webhooks.init_app(app)
+    health.init_app(app)
+    return app

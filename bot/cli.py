@@ -1,0 +1,50 @@
+"""The `lessonbot` command line. Each command lives in the module that owns it;
+this file only wires them together so that `lessonbot --help` lists them all."""
+
+from __future__ import annotations
+
+import click
+
+from bot.settings import load_settings
+
+
+@click.group()
+def main() -> None:
+    """lessonbot: SMS and WhatsApp lessons for migrants in Panama."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date."""
+    from bot.migrate import upgrade
+
+    upgrade(load_settings())
+    click.echo("database is up to date")
+
+
+@main.command()
+def worker() -> None:
+    """Run learners' messages through Rasa and send the outbox."""
+    from bot.worker import run_forever
+
+    run_forever(load_settings())
+
+
+def _register_subcommands() -> None:
+    # Imported here so that a broken optional module names itself clearly.
+    from lessons.cli import lessons
+
+    from bot.chat import chat
+    from bot.up import up
+    from scheduler.main import scheduler
+
+    for command in (chat, up, lessons, scheduler):
+        main.add_command(command)
+
+
+_register_subcommands()

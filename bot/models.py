@@ -1,0 +1,194 @@
+"""The app's tables. Progress lives here; Rasa's tracker holds only dialogue state.
+
+Phone numbers are personal data of people at risk: a learner is looked up by a
+keyed hash of the number and the number itself is stored encrypted
+(see ``bot.phones``). Nothing here holds a number in clear text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db import Base
+
+
+def new_public_id() -> str:
+    """An opaque learner id: what Rasa, logs and coordinators see instead of a number."""
+    return "L" + secrets.token_hex(8)
+
+
+class LearnerStatus:
+    NEW = "new"  # has written, has not finished onboarding
+    ACTIVE = "active"
+    PAUSED = "paused"
+    OPTED_OUT = "opted_out"  # said STOP, or Twilio reported 21610
+    ERASED = "erased"  # asked to delete their data; only a tombstone is left
+
+
+class Learner(Base):
+    __tablename__ = "learner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))  # "sms" or "whatsapp"
+    profile_name: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=LearnerStatus.NEW)
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    course_key: Mapped[str | None] = mapped_column(String(64))
+    # Preferred local delivery time "HH:MM" in the learner's time zone.
+    delivery_time: Mapped[str | None] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Panama")
+    pending_lesson_key: Mapped[str | None] = mapped_column(String(64))
+    pending_question_key: Mapped[str | None] = mapped_column(String(64))
+    next_lesson_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    inbound: Mapped[list[InboundMessage]] = relationship(
+        back_populates="learner", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_reachable(self) -> bool:
+        return self.status not in (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
+
+
+class InboundStatus:
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # gave up after the configured attempts; kept for staff to see
+
+
+class InboundMessage(Base):
+    """A message a learner sent, stored before anything else happens to it."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (Index("ix_inbound_learner_status", "learner_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str | None] = mapped_column(Text)  # purged after the retention period
+    num_media: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    # What Rasa made of it (for `lessonbot chat --json` and statistics).
+    intent: Mapped[str | None] = mapped_column(String(64))
+    intent_confidence: Mapped[float | None] = mapped_column()
+
+    learner: Mapped[Learner] = relationship(back_populates="inbound")
+
+
+class OutboxStatus:
+    PENDING = "pending"  # waiting for the sender
+    QUEUED = "queued"  # accepted by the provider
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+
+    # A status callback may only move a message forward along this order.
+    RANK = {PENDING: 0, QUEUED: 1, SENT: 2, DELIVERED: 3, READ: 4, FAILED: 5, UNDELIVERED: 5}
+    FINAL = frozenset({READ, FAILED, UNDELIVERED})
+
+
+class OutboxMessage(Base):
+    """A message to send, written once per idempotency key."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), index=True
+    )
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_message.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(32), default="reply")
+    body: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[list[str] | None] = mapped_column(JSON)
+    # Twilio Content API template for WhatsApp outside the 24-hour window.
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    segments: Mapped[int | None] = mapped_column(Integer)
+    encoding: Mapped[str | None] = mapped_column(String(8))
+
+    learner: Mapped[Learner] = relationship()
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollment"
+    __table_args__ = (UniqueConstraint("learner_id", "course_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    course_key: Mapped[str] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LessonDelivery(Base):
+    """The first time a lesson went to a learner's outbox (repeats add nothing)."""
+
+    __tablename__ = "lesson_delivery"
+    __table_args__ = (UniqueConstraint("learner_id", "lesson_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    course_key: Mapped[str] = mapped_column(String(64))
+    lesson_key: Mapped[str] = mapped_column(String(64))
+    delivered_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuizAttempt(Base):
+    """One graded answer. Unique on the inbound message: a replay never grades twice."""
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (Index("ix_quiz_attempt_question", "lesson_key", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    lesson_key: Mapped[str] = mapped_column(String(64))
+    question_key: Mapped[str] = mapped_column(String(64))
+    chosen_option: Mapped[int] = mapped_column(Integer)  # 1-based, as the learner sees it
+    correct: Mapped[bool] = mapped_column(Boolean)
+    attempt_number: Mapped[int] = mapped_column(Integer, default=1)
+    inbound_message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    answered_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,233 @@
+"""Read the configuration once into a typed, frozen settings object.
+
+This is the only module that reads ``os.environ``. Everything else receives a
+``Settings`` instance (from the Flask app, the worker, the scheduler or the
+action server).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
+# Secrets for a local, Twilio-less run are generated once into this file so that
+# encrypted phone numbers stay readable across restarts. A deployment with
+# Twilio credentials must set them in the environment instead.
+DEV_SECRETS_FILE = PROJECT_ROOT / "var" / "dev-secrets.env"
+SECRET_NAMES = (
+    "LESSONBOT_PHONE_HASH_KEY",
+    "LESSONBOT_PHONE_ENCRYPTION_KEY",
+    "LESSONBOT_RASA_TOKEN",
+)
+# Without a Twilio account the local simulator still signs its webhook requests,
+# with a token of its own kept in the same file.
+LOCAL_SIGNING_SECRET = "LESSONBOT_LOCAL_TWILIO_AUTH_TOKEN"  # noqa: S105 (a variable name)
+
+
+class SettingsError(ValueError):
+    """The configuration is missing a value or has one of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/lessonbot.db"
+    public_url: str = "http://127.0.0.1:5000"
+    web_port: int = 5000
+    message_retention_days: int = 90
+
+    default_language: str = "es"
+    supported_languages: tuple[str, ...] = ("es", "en", "fr", "ht")
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    actions_port: int = 5055
+    rasa_tracker_store_url: str = "sqlite:///var/rasa_tracker.db"
+    rasa_timeout_seconds: float = 20.0
+
+    worker_idle_poll_seconds: float = 0.2
+    worker_max_attempts: int = 8
+
+    sender_rate_per_second: float = 10.0
+    sender_max_attempts: int = 6
+    sender_backoff_seconds: float = 2.0
+    sms_accent_free: bool = False
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_messaging_service_sid: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_whatsapp_window_template_sid: str = ""
+
+    phone_hash_key: str = field(default="", repr=False)
+    phone_encryption_key: str = field(default="", repr=False)
+
+    lessons_directory: str = "lessons/content"
+    testing: bool = False
+
+    @property
+    def channel_name(self) -> str:
+        """``twilio`` when credentials are set, else the local stand-in."""
+        if self.twilio_account_sid and self.twilio_auth_token:
+            return "twilio"
+        return "local"
+
+    @property
+    def lessons_path(self) -> Path:
+        return _resolve(self.lessons_directory)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+# config.yml section/key -> Settings field
+_YAML_FIELDS = {
+    ("app", "database_url"): "database_url",
+    ("app", "public_url"): "public_url",
+    ("app", "web_port"): "web_port",
+    ("app", "message_retention_days"): "message_retention_days",
+    ("languages", "default"): "default_language",
+    ("languages", "supported"): "supported_languages",
+    ("rasa", "url"): "rasa_url",
+    ("rasa", "actions_port"): "actions_port",
+    ("rasa", "tracker_store_url"): "rasa_tracker_store_url",
+    ("rasa", "timeout_seconds"): "rasa_timeout_seconds",
+    ("worker", "idle_poll_seconds"): "worker_idle_poll_seconds",
+    ("worker", "max_attempts"): "worker_max_attempts",
+    ("sender", "rate_per_second"): "sender_rate_per_second",
+    ("sender", "max_attempts"): "sender_max_attempts",
+    ("sender", "backoff_seconds"): "sender_backoff_seconds",
+    ("sender", "sms_accent_free"): "sms_accent_free",
+    ("twilio", "api_base_url"): "twilio_api_base_url",
+    ("twilio", "whatsapp_window_template_sid"): "twilio_whatsapp_window_template_sid",
+    ("lessons", "directory"): "lessons_directory",
+}
+
+# Secrets and deployment values that have conventional names of their own.
+_ENV_FIELDS = {
+    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "TWILIO_MESSAGING_SERVICE_SID": "twilio_messaging_service_sid",
+    "LESSONBOT_PHONE_HASH_KEY": "phone_hash_key",
+    "LESSONBOT_PHONE_ENCRYPTION_KEY": "phone_encryption_key",
+    "LESSONBOT_RASA_TOKEN": "rasa_token",
+    "LESSONBOT_DATABASE_URL": "database_url",
+    "LESSONBOT_PUBLIC_URL": "public_url",
+}
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, config_path: Path | None = None
+) -> Settings:
+    """Build settings from config.yml, then the environment, then ``overrides``."""
+    path = config_path or Path(os.environ.get("LESSONBOT_CONFIG", DEFAULT_CONFIG))
+    values: dict[str, Any] = {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for (section, key), name in _YAML_FIELDS.items():
+        if key in (raw.get(section) or {}):
+            values[name] = raw[section][key]
+            # An override such as LESSONBOT_SENDER_RATE_PER_SECOND.
+        env_name = f"LESSONBOT_{section}_{key}".upper()
+        if env_name in os.environ:
+            values[name] = os.environ[env_name]
+    for env_name, name in _ENV_FIELDS.items():
+        if os.environ.get(env_name):
+            values[name] = os.environ[env_name]
+    values.update({k.lower(): v for k, v in (overrides or {}).items() if k.lower() in _FIELD_TYPES})
+    settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
+    settings = _with_dev_secrets(settings)
+    return replace(
+        settings,
+        database_url=_absolute_sqlite(settings.database_url),
+        rasa_tracker_store_url=_absolute_sqlite(settings.rasa_tracker_store_url),
+    )
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = _FIELD_TYPES[name]
+    try:
+        if kind == "bool":
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind.startswith("tuple"):
+            if isinstance(value, str):
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            return tuple(value)
+    except (TypeError, ValueError) as error:
+        raise SettingsError(f"setting {name!r}: expected {kind}, got {value!r}") from error
+    return str(value)
+
+
+def _with_dev_secrets(settings: Settings) -> Settings:
+    missing = [name for name in SECRET_NAMES if not getattr(settings, _ENV_FIELDS[name])]
+    needs_signing_token = not settings.twilio_auth_token
+    if not missing and not needs_signing_token:
+        return settings
+    if settings.channel_name == "twilio":
+        raise SettingsError(
+            "with Twilio credentials set, these secrets must come from the environment: "
+            + ", ".join(missing)
+        )
+    stored = ensure_dev_secrets()
+    changes = {_ENV_FIELDS[name]: stored[name] for name in missing}
+    if needs_signing_token:
+        changes["twilio_auth_token"] = stored[LOCAL_SIGNING_SECRET]
+    return replace(settings, **changes)
+
+
+def ensure_dev_secrets(path: Path = DEV_SECRETS_FILE) -> dict[str, str]:
+    """Read (creating or completing once) the secrets of a local run without Twilio."""
+    from cryptography.fernet import Fernet
+
+    generators = {
+        "LESSONBOT_PHONE_HASH_KEY": lambda: secrets.token_hex(32),
+        "LESSONBOT_PHONE_ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
+        "LESSONBOT_RASA_TOKEN": lambda: secrets.token_urlsafe(24),
+        LOCAL_SIGNING_SECRET: lambda: secrets.token_hex(16),
+    }
+    stored = _read_env_file(path)
+    missing = {name: make() for name, make in generators.items() if name not in stored}
+    if missing:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only permissions: these keys unlock phone numbers.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a") as handle:
+            handle.writelines(f"{name}={value}\n" for name, value in missing.items())
+        stored.update(missing)
+    return stored
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _resolve(path_text: str) -> Path:
+    path = Path(path_text)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _absolute_sqlite(url: str) -> str:
+    """Make a relative SQLite path absolute against the project root."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        target = _resolve(url[len(prefix) :])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return prefix + str(target)
+    return url

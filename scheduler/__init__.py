@@ -1,0 +1,1 @@
+"""The scheduler process: periodic jobs, exactly one instance per database."""
