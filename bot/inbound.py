@@ -1,0 +1,132 @@
+"""Parse Twilio's inbound form into a typed message and store it.
+
+Nothing here talks to Rasa or Twilio: the webhook only stores what arrived, so
+that Twilio gets its answer at once and nothing is lost if Rasa is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import InboundMessage, Learner, LearnerStatus
+from bot.phones import InvalidPhoneNumber, encrypt_phone, parse_e164, phone_hash
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WHATSAPP_PREFIX = "whatsapp:"
+# Twilio caps a message at 1,600 characters; anything longer is not from Twilio
+# but is still stored whole: the worker decides how much of it Rasa reads.
+MAX_STORED_BODY = 10_000
+
+
+class InvalidInbound(ValueError):
+    """The form cannot be a Twilio inbound message; ``field`` names the culprit."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """One message as Twilio delivered it (SMS or WhatsApp)."""
+
+    message_sid: str
+    channel: str  # "sms" or "whatsapp"
+    from_number: str  # E.164, without the whatsapp: prefix
+    body: str
+    num_media: int
+    profile_name: str | None
+
+
+def parse_inbound(form: Mapping[str, str]) -> InboundSms:
+    """Turn Twilio's form fields into an ``InboundSms`` or raise ``InvalidInbound``."""
+    message_sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+    if not message_sid:
+        raise InvalidInbound("MessageSid", "missing")
+    if len(message_sid) > 64:
+        raise InvalidInbound("MessageSid", "longer than 64 characters")
+    sender = (form.get("From") or "").strip()
+    channel = "sms"
+    if sender.lower().startswith(WHATSAPP_PREFIX):
+        channel = "whatsapp"
+        sender = sender[len(WHATSAPP_PREFIX) :]
+    try:
+        from_number = parse_e164(sender)
+    except InvalidPhoneNumber as error:
+        raise InvalidInbound("From", str(error)) from error
+    try:
+        num_media = max(0, int(form.get("NumMedia") or 0))
+    except ValueError as error:
+        raise InvalidInbound("NumMedia", "not a whole number") from error
+    profile_name = (form.get("ProfileName") or "").strip()[:120] or None
+    return InboundSms(
+        message_sid=message_sid,
+        channel=channel,
+        from_number=from_number,
+        body=(form.get("Body") or "")[:MAX_STORED_BODY],
+        num_media=num_media,
+        profile_name=profile_name,
+    )
+
+
+def find_or_create_learner(
+    session: Session, message: InboundSms, settings: Settings, now: datetime
+) -> Learner:
+    """The learner who wrote from this number; a new one on first contact."""
+    key = phone_hash(message.from_number, settings.phone_hash_key)
+    learner = session.scalar(select(Learner).where(Learner.phone_hash == key))
+    if learner is None:
+        learner = Learner(
+            phone_hash=key,
+            phone_encrypted=encrypt_phone(message.from_number, settings.phone_encryption_key),
+            channel=message.channel,
+            status=LearnerStatus.NEW,
+            timezone="America/Panama",
+            created_at=now,
+        )
+        session.add(learner)
+        session.flush()
+        log.info("new learner %s on %s", learner.public_id, message.channel)
+    # The same person may move between SMS and WhatsApp: answer where they wrote.
+    learner.channel = message.channel
+    if message.profile_name:
+        learner.profile_name = message.profile_name
+    learner.last_inbound_at = now
+    return learner
+
+
+def store_inbound(
+    session: Session, message: InboundSms, settings: Settings, now: datetime
+) -> InboundMessage | None:
+    """Store the message once; a retried delivery (same MessageSid) returns None."""
+    if session.scalar(
+        select(InboundMessage.id).where(InboundMessage.message_sid == message.message_sid)
+    ):
+        return None
+    learner = find_or_create_learner(session, message, settings, now)
+    stored = InboundMessage(
+        message_sid=message.message_sid,
+        learner_id=learner.id,
+        channel=message.channel,
+        body=message.body,
+        num_media=message.num_media,
+        received_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(stored)
+    except IntegrityError:
+        # Two concurrent deliveries of the same MessageSid: the other one won.
+        return None
+    log.info("stored inbound %s from %s", message.message_sid, learner.public_id)
+    return stored

@@ -1,0 +1,97 @@
+"""Twilio webhooks: inbound messages and delivery status callbacks.
+
+Both are thin: check the signature, parse, call one service function, commit,
+answer. No NLU and no call to Twilio happen inside the request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from bot.db import session_scope
+from bot.inbound import InvalidInbound, parse_inbound, store_inbound
+from bot.settings import Settings
+from bot.status import apply_status_callback
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("twilio", __name__, url_prefix="/twilio")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+def _settings() -> Settings:
+    return current_app.extensions["lessonbot.settings"]
+
+
+def signed_url(settings: Settings) -> str:
+    """The URL Twilio signed: the public URL, not the one Flask sees behind a proxy."""
+    url = settings.public_url.rstrip("/") + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode()
+    return url
+
+
+def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse (403) any request without a valid X-Twilio-Signature."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        settings = _settings()
+        signature = request.headers.get("X-Twilio-Signature", "")
+        validator = RequestValidator(settings.twilio_auth_token)
+        if not signature or not validator.validate(signed_url(settings), request.form, signature):
+            log.warning("refused %s: bad or missing Twilio signature", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _now() -> datetime:
+    # Stored as naive UTC throughout the app.
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@blueprint.post("/inbound")
+@twilio_signed
+def inbound() -> Response:
+    try:
+        message = parse_inbound(request.form)
+    except InvalidInbound as error:
+        log.warning("refused inbound: %s", error)
+        return Response(
+            f"invalid field {error.field}: {error.reason}\n", status=400, mimetype="text/plain"
+        )
+    with session_scope(current_app.extensions["lessonbot.sessions"]) as session:
+        store_inbound(session, message, _settings(), _now())
+    return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+@blueprint.post("/status")
+@twilio_signed
+def status() -> Response:
+    message_sid = (request.form.get("MessageSid") or "").strip()
+    new_status = (request.form.get("MessageStatus") or "").strip().lower()
+    if not message_sid or not new_status:
+        field = "MessageSid" if not message_sid else "MessageStatus"
+        return Response(f"invalid field {field}: missing\n", status=400, mimetype="text/plain")
+    error_code = request.form.get("ErrorCode") or None
+    with session_scope(current_app.extensions["lessonbot.sessions"]) as session:
+        apply_status_callback(
+            session,
+            message_sid,
+            new_status,
+            int(error_code) if error_code and error_code.isdigit() else None,
+            _now(),
+        )
+    return Response("", status=204)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)
