@@ -1,0 +1,128 @@
+"""One real Rasa server (trained model) and one action server per test session.
+
+Both run exactly as `lessonbot up` runs them (same command lines), on free
+loopback ports, against a database of their own that the tests share. Each
+test uses a fresh phone number, so learners never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.migrate import upgrade
+from bot.settings import Settings
+from bot.up import MODEL_PATH, NLU_DIR, RASA_BIN, actions_command, process_environment, rasa_command
+from tests.conftest import make_test_settings
+
+STARTUP_TIMEOUT_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    directory = tmp_path_factory.mktemp("stack")
+    settings = make_test_settings(
+        directory,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        actions_port=free_port(),
+        sender_rate_per_second=1000.0,
+    )
+    upgrade(settings)
+    return settings
+
+
+class RasaStack:
+    """The running Rasa and action servers, with their logs for failure reports."""
+
+    def __init__(self, settings: Settings, log_dir: Path) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self) -> None:
+        env = process_environment(self.settings)
+        env.update(
+            {
+                "LESSONBOT_DATABASE_URL": self.settings.database_url,
+                "TWILIO_AUTH_TOKEN": self.settings.twilio_auth_token,
+            }
+        )
+        rasa_port = int(self.settings.rasa_url.rsplit(":", 1)[1])
+        self._spawn("actions", actions_command(self.settings), env, Path.cwd())
+        self._spawn("rasa", rasa_command(self.settings, rasa_port), env, NLU_DIR)
+        self._wait_until_ready()
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str], cwd: Path) -> None:
+        log_file = (self.log_dir / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    pytest.fail(f"{name} exited early:\n{self.log_tail(name)}")
+            try:
+                status = httpx.get(
+                    f"{self.settings.rasa_url}/status",
+                    params={"token": self.settings.rasa_token},
+                    timeout=2,
+                )
+                actions = httpx.get(
+                    f"http://127.0.0.1:{self.settings.actions_port}/health", timeout=2
+                )
+                if (
+                    status.status_code == 200
+                    and status.json().get("model_file")
+                    and actions.status_code == 200
+                ):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        pytest.fail("Rasa did not start in time:\n" + self.log_tail("rasa"))
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(
+    stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RasaStack]:
+    missing = [str(p) for p in (RASA_BIN, MODEL_PATH) if not p.exists()]
+    if missing:
+        pytest.fail("Rasa integration tests need " + ", ".join(missing) + ": run `make model`")
+    stack = RasaStack(stack_settings, tmp_path_factory.mktemp("stack-logs"))
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        if os.environ.get("LESSONBOT_KEEP_STACK_LOGS"):
+            print(stack.log_tail("rasa"), stack.log_tail("actions"))
