@@ -1,0 +1,140 @@
+"""`lessonbot lessons`: check, measure and preview the lesson content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bot.i18n import gettext_for
+from bot.rendering import CHANNELS, Channel, Message, lesson_message, question_message, render
+from bot.settings import Settings, load_settings
+from bot.sms import analyse
+from lessons.loader import CheckResult, check_catalog
+from lessons.model import LANGUAGES, Catalog
+from lessons.report import build_report, format_report
+
+_directory_option = click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Lesson directory (default: lessons.directory in config.yml).",
+)
+
+
+@click.group()
+def lessons() -> None:
+    """Check, measure and preview the lesson content."""
+
+
+@lessons.command()
+@_directory_option
+def check(directory: Path | None) -> None:
+    """Validate every lesson file; exit 1 listing every error."""
+    result = _check(directory)
+    for problem in (*result.errors, *result.warnings):
+        click.echo(str(problem))
+    warnings = _count(len(result.warnings), "warning")
+    if result.catalog is None:
+        click.echo(f"{_count(len(result.errors), 'error')}, {warnings}")
+        raise SystemExit(1)
+    lessons = _count(len(result.catalog.lessons), "lesson")
+    courses = _count(len(result.catalog.courses), "course")
+    click.echo(
+        f"OK: {lessons} in {courses}, {len(LANGUAGES)} languages ({', '.join(LANGUAGES)}), "
+        f"{warnings}"
+    )
+
+
+@lessons.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_directory_option
+def report(as_json: bool, directory: Path | None) -> None:
+    """Characters, encoding and SMS segments of every message of every lesson."""
+    lesson_report = build_report(_load(directory))
+    if as_json:
+        click.echo(json.dumps(lesson_report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(lesson_report))
+
+
+@lessons.command()
+@click.argument("key")
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="es", show_default=True)
+@click.option("--channel", type=click.Choice(CHANNELS), default="sms", show_default=True)
+@click.option(
+    "--accent-free/--with-accents",
+    default=None,
+    help="SMS without Spanish and French accents (default: sender.sms_accent_free).",
+)
+@_directory_option
+def preview(
+    key: str, language: str, channel: Channel, accent_free: bool | None, directory: Path | None
+) -> None:
+    """Print a lesson and its questions exactly as the phone shows them."""
+    catalog = _load(directory)
+    try:
+        lesson = catalog.lesson(key)
+    except KeyError:
+        known = ", ".join(lesson.key for lesson in catalog.lessons)
+        raise click.ClickException(f"unknown lesson {key!r}; known: {known}") from None
+    if accent_free is None:
+        accent_free = _settings().sms_accent_free
+    messages = [lesson_message(lesson, language)]
+    messages += [question_message(question, language) for question in lesson.questions]
+    for index, message in enumerate(messages):
+        if index:
+            click.echo()
+        click.echo(_preview(message, channel, language, accent_free))
+
+
+def _preview(message: Message, channel: Channel, language: str, accent_free: bool) -> str:
+    text = render(message, channel, language, accent_free=accent_free)
+    if channel == "whatsapp":
+        return f"{text}\n-- WhatsApp: {len(text)} characters"
+    info = analyse(text)
+    forced = f" (forced by {' '.join(info.non_gsm_chars)})" if info.non_gsm_chars else ""
+    plural = "" if info.segments == 1 else "s"
+    return (
+        f"{text}\n-- SMS: {info.encoding}{forced}, {info.segments} segment{plural}, "
+        f"{info.characters} characters"
+    )
+
+
+def _check(directory: Path | None) -> CheckResult:
+    _require_gettext_catalogs()
+    return check_catalog(directory or _settings().lessons_path)
+
+
+def _load(directory: Path | None) -> Catalog:
+    result = _check(directory)
+    if result.catalog is None:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(
+            f"{_count(len(result.errors), 'error')} in the lessons (see `lessonbot lessons check`)"
+        )
+    return result.catalog
+
+
+def _require_gettext_catalogs() -> None:
+    # The SMS footer ("Responde 1, 2 o 3") is measured in each language, so
+    # sizes are only right with the compiled catalogs.
+    for language in LANGUAGES:
+        try:
+            gettext_for(language)
+        except OSError as error:
+            raise click.ClickException(
+                f"no compiled gettext catalog for {language!r} ({error}): run `make catalogs`"
+            ) from None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _settings() -> Settings:
+    # Read only when needed: the command line options take precedence.
+    return load_settings()
