@@ -1,0 +1,164 @@
+"""The learner's settings: language, time of the lessons, pause and resume."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.i18n import gettext_for, ngettext_for
+from bot.models import Learner, LearnerStatus
+from bot.options import LANGUAGE_ORDER, parse_language
+from bot.timeparse import parse_days, parse_time
+from nlu.actions.base import LearnerAction, entity, latest_text, slot_events
+from nlu.actions.context import Turn, say
+from nlu.actions.texts import LANGUAGE_NAMES, format_clock
+from scheduler.timing import schedule_next_lesson
+
+
+def reschedule(turn: Turn, learner: Learner) -> None:
+    """Move the next lesson to the learner's current preferences (see scheduler.timing)."""
+    schedule_next_lesson(learner, turn.now, turn.settings)
+
+
+class ActionChangeLanguage(LearnerAction):
+    """LANGUAGE English: switch, and confirm in the new language."""
+
+    def name(self) -> str:
+        return "action_change_language"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        value = entity(tracker, "language")
+        code = value if value in turn.settings.supported_languages else None
+        code = code or parse_language(value) or parse_language(latest_text(tracker))
+        if code is None:
+            _ = turn.gettext()
+            names = ", ".join(LANGUAGE_NAMES[c] for c in LANGUAGE_ORDER)
+            say(
+                dispatcher,
+                _("Which language? Write LANGUAGE and one of: {names}.").format(names=names),
+            )
+            return []
+        learner.language = code
+        _ = gettext_for(code)
+        say(dispatcher, _("Done! From now on I will write to you in English."))
+        return slot_events(domain, language=code)
+
+
+class ActionChangeTime(LearnerAction):
+    """TIME 7pm, "a las 7 de la noche": the new time of the daily lesson."""
+
+    def name(self) -> str:
+        return "action_change_time"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        _ = turn.gettext()
+        hhmm = parse_time(entity(tracker, "delivery_time"), turn.language) or parse_time(
+            latest_text(tracker), turn.language
+        )
+        if hhmm is None:
+            say(dispatcher, _('What time? Write TIME and the hour, like "TIME 7 pm".'))
+            return []
+        learner.delivery_time = hhmm
+        reschedule(turn, learner)
+        when = format_clock(hhmm, turn.language)
+        say(dispatcher, _("Done! Your lessons will come at {time}.").format(time=when))
+        return slot_events(domain, delivery_time=hhmm)
+
+
+class ActionPause(LearnerAction):
+    """PAUSE, PAUSA 3, "pause 2 weeks": no lessons for that many days (7 by default).
+
+    A pause with an end keeps the learner active with ``paused_until`` set: the
+    next slot is the first after it, so the pause ends by itself (see the
+    Learner model; status PAUSED is for a pause with no end).
+    """
+
+    def name(self) -> str:
+        return "action_pause"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        if not learner.is_reachable:
+            return []  # a pause must not bring back a learner who said STOP
+        days = parse_days(latest_text(tracker))
+        learner.paused_until = turn.now + timedelta(days=days)
+        reschedule(turn, learner)
+        _ = turn.gettext()
+        ngettext = ngettext_for(turn.language)
+        paused = ngettext(
+            "Your lessons are paused for %(days)d day.",
+            "Your lessons are paused for %(days)d days.",
+            days,
+        ) % {"days": days}
+        say(dispatcher, paused + " " + _("Write RESUME to start again sooner."))
+        return []
+
+
+class ActionResume(LearnerAction):
+    """RESUME: end a pause now."""
+
+    def name(self) -> str:
+        return "action_resume"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        _ = turn.gettext()
+        if not is_paused(learner, turn.now):
+            say(dispatcher, _("Your lessons are on. Write NEXT for a lesson now."))
+            return []
+        resume(turn, learner)
+        say(dispatcher, welcome_back_text(turn, learner))
+        return []
+
+
+def is_paused(learner: Learner, now: datetime) -> bool:
+    return learner.status == LearnerStatus.PAUSED or (
+        learner.paused_until is not None and learner.paused_until > now
+    )
+
+
+def resume(turn: Turn, learner: Learner) -> None:
+    if learner.status == LearnerStatus.PAUSED:
+        learner.status = LearnerStatus.ACTIVE
+    learner.paused_until = None
+    reschedule(turn, learner)
+
+
+def welcome_back_text(turn: Turn, learner: Learner) -> str:
+    _ = turn.gettext()
+    if learner.delivery_time:
+        when = format_clock(learner.delivery_time, turn.language)
+        return _("Welcome back! Your lessons come at {time}. Write NEXT for one now.").format(
+            time=when
+        )
+    return _("Welcome back! Write NEXT for a lesson.")

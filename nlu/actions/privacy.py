@@ -1,0 +1,188 @@
+"""Leaving and coming back: STOP, START, and erasing one's data (with confirmation).
+
+These replies carry ``allow_when_opted_out``: a learner who said STOP still
+gets the confirmation of STOP, the answer to coming back, and everything about
+erasing their data (the right to erasure does not end with STOP).
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.erasure import erase_learner
+from bot.models import Learner, LearnerStatus
+from bot.options import parse_yes_no
+from nlu.actions.account import is_paused, reschedule, resume, welcome_back_text
+from nlu.actions.base import (
+    LearnerAction,
+    chosen_option,
+    is_onboarded,
+    latest_intent,
+    latest_text,
+)
+from nlu.actions.context import Turn, say
+
+CONFIRM_DELETE = "action_confirm_delete"
+
+
+class ActionOptOut(LearnerAction):
+    """STOP, BAJA, ARRET...: no more messages after this confirmation."""
+
+    def name(self) -> str:
+        return "action_opt_out"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        if learner.status != LearnerStatus.OPTED_OUT:
+            learner.status = LearnerStatus.OPTED_OUT
+            learner.opted_out_at = turn.now
+        reschedule(turn, learner)  # nothing is due for an opted-out learner
+        _ = turn.gettext()
+        say(
+            dispatcher,
+            _(
+                "You will not get more messages. To come back, write START. "
+                "To erase your data, write DELETE."
+            ),
+            kind="opt_out",
+            allow_when_opted_out=True,
+        )
+        return []
+
+
+class ActionOptIn(LearnerAction):
+    """START after STOP (or after a pause): lessons again."""
+
+    def name(self) -> str:
+        return "action_opt_in"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        _ = turn.gettext()
+        if learner.status == LearnerStatus.OPTED_OUT:
+            learner.status = LearnerStatus.ACTIVE if is_onboarded(learner) else LearnerStatus.NEW
+            learner.opted_out_at = None
+        elif not is_paused(learner, turn.now):
+            say(dispatcher, _("You are already signed up. Write NEXT for a lesson now."))
+            return []
+        resume(turn, learner)
+        say(dispatcher, welcome_back_text(turn, learner), allow_when_opted_out=True)
+        return []
+
+
+class ActionConfirmDelete(LearnerAction):
+    """DELETE, BORRAR: ask before erasing anything."""
+
+    def name(self) -> str:
+        return CONFIRM_DELETE
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        _ = turn.gettext()
+        say(
+            dispatcher,
+            _("Erase all your data? Your progress will be lost. This cannot be undone."),
+            [_("Yes, erase it"), _("No, keep it")],
+            allow_when_opted_out=True,
+        )
+        return []
+
+
+def confirmed_erasure(tracker: Tracker) -> bool:
+    """Yes to the question action_confirm_delete asked just before; anything else is no.
+
+    Checked here as well as in the rules, so that no path through the dialogue
+    can erase a learner's data without the question and a clear yes.
+    """
+    if last_action_before_message(tracker) != CONFIRM_DELETE:
+        return False
+    intent = latest_intent(tracker)
+    if intent in ("affirm", "deny"):
+        return intent == "affirm"
+    option = chosen_option(tracker, max_options=2)
+    if option is not None:
+        return option == 1
+    return parse_yes_no(latest_text(tracker)) is True
+
+
+def last_action_before_message(tracker: Tracker) -> str | None:
+    """The bot's last action (other than listening) before the learner's latest message."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_message:
+                return None
+            seen_message = True
+        elif seen_message and kind == "action" and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
+class ActionDeleteData(LearnerAction):
+    """The answer to the question: on yes, erase (see bot.erasure); otherwise cancel."""
+
+    runs_for_erased = True  # a replay of this turn gets the same confirmation
+
+    def name(self) -> str:
+        return "action_delete_data"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        _ = turn.gettext()
+        if learner.status != LearnerStatus.ERASED:
+            if not confirmed_erasure(tracker):
+                say(dispatcher, _("OK, nothing was erased."), allow_when_opted_out=True)
+                return []
+            erase_learner(turn.session, learner, turn.now)
+        say(
+            dispatcher,
+            _("Your data has been erased and you will not get more messages. Take care!"),
+            kind="erasure",
+            allow_when_opted_out=True,
+        )
+        return []
+
+
+class ActionCancelDelete(LearnerAction):
+    def name(self) -> str:
+        return "action_cancel_delete"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        _ = turn.gettext()
+        say(dispatcher, _("OK, nothing was erased."), allow_when_opted_out=True)
+        return []

@@ -1,0 +1,60 @@
+"""Texts several actions share: the menu, times of day, language and course names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import time
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_time
+
+from bot.i18n import gettext_for
+from lessons import Course
+
+# Each language's own name, as the language menu shows it.
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "fr": "Français", "ht": "Kreyòl"}
+
+# CLDR locales for times of day. Spanish uses Panama's 12-hour clock, written
+# "7:00 pm" as in text messages (CLDR's "7:00 p. m." would end a sentence in
+# ".."). Haitian Creole ("ht") has only a thin CLDR locale: Babel 2.19 formats
+# 24-hour times ("19:00"), as written in Haiti; a Babel without "ht" falls
+# back to French, which formats times the same way.
+_TIME_LOCALES = {"es": "es_PA", "en": "en_US", "fr": "fr", "ht": "ht"}
+_FALLBACK_LOCALE = "fr"
+
+
+def format_clock(hhmm: str, language: str) -> str:
+    """ "19:00" as the learner reads it: "7:00 pm" (es), "7:00 PM" (en), "19:00" (fr, ht)."""
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    try:
+        locale = Locale.parse(_TIME_LOCALES.get(language, language))
+    except UnknownLocaleError:
+        locale = Locale.parse(_FALLBACK_LOCALE)
+    text = format_time(time(hour, minute), format="short", locale=locale)
+    # CLDR puts narrow no-break spaces in "p. m."; they would force UCS-2 SMS.
+    text = text.replace("\u202f", " ").replace("\xa0", " ")
+    return re.sub(r"\b([ap])\. m\.", r"\1m", text)
+
+
+def course_title(course: Course, language: str) -> str:
+    return course.title[language]
+
+
+def menu_lines(_: Callable[[str], str]) -> list[str]:
+    """The keywords a learner can write, each with what it does."""
+    return [
+        _("NEXT: your next lesson"),
+        _("REPEAT: the lesson again"),
+        _("PROGRESS: how you are doing"),
+        _("TIME: change the time of your lessons"),
+        _("LANGUAGE: change the language"),
+        _("PAUSE: take a break"),
+        _("STOP: no more messages"),
+        _("DELETE: erase your data"),
+    ]
+
+
+def menu_text(language: str) -> str:
+    _ = gettext_for(language)
+    return "\n".join([_("Write one of these words:"), *menu_lines(_)])
