@@ -89,6 +89,7 @@ def status() -> Response:
             new_status,
             int(error_code) if error_code and error_code.isdigit() else None,
             _now(),
+            reference=request.args.get("ref") or None,
         )
     return Response("", status=204)
 

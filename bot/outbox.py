@@ -1,0 +1,212 @@
+"""The outbox: replies written once, then picked up by the sender.
+
+Every row has an idempotency key (for a turn: ``{inbound MessageSid}:{index}``);
+writing the same key again is a no-op, so a replayed turn never sends twice.
+The sender takes a learner's rows strictly in order: a row is due only when no
+earlier row of the same learner is still pending (waiting for a retry, say),
+so a quiz question never overtakes its lesson.
+
+Service functions take a session and do not commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, Result, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from bot.channels import OPTED_OUT, WHATSAPP_WINDOW_CLOSED
+from bot.models import Learner, LearnerStatus, LessonDelivery, OutboxMessage, OutboxStatus
+
+# The kind of the reply that confirms an erasure (docs/CONTRACTS.md).
+ERASURE_KIND = "erasure"
+WHATSAPP_WINDOW_CLOSED_TEXT = (
+    "WhatsApp window closed: the learner's last message is older than 24 hours; "
+    "send the approved template"
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message for a learner, as a custom action rendered it (docs/CONTRACTS.md)."""
+
+    text: str
+    options: tuple[str, ...] = ()
+    kind: str = "reply"
+    allow_when_opted_out: bool = False
+    # A WhatsApp template instead of free text (outside the 24-hour window).
+    content_sid: str | None = None
+    content_variables: dict[str, Any] | None = None
+
+
+def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
+    """The replies in Rasa's answer: custom payloads, or plain text from any other action."""
+    replies = []
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("text"), str):
+            replies.append(
+                Reply(
+                    text=custom["text"],
+                    options=tuple(str(option) for option in custom.get("options") or ()),
+                    kind=str(custom.get("kind") or "reply"),
+                    allow_when_opted_out=custom.get("allow_when_opted_out") is True,
+                )
+            )
+        elif isinstance(message.get("text"), str) and message["text"].strip():
+            buttons = message.get("buttons") or ()
+            titles = tuple(str(b.get("title")) for b in buttons if isinstance(b, dict))
+            replies.append(Reply(text=message["text"], options=titles))
+    return replies
+
+
+def write_reply(
+    session: Session,
+    key: str,
+    learner_id: int,
+    reply: Reply,
+    now: datetime,
+    inbound_id: int | None = None,
+) -> bool:
+    """Insert the reply unless ``key`` is already in the outbox; True if inserted."""
+    values = {
+        "idempotency_key": key,
+        "learner_id": learner_id,
+        "inbound_id": inbound_id,
+        "kind": reply.kind,
+        "body": reply.text,
+        "options": list(reply.options) or None,
+        "content_sid": reply.content_sid,
+        "content_variables": reply.content_variables,
+        "allow_when_opted_out": reply.allow_when_opted_out,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(values)
+    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    inserted = rowcount(session.execute(statement)) == 1
+    if inserted and reply.kind == "lesson":
+        _link_lesson_delivery(session, learner_id, key)
+    return inserted
+
+
+def _link_lesson_delivery(session: Session, learner_id: int, key: str) -> None:
+    """Tie the learner's newest unlinked lesson delivery to the row that carries it.
+
+    The action records the delivery; the row is written after the turn. The
+    link lets statistics count a lesson as delivered only when the phone
+    confirmed it (the row's status), not when it was merely queued.
+    """
+    delivery = session.scalar(
+        select(LessonDelivery)
+        .where(LessonDelivery.learner_id == learner_id, LessonDelivery.outbox_id.is_(None))
+        .order_by(LessonDelivery.id.desc())
+        .limit(1)
+    )
+    if delivery is not None:
+        delivery.outbox_id = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+        )
+
+
+def claim_due(session: Session, now: datetime, lease_until: datetime) -> OutboxMessage | None:
+    """Take the oldest due row whose learner has no earlier row pending.
+
+    The claim counts an attempt and leases the row until ``lease_until`` (it
+    is due again then, should this sender die before recording the outcome).
+    On PostgreSQL, rows another sender is claiming are skipped, not waited for.
+    """
+    earlier = aliased(OutboxMessage)
+    waiting_behind = (
+        select(earlier.id)
+        .where(earlier.learner_id == OutboxMessage.learner_id)
+        .where(earlier.status == OutboxStatus.PENDING)
+        .where(earlier.id < OutboxMessage.id)
+        .exists()
+    )
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .where(or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+        .where(~waiting_behind)
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row_id = session.scalar(query)
+    if row_id is None:
+        return None
+    # Compare-and-set: another process that read the same row loses here.
+    claimed = rowcount(
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .where(
+                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)
+            )
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not claimed:
+        return None
+    return session.get(OutboxMessage, row_id, populate_existing=True)
+
+
+def mark_sent(row: OutboxMessage, provider_sid: str, status: str, now: datetime) -> None:
+    row.provider_sid = provider_sid
+    # A status callback may have come first (bot.status): never move back.
+    if OutboxStatus.RANK[status] > OutboxStatus.RANK.get(row.status, 0):
+        row.status = status
+    row.sent_at = now
+    row.status_updated_at = now
+    row.next_attempt_at = None
+    row.error_code = None
+    row.error_message = None
+
+
+def mark_retry(
+    row: OutboxMessage, code: int | None, message: str, next_attempt_at: datetime
+) -> None:
+    row.error_code = code
+    row.error_message = message[:300]
+    row.next_attempt_at = next_attempt_at
+
+
+def mark_failed(
+    session: Session, row: OutboxMessage, code: int | None, message: str, now: datetime
+) -> None:
+    """The row will never be sent; record why and what follows from it."""
+    row.status = OutboxStatus.FAILED
+    row.next_attempt_at = None
+    row.status_updated_at = now
+    record_provider_error(session, row, code, message, now)
+
+
+def record_provider_error(
+    session: Session, row: OutboxMessage, code: int | None, message: str, now: datetime
+) -> None:
+    """Store a provider error on the row; 21610 means the learner opted out."""
+    row.error_code = code
+    row.error_message = (
+        WHATSAPP_WINDOW_CLOSED_TEXT if code == WHATSAPP_WINDOW_CLOSED else message
+    )[:300]
+    if code == OPTED_OUT:
+        learner = session.get(Learner, row.learner_id)
+        if learner is not None and learner.status != LearnerStatus.ERASED:
+            learner.status = LearnerStatus.OPTED_OUT
+            learner.opted_out_at = learner.opted_out_at or now
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an INSERT or UPDATE touched (its result is a CursorResult)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount

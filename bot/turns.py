@@ -1,0 +1,248 @@
+"""One learner message, one Rasa turn: claim it, run it, write the replies.
+
+A learner's messages are taken strictly in order: a message is claimed only
+when no earlier message of the same learner is still pending (waiting for Rasa
+or for a retry). Different learners' messages run in parallel.
+
+The claim is a short transaction that counts an attempt and leases the message
+(``next_attempt_at`` = end of the lease), committed before Rasa is called: no
+database lock is held while the custom actions write to the same database, and
+a worker that dies mid-turn leaves a message that is simply due again when its
+lease ends. On PostgreSQL the claim skips rows other workers are claiming
+(``FOR UPDATE SKIP LOCKED``); a compare-and-set update makes it safe anywhere.
+On SQLite, run one worker process: SQLite serialises writers anyway.
+
+Then, in one transaction: the replies go to the outbox (key
+``{MessageSid}:{index}``, written once), minus those a learner who is opted
+out or erased must not get (docs/CONTRACTS.md), and the message is marked done.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from bot.db import session_scope
+from bot.keywords import rasa_text
+from bot.models import InboundMessage, InboundStatus, Learner
+from bot.outbox import ERASURE_KIND, Reply, replies_from_rasa, rowcount, write_reply
+from bot.rasa_client import RasaClient, RasaRejected, RasaUnavailable
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Retries while Rasa is down: 1 s, 2 s, 4 s ... at most 30 s apart, so that the
+# waiting messages are answered soon after Rasa is back.
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 30.0
+
+
+class TurnOutcome(StrEnum):
+    ANSWERED = "answered"
+    RETRY = "retry"  # Rasa unavailable; the message waits, and so do the learner's later ones
+    FAILED = "failed"  # given up: Rasa rejected it, or too many attempts
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A claimed message, as plain values (it outlives the claim's session)."""
+
+    inbound_id: int
+    learner_id: int
+    sender_id: str  # the learner's opaque id: Rasa's conversation id
+    message_sid: str
+    attempts: int
+    text: str
+    metadata: dict[str, Any]
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1)))
+
+
+def lease(settings: Settings) -> timedelta:
+    """How long a claimed message is left alone: longer than any Rasa call."""
+    return timedelta(seconds=3 * settings.rasa_timeout_seconds + 30)
+
+
+def claim_turn(session: Session, settings: Settings, now: datetime) -> Turn | None:
+    """Claim the oldest due message whose learner has no earlier one pending."""
+    earlier = aliased(InboundMessage)
+    waiting_behind = (
+        select(earlier.id)
+        .where(earlier.learner_id == InboundMessage.learner_id)
+        .where(earlier.status == InboundStatus.PENDING)
+        .where(earlier.id < InboundMessage.id)
+        .exists()
+    )
+    due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
+    query = (
+        select(InboundMessage.id)
+        .where(InboundMessage.status == InboundStatus.PENDING, due, ~waiting_behind)
+        .order_by(InboundMessage.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    inbound_id = session.scalar(query)
+    if inbound_id is None:
+        return None
+    claimed = rowcount(
+        session.execute(
+            update(InboundMessage)
+            .where(
+                InboundMessage.id == inbound_id, InboundMessage.status == InboundStatus.PENDING, due
+            )
+            .values(attempts=InboundMessage.attempts + 1, next_attempt_at=now + lease(settings))
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not claimed:
+        return None  # another worker was faster
+    inbound = session.get(InboundMessage, inbound_id, populate_existing=True)
+    assert inbound is not None
+    learner = inbound.learner
+    return Turn(
+        inbound_id=inbound.id,
+        learner_id=learner.id,
+        sender_id=learner.public_id,
+        message_sid=inbound.message_sid,
+        attempts=inbound.attempts,
+        text=rasa_text(inbound.body),
+        metadata={
+            "channel": inbound.channel,
+            "language": learner.language or settings.default_language,
+            "message_sid": inbound.message_sid,
+        },
+    )
+
+
+def run_turn(
+    sessions: sessionmaker[Session], rasa: RasaClient, settings: Settings, now: datetime
+) -> TurnOutcome | None:
+    """Claim one message and run it through Rasa; None when nothing is due."""
+    with session_scope(sessions) as session:
+        turn = claim_turn(session, settings, now)
+    if turn is None:
+        return None
+    try:
+        messages = rasa.send_message(turn.sender_id, turn.text, turn.metadata)
+        if not messages:
+            # The REST channel answers 200 with nothing when an action failed
+            # (the action server is down, say); every turn of this bot replies.
+            raise RasaUnavailable("Rasa answered with no messages", reached=True)
+    except RasaRejected as error:
+        log.error("turn %s of %s rejected by Rasa: %s", turn.message_sid, turn.sender_id, error)
+        with session_scope(sessions) as session:
+            _give_up(session, turn, f"rejected by Rasa: {error}", now)
+        return TurnOutcome.FAILED
+    except RasaUnavailable as error:
+        with session_scope(sessions) as session:
+            return _postpone(session, turn, error, settings.worker_max_attempts, now)
+
+    replies = replies_from_rasa(messages)
+    with session_scope(sessions) as session:
+        finish_turn(session, turn, replies, now)
+    if any(reply.kind == ERASURE_KIND for reply in replies):
+        _delete_tracker(sessions, rasa, turn)
+    return TurnOutcome.ANSWERED
+
+
+def _delete_tracker(sessions: sessionmaker[Session], rasa: RasaClient, turn: Turn) -> None:
+    """Erase the conversation from Rasa too, once the erasure turn is committed."""
+    try:
+        rasa.delete_tracker(turn.sender_id)
+    except RasaUnavailable as error:
+        # The app data is gone already; leave a trace for staff to finish the job.
+        log.error("erasure of %s: Rasa tracker not deleted: %s", turn.sender_id, error)
+        with session_scope(sessions) as session:
+            session.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == turn.inbound_id)
+                .values(last_error=f"erasure incomplete: Rasa tracker not deleted: {error}"[:500])
+            )
+
+
+def finish_turn(session: Session, turn: Turn, replies: list[Reply], now: datetime) -> int:
+    """Write the replies the learner may get and mark the message done; return rows written."""
+    # Read afresh: the turn's actions may just have opted the learner out or erased them.
+    learner = session.get(Learner, turn.learner_id, populate_existing=True)
+    inbound = session.get(InboundMessage, turn.inbound_id, populate_existing=True)
+    if (
+        inbound is None
+        or learner is None
+        or inbound.status != InboundStatus.PENDING
+        or inbound.attempts != turn.attempts
+    ):
+        # Our lease ran out and another worker ran the turn again: its replies count.
+        log.warning("turn %s finished elsewhere; replies dropped", turn.message_sid)
+        return 0
+    allowed = [
+        (index, reply)
+        for index, reply in enumerate(replies)
+        if learner.is_reachable or reply.allow_when_opted_out
+    ]
+    written = sum(
+        write_reply(session, f"{turn.message_sid}:{index}", learner.id, reply, now, inbound.id)
+        for index, reply in allowed
+    )
+    inbound.status = InboundStatus.DONE
+    inbound.processed_at = now
+    inbound.next_attempt_at = None
+    suppressed = len(replies) - len(allowed)
+    inbound.last_error = (
+        f"{suppressed} replies not written: learner is {learner.status}" if suppressed else None
+    )
+    log.info(
+        "turn %s of %s: %d replies written, %d suppressed",
+        turn.message_sid,
+        turn.sender_id,
+        written,
+        suppressed,
+    )
+    return written
+
+
+def _postpone(
+    session: Session, turn: Turn, error: RasaUnavailable, max_attempts: int, now: datetime
+) -> TurnOutcome:
+    # A request that never reached Rasa cannot be this message's fault: it
+    # waits for Rasa however long that takes. Otherwise it has max_attempts.
+    if error.reached and turn.attempts >= max_attempts:
+        log.error("turn %s of %s: giving up: %s", turn.message_sid, turn.sender_id, error)
+        _give_up(session, turn, f"Rasa unavailable after {turn.attempts} attempts: {error}", now)
+        return TurnOutcome.FAILED
+    retry_at = now + backoff(turn.attempts)
+    log.warning(
+        "turn %s of %s: Rasa unavailable (%s); retry %d at %s",
+        turn.message_sid,
+        turn.sender_id,
+        error,
+        turn.attempts + 1,
+        retry_at.isoformat(timespec="seconds"),
+    )
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == turn.inbound_id)
+        .values(next_attempt_at=retry_at, last_error=f"Rasa unavailable: {error}"[:500])
+    )
+    return TurnOutcome.RETRY
+
+
+def _give_up(session: Session, turn: Turn, reason: str, now: datetime) -> None:
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == turn.inbound_id)
+        .values(
+            status=InboundStatus.FAILED,
+            processed_at=now,
+            next_attempt_at=None,
+            last_error=reason[:500],
+        )
+    )

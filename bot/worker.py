@@ -1,0 +1,151 @@
+"""`lessonbot worker`: the turn loop and the sender loop.
+
+The turn loop takes learners' messages in order and runs them through Rasa
+(``bot.turns``); the sender loop sends the outbox (``bot.sender``). Both run
+here in two threads until SIGTERM or SIGINT; a turn or a send in progress is
+finished before the process exits.
+
+``run_turns_once`` and ``run_sends_once`` do one pass each and take ``now``:
+tests call them directly.
+
+Scaling: on PostgreSQL run as many worker processes as Rasa can serve (claims
+skip each other's rows); each process paces its own sends, so give each its
+share of the provider's rate. On SQLite run one worker process.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import FrameType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels import Channel, make_channel
+from bot.db import make_engine, make_session_factory
+from bot.logs import configure_logging
+from bot.rasa_client import RasaClient
+from bot.sender import Pacer, SendOutcome, send_next
+from bot.settings import Settings
+from bot.turns import TurnOutcome, run_turn
+
+log = logging.getLogger(__name__)
+
+TURNS_PER_PASS = 50
+# After an unexpected error, wait this long before the loop tries again.
+ERROR_PAUSE_SECONDS = 5.0
+
+
+def run_turns_once(
+    sessions: sessionmaker[Session],
+    rasa: RasaClient,
+    settings: Settings,
+    now: datetime,
+    limit: int = TURNS_PER_PASS,
+) -> dict[str, int]:
+    """Run due messages through Rasa; stop the pass early if Rasa is unavailable."""
+    done: Counter[str] = Counter()
+    for _ in range(limit):
+        outcome = run_turn(sessions, rasa, settings, now)
+        if outcome is None:
+            break
+        done[outcome] += 1
+        if outcome == TurnOutcome.RETRY:
+            break  # Rasa is down for everyone: do not try every learner's message now
+    return dict(done)
+
+
+def run_sends_once(
+    sessions: sessionmaker[Session],
+    channel: Channel,
+    settings: Settings,
+    pacer: Pacer,
+    now: datetime,
+    limit: int | None = None,
+) -> dict[str, int]:
+    """Send due outbox rows (about one second's worth by default)."""
+    limit = limit or max(1, math.ceil(settings.sender_rate_per_second))
+    done: Counter[str] = Counter()
+    for _ in range(limit):
+        outcome = send_next(sessions, channel, settings, pacer, now)
+        if outcome is None:
+            break
+        done[outcome] += 1
+        if outcome == SendOutcome.RETRY:
+            break  # rate limited or the provider is struggling: back off as a whole
+    return dict(done)
+
+
+def utc_now() -> datetime:
+    """The app stores naive UTC times."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def run_forever(settings: Settings) -> None:
+    """Run both loops until SIGTERM or SIGINT."""
+    configure_logging()
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    rasa = RasaClient(settings)
+    channel = make_channel(settings)
+    pacer = Pacer(settings.sender_rate_per_second)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("worker: %s received, finishing the current work", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def turns() -> dict[str, int]:
+        return run_turns_once(sessions, rasa, settings, utc_now())
+
+    def sends() -> dict[str, int]:
+        return run_sends_once(sessions, channel, settings, pacer, utc_now())
+
+    loops = [
+        threading.Thread(target=_loop, args=(name, step, settings, stop), name=name)
+        for name, step in (("turns", turns), ("sender", sends))
+    ]
+    log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa_url)
+    for thread in loops:
+        thread.start()
+    try:
+        while not stop.is_set() and all(thread.is_alive() for thread in loops):
+            stop.wait(0.5)
+    finally:
+        stop.set()
+        for thread in loops:
+            thread.join()
+        rasa.close()
+        channel.close()
+        engine.dispose()
+        log.info("worker: stopped")
+
+
+def _loop(
+    name: str, step: Callable[[], dict[str, int]], settings: Settings, stop: threading.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            done = step()
+        except Exception:
+            # Logged with its traceback, then retried: one bad row or a database
+            # hiccup must not stop every other learner's messages.
+            log.exception(
+                "worker %s loop: unexpected error; retrying in %.0f s", name, ERROR_PAUSE_SECONDS
+            )
+            stop.wait(ERROR_PAUSE_SECONDS)
+            continue
+        if done:
+            log.debug("worker %s: %s", name, done)
+        # Keep going while there is work; poll gently when there is none, and
+        # wait a little after a retry so that a backoff is not a busy loop.
+        if not done or set(done) & {TurnOutcome.RETRY, SendOutcome.RETRY}:
+            stop.wait(settings.worker_idle_poll_seconds)

@@ -1,0 +1,272 @@
+"""The sender: paced, retried with backoff, permanent errors recorded, opt-outs respected.
+
+Time is injected: ``FakeTime`` is the pacer's clock (its sleep advances it) and
+the channel records that clock at each send, so the rate is measured on the
+recorded timestamps, never on the real clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels import ChannelError
+from bot.channels.local import LocalChannel
+from bot.db import make_engine, make_session_factory
+from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.outbox import WHATSAPP_WINDOW_CLOSED_TEXT
+from bot.phones import decrypt_phone
+from bot.rendering import Message, render
+from bot.sender import Pacer
+from bot.settings import Settings
+from bot.worker import run_sends_once
+from tests.bot.worker_fakes import NOW, FakeChannel, FakeTime, add_learner, add_outbox
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(settings.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def pacer(settings: Settings, fake_time: FakeTime) -> Pacer:
+    return Pacer(settings.sender_rate_per_second, fake_time.monotonic, fake_time.sleep)
+
+
+def fresh(db_session: Session, row: OutboxMessage) -> OutboxMessage:
+    db_session.expire_all()
+    found = db_session.get(OutboxMessage, row.id)
+    assert found is not None
+    return found
+
+
+def test_a_row_is_rendered_sent_and_recorded(db_session, settings, sessions, pacer):
+    learner = add_learner(db_session, settings, number="+50761234567")
+    row = add_outbox(db_session, learner, "¿Qué aprendiste?", options=["Ahorrar", "Gastar"])
+    channel = FakeChannel()
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"sent": 1}
+
+    ((_, message),) = channel.sent
+    assert (message.to, message.channel, message.reference) == (
+        "+50761234567",
+        "sms",
+        row.idempotency_key,
+    )
+    assert message.body == render(Message("¿Qué aprendiste?", ("Ahorrar", "Gastar")), "sms", "es")
+    assert message.body.startswith("¿Qué aprendiste?\n1 Ahorrar\n2 Gastar\n")
+    sent = fresh(db_session, row)
+    assert (sent.status, sent.sent_at, sent.attempts) == (OutboxStatus.QUEUED, NOW, 1)
+    assert sent.provider_sid.startswith("SM")
+    assert (sent.encoding, sent.segments) == ("GSM-7", 1)
+
+
+def test_segments_and_encoding_are_stored_for_sms(db_session, settings, sessions, pacer):
+    learner = add_learner(db_session, settings)
+    row = add_outbox(db_session, learner, "Tu opinión cuenta. " * 5)  # "ó" forces UCS-2
+
+    run_sends_once(sessions, FakeChannel(), settings, pacer, NOW)
+
+    sent = fresh(db_session, row)
+    assert (sent.encoding, sent.segments) == ("UCS-2", 2)
+
+
+def test_whatsapp_gets_its_own_rendering_and_no_segment_count(
+    db_session, settings, sessions, pacer
+):
+    learner = add_learner(db_session, settings, channel="whatsapp")
+    row = add_outbox(db_session, learner, "Elige", options=["Uno", "Dos"])
+    channel = FakeChannel()
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+
+    assert channel.sent[0][1].channel == "whatsapp"
+    assert channel.sent[0][1].body == render(Message("Elige", ("Uno", "Dos")), "whatsapp", "es")
+    assert channel.sent[0][1].body.startswith("Elige\n\n1. Uno\n2. Dos\n\n")
+    assert fresh(db_session, row).segments is None
+
+
+@pytest.mark.parametrize("rate", [1.0, 10.0, 25.0])
+def test_never_more_than_the_rate_in_any_second(db_session, settings, sessions, fake_time, rate):
+    settings = settings.with_overrides(sender_rate_per_second=rate)
+    for index in range(12):
+        learner = add_learner(db_session, settings, number=f"+5076100{index:04d}")
+        for _ in range(3):
+            add_outbox(db_session, learner)
+    channel = FakeChannel(clock=fake_time.monotonic)
+    pacer = Pacer(rate, fake_time.monotonic, fake_time.sleep)
+
+    while run_sends_once(sessions, channel, settings, pacer, NOW):
+        pass
+
+    times = [when for when, _ in channel.sent]
+    assert len(times) == 36
+    per_second = int(rate)
+    # Any rate + 1 consecutive sends span at least a second ...
+    assert all(
+        later - earlier >= 1.0 - 1e-9
+        for earlier, later in zip(times, times[per_second:], strict=False)
+    )
+    # ... and the sender does not go slower than it may.
+    assert times[-1] - times[0] == pytest.approx(35 / rate)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ChannelError(20429, "Too Many Requests", retryable=True),
+        ChannelError(20500, "Internal Server Error", retryable=True),
+        ChannelError(None, "timeout: ReadTimeout", retryable=True),
+    ],
+    ids=["429", "5xx", "timeout"],
+)
+def test_retryable_errors_back_off_exponentially_then_fail(
+    db_session, settings, sessions, pacer, error
+):
+    settings = settings.with_overrides(sender_max_attempts=3, sender_backoff_seconds=2.0)
+    row = add_outbox(db_session, add_learner(db_session, settings))
+    channel = FakeChannel(script=[error, error, error])
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"retry": 1}
+    assert fresh(db_session, row).next_attempt_at == NOW + timedelta(seconds=2)
+    assert run_sends_once(sessions, channel, settings, pacer, NOW + timedelta(seconds=1)) == {}
+    now = NOW + timedelta(seconds=2)
+    assert run_sends_once(sessions, channel, settings, pacer, now) == {"retry": 1}
+    assert fresh(db_session, row).next_attempt_at == now + timedelta(seconds=4)
+    assert run_sends_once(sessions, channel, settings, pacer, now + timedelta(seconds=4)) == {
+        "failed": 1
+    }
+
+    failed = fresh(db_session, row)
+    assert (failed.status, failed.attempts, failed.error_code) == ("failed", 3, error.code)
+    assert failed.error_message == error.message
+    assert len(channel.sent) == 3
+
+
+def test_a_retry_then_success(db_session, settings, sessions, pacer):
+    row = add_outbox(db_session, add_learner(db_session, settings))
+    channel = FakeChannel(script=[ChannelError(None, "HTTP 429", retryable=True, retry_after=30)])
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+    assert fresh(db_session, row).next_attempt_at == NOW + timedelta(seconds=30)  # Retry-After
+    run_sends_once(sessions, channel, settings, pacer, NOW + timedelta(seconds=30))
+
+    sent = fresh(db_session, row)
+    assert (sent.status, sent.attempts, sent.error_code, sent.error_message) == (
+        "queued",
+        2,
+        None,
+        None,
+    )
+
+
+def test_a_learners_later_rows_wait_while_an_earlier_one_retries(
+    db_session, settings, sessions, pacer
+):
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    _, question = (
+        add_outbox(db_session, ana, "Lección"),
+        add_outbox(db_session, ana, "Pregunta"),
+    )
+    add_outbox(db_session, ben, "Hola Ben")
+    channel = FakeChannel(script=[ChannelError(None, "HTTP 500", retryable=True)])
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+    run_sends_once(sessions, channel, settings, pacer, NOW + timedelta(minutes=1))
+
+    assert [message.body for _, message in channel.sent] == [
+        "Lección",
+        "Hola Ben",
+        "Lección",
+        "Pregunta",
+    ]
+    assert fresh(db_session, question).status == OutboxStatus.QUEUED
+
+
+def test_21610_fails_the_row_and_opts_the_learner_out(db_session, settings, sessions, pacer):
+    learner = add_learner(db_session, settings)
+    row, later = add_outbox(db_session, learner), add_outbox(db_session, learner, "Otra")
+    error = ChannelError(21610, "Attempt to send to unsubscribed recipient", retryable=False)
+    channel = FakeChannel(script=[error])
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"failed": 1, "suppressed": 1}
+
+    assert (fresh(db_session, row).status, fresh(db_session, row).error_code) == ("failed", 21610)
+    refreshed = db_session.get(Learner, learner.id)
+    assert (refreshed.status, refreshed.opted_out_at) == (LearnerStatus.OPTED_OUT, NOW)
+    assert fresh(db_session, later).error_message == "not sent: learner is opted_out"
+    assert len(channel.sent) == 1
+
+
+def test_63016_is_recorded_as_window_closed(db_session, settings, sessions, pacer):
+    row = add_outbox(db_session, add_learner(db_session, settings, channel="whatsapp"))
+    channel = FakeChannel(
+        script=[ChannelError(63016, "outside the allowed window", retryable=False)]
+    )
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+
+    failed = fresh(db_session, row)
+    assert (failed.status, failed.error_code) == (OutboxStatus.FAILED, 63016)
+    assert failed.error_message == WHATSAPP_WINDOW_CLOSED_TEXT
+
+
+def test_an_opted_out_learner_gets_only_rows_allowed_for_them(
+    db_session, settings, sessions, pacer
+):
+    learner = add_learner(db_session, settings, status=LearnerStatus.OPTED_OUT)
+    lesson = add_outbox(db_session, learner, "Lección 2", kind="lesson")
+    confirm = add_outbox(
+        db_session, learner, "Ya no recibirás mensajes", kind="opt_out", allow_when_opted_out=True
+    )
+    channel = FakeChannel()
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"suppressed": 1, "sent": 1}
+
+    assert [message.body for _, message in channel.sent] == ["Ya no recibirás mensajes"]
+    assert fresh(db_session, lesson).status == OutboxStatus.FAILED
+    assert fresh(db_session, confirm).status == OutboxStatus.QUEUED
+
+
+def test_the_number_is_wiped_once_the_erasure_confirmation_is_sent(
+    db_session, settings, sessions, pacer
+):
+    learner = add_learner(db_session, settings, number="+50761234567", status=LearnerStatus.ERASED)
+    stale = add_outbox(db_session, learner, "Lección 3", kind="lesson")
+    add_outbox(db_session, learner, "Borramos tus datos", kind="erasure", allow_when_opted_out=True)
+    channel = FakeChannel()
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+
+    assert [(m.to, m.body) for _, m in channel.sent] == [("+50761234567", "Borramos tus datos")]
+    db_session.expire_all()
+    assert db_session.get(Learner, learner.id).phone_encrypted is None
+    assert fresh(db_session, stale).body is None  # nothing kept for an erased learner
+
+
+def test_the_local_channel_delivers_without_twilio(db_session, settings, sessions, pacer):
+    learner = add_learner(db_session, settings)
+    row = add_outbox(db_session, learner)
+
+    run_sends_once(sessions, LocalChannel(), settings, pacer, NOW)
+
+    delivered = fresh(db_session, row)
+    assert delivered.status == OutboxStatus.DELIVERED
+    assert delivered.provider_sid.startswith("LOCAL")
+    assert decrypt_phone(
+        db_session.get(Learner, learner.id).phone_encrypted, settings.phone_encryption_key
+    )
+    assert db_session.scalars(select(OutboxMessage.body)).one() == "Hola"

@@ -1,0 +1,111 @@
+"""Status callbacks move a message forward only, and are safe to repeat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.outbox import WHATSAPP_WINDOW_CLOSED_TEXT
+from bot.status import StatusOutcome, apply_status_callback
+from tests.bot.worker_fakes import NOW, add_learner, add_outbox
+from tests.builders import new_sid, signed_post
+
+LATER = NOW + timedelta(seconds=5)
+
+
+def sent_row(session: Session, settings, status: str, channel: str = "sms") -> OutboxMessage:
+    row = add_outbox(session, add_learner(session, settings, channel=channel))
+    row.provider_sid = new_sid()
+    row.status = status
+    session.commit()
+    return row
+
+
+@pytest.mark.parametrize(
+    ("stored", "callback", "expected"),
+    [
+        ("queued", "sent", "sent"),
+        ("queued", "delivered", "delivered"),  # "sent" may never arrive, or arrive later
+        ("sent", "sending", "sent"),
+        ("delivered", "sent", "delivered"),  # out of order: ignored
+        ("delivered", "read", "read"),
+        ("read", "delivered", "read"),
+        ("queued", "failed", "failed"),
+        ("sent", "undelivered", "undelivered"),
+        ("failed", "delivered", "failed"),
+        ("undelivered", "failed", "undelivered"),
+        ("queued", "accepted", "queued"),
+    ],
+)
+def test_status_only_moves_forward(db_session: Session, settings, stored, callback, expected):
+    row = sent_row(db_session, settings, stored)
+
+    apply_status_callback(db_session, row.provider_sid, callback, None, LATER)
+    db_session.commit()
+
+    assert db_session.get(OutboxMessage, row.id).status == expected
+
+
+def test_the_same_callback_twice_changes_nothing_the_second_time(db_session: Session, settings):
+    row = sent_row(db_session, settings, OutboxStatus.QUEUED)
+
+    first = apply_status_callback(db_session, row.provider_sid, "delivered", None, LATER)
+    again = apply_status_callback(
+        db_session, row.provider_sid, "delivered", None, LATER + timedelta(minutes=1)
+    )
+
+    assert (first, again) == (StatusOutcome.APPLIED, StatusOutcome.STALE)
+    assert (row.status, row.status_updated_at) == ("delivered", LATER)
+
+
+def test_whatsapp_read_is_recorded(db_session: Session, settings):
+    row = sent_row(db_session, settings, OutboxStatus.DELIVERED, channel="whatsapp")
+
+    assert apply_status_callback(db_session, row.provider_sid, "read", None, LATER) == "applied"
+    assert row.status == OutboxStatus.READ
+
+
+def test_unknown_message_or_status_is_ignored(db_session: Session, settings):
+    row = sent_row(db_session, settings, OutboxStatus.QUEUED)
+
+    assert apply_status_callback(db_session, new_sid(), "delivered", None, LATER) == (
+        StatusOutcome.UNKNOWN_MESSAGE
+    )
+    assert apply_status_callback(db_session, row.provider_sid, "teleported", None, LATER) == (
+        StatusOutcome.UNKNOWN_STATUS
+    )
+    assert row.status == OutboxStatus.QUEUED
+
+
+def test_window_closed_is_recorded_for_the_scheduler(db_session: Session, settings):
+    row = sent_row(db_session, settings, OutboxStatus.QUEUED, channel="whatsapp")
+
+    apply_status_callback(db_session, row.provider_sid, "failed", 63016, LATER)
+
+    assert (row.status, row.error_code) == (OutboxStatus.FAILED, 63016)
+    assert row.error_message == WHATSAPP_WINDOW_CLOSED_TEXT
+
+
+def test_undelivered_with_21610_marks_the_learner_opted_out(db_session: Session, settings):
+    row = sent_row(db_session, settings, OutboxStatus.SENT)
+
+    apply_status_callback(db_session, row.provider_sid, "undelivered", 21610, LATER)
+    db_session.commit()
+
+    learner = db_session.get(Learner, row.learner_id)
+    assert (learner.status, learner.opted_out_at) == (LearnerStatus.OPTED_OUT, LATER)
+    assert (row.status, row.error_code) == (OutboxStatus.UNDELIVERED, 21610)
+
+
+def test_signed_callback_through_the_webhook(client, settings, db_session: Session):
+    row = sent_row(db_session, settings, OutboxStatus.QUEUED, channel="whatsapp")
+    form = {"MessageSid": row.provider_sid, "MessageStatus": "read", "AccountSid": "AC" + "0" * 32}
+
+    for _ in range(2):  # Twilio may deliver the same callback twice
+        assert signed_post(client, settings, "/twilio/status", form).status_code < 300
+
+    db_session.expire_all()
+    assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.READ

@@ -1,0 +1,88 @@
+"""`run_forever` as its own process: answers, sends, and stops cleanly on SIGTERM.
+
+A loopback stand-in plays Rasa's REST channel (this is about the process's
+loops and shutdown, not about Rasa); the local channel delivers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import InboundMessage, InboundStatus, OutboxMessage, OutboxStatus
+from bot.settings import Settings
+from tests.bot.worker_fakes import StandInServer, add_inbound, add_learner, rasa_echo
+
+START = "from bot.settings import load_settings; from bot.worker import run_forever; "
+START += "run_forever(load_settings())"
+
+
+def worker_environment(settings: Settings, rasa_url: str) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("TWILIO_", "LESSONBOT_"))
+    }
+    env.update(
+        LESSONBOT_DATABASE_URL=settings.database_url,
+        LESSONBOT_RASA_URL=rasa_url,
+        LESSONBOT_RASA_TRACKER_STORE_URL=settings.rasa_tracker_store_url,
+        LESSONBOT_PHONE_HASH_KEY=settings.phone_hash_key,
+        LESSONBOT_PHONE_ENCRYPTION_KEY=settings.phone_encryption_key,
+        LESSONBOT_RASA_TOKEN=settings.rasa_token,
+    )
+    return env
+
+
+def wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_worker_answers_then_stops_on_sigterm(
+    db_session: Session, settings: Settings, tmp_path: Path
+):
+    message = add_inbound(
+        db_session, add_learner(db_session, settings, number="+50761234567"), "hola"
+    )
+
+    def delivered() -> bool:
+        db_session.expire_all()
+        rows = db_session.scalars(select(OutboxMessage)).all()
+        return bool(rows) and all(row.status == OutboxStatus.DELIVERED for row in rows)
+
+    log_path = tmp_path / "worker.log"
+    with StandInServer(rasa_echo) as rasa, log_path.open("w") as log_file:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", START],
+            env=worker_environment(settings, rasa.url),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            answered = wait_for(delivered)
+            worker.send_signal(signal.SIGTERM)
+            code = worker.wait(timeout=20)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    log = log_path.read_text()
+
+    assert answered, log
+    assert code == 0, log
+    assert "worker: stopped" in log
+    assert "61234567" not in log
+    assert db_session.get(InboundMessage, message.id).status == InboundStatus.DONE
+    assert db_session.scalars(select(OutboxMessage.body)).all() == ["echo: hola"]
