@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.models import InboundMessage, Learner, LearnerStatus
 from bot.phones import InvalidPhoneNumber, encrypt_phone, parse_e164, phone_hash
 from bot.settings import Settings
+from scheduler.timing import release_waiting_lesson, timezone_for_number
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def find_or_create_learner(
             phone_encrypted=encrypt_phone(message.from_number, settings.phone_encryption_key),
             channel=message.channel,
             status=LearnerStatus.NEW,
-            timezone="America/Panama",
+            # A first guess from the country code; the learner can change it.
+            timezone=timezone_for_number(message.from_number),
             created_at=now,
         )
         session.add(learner)
@@ -102,6 +104,8 @@ def find_or_create_learner(
     if message.profile_name:
         learner.profile_name = message.profile_name
     learner.last_inbound_at = now
+    # A reply reopens the WhatsApp window: a lesson held back for it is due now.
+    release_waiting_lesson(learner, now)
     return learner
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.models import InboundMessage, OutboxMessage, OutboxStatus
+from bot.outbox import rowcount
 from bot.settings import Settings
 
 
@@ -26,4 +27,4 @@ def purge_message_bodies(session: Session, settings: Settings, now: datetime) ->
         .where(OutboxMessage.status != OutboxStatus.PENDING)
         .values(body=None, options=None)
     )
-    return {"inbound_purged": inbound.rowcount, "outbound_purged": outbound.rowcount}
+    return {"inbound_purged": rowcount(inbound), "outbound_purged": rowcount(outbound)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,37 +19,64 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.logs import configure_logging
+from bot.rasa_client import RasaClient
 from bot.settings import Settings, load_settings
+from scheduler.due import deliver_due_lessons
 from scheduler.jobs import purge_message_bodies
 from scheduler.lock import SchedulerAlreadyRunning, SingleSchedulerLock
+from scheduler.timing import check_schedule_settings
 
 log = logging.getLogger("scheduler")
 
-JobBody = Callable[[Session, Settings, datetime], dict[str, int]]
+
+@dataclass(frozen=True)
+class Services:
+    """What the jobs work with, made once per scheduler process."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    rasa: RasaClient
+
+
+JobBody = Callable[[Services, datetime], dict[str, int]]
+
+
+def _deliver_due_lessons(services: Services, now: datetime) -> dict[str, int]:
+    # Opens a transaction per learner: Rasa is called with none open.
+    return deliver_due_lessons(services.sessions, services.rasa, services.settings, now)
+
+
+def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
+    with session_scope(services.sessions) as session:
+        return purge_message_bodies(session, services.settings, now)
+
 
 # id, body, trigger arguments
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
-    ("purge_message_bodies", purge_message_bodies, {"trigger": "interval", "hours": 1}),
+    ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
+    ("purge_message_bodies", _purge_message_bodies, {"trigger": "interval", "hours": 1}),
 )
 
 
-def run_job(
-    job_id: str, body: JobBody, sessions: sessionmaker[Session], settings: Settings
-) -> None:
+def run_job(job_id: str, body: JobBody, services: Services) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
-    with session_scope(sessions) as session:
-        summary = body(session, settings, now)
+    summary = body(services, now)
     log.info("job %s: %s", job_id, summary)
 
 
 def build_scheduler(settings: Settings) -> BlockingScheduler:
-    sessions = make_session_factory(make_engine(settings.database_url))
+    check_schedule_settings(settings)
+    services = Services(
+        sessions=make_session_factory(make_engine(settings.database_url)),
+        settings=settings,
+        rasa=RasaClient(settings),
+    )
     scheduler = BlockingScheduler(timezone="UTC")
     for job_id, body, trigger in JOBS:
         scheduler.add_job(
             run_job,
             id=job_id,
-            args=(job_id, body, sessions, settings),
+            args=(job_id, body, services),
             coalesce=True,
             max_instances=1,
             next_run_time=datetime.now(UTC),
