@@ -1,0 +1,35 @@
+"""The staff pages' language: the one chosen with the switch, else the browser's.
+
+Learner-facing text has its own languages (``bot.i18n``); the staff and
+coordinator pages exist in Spanish and English.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel
+
+PAGE_LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+_SESSION_KEY = "page_language"
+
+
+def select_locale() -> str:
+    chosen = session.get(_SESSION_KEY)
+    if chosen in PAGE_LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(PAGE_LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def choose_language(language: str) -> bool:
+    """Remember the switch's choice for this browser session; False if unknown."""
+    if language not in PAGE_LANGUAGES:
+        return False
+    session[_SESSION_KEY] = language
+    return True
+
+
+def init_app(app: Flask) -> None:
+    # The catalogs are the app's own (bot/translations, domain "messages").
+    if "babel" not in app.extensions:
+        Babel(app, default_locale=DEFAULT_LANGUAGE, locale_selector=select_locale)

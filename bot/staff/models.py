@@ -1,0 +1,94 @@
+"""Staff accounts, their audit trail, log-in throttling, and learner tags.
+
+Staff never see phone numbers or message texts; what they change is written to
+``AuditLog``. Failed log-ins are rows (not process memory) so that the limit
+holds across gunicorn workers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot import models as _app_models  # noqa: F401  (learner_tag refers to learner)
+from bot.db import Base
+
+
+class Role:
+    ADMIN = "admin"  # manages staff accounts
+    STAFF = "staff"  # sends broadcasts
+    COORDINATOR = "coordinator"  # reads statistics only
+
+    ALL = (ADMIN, STAFF, COORDINATOR)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    """Who changed what, and when. Rows are only ever added."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL for the command line (whoever runs it has the server already).
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class LoginFailure(Base):
+    """One failed log-in; rows older than the throttle window are pruned."""
+
+    __tablename__ = "staff_login_failure"
+    __table_args__ = (
+        Index("ix_staff_login_failure_email_at", "email", "at"),
+        Index("ix_staff_login_failure_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LearnerTag(Base):
+    """A label staff put on a learner (a training site, a cohort).
+
+    Coordinators filter statistics by it and broadcasts target it. A tag is
+    not personal data in itself, but erasing a learner must delete their tags.
+    """
+
+    __tablename__ = "learner_tag"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "tag"),
+        Index("ix_learner_tag_tag_learner", "tag", "learner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
