@@ -11,7 +11,7 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help install up test test-fast lint format typecheck catalogs catalogs-update model nlu-accuracy bench clean
+.PHONY: help install up browser test test-fast lint format typecheck catalogs catalogs-update model nlu-accuracy bench clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -39,13 +39,16 @@ install: $(VENV)/.installed $(RASA_VENV)/.installed node_modules/.installed cata
 up: install ## Install everything and run the whole system locally (SQLite, local channel)
 	$(VENV)/bin/lessonbot up
 
-test: install ## Install everything and run the whole test suite (lint, fast tests, Rasa integration)
+browser: ## Debian's chromium for the browser tests (Playwright never downloads its own here)
+	@command -v chromium > /dev/null || { apt-get update -qq && apt-get install -y -qq chromium > /dev/null; }
+
+test: install browser ## Install everything and run the whole test suite (lint, fast tests, Rasa integration, browser)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lessonbot lessons check
 	cd nlu && ../$(RASA_VENV)/bin/rasa data validate --fail-on-warnings
 	$(VENV)/bin/pytest
-	$(VENV)/bin/python scripts/rasa_nlu_accuracy.py
+	$(VENV)/bin/python scripts/rasa_nlu_accuracy.py --stories
 
 test-fast: $(VENV)/.installed catalogs ## Only the fast tests (no Rasa server)
 	$(VENV)/bin/pytest -m "not rasa"
@@ -63,8 +66,8 @@ catalogs: $(VENV)/.installed ## Compile the gettext catalogs (.po -> .mo)
 	$(VENV)/bin/pybabel compile -d bot/translations -D messages > /dev/null
 
 catalogs-update: $(VENV)/.installed ## Extract new strings and merge them into every catalog
-	$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -o bot/translations/messages.pot bot lessons nlu/actions scheduler
-	$(VENV)/bin/pybabel update --no-location -i bot/translations/messages.pot -d bot/translations -D messages
+	$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -k lazy_gettext -o bot/translations/messages.pot bot lessons nlu/actions scheduler
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i bot/translations/messages.pot -d bot/translations -D messages
 
 model: $(VENV)/.installed $(RASA_VENV)/.installed ## Train the Rasa model, only when its inputs changed
 	$(VENV)/bin/python scripts/rasa_train.py

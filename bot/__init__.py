@@ -19,12 +19,21 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     settings = settings or load_settings(overrides)
     app.config["TESTING"] = settings.testing or bool((overrides or {}).get("TESTING"))
     app.extensions["lessonbot.settings"] = settings
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly this many proxies for the client address and scheme.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     engine = make_engine(settings.database_url)
     app.extensions["lessonbot.engine"] = engine
     app.extensions["lessonbot.sessions"] = make_session_factory(engine)
 
-    from bot import health, webhooks
+    from bot import dashboard, health, staff, webhooks
 
     webhooks.init_app(app)
     health.init_app(app)
+    staff.init_app(app, settings)
+    dashboard.init_app(app)
     return app

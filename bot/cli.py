@@ -37,13 +37,14 @@ def worker() -> None:
 
 def _register_subcommands() -> None:
     # Imported here so that a broken optional module names itself clearly.
-    from lessons.cli import lessons
-
     from bot.chat import chat
+    from bot.dashboard.cli import stats
+    from bot.staff.cli import users
     from bot.up import up
+    from lessons.cli import lessons
     from scheduler.main import scheduler
 
-    for command in (chat, up, lessons, scheduler):
+    for command in (chat, up, lessons, scheduler, users, stats):
         main.add_command(command)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -42,6 +42,8 @@ class LearnerStatus:
 
 class Learner(Base):
     __tablename__ = "learner"
+    # The scheduler's due query (scheduler.due.due_query): a range scan in slot order.
+    __table_args__ = (Index("ix_learner_due", "status", "next_lesson_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -59,7 +61,21 @@ class Learner(Base):
     pending_lesson_key: Mapped[str | None] = mapped_column(String(64))
     pending_question_key: Mapped[str | None] = mapped_column(String(64))
     next_lesson_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # A pause with an end: the learner stays active and ``next_lesson_at`` is the
+    # first slot after it (scheduler.timing.schedule_next_lesson), so a pause
+    # expires by itself. Status PAUSED is a pause with no end ("seguir" ends it).
     paused_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Days of the week a lesson may arrive, local time, Monday first as in
+    # ``date.weekday()``: "1111100" is Monday to Friday. Readable in a query.
+    delivery_days: Mapped[str] = mapped_column(
+        String(7), default="1111111", server_default="1111111"
+    )
+    # When the last new lesson went to the outbox: at most one a day
+    # (a lesson the learner asks for counts too).
+    last_lesson_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when a due lesson found the WhatsApp 24-hour window closed and the
+    # template went instead; the learner's next message releases the lesson.
+    lesson_waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
     opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -114,7 +130,15 @@ class OutboxStatus:
     UNDELIVERED = "undelivered"
 
     # A status callback may only move a message forward along this order.
-    RANK = {PENDING: 0, QUEUED: 1, SENT: 2, DELIVERED: 3, READ: 4, FAILED: 5, UNDELIVERED: 5}
+    RANK: ClassVar[dict[str, int]] = {
+        PENDING: 0,
+        QUEUED: 1,
+        SENT: 2,
+        DELIVERED: 3,
+        READ: 4,
+        FAILED: 5,
+        UNDELIVERED: 5,
+    }
     FINAL = frozenset({READ, FAILED, UNDELIVERED})
 
 
@@ -122,7 +146,16 @@ class OutboxMessage(Base):
     """A message to send, written once per idempotency key."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "next_attempt_at", "id"),
+        # Coordinator statistics (bot.dashboard): messages per learner, and per day.
+        Index(
+            "ix_outbox_learner_stats", "learner_id", "created_at", "status", "sent_at", "segments"
+        ),
+        Index(
+            "ix_outbox_created_status", "created_at", "status", "learner_id", "sent_at", "segments"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -138,6 +171,12 @@ class OutboxMessage(Base):
     # Twilio Content API template for WhatsApp outside the 24-hour window.
     content_sid: Mapped[str | None] = mapped_column(String(64))
     content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Send on this channel instead of the learner's: a broadcast falls back to
+    # SMS for a WhatsApp learner whose 24-hour window is closed. None: the learner's.
+    channel: Mapped[str | None] = mapped_column(String(16))
+    # True only for the confirmations of STOP and erasure and the reply to START:
+    # the sender drops every other row of a learner who is opted out or erased.
+    allow_when_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
@@ -155,7 +194,11 @@ class OutboxMessage(Base):
 
 class Enrollment(Base):
     __tablename__ = "enrollment"
-    __table_args__ = (UniqueConstraint("learner_id", "course_key"),)
+    __table_args__ = (
+        UniqueConstraint("learner_id", "course_key"),
+        # Coordinator statistics: a course's enrolments in a period.
+        Index("ix_enrollment_course", "course_key", "enrolled_at", "learner_id", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
@@ -168,20 +211,51 @@ class LessonDelivery(Base):
     """The first time a lesson went to a learner's outbox (repeats add nothing)."""
 
     __tablename__ = "lesson_delivery"
-    __table_args__ = (UniqueConstraint("learner_id", "lesson_key"),)
+    __table_args__ = (
+        UniqueConstraint("learner_id", "lesson_key"),
+        # Coordinator statistics: a course's funnel, lesson by lesson.
+        Index("ix_lesson_delivery_course", "course_key", "lesson_key", "learner_id", "outbox_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
     course_key: Mapped[str] = mapped_column(String(64))
     lesson_key: Mapped[str] = mapped_column(String(64))
     delivered_at: Mapped[datetime] = mapped_column(DateTime)
+    # The outbox row that carried the lesson: its status callbacks tell whether
+    # the lesson reached the phone (the coordinators' completion funnel).
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL")
+    )
 
 
 class QuizAttempt(Base):
     """One graded answer. Unique on the inbound message: a replay never grades twice."""
 
     __tablename__ = "quiz_attempt"
-    __table_args__ = (Index("ix_quiz_attempt_question", "lesson_key", "question_key"),)
+    __table_args__ = (
+        Index("ix_quiz_attempt_question", "lesson_key", "question_key"),
+        # Coordinator statistics, read from the index alone: item analysis groups
+        # first answers by question and option; the funnel, by lesson and learner.
+        Index(
+            "ix_quiz_attempt_items",
+            "attempt_number",
+            "lesson_key",
+            "question_key",
+            "chosen_option",
+            "correct",
+            "learner_id",
+            "answered_at",
+        ),
+        Index(
+            "ix_quiz_attempt_lesson_learner",
+            "lesson_key",
+            "learner_id",
+            "attempt_number",
+            "question_key",
+            "correct",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))

@@ -25,6 +25,7 @@ SECRET_NAMES = (
     "LESSONBOT_PHONE_HASH_KEY",
     "LESSONBOT_PHONE_ENCRYPTION_KEY",
     "LESSONBOT_RASA_TOKEN",
+    "LESSONBOT_SECRET_KEY",
 )
 # Without a Twilio account the local simulator still signs its webhook requests,
 # with a token of its own kept in the same file.
@@ -40,6 +41,7 @@ class Settings:
     database_url: str = "sqlite:///var/lessonbot.db"
     public_url: str = "http://127.0.0.1:5000"
     web_port: int = 5000
+    proxy_hops: int = 0
     message_retention_days: int = 90
 
     default_language: str = "es"
@@ -67,8 +69,34 @@ class Settings:
 
     phone_hash_key: str = field(default="", repr=False)
     phone_encryption_key: str = field(default="", repr=False)
+    # Signs the staff pages' session cookies.
+    secret_key: str = field(default="", repr=False)
 
     lessons_directory: str = "lessons/content"
+
+    # Local "HH:MM" in each learner's own time zone; start later than end wraps midnight.
+    quiet_start: str = "21:00"
+    quiet_end: str = "07:00"
+    reminder_delay_hours: float = 20.0
+    inactive_days: int = 7
+    due_batch_size: int = 500
+
+    # Staff broadcasts (bot.broadcasts). Prices are per message as Twilio bills
+    # them, in US dollars, for the cost estimate shown before sending.
+    price_per_sms_segment: float = 0.05
+    price_per_whatsapp_message: float = 0.005
+    price_per_whatsapp_template: float = 0.015
+    # A broadcast to more learners than this needs a second staff member's approval.
+    approval_threshold: int = 500
+    undo_seconds: int = 120
+    # The approved WhatsApp template (Content SID) with one variable, {{1}}, that
+    # carries the announcement to learners whose 24-hour window is closed.
+    broadcast_whatsapp_template_sid: str = ""
+    sms_fallback_for_closed_window: bool = False
+    # Broadcast rows are fed into the outbox this many seconds of sending ahead,
+    # so that learners' conversations never queue behind a whole broadcast.
+    broadcast_feed_ahead_seconds: float = 20.0
+
     testing: bool = False
 
     @property
@@ -91,6 +119,7 @@ _YAML_FIELDS = {
     ("app", "database_url"): "database_url",
     ("app", "public_url"): "public_url",
     ("app", "web_port"): "web_port",
+    ("app", "proxy_hops"): "proxy_hops",
     ("app", "message_retention_days"): "message_retention_days",
     ("languages", "default"): "default_language",
     ("languages", "supported"): "supported_languages",
@@ -107,6 +136,19 @@ _YAML_FIELDS = {
     ("twilio", "api_base_url"): "twilio_api_base_url",
     ("twilio", "whatsapp_window_template_sid"): "twilio_whatsapp_window_template_sid",
     ("lessons", "directory"): "lessons_directory",
+    ("schedule", "quiet_start"): "quiet_start",
+    ("schedule", "quiet_end"): "quiet_end",
+    ("schedule", "reminder_delay_hours"): "reminder_delay_hours",
+    ("schedule", "inactive_days"): "inactive_days",
+    ("schedule", "due_batch_size"): "due_batch_size",
+    ("broadcasts", "price_per_sms_segment"): "price_per_sms_segment",
+    ("broadcasts", "price_per_whatsapp_message"): "price_per_whatsapp_message",
+    ("broadcasts", "price_per_whatsapp_template"): "price_per_whatsapp_template",
+    ("broadcasts", "approval_threshold"): "approval_threshold",
+    ("broadcasts", "undo_seconds"): "undo_seconds",
+    ("broadcasts", "whatsapp_template_sid"): "broadcast_whatsapp_template_sid",
+    ("broadcasts", "sms_fallback_for_closed_window"): "sms_fallback_for_closed_window",
+    ("broadcasts", "feed_ahead_seconds"): "broadcast_feed_ahead_seconds",
 }
 
 # Secrets and deployment values that have conventional names of their own.
@@ -117,6 +159,7 @@ _ENV_FIELDS = {
     "LESSONBOT_PHONE_HASH_KEY": "phone_hash_key",
     "LESSONBOT_PHONE_ENCRYPTION_KEY": "phone_encryption_key",
     "LESSONBOT_RASA_TOKEN": "rasa_token",
+    "LESSONBOT_SECRET_KEY": "secret_key",
     "LESSONBOT_DATABASE_URL": "database_url",
     "LESSONBOT_PUBLIC_URL": "public_url",
 }
@@ -197,6 +240,7 @@ def ensure_dev_secrets(path: Path = DEV_SECRETS_FILE) -> dict[str, str]:
         "LESSONBOT_PHONE_HASH_KEY": lambda: secrets.token_hex(32),
         "LESSONBOT_PHONE_ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
         "LESSONBOT_RASA_TOKEN": lambda: secrets.token_urlsafe(24),
+        "LESSONBOT_SECRET_KEY": lambda: secrets.token_hex(32),
         LOCAL_SIGNING_SECRET: lambda: secrets.token_hex(16),
     }
     stored = _read_env_file(path)

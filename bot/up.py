@@ -57,6 +57,8 @@ def process_environment(settings: Settings) -> dict[str, str]:
     env.update(
         {
             "PYTHONUNBUFFERED": "1",
+            # Rasa would otherwise report usage telemetry to its vendor.
+            "RASA_TELEMETRY_ENABLED": "false",
             # The action server (Sanic) binds here; never on a public interface.
             "SANIC_HOST": "127.0.0.1",
             "LESSONBOT_RASA_TOKEN": settings.rasa_token,

@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -51,6 +52,7 @@ class RasaStack:
         self.settings = settings
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: list[IO[bytes]] = []
 
     def start(self) -> None:
         env = process_environment(self.settings)
@@ -67,6 +69,7 @@ class RasaStack:
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str], cwd: Path) -> None:
         log_file = (self.log_dir / f"{name}.log").open("wb")
+        self._logs.append(log_file)
         self.processes[name] = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
@@ -109,6 +112,9 @@ class RasaStack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+        for log_file in self._logs:
+            log_file.close()
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +132,32 @@ def rasa_stack(
         stack.stop()
         if os.environ.get("LESSONBOT_KEEP_STACK_LOGS"):
             print(stack.log_tail("rasa"), stack.log_tail("actions"))
+
+
+@pytest.fixture(scope="session")
+def stack_app(stack_settings: Settings):  # type: ignore[no-untyped-def]
+    from bot import create_app
+
+    return create_app(settings=stack_settings)
+
+
+@pytest.fixture
+def new_phone(rasa_stack: RasaStack, stack_app, stack_settings: Settings):  # type: ignore[no-untyped-def]
+    """Make phones of fresh learners: ``new_phone()`` or ``new_phone(channel="whatsapp")``."""
+    import secrets
+
+    from bot.db import make_engine, make_session_factory
+    from bot.rasa_client import RasaClient
+    from tests.integration.phone import Phone
+
+    engine = make_engine(stack_settings.database_url)
+    sessions = make_session_factory(engine)
+    rasa = RasaClient(stack_settings)
+
+    def make(channel: str = "sms") -> Phone:
+        number = "+5076" + str(secrets.randbelow(10**7)).zfill(7)
+        return Phone(stack_app.test_client(), stack_settings, sessions, rasa, number, channel)
+
+    yield make
+    rasa.close()
+    engine.dispose()
