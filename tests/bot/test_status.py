@@ -109,3 +109,21 @@ def test_signed_callback_through_the_webhook(client, settings, db_session: Sessi
 
     db_session.expire_all()
     assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.READ
+
+
+def test_unsigned_callback_is_refused_and_changes_nothing(client, settings, db_session: Session):
+    row = sent_row(db_session, settings, OutboxStatus.SENT)
+    form = {"MessageSid": row.provider_sid, "MessageStatus": "delivered"}
+
+    response = client.post("/twilio/status", data=form)
+
+    assert response.status_code == 403
+    db_session.expire_all()
+    assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.SENT
+
+
+def test_callback_without_a_status_is_a_400_naming_the_field(client, settings, db_session):
+    row = sent_row(db_session, settings, OutboxStatus.SENT)
+    response = signed_post(client, settings, "/twilio/status", {"MessageSid": row.provider_sid})
+    assert response.status_code == 400
+    assert "MessageStatus" in response.get_data(as_text=True)
