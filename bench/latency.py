@@ -1,0 +1,85 @@
+"""Scenario 3: time to the learner, from the webhook POST to the reply at Twilio.
+
+The real `lessonbot worker` (Twilio channel, pointed at the stand-in) runs
+behind the web process. Signed posts arrive open loop at a moderate rate;
+each reply reaches the stand-in with its outbox key (``MessageSid:index``) on
+the status callback URL, which ties it to the post it answers. Times are
+``time.monotonic()`` in both processes (one clock on one machine), measured
+from the post's scheduled time.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench import conversation as conv
+from bench.load import open_loop, percentile, signed_inbound
+from bench.stack import Stack
+from bench.throughput import Phases
+from bot.models import InboundStatus
+
+
+def time_to_learner(
+    stack: Stack,
+    sessions: sessionmaker[Session],
+    phases: Phases,
+    rate: float,
+    seconds: float,
+    learners: int,
+) -> dict[str, Any]:
+    settings = stack.settings
+    phones = conv.numbers(phases.take(), learners)
+    items = conv.round_robin(phones, conv.script(settings))[: int(rate * seconds)]
+    requests = [
+        signed_inbound(settings, stack.web_url, "/twilio/inbound", phone, text)
+        for phone, text in items
+    ]
+    stack.start_worker("worker")
+    since = int(httpx.get(f"{stack.standin_url}/_bench/records?since=999999999").json()["count"])
+    inbound_before, outbox_before = conv.last_ids(sessions)
+    try:
+        outcomes = open_loop(requests, rate)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = conv.count_inbound(sessions, inbound_before, InboundStatus.DONE)
+            written = conv.count_outbox(sessions, outbox_before)
+            arrived = _records(stack, since)
+            if done >= len(requests) and len(arrived) >= written:
+                break
+            time.sleep(0.2)
+    finally:
+        stack.stop("worker")
+    conv.cancel_backlog(sessions)
+    scheduled = {outcome.key: outcome.scheduled for outcome in outcomes}
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for record in arrived:
+        sid = (record.get("ref") or "").split(":")[0]
+        if sid in scheduled:
+            first[sid] = min(first.get(sid, record["t"]), record["t"])
+            last[sid] = max(last.get(sid, record["t"]), record["t"])
+    to_first = [first[sid] - scheduled[sid] for sid in first]
+    to_last = [last[sid] - scheduled[sid] for sid in last]
+    return {
+        "rate_per_s": rate,
+        "posts": len(requests),
+        "post_errors": sum(1 for outcome in outcomes if outcome.status != 200),
+        "answered": len(first),
+        "replies": len(arrived),
+        "first_reply_p50_ms": round(1000 * percentile(to_first, 0.50)),
+        "first_reply_p95_ms": round(1000 * percentile(to_first, 0.95)),
+        "first_reply_max_ms": round(1000 * max(to_first, default=float("nan"))),
+        "last_reply_p50_ms": round(1000 * percentile(to_last, 0.50)),
+        "last_reply_p95_ms": round(1000 * percentile(to_last, 0.95)),
+        "auth_ok": all(record["auth_ok"] for record in arrived),
+        "goal_p95_ms": 1000,
+    }
+
+
+def _records(stack: Stack, since: int) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{stack.standin_url}/_bench/records", params={"since": since})
+    return list(answer.json()["records"])

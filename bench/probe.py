@@ -1,0 +1,132 @@
+"""`lessonbot worker` with stopwatches: where a turn's time goes, seen from the worker.
+
+    python -m bench.probe --out FILE [--no-fast-path]
+
+Runs ``bot.worker.run_forever`` unchanged, with timers wrapped around the
+functions a turn is made of (the claim, the call to Rasa, writing the replies,
+and the whole ``run_turn`` with its commits), and writes their totals to FILE
+when the worker stops (SIGTERM), with the time each send to Twilio started.
+``--no-fast-path`` sends every message through NLU (only slashes are
+stripped), to measure what the fast path saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import bot.db
+import bot.sender
+import bot.turns
+import bot.worker
+from bot.channels.twilio import TwilioChannel
+from bot.db import _configure_sqlite as configure_sqlite
+from bot.keywords import NOTHING_TO_UNDERSTAND, escape
+from bot.rasa_client import RasaClient
+from bot.settings import load_settings
+
+TIMINGS: dict[str, list[float]] = {}
+SEND_STARTS: list[float] = []  # time.monotonic() as each send to Twilio starts
+
+
+def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Time each call that did some work (an empty poll returns None and is not counted)."""
+    samples = TIMINGS.setdefault(name, [])
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        if result is not None:
+            samples.append(time.perf_counter() - started)
+        return result
+
+    return wrapper
+
+
+def timed_always(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Time every call (for functions that return None)."""
+    samples = TIMINGS.setdefault(name, [])
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            samples.append(time.perf_counter() - started)
+
+    return wrapper
+
+
+def stamped(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        SEND_STARTS.append(time.monotonic())
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def synchronous_normal(dbapi_connection: Any, _record: Any) -> None:
+    """The app's SQLite set-up, plus ``synchronous=NORMAL``: WAL commits without fsync."""
+    configure_sqlite(dbapi_connection, _record)
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def without_fast_path(body: str | None) -> str:
+    """``bot.keywords.rasa_text`` minus the fast path."""
+    return escape(body or "") or NOTHING_TO_UNDERSTAND
+
+
+def summary() -> dict[str, dict[str, float]]:
+    result = {}
+    for name, samples in TIMINGS.items():
+        ordered = sorted(samples)
+        if not ordered:
+            continue
+        result[name] = {
+            "count": len(ordered),
+            "mean_ms": 1000 * sum(ordered) / len(ordered),
+            "p50_ms": 1000 * ordered[len(ordered) // 2],
+            "p95_ms": 1000 * ordered[int(len(ordered) * 0.95)],
+            "total_s": sum(ordered),
+        }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--no-fast-path", action="store_true")
+    parser.add_argument(
+        "--sqlite-synchronous-normal",
+        action="store_true",
+        help="an experiment: what the sender does when a commit does not wait for the disk",
+    )
+    args = parser.parse_args()
+    if args.sqlite_synchronous_normal:
+        bot.db._configure_sqlite = synchronous_normal
+    if args.no_fast_path:
+        bot.turns.rasa_text = without_fast_path  # type: ignore[assignment]
+    bot.turns.claim_turn = timed("claim", bot.turns.claim_turn)  # type: ignore[assignment]
+    bot.turns.finish_turn = timed("write replies", bot.turns.finish_turn)  # type: ignore[assignment]
+    RasaClient.send_message = timed("rasa call", RasaClient.send_message)  # type: ignore[method-assign]
+    bot.worker.run_turn = timed("turn (all)", bot.worker.run_turn)  # type: ignore[assignment]
+    bot.worker.send_next = timed("send (all)", bot.worker.send_next)  # type: ignore[assignment]
+    bot.sender.claim_due = timed("send: claim", bot.sender.claim_due)  # type: ignore[assignment]
+    TwilioChannel.send = stamped(timed("send: HTTP to Twilio", TwilioChannel.send))  # type: ignore[method-assign]
+    bot.sender.Pacer.wait = timed_always("send: pacing wait", bot.sender.Pacer.wait)  # type: ignore[method-assign]
+    try:
+        bot.worker.run_forever(load_settings())
+    finally:
+        args.out.write_text(json.dumps({"timings": summary(), "send_starts": SEND_STARTS}))
+
+
+if __name__ == "__main__":
+    main()

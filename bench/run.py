@@ -1,0 +1,339 @@
+"""`make bench`: start everything, run the five scenarios, stop everything, report.
+
+    .venv/bin/python -m bench.run [--quick] [--out bench/results.json]
+                                  [--only ack,turns,latency,sender]
+
+Everything runs on loopback ports of this machine with a temporary SQLite
+database (its folder is printed, and removed at the end unless --keep):
+the Twilio stand-in, the action server, one Rasa server (with both the REST
+channel and Rasa's Twilio connector), the web process under gunicorn, and
+the worker for each phase. The machine is shared and noisy, so every
+comparison is between runs made minutes apart in the same invocation, and
+the throughput comparison alternates bare Rasa and lessonbot in rounds.
+Full run: about 11 minutes; --quick: about 8 (for trying the harness only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import bot
+from bench import latency, report, sender, snapshot, throughput, webhook_ack
+from bench.profile import Profiler
+from bench.stack import BENCH_DIR, MemoryWatch, Ports, Stack, bench_environment
+from bench.standin import check_message
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.settings import PROJECT_ROOT
+from bot.up import MODEL_PATH, RASA_BIN
+
+# Beside the project (../shared), as in the tests; found from the tree the copy came from.
+TWILIO_OAI = Path("shared") / "twilio-oai" / "twilio_api_v2010.json"
+
+
+def _durations(quick: bool) -> dict[str, Any]:
+    if quick:
+        return {
+            "rounds": 1,
+            "bare_seconds": 10.0,
+            "learners": 20,
+            "ack_rates": [50.0, 200.0],
+            "ack_seconds": 8.0,
+            "latency_seconds": 15.0,
+            "sender": [(10.0, 8.0, 80), (100.0, 5.0, 500), (sender.UNLIMITED, 5.0, 600)],
+        }
+    return {
+        "rounds": 3,
+        "bare_seconds": 12.0,
+        "learners": 30,
+        "ack_rates": [50.0, 100.0, 200.0],
+        "ack_seconds": 20.0,
+        "latency_seconds": 30.0,
+        "sender": [(10.0, 20.0, 200), (100.0, 10.0, 600), (sender.UNLIMITED, 10.0, 600)],
+    }
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    if not Path(bot.__file__).is_relative_to(workdir):
+        raise RuntimeError(f"the run must import the copy in {workdir}, not {bot.__file__}")
+    plan = _durations(args.quick)
+    only = set(args.only.split(",")) if args.only else {"ack", "turns", "latency", "sender"}
+    ports = Ports()
+    stack = Stack(workdir, ports, bench_environment(workdir, ports, f"sqlite:///{workdir}/app.db"))
+    upgrade(stack.settings)
+    sessions = make_session_factory(make_engine(stack.settings.database_url))
+    phases = throughput.Phases()
+    machine = report.machine(args.source, args.fingerprint)
+    results: dict[str, Any] = {"machine": machine, "plan": _jsonable(plan)}
+    started = time.monotonic()
+    try:
+        stack.start_standin()
+        results["standin_check"] = check_message(str(args.source.parent / TWILIO_OAI))
+        if only - {"sender"}:
+            stack.start_actions()
+            stack.start_rasa()
+            stack.start_web()
+            results["rasa_startup_s"] = round(stack.wait_rasa(), 1)
+            _say(f"Rasa ready in {results['rasa_startup_s']} s")
+        if "turns" in only:
+            results.update(_turns(stack, sessions, phases, plan, workdir))
+        if "latency" in only:
+            rate = _moderate_rate(results, stack)
+            _say(f"time to the learner at {rate}/s")
+            results["time_to_learner"] = latency.time_to_learner(
+                stack, sessions, phases, rate, plan["latency_seconds"], learners=plan["learners"]
+            )
+        if "ack" in only:
+            _say("webhook acknowledgement: lessonbot")
+            ours = webhook_ack.lessonbot(
+                stack, sessions, phases, plan["ack_rates"], plan["ack_seconds"]
+            )
+            _say("webhook acknowledgement: lessonbot's web process on PostgreSQL")
+            on_postgres = webhook_ack.lessonbot_postgres(
+                stack, phases, plan["ack_rates"], plan["ack_seconds"]
+            )
+            _say("webhook acknowledgement: Rasa's Twilio connector")
+            theirs = webhook_ack.rasa_connector(
+                stack, sessions, phases, plan["ack_rates"], plan["ack_seconds"]
+            )
+            results["webhook_ack"] = {
+                "lessonbot": ours,
+                "lessonbot_web_only_postgres": on_postgres,
+                "rasa_twilio_connector": theirs,
+                "p99_ratios": webhook_ack.ratios(ours, theirs),
+            }
+        if "sender" in only:
+            stack.stop("rasa")  # idle from here on: give its memory back
+            results["sender"] = []
+            for limit, seconds, most in plan["sender"]:
+                _say(f"sender at limit {limit:g}/s")
+                unlimited = limit >= sender.UNLIMITED
+                row = sender.sender(
+                    stack, sessions, phases, limit, seconds, most, profile=unlimited
+                )
+                results["sender"].append(row)
+            _say("sender, unlimited, experiment: SQLite commits without fsync")
+            limit, seconds, most = plan["sender"][-1]
+            row = sender.sender(stack, sessions, phases, limit, seconds, most, experiment=True)
+            results["sender"].append(row)
+        results["standin_check"]["lessonbot_request_fields_documented"] = _fields_ok(
+            stack, results["standin_check"]["request_fields"]
+        )
+    finally:
+        stack.stop_all()
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["wall_seconds"] = round(time.monotonic() - started)
+    results["goals"] = goals(results)
+    return results
+
+
+def _turns(
+    stack: Stack, sessions: Any, phases: throughput.Phases, plan: dict[str, Any], workdir: Path
+) -> dict[str, Any]:
+    learners = plan["learners"]
+    rounds = []
+
+    def pids() -> dict[str, int]:
+        names = ["web", "worker", "worker1", "worker2", "rasa", "actions"]
+        return {name: stack.pid(name) for name in names if name in stack.processes}
+
+    with MemoryWatch(pids) as memory:
+        for number in range(plan["rounds"]):
+            _say(f"turn throughput, round {number + 1}: bare Rasa")
+            bare = throughput.bare_rasa(
+                stack, sessions, phases, learners, plan["bare_seconds"], concurrency=8
+            )
+            _say(f"  {bare['turns_per_s']}/s; lessonbot with the fast path, {bare['turns']} turns")
+            fast = throughput.lessonbot(stack, sessions, phases, learners, bare["turns"])
+            _say(f"  {fast['turns_per_s']}/s; lessonbot, every message through NLU")
+            slow = throughput.lessonbot(
+                stack, sessions, phases, learners, bare["turns"], fast_path=False
+            )
+            _say(f"  {slow['turns_per_s']}/s")
+            rounds.append(
+                {"bare_rasa": bare, "lessonbot_fast_path": fast, "lessonbot_nlu_only": slow}
+            )
+        summary = throughput.summary_rounds(rounds)
+        bare_rate = summary["bare_rasa_turns_per_s"]
+        extras = []
+        _say("extra: bare Rasa, one request at a time")
+        single = throughput.bare_rasa(
+            stack, sessions, phases, learners, plan["bare_seconds"] / 2, concurrency=1
+        )
+        extras.append({"label": "bare Rasa REST channel, 1 in flight"} | single)
+        _say("extra: lessonbot with two worker processes")
+        two = throughput.lessonbot(
+            stack, sessions, phases, learners, rounds[0]["bare_rasa"]["turns"], workers=2
+        )
+        extras.append({"label": "lessonbot, 2 worker processes, fast path"} | two)
+        _say("experiment: Rasa validating action answers with a validator built once")
+        stack.validator_flag.touch()
+        try:
+            quick_bare = throughput.bare_rasa(
+                stack, sessions, phases, learners, plan["bare_seconds"], concurrency=8
+            )
+            quick_ours = throughput.lessonbot(
+                stack, sessions, phases, learners, quick_bare["turns"]
+            )
+        finally:
+            stack.validator_flag.unlink()
+        label = "(experiment: Rasa's action-answer validator built once)"
+        extras.append({"label": f"bare Rasa, 8 in flight {label}"} | quick_bare)
+        extras.append({"label": f"lessonbot, fast path {label}"} | quick_ours)
+        for extra in extras:
+            extra["ratio"] = throughput.ratio(extra["turns_per_s"], bare_rate)
+        quick_ours["ratio_to_same_experiment_bare"] = throughput.ratio(
+            quick_ours["turns_per_s"], quick_bare["turns_per_s"]
+        )
+    _say("profile: lessonbot with the fast path, under py-spy")
+    profiler = Profiler(
+        workdir, lambda: {name: stack.pid(name) for name in ("worker", "rasa", "actions")}
+    )
+    turns = max(60, int(plan["bare_seconds"] * 5))
+    profiled = throughput.lessonbot(stack, sessions, phases, learners, turns, profile=profiler)
+    return {
+        "turn_throughput": {"rounds": rounds, "summary": summary, "extras": extras},
+        "memory_peak_mib": {name: round(mib) for name, mib in memory.peak_mib.items()},
+        "profile": profiler.summary(profiled["turns"]) | {"run": profiled},
+    }
+
+
+def _moderate_rate(results: dict[str, Any], stack: Stack) -> float:
+    """Half of what lessonbot sustained, and within what the sender may send."""
+    summary = results.get("turn_throughput", {}).get("summary", {})
+    capacity = summary.get("lessonbot_fast_path_turns_per_s", 6.0)
+    replies = 1.7
+    rounds = results.get("turn_throughput", {}).get("rounds", [])
+    if rounds:
+        replies = rounds[0]["lessonbot_fast_path"]["replies_per_turn"] or replies
+    ceiling = 0.6 * stack.settings.sender_rate_per_second / replies
+    return round(max(1.0, min(capacity / 2, ceiling)), 1)
+
+
+def _fields_ok(stack: Stack, documented: list[str]) -> bool | None:
+    records = httpx.get(f"{stack.standin_url}/_bench/records").json()["records"]
+    if not records:
+        return None
+    return all(set(record["fields"]) <= set(documented) for record in records)
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    ack = results.get("webhook_ack")
+    if ack:
+        for ratio in ack["p99_ratios"]:
+            found.append(
+                {
+                    "goal": f"webhook p99 at least 10× lower than the connector's at "
+                    f"{ratio['rate_per_s']:.0f}/s",
+                    "measured": ratio["p99_ratio"],
+                    "met": ratio["p99_ratio"] >= 10,
+                }
+            )
+        at_100 = [row for row in ack["lessonbot"] if row["rate_per_s"] == 100]
+        if at_100:
+            errors = at_100[0]["errors"] + at_100[0]["over_15s"]
+            found.append(
+                {"goal": "no webhook errors at 100/s", "measured": errors, "met": not errors}
+            )
+    turns = results.get("turn_throughput")
+    if turns:
+        summary = turns["summary"]
+        for key in ("ratio_fast_path", "ratio_nlu_only"):
+            found.append(
+                {
+                    "goal": f"turn throughput ≥ 0.9× bare Rasa ({key})",
+                    "measured": summary[key],
+                    "met": summary[key] >= 0.9,
+                }
+            )
+    latency_result = results.get("time_to_learner")
+    if latency_result:
+        p95 = latency_result["first_reply_p95_ms"]
+        found.append({"goal": "time to the learner p95 < 1 s", "measured": p95, "met": p95 < 1000})
+    for row in results.get("sender", []):
+        if "within_5pct" in row and "experiment" not in row:
+            found.append(
+                {
+                    "goal": f"sender holds {row['limit_per_s']:g}/s within 5 %, never over",
+                    "measured": row["sustained_per_s"],
+                    "met": row["within_5pct"] and row["never_exceeded"],
+                }
+            )
+    return found
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def _say(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short phases, to try the harness")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
+    parser.add_argument("--only", default="", help="comma-separated: ack,turns,latency,sender")
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs, DBs)")
+    # Set by the first invocation for the second, which runs in the copy.
+    parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--fingerprint", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.source is None:
+        sys.exit(_run_in_copy(args))
+    # SIGTERM too unwinds through the `finally` that stops every process started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    results = run(args, Path.cwd().parent)
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    print()
+    print(report.tables(results))
+    for goal in results["goals"]:
+        print(("met     " if goal["met"] else "NOT MET ") + f"{goal['goal']}: {goal['measured']}")
+    print(f"\nwritten {args.out} ({results['wall_seconds']} s)")
+
+
+def _run_in_copy(args: argparse.Namespace) -> int:
+    """Copy the code (bench/snapshot.py), run this module again inside the copy, clean up."""
+    missing = [str(path) for path in (RASA_BIN, MODEL_PATH) if not path.exists()]
+    if missing:
+        sys.exit(f"not installed yet: {', '.join(missing)} (make install)")
+    workdir = Path(tempfile.mkdtemp(prefix="lessonbot-bench-"))
+    tree = workdir / "tree"
+    fingerprint = snapshot.take(PROJECT_ROOT, tree)
+    _say(f"run folder {workdir}; code copied (fingerprint {fingerprint})")
+    _say(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    command = [sys.executable, "-m", "bench.run", "--out", str(args.out.resolve())]
+    command += ["--source", str(PROJECT_ROOT), "--fingerprint", fingerprint]
+    command += ["--quick"] if args.quick else []
+    command += ["--only", args.only] if args.only else []
+    env = os.environ | {"PYTHONPATH": str(tree)}
+    child = subprocess.Popen(command, cwd=tree, env=env)
+
+    def forward(signum: int, _frame: object) -> None:
+        child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
+        return child.wait()
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

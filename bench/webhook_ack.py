@@ -1,0 +1,187 @@
+"""Scenario 1: how fast Twilio gets its answer, under a sustained open-loop load.
+
+lessonbot: signed posts to ``/twilio/inbound`` of the web process (gunicorn,
+2 sync workers, as `lessonbot up` runs it) on SQLite while the real worker
+turns the stored messages into replies behind it, as deployed on one
+machine. After each rate the backlog the worker has not reached yet is
+settled, so that the next rate starts clean. Then the same web process alone
+on PostgreSQL (the production database), in a database of its own.
+
+Rasa's Twilio connector: the same posts to ``/webhooks/twilio/webhook`` of the
+same Rasa server, which runs the whole turn (NLU, policies, actions, the
+reply's ``messages.create`` to the stand-in) before it answers. Its
+learners exist in the app database with their number as conversation id, so
+that the custom actions do the same work as for lessonbot's learners.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench import conversation as conv
+from bench.load import open_loop, signed_inbound, summarise
+from bench.stack import Stack, free_port
+from bench.throughput import Phases
+from bot.migrate import upgrade
+from bot.models import InboundStatus
+
+SECONDS_PER_LEARNER_MESSAGE = 5.0  # each learner writes every 5 s: many learners
+POSTGRES = "postgresql+psycopg://root@127.0.0.1:5432"  # the machine's server, trust auth
+
+
+def _requests(
+    stack: Stack, base_url: str, path: str, phones: list[str], rate: float, seconds: float
+) -> list[Any]:
+    items = conv.round_robin(phones, conv.script(stack.settings))[: int(rate * seconds)]
+    return [signed_inbound(stack.settings, base_url, path, p, text) for p, text in items]
+
+
+def lessonbot(
+    stack: Stack,
+    sessions: sessionmaker[Session],
+    phases: Phases,
+    rates: list[float],
+    seconds: float,
+) -> list[dict[str, Any]]:
+    results = []
+    stack.start_worker("worker")
+    try:
+        for rate in rates:
+            phones = conv.numbers(phases.take(), int(rate * SECONDS_PER_LEARNER_MESSAGE))
+            requests = _requests(stack, stack.web_url, "/twilio/inbound", phones, rate, seconds)
+            inbound_before, _ = conv.last_ids(sessions)
+            outcomes = open_loop(requests, rate)
+            stored = conv.count_inbound(sessions, inbound_before, InboundStatus.PENDING)
+            stored += conv.count_inbound(sessions, inbound_before, InboundStatus.DONE)
+            summary = summarise(outcomes, rate)
+            summary["stored"] = stored
+            summary["answered_by_worker_meanwhile"] = conv.count_inbound(
+                sessions, inbound_before, InboundStatus.DONE
+            )
+            summary["web_settle_s"] = _settle_web(stack, "web", stack.web_url)
+            summary["settled_backlog"] = conv.cancel_backlog(sessions)
+            results.append(summary)
+    finally:
+        stack.stop("worker")
+    conv.cancel_backlog(sessions)
+    return results
+
+
+def lessonbot_postgres(
+    stack: Stack,
+    phases: Phases,
+    rates: list[float],
+    seconds: float,
+) -> list[dict[str, Any]] | str:
+    """The web process alone on PostgreSQL (the production database), in a database of its own."""
+    name = f"lessonbot_bench_{secrets.token_hex(4)}"
+    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        return f"skipped: PostgreSQL unavailable ({type(error.orig).__name__})"
+    url = f"{POSTGRES}/{name}"
+    results = []
+    try:
+        upgrade(stack.settings.with_overrides(database_url=url))
+        web = stack.start_web("web-pg", port=free_port(), LESSONBOT_DATABASE_URL=url)
+        for rate in rates:
+            phones = conv.numbers(phases.take(), int(rate * SECONDS_PER_LEARNER_MESSAGE))
+            requests = _requests(stack, web, "/twilio/inbound", phones, rate, seconds)
+            summary = summarise(open_loop(requests, rate), rate)
+            summary["web_settle_s"] = _settle_web(stack, "web-pg", web, LESSONBOT_DATABASE_URL=url)
+            results.append(summary)
+    finally:
+        stack.stop("web-pg")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return results
+
+
+def rasa_connector(
+    stack: Stack,
+    sessions: sessionmaker[Session],
+    phases: Phases,
+    rates: list[float],
+    seconds: float,
+) -> list[dict[str, Any]]:
+    results = []
+    for rate in rates:
+        phones = conv.numbers(phases.take(), int(rate * SECONDS_PER_LEARNER_MESSAGE))
+        conv.add_learners(sessions, stack.settings, phones, public_id_is_number=True)
+        requests = _requests(
+            stack, stack.rasa_url, "/webhooks/twilio/webhook", phones, rate, seconds
+        )
+        sent_before = _standin_count(stack)
+        outcomes = open_loop(requests, rate)
+        summary = summarise(outcomes, rate)
+        summary["replies_sent_to_twilio"] = _standin_count(stack) - sent_before
+        summary["settle_seconds"] = round(_settle(stack), 1)
+        results.append(summary)
+    return results
+
+
+def _settle_web(stack: Stack, name: str, url: str, **env: str) -> float | str:
+    """Let the web process finish what is still queued; restart it if that takes long.
+
+    gunicorn's sync workers go on serving requests whose client (Twilio)
+    gave up long ago; the next phase must not pay for them.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < 20:
+        try:
+            sent = time.monotonic()
+            httpx.get(f"{url}/healthz", timeout=5)
+            if time.monotonic() - sent < 0.1:
+                time.sleep(1)
+                return round(time.monotonic() - started, 1)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stack.stop(name)
+    stack.start_web(name, port=int(url.rsplit(":", 1)[1]), **env)
+    return "restarted: abandoned requests still queued after 20 s"
+
+
+def _standin_count(stack: Stack) -> int:
+    return int(httpx.get(f"{stack.standin_url}/_bench/records?since=999999999").json()["count"])
+
+
+def _settle(stack: Stack, limit: float = 90) -> float:
+    """Wait until Rasa answers its status quickly again (the overload has drained)."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        try:
+            sent = time.monotonic()
+            httpx.get(f"{stack.rasa_url}/", timeout=5)
+            if time.monotonic() - sent < 0.2:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    return time.monotonic() - started
+
+
+def ratios(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Connector p99 / lessonbot p99 at each rate (goal: at least 10)."""
+    rows = []
+    for mine, other in zip(ours, theirs, strict=True):
+        rows.append(
+            {
+                "rate_per_s": mine["rate_per_s"],
+                "p99_ratio": round(other["p99_ms"] / max(mine["p99_ms"], 0.1), 1),
+                "p99_ratio_is_lower_bound": other["p99_censored"],
+                "goal": 10,
+            }
+        )
+    return rows
