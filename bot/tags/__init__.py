@@ -1,0 +1,25 @@
+"""Learner tags (a training site, a cohort): staff put them on learners by pseudonymous id.
+
+- ``service``: parse ids, add or remove a tag (audited), count tags.
+- ``views``: the staff page (staff and admins; CSRF like every form).
+- ``cli``: `lessonbot tags add|remove|list`.
+
+Coordinators filter statistics by tag; broadcasts target tags.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext
+
+from bot.staff.models import Role
+from bot.staff.navigation import register_link
+
+TAGGERS = (Role.STAFF, Role.ADMIN)
+
+
+def init_app(app: Flask) -> None:
+    from bot.tags import views
+
+    app.register_blueprint(views.blueprint)
+    register_link(app, lazy_gettext("Learner tags"), "tags.page", TAGGERS, landing=False)
