@@ -13,10 +13,10 @@ one row per enrolment) is timed once, for information.
 The data, at scale 1: 100,000 learners who signed up over 2025 (language es
 55 %, en 20 %, fr 15 %, ht 10 %; 30 % on WhatsApp; 5 % opted out; 30 % tagged
 with one of 20 sites); 1 or 2 enrolments each; 6-13 lessons delivered each
-(about 950,000, each linked to its outbox row); and 5,000,000 message and quiz
-events: 2,000,000 outbox messages (lessons and replies; 80 % delivered or read,
-5 % failed with a Twilio error), about 1,400,000 first and second quiz answers,
-and inbound messages for the rest.
+(about 950,000, each linked to its outbox row and carrying the outcomes the app
+keeps on it); and 5,000,000 message and quiz events: 2,000,000 outbox messages
+(lessons and replies; 80 % delivered or read, 5 % failed with a Twilio error),
+about 1,400,000 first and second quiz answers, and inbound messages for the rest.
 """
 
 from __future__ import annotations
@@ -102,6 +102,11 @@ class Plan:
         self.deliveries = sum(learner["lessons"] for learner in self.learners)
         self.outbox = int(OUTBOX * scale)
         self.quiz = 0  # counted while the quiz rows are generated
+        # Each lesson delivery's outcomes, as the app keeps them on the row (bot.outbox
+        # and bot.learning): noted while the outbox and quiz rows are generated.
+        self.confirmed = bytearray(self.deliveries + 1)
+        self.answered = bytearray(self.deliveries + 1)
+        self.right = bytearray(self.deliveries + 1)
 
     def learner_rows(self) -> Iterator[tuple]:
         for p in self.learners:
@@ -146,7 +151,9 @@ class Plan:
     def delivery_rows(self) -> Iterator[tuple]:
         for number, (p, lesson, at) in enumerate(self._lessons(), 1):
             # Its outbox row has the same id (see outbox_rows).
-            yield (number, p["id"], p["course"], lesson, at, number)
+            confirmed = at if self.confirmed[number] else None
+            yield (number, p["id"], p["course"], lesson, at, number, confirmed,
+                   self.answered[number], self.right[number])  # fmt: skip
 
     def outbox_rows(self) -> Iterator[tuple]:
         """The lessons' messages (ids 1..deliveries), then replies up to the total."""
@@ -164,15 +171,18 @@ class Plan:
             if status == "read" and p["channel"] == "sms":
                 status = "delivered"
             error = rng.choice(ERRORS) if status == "failed" else None
+            if kind == "lesson":
+                self.confirmed[number] = status in ("delivered", "read")
             sent = at if status != "pending" else None
             segments = 1 + number % 3 if p["channel"] == "sms" else 1
             yield (number, f"bench-{number}", p["id"], kind, status, error, at, sent, segments)
 
     def quiz_rows(self) -> Iterator[tuple]:
         rng = random.Random(11)
-        number = 0
+        number = delivery = 0
         for p in self.learners:
             for index, lesson in enumerate(self.courses[p["course"]].lessons[: p["lessons"]]):
+                delivery += 1  # in the order of _lessons, as the deliveries are numbered
                 at = p["created"] + timedelta(days=index + 1, hours=2)
                 for question in lesson.questions:
                     if rng.random() > 0.75:
@@ -182,6 +192,9 @@ class Plan:
                         number += 1
                         chosen = rng.randint(1, len(question.options))
                         right = chosen == question.correct_number
+                        if attempt == 1:
+                            self.answered[delivery] += 1
+                            self.right[delivery] += right
                         yield (number, p["id"], lesson.key, question.key, chosen, right,
                                attempt, f"SQ{number:030x}", at)  # fmt: skip
         self.quiz = number
@@ -201,19 +214,21 @@ COLUMNS = {
     "learner_tag": "id learner_id tag created_at",
     "outbox_message": "id idempotency_key learner_id kind status error_code created_at sent_at "
     "segments",
-    "lesson_delivery": "id learner_id course_key lesson_key delivered_at outbox_id",
+    "lesson_delivery": "id learner_id course_key lesson_key delivered_at outbox_id "
+    "delivered_confirmed_at questions_answered answered_right",
     "quiz_attempt": "id learner_id lesson_key question_key chosen_option correct attempt_number "
     "inbound_message_sid answered_at",
     "inbound_message": "id message_sid learner_id channel body received_at status",
 }
-# Parents first: outbox rows before the deliveries that point at them.
+# Parents first: outbox rows before the deliveries that point at them; outbox and
+# quiz rows before the deliveries, whose outcomes they decide.
 ORDER = (
     ("learner", Plan.learner_rows),
     ("enrollment", Plan.enrollment_rows),
     ("learner_tag", Plan.tag_rows),
     ("outbox_message", Plan.outbox_rows),
-    ("lesson_delivery", Plan.delivery_rows),
     ("quiz_attempt", Plan.quiz_rows),
+    ("lesson_delivery", Plan.delivery_rows),
     ("inbound_message", Plan.inbound_rows),
 )
 
