@@ -1,0 +1,115 @@
+"""What the broadcast pages read from forms and show around them.
+
+Staff type times in Panama's time (the NGO's office); they are stored as
+naive UTC like every other time in the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from bot.broadcasts.compose import FieldError
+from bot.broadcasts.models import BroadcastStatus, Route
+from bot.dashboard.formatting import channel_name, language_name
+from scheduler.timing import DEFAULT_TIMEZONE, to_local, to_utc, zone
+
+STAFF_TIMEZONE = DEFAULT_TIMEZONE
+
+
+def parse_send_at(when: str | None, text: str | None) -> tuple[datetime | None, list[FieldError]]:
+    """The chosen start (naive UTC), None for "now", or the error naming ``send_at``."""
+    if when != "later":
+        return None, []
+    if not text:
+        return None, [FieldError("send_at", _("Choose the date and time to send it."))]
+    try:
+        local = datetime.fromisoformat(text)
+    except ValueError:
+        return None, [FieldError("send_at", _("This is not a date and time."))]
+    if local.tzinfo is None:  # as typed in the form: Panama time
+        local = local.replace(tzinfo=zone(STAFF_TIMEZONE))
+    return to_utc(local), []
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored time as staff read it: Panama time, to the second."""
+    if moment is None:
+        return ""
+    return to_local(moment, STAFF_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def field_label(name: str) -> str:
+    """The field an error belongs to, in words (for the list at the top of the form)."""
+    prefix, _sep, language = name.rpartition("_")
+    if prefix == "text":
+        return _("Message in %(language)s", language=language_name(language))
+    if prefix == "name_fallback":
+        return _("Value of {first_name} in %(language)s", language=language_name(language))
+    labels = {
+        "fallback_language": _("Missing translations"),
+        "audience": _("Audience"),
+        "send_at": _("Scheduled time"),
+        "title": _("Title"),
+    }
+    return labels.get(name, name)
+
+
+def errors_by_field(errors: Iterable[FieldError]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for error in errors:
+        found.setdefault(error.field, []).append(error.message)
+    return found
+
+
+def status_name(status: str) -> str:
+    return {
+        BroadcastStatus.DRAFT: _("Draft"),
+        BroadcastStatus.AWAITING_APPROVAL: _("Waiting for approval"),
+        BroadcastStatus.SCHEDULED: _("Scheduled"),
+        BroadcastStatus.SENDING: _("Sending"),
+        BroadcastStatus.SENT: _("Sent"),
+        BroadcastStatus.CANCELLED: _("Cancelled"),
+    }.get(status, status)
+
+
+def route_name(route: str) -> str:
+    return {
+        Route.SMS: _("SMS"),
+        Route.WHATSAPP: _("WhatsApp"),
+        Route.WHATSAPP_TEMPLATE: _("WhatsApp template (window closed)"),
+        Route.SMS_FALLBACK: _("SMS instead of WhatsApp (window closed)"),
+        Route.NONE: _("Cannot be reached (WhatsApp window closed)"),
+    }.get(route, route)
+
+
+def reason_name(reason: str) -> str:
+    return {
+        "whatsapp_window_closed": _("WhatsApp window closed, no template"),
+        "unreachable": _("Opted out or erased before their turn"),
+        "no_text": _("No text in their language"),
+    }.get(reason, reason)
+
+
+def failure_name(error: str) -> str:
+    """A failure's label: Twilio's code with what it means, or the app's reason."""
+    known = {
+        "21610": _("21610: the learner had replied STOP"),
+        "21211": _("21211: not a valid number"),
+        "30003": _("30003: phone unreachable"),
+        "30005": _("30005: unknown or inactive number"),
+        "30006": _("30006: landline or unreachable carrier"),
+        "30007": _("30007: filtered by the carrier"),
+        "30008": _("30008: unknown error"),
+        "63016": _("63016: WhatsApp window closed"),
+    }
+    if error in known:
+        return known[error]
+    if error.startswith("not sent: learner is"):
+        return _("Opted out or erased before sending")
+    return _("Twilio error %(code)s", code=error) if error.isdigit() else error
+
+
+FILTERS = {"language_name": language_name, "channel_name": channel_name}

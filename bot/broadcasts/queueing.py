@@ -1,0 +1,366 @@
+"""From a scheduled broadcast to outbox rows, a little ahead of the sender.
+
+The scheduler's job (``run``) does three things on each tick:
+
+1. **Start** the broadcasts whose time has come: the segment is copied into
+   ``broadcast_recipient`` by one INSERT ... SELECT (the snapshot), in the same
+   transaction as the move to "sending", so a crash leaves either both or neither.
+2. **Feed** the outbox: recipients become outbox rows, in learner order, only
+   as many as the sender gets through in ``broadcast_feed_ahead_seconds``. The
+   sender takes rows oldest first, so a whole broadcast queued at once would
+   hold back every learner's replies and lessons until it was through; fed
+   this way they wait seconds. A recipient whose local time is in the quiet
+   hours (now or by the time the row would go) is left waiting until they end.
+3. **Finish** the broadcasts with nobody waiting and no row pending.
+
+Each feed batch is one transaction: the outbox rows (idempotency key
+``broadcast:{id}:{public id}``; a second write of a key is a no-op) and the
+recipients' move to "queued". A crash anywhere resumes where it stopped,
+without duplicates and without gaps.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Row, String, Table, bindparam, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.broadcasts import audience as segment
+from bot.broadcasts.compose import Draft, first_name
+from bot.broadcasts.models import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    RecipientState,
+    Route,
+    SkipReason,
+)
+from bot.broadcasts.routing import choose_route, template_variables, window_cutoff
+from bot.db import session_scope
+from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.outbox import rowcount
+from bot.settings import Settings
+from bot.staff.accounts import audit
+from scheduler.timing import DEFAULT_TIMEZONE, ScheduleError, is_quiet
+
+log = logging.getLogger(__name__)
+
+KIND = "broadcast"  # the outbox rows' kind
+CANCELLED_TEXT = "not sent: the broadcast was cancelled"  # a stopped row's error
+BATCH = 1000
+# Learners of a batch who get the same message are written by one INSERT ... SELECT.
+SHARED_MESSAGE_MIN = 10
+UNREACHABLE = (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
+OUTBOX = cast(Table, OutboxMessage.__table__)
+RECIPIENTS = cast(Table, BroadcastRecipient.__table__)
+LearnerRow = Row[*tuple[Any, ...]]  # what ``_waiting`` reads of a learner
+# One recipient's outcome; the bound names differ from the columns' (executemany).
+_SET_RECIPIENT = (
+    update(RECIPIENTS)
+    .where(RECIPIENTS.c.broadcast_id == bindparam("b_id"))
+    .where(RECIPIENTS.c.learner_id == bindparam("l_id"))
+    .values(
+        state=bindparam("new_state"),
+        route=bindparam("new_route"),
+        language=bindparam("new_language"),
+        reason=bindparam("new_reason"),
+        outbox_id=bindparam("new_outbox_id"),
+        queued_at=bindparam("new_queued_at"),
+    )
+)
+
+
+def run(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> dict[str, int]:
+    """The scheduler job: start what is due, feed the outbox, finish what is done."""
+    summary = Counter({"started": 0, "queued": 0, "skipped": 0, "finished": 0})
+    with session_scope(sessions) as session:
+        due = session.scalars(
+            select(Broadcast.id)
+            .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now)
+            .order_by(Broadcast.send_at, Broadcast.id)
+        ).all()
+    for broadcast_id in due:
+        with session_scope(sessions) as session:
+            summary["started"] += start(session, broadcast_id, now)
+    with session_scope(sessions) as session:
+        budget = feed_budget(session, settings)
+        quiet = quiet_zones(session, settings, now)
+    while budget > 0:
+        with session_scope(sessions) as session:
+            queued, skipped = feed(session, settings, now, min(budget, BATCH), quiet)
+        summary["queued"] += queued
+        summary["skipped"] += skipped
+        budget -= queued
+        if queued + skipped == 0:
+            break
+    with session_scope(sessions) as session:
+        summary["finished"] += finish(session, now)
+    return dict(summary)
+
+
+def start(session: Session, broadcast_id: int, now: datetime) -> int:
+    """Take the snapshot of a due broadcast and mark it sending; 1 if it started."""
+    moved = session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
+        .where(Broadcast.send_at <= now)
+        .values(status=BroadcastStatus.SENDING, started_at=now, undo_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if not rowcount(moved):
+        return 0  # undone, cancelled or started meanwhile
+    broadcast = session.get(Broadcast, broadcast_id, populate_existing=True)
+    assert broadcast is not None
+    audience = segment.Audience.from_json(broadcast.audience)
+    broadcast.recipient_count = segment.snapshot(session, broadcast.id, audience)
+    if broadcast.recipient_count == 0:
+        broadcast.status, broadcast.finished_at = BroadcastStatus.SENT, now
+        broadcast.note = "nobody was in the segment when it started"
+    details = {"broadcast": broadcast.id, "recipients": broadcast.recipient_count}
+    audit(session, None, "broadcast.start", details, now)
+    log.info("broadcast %s started: %s recipients", broadcast.id, broadcast.recipient_count)
+    return 1
+
+
+def feed_budget(session: Session, settings: Settings) -> int:
+    """How many more broadcast rows the outbox may hold now."""
+    ahead = math.ceil(settings.sender_rate_per_second * settings.broadcast_feed_ahead_seconds)
+    pending = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
+    )
+    return max(ahead, 1) - int(pending or 0)
+
+
+def feed(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    limit: int,
+    quiet: Sequence[str] | None = None,
+) -> tuple[int, int]:
+    """Queue up to ``limit`` waiting recipients; (rows queued, recipients skipped).
+
+    ``quiet``: the time zones in quiet hours, if the caller knows them already.
+    """
+    if quiet is None:
+        quiet = quiet_zones(session, settings, now)
+    for broadcast in session.scalars(
+        select(Broadcast)
+        .where(Broadcast.status == BroadcastStatus.SENDING)
+        .order_by(Broadcast.started_at, Broadcast.id)
+    ):
+        # Compare-and-set first: it takes the broadcast's row (and SQLite's write
+        # lock), so a cancel cannot slip in between what is read and written.
+        claimed = session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.SENDING)
+            .values(status=BroadcastStatus.SENDING)
+            .execution_options(synchronize_session=False)
+        )
+        if not rowcount(claimed):
+            continue
+        batch = _waiting(session, broadcast.id, quiet, limit)
+        if batch:
+            return _queue(session, broadcast, batch, settings, now)
+    return 0, 0
+
+
+def quiet_zones(session: Session, settings: Settings, now: datetime) -> list[str]:
+    """Learners' time zones in quiet hours now or by the end of the feed's horizon."""
+    horizon = now + timedelta(seconds=settings.broadcast_feed_ahead_seconds)
+    zones = []
+    for tz in session.scalars(select(Learner.timezone).distinct()):
+        try:
+            quiet = any(
+                is_quiet(moment, tz or DEFAULT_TIMEZONE, settings.quiet_start, settings.quiet_end)
+                for moment in (now, horizon)
+            )
+        except ScheduleError:
+            quiet = is_quiet(now, DEFAULT_TIMEZONE, settings.quiet_start, settings.quiet_end)
+        if quiet:
+            zones.append(tz)
+    return zones
+
+
+def _waiting(
+    session: Session, broadcast_id: int, quiet: Sequence[str], limit: int
+) -> Sequence[LearnerRow]:
+    query = (
+        select(
+            Learner.id,
+            Learner.public_id,
+            Learner.status,
+            Learner.language,
+            Learner.channel,
+            Learner.profile_name,
+            Learner.last_inbound_at,
+        )
+        .join(BroadcastRecipient, BroadcastRecipient.learner_id == Learner.id)
+        .where(BroadcastRecipient.broadcast_id == broadcast_id)
+        .where(BroadcastRecipient.state == RecipientState.WAITING)
+        .order_by(BroadcastRecipient.learner_id)
+        .limit(limit)
+    )
+    if quiet:
+        query = query.where(Learner.timezone.not_in(quiet))
+    return session.execute(query).all()
+
+
+def _queue(
+    session: Session,
+    broadcast: Broadcast,
+    batch: Sequence[LearnerRow],
+    settings: Settings,
+    now: datetime,
+) -> tuple[int, int]:
+    draft = Draft.from_broadcast(broadcast)
+    cutoff = window_cutoff(now)
+    prefix = broadcast.key_prefix
+    # (route, text language, skip reason) -> the learners it applies to
+    outcomes: defaultdict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
+    # (route, text language, text) -> the learners who get exactly that message
+    same_message: defaultdict[tuple[str, str, str], list[LearnerRow]] = defaultdict(list)
+    for learner in batch:
+        language = draft.text_language(learner.language, settings.default_language)
+        is_open = learner.last_inbound_at is not None and learner.last_inbound_at > cutoff
+        route = choose_route(learner.channel, is_open, settings)
+        reason = (
+            SkipReason.UNREACHABLE
+            if learner.status in UNREACHABLE
+            else SkipReason.NO_TEXT
+            if language is None
+            else SkipReason.WINDOW_CLOSED
+            if route == Route.NONE
+            else None
+        )
+        outcomes[route, language, reason].append(learner.id)
+        if reason is None and language is not None:
+            text = draft.message_for(language, first_name(learner.profile_name))
+            same_message[route, language, text].append(learner)
+    outbox_ids = _write_rows(session, prefix, same_message, settings, now)
+    updates = []
+    for (route, language, reason), learner_ids in outcomes.items():
+        for learner_id in learner_ids:
+            outbox_id = outbox_ids.get(learner_id)
+            updates.append(
+                {
+                    "b_id": broadcast.id,
+                    "l_id": learner_id,
+                    "new_state": RecipientState.QUEUED if outbox_id else RecipientState.SKIPPED,
+                    "new_route": route,
+                    "new_language": language,
+                    "new_reason": reason,
+                    "new_outbox_id": outbox_id,
+                    "new_queued_at": now if outbox_id else None,
+                }
+            )
+    session.execute(_SET_RECIPIENT, updates)  # a Core executemany
+    return len(outbox_ids), len(updates) - len(outbox_ids)
+
+
+def _write_rows(
+    session: Session,
+    prefix: str,
+    same_message: dict[tuple[str, str, str], list[LearnerRow]],
+    settings: Settings,
+    now: datetime,
+) -> dict[int, int]:
+    """Write the outbox rows; {learner id: outbox row id}, a row written before included.
+
+    Learners who get the very same message (most: names are known only on
+    WhatsApp) are written by one INSERT ... SELECT each; the rest in one
+    multi-row INSERT. A key written before (a crash after the insert) is kept
+    as it is and looked up.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    written: dict[int, int] = {}
+    singles: list[dict[str, Any]] = []
+    for (route, _language, text), learners in same_message.items():
+        common = _row_values(text, route, settings, now)
+        if len(learners) < SHARED_MESSAGE_MIN:
+            singles += [
+                {"idempotency_key": prefix + learner.public_id, "learner_id": learner.id} | common
+                for learner in learners
+            ]
+            continue
+        chosen = select(
+            literal(prefix, String()) + Learner.public_id,
+            Learner.id,
+            *(literal(value, OUTBOX.c[name].type) for name, value in common.items()),
+        ).where(Learner.id.in_([learner.id for learner in learners]))
+        statement = insert(OUTBOX).from_select(["idempotency_key", "learner_id", *common], chosen)
+        result = session.execute(
+            statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+                OUTBOX.c.learner_id, OUTBOX.c.id
+            )
+        )
+        written.update({learner_id: outbox_id for learner_id, outbox_id in result})
+    if singles:
+        result = session.execute(
+            insert(OUTBOX)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OUTBOX.c.learner_id, OUTBOX.c.id),
+            singles,
+        )
+        written.update({learner_id: outbox_id for learner_id, outbox_id in result})
+    earlier = [
+        prefix + learner.public_id
+        for learners in same_message.values()
+        for learner in learners
+        if learner.id not in written
+    ]
+    if earlier:
+        found = session.execute(
+            select(OUTBOX.c.learner_id, OUTBOX.c.id).where(OUTBOX.c.idempotency_key.in_(earlier))
+        )
+        written.update({learner_id: outbox_id for learner_id, outbox_id in found})
+    return written
+
+
+def _row_values(text: str, route: str, settings: Settings, now: datetime) -> dict[str, Any]:
+    """An outbox row's columns but its key and learner."""
+    template = route == Route.WHATSAPP_TEMPLATE
+    return {
+        "kind": KIND,
+        "body": text,
+        "content_sid": settings.broadcast_whatsapp_template_sid if template else None,
+        "content_variables": template_variables(text) if template else None,
+        "channel": "sms" if route == Route.SMS_FALLBACK else None,
+        "allow_when_opted_out": False,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def finish(session: Session, now: datetime) -> int:
+    """Mark sent the broadcasts with nobody waiting and nothing pending in the outbox."""
+    finished = 0
+    for broadcast in session.scalars(
+        select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING)
+    ):
+        waiting = select(BroadcastRecipient.learner_id).where(
+            BroadcastRecipient.broadcast_id == broadcast.id,
+            BroadcastRecipient.state == RecipientState.WAITING,
+        )
+        pending = (
+            select(OutboxMessage.id)
+            .join(BroadcastRecipient, BroadcastRecipient.outbox_id == OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
+            .where(BroadcastRecipient.broadcast_id == broadcast.id)
+        )
+        if session.scalar(waiting.limit(1)) is None and session.scalar(pending.limit(1)) is None:
+            broadcast.status, broadcast.finished_at = BroadcastStatus.SENT, now
+            audit(session, None, "broadcast.finish", {"broadcast": broadcast.id}, now)
+            finished += 1
+    return finished

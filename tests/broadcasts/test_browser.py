@@ -1,0 +1,198 @@
+"""A broadcast in a real browser (Debian's chromium through Playwright) on a real server.
+
+Staff log in, compose in two languages, pick a segment and watch the live
+count, preview (segments and cost), send, and follow it to the final counts;
+the scheduler's job and the sender (local channel) run in the test, with time
+as an input. A coordinator is refused, and so is a form without its CSRF token.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import make_server
+
+from bot.broadcasts import queueing
+from bot.channels.local import LocalChannel
+from bot.models import LearnerStatus
+from bot.sender import Pacer
+from bot.settings import PROJECT_ROOT, Settings
+from bot.worker import run_sends_once
+from tests.broadcasts.builders import NOW, PASSWORD, add_learner
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def learners(db_session: Session, settings: Settings) -> None:
+    """5 Spanish on SMS, 3 English on WhatsApp, 2 French; 2 opted out (never counted)."""
+    for _ in range(5):
+        add_learner(db_session, settings, language="es", channel="sms")
+    for _ in range(3):
+        add_learner(
+            db_session,
+            settings,
+            language="en",
+            channel="whatsapp",
+            last_inbound_at=NOW - timedelta(hours=3),
+        )
+    for _ in range(2):
+        add_learner(db_session, settings, language="fr", channel="sms")
+        add_learner(db_session, settings, language="es", status=LearnerStatus.OPTED_OUT)
+    db_session.commit()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server, locale="en-US")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page, who: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/staff/login")
+    page.fill("#email", f"{who}@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def run_until_done(sessions: sessionmaker[Session], settings: Settings, start) -> None:  # type: ignore[no-untyped-def]
+    """The scheduler's job and the sender, turn about, until nothing is left."""
+    moment = start
+    for _ in range(20):
+        summary = queueing.run(sessions, settings, moment)
+        sent = run_sends_once(sessions, LocalChannel(), settings, Pacer(1000), moment, limit=50)
+        if summary["finished"] or not (sent or summary["queued"] or summary["started"]):
+            return
+        moment += timedelta(seconds=5)
+
+
+def test_staff_compose_preview_send_and_follow_a_broadcast(page, learners, sessions, settings):
+    log_in(page, "author")
+    page.click("nav.menu >> text=Broadcasts")
+    page.click("text=New broadcast")
+    page.fill("#title", "Training day")
+    page.fill("#text_es", "Taller de ventas el sábado a las 9. ¡Te esperamos!")
+    page.fill("#text_en", "Sales workshop on Saturday at 9. See you there!")
+    assert page.locator("#audience-count").inner_text() == "10 learners"
+    page.check("input[name=languages][value=es]")
+    page.check("input[name=languages][value=en]")
+    playwright.expect(page.locator("#audience-count")).to_have_text("8 learners")  # the live count
+    page.click("button[value=save]")
+
+    page.wait_for_selector("#preview")
+    assert page.locator("#preview-recipients").inner_text() == "8"
+    sms = page.locator("tr.rendition[data-language=es][data-route=sms]")
+    assert sms.locator(".encoding").inner_text().startswith("UCS-2")  # á and ¡
+    assert sms.locator(".segments").inner_text() == "1"
+    assert "¡Te esperamos!" in sms.locator(".phone").inner_text()
+    assert page.locator("#preview-cost").inner_text() == "US$ 0.27"  # 5 x 0.05 + 3 x 0.005
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "broadcast-preview.png"), full_page=True)
+
+    page.click("#send")
+    page.wait_for_selector("#undo")
+    assert page.locator("#status").inner_text() == "Scheduled"
+
+    start = NOW + timedelta(seconds=settings.undo_seconds)
+    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=3)
+    queueing.run(sessions, paced, start)  # starts it, 3 rows ahead of the sender
+    run_sends_once(sessions, LocalChannel(), paced, Pacer(1000), start, limit=2)
+    page.reload()
+    assert page.locator("#status").inner_text() == "Sending"
+    assert page.locator("#progress-bar").get_attribute("value") == "25"  # 2 of 8
+    assert page.locator("#count-delivered .value").inner_text() == "2"
+    assert page.locator("#count-waiting .value").inner_text() == "5"
+
+    run_until_done(sessions, settings, start + timedelta(seconds=5))
+    page.reload()
+    assert page.locator("#status").inner_text() == "Sent"
+    assert page.locator("#progress-bar").get_attribute("value") == "100"
+    assert page.locator("#count-recipients .value").inner_text() == "8"
+    assert page.locator("#count-delivered .value").inner_text() == "8"
+    assert page.locator("#count-failed .value").inner_text() == "0"
+    page.screenshot(path=str(ARTIFACTS / "broadcast-sent.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#recipients-csv")
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 9 and lines[0].startswith("public_id,")
+
+
+def test_a_coordinator_cannot_reach_the_broadcast_pages(page, learners):
+    log_in(page, "coordinator")
+    assert page.locator("nav.menu >> text=Broadcasts").count() == 0
+    for path in ("/broadcasts/", "/broadcasts/new"):
+        assert page.goto(path).status == 403
+
+
+def test_a_form_without_its_csrf_token_is_refused(page, learners):
+    log_in(page, "author")
+    page.goto("/broadcasts/new")
+    page.fill("#text_es", "Hola")
+    page.evaluate("document.querySelector('form.compose input[name=csrf_token]').remove()")
+    with page.expect_navigation() as navigation:
+        page.click("button[value=save]")
+    assert navigation.value.status == 400
+    page.goto("/broadcasts/")
+    assert "Hola" not in page.locator("main").inner_text()
+
+
+def test_the_pages_fit_a_phone_screen(browser, live_server, learners):
+    context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        log_in(page, "author")
+        page.goto("/broadcasts/new")
+        page.fill("#text_es", "Hola")
+        page.click("button[value=save]")  # the French learners need a text: errors shown
+        for path in ("/broadcasts/new", page.url, "/broadcasts/"):
+            page.goto(path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (path, overflow)
+    finally:
+        context.close()

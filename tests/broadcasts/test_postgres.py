@@ -1,0 +1,146 @@
+"""The broadcast flow on PostgreSQL: snapshot, feed, send, cancel, counts.
+
+The other tests run on SQLite; SQL that behaves differently on PostgreSQL (an
+INSERT ... SELECT's row count, UPDATE executemany, the claim's locking) is
+exercised here, in a database of its own made for this module.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.broadcasts import lifecycle, queueing
+from bot.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastStatus
+from bot.broadcasts.progress import progress
+from bot.channels.local import LocalChannel
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.models import LearnerStatus, OutboxMessage
+from bot.sender import Pacer
+from bot.settings import Settings
+from bot.worker import run_sends_once
+from tests.broadcasts.builders import NOW, add_learner, make_broadcast
+from tests.conftest import make_test_settings
+
+pytestmark = pytest.mark.postgres
+SERVER = "postgresql+psycopg://root@127.0.0.1:5432"
+
+
+@pytest.fixture(scope="module")
+def pg_database() -> Iterator[str]:
+    name = "lessonbot_broadcasts_" + secrets.token_hex(4)
+    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {error.orig}")
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg(pg_database: str, tmp_path: Path) -> Iterator[tuple[Settings, sessionmaker[Session]]]:
+    settings = make_test_settings(tmp_path, database_url=pg_database)
+    upgrade(settings)
+    engine = make_engine(pg_database)
+    yield settings, make_session_factory(engine)
+    with engine.begin() as connection:
+        connection.execute(text("TRUNCATE learner, broadcast CASCADE"))
+    engine.dispose()
+
+
+def test_a_broadcast_starts_feeds_sends_and_finishes(pg):
+    settings, sessions = pg
+    with sessions() as session:
+        for _ in range(12):
+            add_learner(session, settings)
+        add_learner(session, settings, status=LearnerStatus.OPTED_OUT)
+        broadcast = make_broadcast(session)
+        broadcast.status, broadcast.send_at = BroadcastStatus.SCHEDULED, NOW
+        session.commit()
+        broadcast_id = broadcast.id
+    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=5)
+
+    first = queueing.run(sessions, paced, NOW)
+    again = queueing.run(sessions, paced, NOW)  # nothing more while 5 are pending
+    moment = NOW
+    for _ in range(6):
+        run_sends_once(sessions, LocalChannel(), paced, Pacer(1000), moment, limit=20)
+        moment += timedelta(seconds=5)
+        queueing.run(sessions, paced, moment)
+
+    assert (first["started"], first["queued"], again["queued"]) == (1, 5, 0)
+    with sessions() as session:
+        done = session.get(Broadcast, broadcast_id)
+        assert (done.status, done.recipient_count) == (BroadcastStatus.SENT, 12)
+        assert progress(session, done).delivered == 12
+        keys = session.scalars(select(OutboxMessage.idempotency_key)).all()
+        assert len(keys) == len(set(keys)) == 12
+
+
+def test_cancel_stops_the_rest_on_postgres(pg):
+    settings, sessions = pg
+    with sessions() as session:
+        for _ in range(8):
+            add_learner(session, settings)
+        broadcast = make_broadcast(session)
+        broadcast.status, broadcast.send_at = BroadcastStatus.SCHEDULED, NOW
+        session.commit()
+        broadcast_id = broadcast.id
+    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=3)
+    queueing.run(sessions, paced, NOW)
+    run_sends_once(sessions, LocalChannel(), paced, Pacer(1000), NOW, limit=1)
+
+    with sessions() as session:
+        stopped = lifecycle.cancel(session, session.get(Broadcast, broadcast_id), None, NOW)
+        session.commit()
+        counts = progress(session, session.get(Broadcast, broadcast_id))
+        waiting = session.scalar(select(func.count()).where(BroadcastRecipient.state == "waiting"))
+    assert stopped == 2
+    assert (counts.delivered, counts.cancelled, waiting) == (1, 7, 0)
+
+
+def test_one_row_per_recipient_on_postgres_even_after_a_crash(pg):
+    settings, sessions = pg
+    with sessions() as session:
+        learners = [add_learner(session, settings) for _ in range(30)]
+        broadcast = make_broadcast(session)
+        broadcast.status, broadcast.send_at = BroadcastStatus.SCHEDULED, NOW
+        session.add(
+            OutboxMessage(  # written by a feed that died before its recipients' update
+                idempotency_key=broadcast.key_prefix + learners[3].public_id,
+                learner_id=learners[3].id,
+                kind="broadcast",
+                body="already here",
+                created_at=NOW,
+            )
+        )
+        session.commit()
+        broadcast_id = broadcast.id
+
+    assert queueing.run(sessions, settings, NOW)["queued"] == 30
+    queueing.run(sessions, settings, NOW + timedelta(seconds=5))
+
+    with sessions() as session:
+        keys = session.scalars(select(OutboxMessage.idempotency_key)).all()
+        linked = session.scalars(
+            select(BroadcastRecipient.outbox_id).where(
+                BroadcastRecipient.broadcast_id == broadcast_id
+            )
+        ).all()
+    assert len(keys) == len(set(keys)) == 30
+    assert None not in linked and len(set(linked)) == 30
