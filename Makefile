@@ -47,6 +47,7 @@ browser: ## Debian's chromium for the browser tests (Playwright never downloads 
 test: install browser ## Install everything and run the whole test suite (lint, fast tests, Rasa integration, browser)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lessonbot lessons check
 	cd nlu && ../$(RASA_VENV)/bin/rasa data validate --fail-on-warnings
 	$(VENV)/bin/pytest
@@ -76,6 +77,11 @@ model: $(VENV)/.installed $(RASA_VENV)/.installed ## Train the Rasa model, only 
 
 nlu-accuracy: model ## Intent accuracy per language on the held-out test split
 	$(VENV)/bin/python scripts/rasa_nlu_accuracy.py
+
+bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks vs bare Rasa and Rasa's Twilio connector (~11 min, loopback only): table + bench/results.json
+	@# py-spy profiles the worker, Rasa and the actions; a benchmark-only tool, not an app dependency.
+	@test -x $(VENV)/bin/py-spy || $(VENV)/bin/pip install $(PIP_QUIET) 'py-spy==0.4.3'
+	$(VENV)/bin/python -m bench.run
 
 clean: ## Remove build outputs (environments, model, compiled catalogs, local data)
 	rm -rf $(VENV) $(RASA_VENV) node_modules nlu/models nlu/results var

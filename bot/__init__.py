@@ -30,10 +30,12 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     app.extensions["lessonbot.engine"] = engine
     app.extensions["lessonbot.sessions"] = make_session_factory(engine)
 
-    from bot import dashboard, health, staff, webhooks
+    from bot import broadcasts, dashboard, health, staff, tags, webhooks
 
     webhooks.init_app(app)
     health.init_app(app)
     staff.init_app(app, settings)
     dashboard.init_app(app)
+    broadcasts.init_app(app)
+    tags.init_app(app)
     return app

@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator
 from bot.db import make_engine, make_session_factory
 from bot.models import InboundMessage, InboundStatus, Learner, OutboxMessage
 from bot.phones import parse_e164, phone_hash
-from bot.rendering import Message, render
+from bot.rendering import Channel, Message, render
 from bot.settings import Settings, load_settings
 from bot.sms import analyse
 
@@ -107,7 +107,7 @@ class Simulator:
 
 
 def phone_view(
-    row: OutboxMessage, channel: str, language: str, accent_free: bool
+    row: OutboxMessage, channel: Channel, language: str, accent_free: bool
 ) -> dict[str, Any]:
     text = render(Message(row.body or "", tuple(row.options or ())), channel, language, accent_free)
     info = analyse(text)
@@ -178,7 +178,7 @@ def _check_running(web_url: str) -> None:
     show_default=True,
     help="Seconds to wait for each answer.",
 )
-def chat(channel: str, number: str, as_json: bool, wait_seconds: float) -> None:
+def chat(channel: Channel, number: str, as_json: bool, wait_seconds: float) -> None:
     """Chat as a learner through the real webhook (the system must be running)."""
     settings = load_settings()
     web_url = f"http://127.0.0.1:{settings.web_port}"

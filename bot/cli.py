@@ -37,14 +37,17 @@ def worker() -> None:
 
 def _register_subcommands() -> None:
     # Imported here so that a broken optional module names itself clearly.
+    from bot.broadcasts.cli import broadcast
     from bot.chat import chat
+    from bot.completion import verify
     from bot.dashboard.cli import stats
     from bot.staff.cli import users
+    from bot.tags.cli import tags
     from bot.up import up
     from lessons.cli import lessons
     from scheduler.main import scheduler
 
-    for command in (chat, up, lessons, scheduler, users, stats):
+    for command in (chat, up, lessons, scheduler, users, stats, broadcast, verify, tags):
         main.add_command(command)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.models import InboundMessage, Learner, LearnerStatus
 from bot.phones import InvalidPhoneNumber, encrypt_phone, parse_e164, phone_hash
 from bot.settings import Settings
-from scheduler.timing import release_waiting_lesson, timezone_for_number
+from scheduler.timing import release_waiting_lesson, resume_after_silence, timezone_for_number
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,8 @@ def find_or_create_learner(
     learner.last_inbound_at = now
     # A reply reopens the WhatsApp window: a lesson held back for it is due now.
     release_waiting_lesson(learner, now)
+    # A learner who went quiet and was asked "still there?" is back: lessons resume.
+    resume_after_silence(learner, now, settings)
     return learner
 
 

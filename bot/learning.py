@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.completion import assign_code
 from bot.models import Enrollment, Learner, LessonDelivery, QuizAttempt
 from lessons.model import Catalog, Course, Lesson, Question
 
@@ -32,6 +33,7 @@ class CourseFinished:
     course: Course
     next_course: Course | None  # the course to offer, if any is left
     first_time: bool = True  # False once the end of the course was announced
+    code: str | None = None  # the completion code staff can check (bot.completion)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def deliver_next_lesson(
     first_time = enrollment.completed_at is None
     if first_time or not may_switch or other is None:
         finish_course(session, learner, enrollment, now)
-        return CourseFinished(course, other, first_time)
+        return CourseFinished(course, other, first_time, enrollment.verification_code)
     enrol(session, learner, other.key, now)
     lesson = other.next_lesson(done)
     assert lesson is not None
@@ -138,6 +140,7 @@ def finish_course(
 ) -> None:
     if enrollment.completed_at is None:
         enrollment.completed_at = now
+    assign_code(session, enrollment)
     learner.pending_lesson_key = None
     learner.pending_question_key = None
     learner.next_lesson_at = None  # nothing is due until the learner picks a course
@@ -243,7 +246,21 @@ def grade_answer(
     if following is None:
         learner.pending_lesson_key = None
     session.flush()
+    if attempt.attempt_number == 1:
+        _count_first_answer(session, learner, lesson, correct)
     return Grade(lesson, question, chosen, correct, following)
+
+
+def _count_first_answer(session: Session, learner: Learner, lesson: Lesson, correct: bool) -> None:
+    """Add a first answer to the lesson's counters (the coordinators' funnel reads them)."""
+    session.execute(
+        update(LessonDelivery)
+        .where(LessonDelivery.learner_id == learner.id, LessonDelivery.lesson_key == lesson.key)
+        .values(
+            questions_answered=LessonDelivery.questions_answered + 1,
+            answered_right=LessonDelivery.answered_right + (1 if correct else 0),
+        )
+    )
 
 
 def lesson_score(session: Session, learner: Learner, lesson: Lesson) -> tuple[int, int]:

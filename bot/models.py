@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,8 +43,23 @@ class LearnerStatus:
 
 class Learner(Base):
     __tablename__ = "learner"
-    # The scheduler's due query (scheduler.due.due_query): a range scan in slot order.
-    __table_args__ = (Index("ix_learner_due", "status", "next_lesson_at"),)
+    __table_args__ = (
+        # The scheduler's due query (scheduler.due.due_query): a range scan in slot order.
+        Index("ix_learner_due", "status", "next_lesson_at"),
+        # The reminder jobs (scheduler.reminders): each reads only its candidates.
+        Index(
+            "ix_learner_question_asked",
+            "question_asked_at",
+            sqlite_where=text("question_asked_at IS NOT NULL"),
+            postgresql_where=text("question_asked_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_learner_silence",
+            "last_inbound_at",
+            sqlite_where=text("nudged_at IS NULL AND next_lesson_at IS NOT NULL"),
+            postgresql_where=text("nudged_at IS NULL AND next_lesson_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -76,6 +92,12 @@ class Learner(Base):
     # Set when a due lesson found the WhatsApp 24-hour window closed and the
     # template went instead; the learner's next message releases the lesson.
     lesson_waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the waiting quiz question was sent; cleared once its one gentle
+    # reminder is handled (sent, or not needed): see scheduler.reminders.
+    question_asked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when the one "still there?" message went after a long silence: no
+    # lesson is scheduled until the learner writes again (scheduler.timing).
+    nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
     opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -148,12 +170,22 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "next_attempt_at", "id"),
+        # The sender's claim (bot.outbox.claim_due): the oldest pending row, read in id
+        # order from here and stopping at the first, however long the outbox's history.
+        Index("ix_outbox_status_id", "status", "id"),
         # Coordinator statistics (bot.dashboard): messages per learner, and per day.
         Index(
             "ix_outbox_learner_stats", "learner_id", "created_at", "status", "sent_at", "segments"
         ),
         Index(
             "ix_outbox_created_status", "created_at", "status", "learner_id", "sent_at", "segments"
+        ),
+        # The window fallback (scheduler.window): fresh 63016 failures only.
+        Index(
+            "ix_outbox_window_closed",
+            "status_updated_at",
+            sqlite_where=text("error_code = 63016"),
+            postgresql_where=text("error_code = 63016"),
         ),
     )
 
@@ -205,6 +237,8 @@ class Enrollment(Base):
     course_key: Mapped[str] = mapped_column(String(64))
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Given with the completion message; staff check it with `lessonbot verify`.
+    verification_code: Mapped[str | None] = mapped_column(String(16), unique=True)
 
 
 class LessonDelivery(Base):
@@ -213,8 +247,17 @@ class LessonDelivery(Base):
     __tablename__ = "lesson_delivery"
     __table_args__ = (
         UniqueConstraint("learner_id", "lesson_key"),
-        # Coordinator statistics: a course's funnel, lesson by lesson.
-        Index("ix_lesson_delivery_course", "course_key", "lesson_key", "learner_id", "outbox_id"),
+        # Coordinator statistics: a course's funnel, lesson by lesson, read from the
+        # index alone (bot.dashboard.queries.lesson_outcomes).
+        Index(
+            "ix_lesson_delivery_course",
+            "course_key",
+            "lesson_key",
+            "learner_id",
+            "delivered_confirmed_at",
+            "questions_answered",
+            "answered_right",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,6 +270,14 @@ class LessonDelivery(Base):
     outbox_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_message.id", ondelete="SET NULL")
     )
+    # The lesson's outcomes, kept in the transactions that change them so that the
+    # funnel is one grouped read of this table: when the phone confirmed the lesson
+    # (its outbox row delivered or read; None otherwise, see
+    # bot.outbox.sync_lesson_receipt), and the learner's first answers to its
+    # questions, and how many of them were right (bot.learning.grade_answer).
+    delivered_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    questions_answered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    answered_right: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class QuizAttempt(Base):

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Result, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, object_session
 
 from bot.channels import OPTED_OUT, WHATSAPP_WINDOW_CLOSED
 from bot.models import Learner, LearnerStatus, LessonDelivery, OutboxMessage, OutboxStatus
@@ -171,6 +171,39 @@ def mark_sent(row: OutboxMessage, provider_sid: str, status: str, now: datetime)
     row.next_attempt_at = None
     row.error_code = None
     row.error_message = None
+    session = object_session(row)
+    if session is not None:
+        sync_lesson_receipt(session, row, now)  # the local channel answers "delivered"
+
+
+# The statuses that settle whether a lesson reached the phone.
+_RECEIPT_STATUSES = frozenset(
+    {OutboxStatus.DELIVERED, OutboxStatus.READ, OutboxStatus.FAILED, OutboxStatus.UNDELIVERED}
+)
+
+
+def sync_lesson_receipt(session: Session, row: OutboxMessage, now: datetime) -> None:
+    """Mirror a lesson row's status on its delivery: confirmed while delivered or read.
+
+    Call after the row's status changed, in the same transaction; the funnel
+    (bot.dashboard) counts ``LessonDelivery.delivered_confirmed_at`` instead of
+    joining the outbox. Found through the learner's deliveries (an index), so a
+    status callback costs one small indexed update.
+    """
+    if row.kind != "lesson" or row.status not in _RECEIPT_STATUSES:
+        return
+    linked = update(LessonDelivery).where(
+        LessonDelivery.learner_id == row.learner_id, LessonDelivery.outbox_id == row.id
+    )
+    if row.status in (OutboxStatus.DELIVERED, OutboxStatus.READ):
+        linked = linked.where(LessonDelivery.delivered_confirmed_at.is_(None)).values(
+            delivered_confirmed_at=now
+        )
+    else:
+        linked = linked.where(LessonDelivery.delivered_confirmed_at.is_not(None)).values(
+            delivered_confirmed_at=None
+        )
+    session.execute(linked)
 
 
 def mark_retry(

@@ -65,8 +65,11 @@ class Pacer:
 
     def wait(self) -> None:
         """Block until the next send may go, and book the slot after it."""
-        if self._next_slot is not None and self._clock() < self._next_slot:
-            self._sleep(self._next_slot - self._clock())
+        # One reading of the clock: read twice, the slot may pass in between and
+        # the delay come out negative (time.sleep refuses it).
+        delay = self._next_slot - self._clock() if self._next_slot is not None else 0.0
+        if delay > 0:
+            self._sleep(delay)
         self._next_slot = max(self._clock(), self._next_slot or 0.0) + self.interval
 
 
@@ -122,9 +125,7 @@ def _prepare(
         if not learner.phone_encrypted:
             raise InvalidPhoneNumber("no phone number: the learner's data was erased")
         to = decrypt_phone(learner.phone_encrypted, settings.phone_encryption_key)
-        body = (
-            None if row.content_sid else _render(row, channel, learner.language, settings)
-        )
+        body = None if row.content_sid else _render(row, channel, learner.language, settings)
     except ValueError as error:  # InvalidPhoneNumber, unknown channel, empty text
         mark_failed(session, row, None, f"not sent: {error}", now)
         _after_final(row)

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -95,7 +96,10 @@ class Settings:
     sms_fallback_for_closed_window: bool = False
     # Broadcast rows are fed into the outbox this many seconds of sending ahead,
     # so that learners' conversations never queue behind a whole broadcast.
-    broadcast_feed_ahead_seconds: float = 20.0
+    broadcast_feed_ahead_seconds: float = 10.0
+
+    # Coordinator statistics: the time zone their dates, filters and charts use.
+    reporting_timezone: str = "America/Panama"
 
     testing: bool = False
 
@@ -109,6 +113,10 @@ class Settings:
     @property
     def lessons_path(self) -> Path:
         return _resolve(self.lessons_directory)
+
+    @property
+    def reporting_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.reporting_timezone)
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -149,6 +157,7 @@ _YAML_FIELDS = {
     ("broadcasts", "whatsapp_template_sid"): "broadcast_whatsapp_template_sid",
     ("broadcasts", "sms_fallback_for_closed_window"): "sms_fallback_for_closed_window",
     ("broadcasts", "feed_ahead_seconds"): "broadcast_feed_ahead_seconds",
+    ("dashboard", "timezone"): "reporting_timezone",
 }
 
 # Secrets and deployment values that have conventional names of their own.
@@ -185,6 +194,7 @@ def load_settings(
     values.update({k.lower(): v for k, v in (overrides or {}).items() if k.lower() in _FIELD_TYPES})
     settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
     settings = _with_dev_secrets(settings)
+    _check_timezone(settings.reporting_timezone)
     return replace(
         settings,
         database_url=_absolute_sqlite(settings.database_url),
@@ -215,6 +225,13 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value)
 
 
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(f"setting 'dashboard.timezone': unknown time zone {name!r}") from error
+
+
 def _with_dev_secrets(settings: Settings) -> Settings:
     missing = [name for name in SECRET_NAMES if not getattr(settings, _ENV_FIELDS[name])]
     needs_signing_token = not settings.twilio_auth_token
@@ -226,7 +243,7 @@ def _with_dev_secrets(settings: Settings) -> Settings:
             + ", ".join(missing)
         )
     stored = ensure_dev_secrets()
-    changes = {_ENV_FIELDS[name]: stored[name] for name in missing}
+    changes: dict[str, Any] = {_ENV_FIELDS[name]: stored[name] for name in missing}
     if needs_signing_token:
         changes["twilio_auth_token"] = stored[LOCAL_SIGNING_SECRET]
     return replace(settings, **changes)

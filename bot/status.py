@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, OutboxStatus
-from bot.outbox import record_provider_error
+from bot.outbox import record_provider_error, sync_lesson_receipt
 
 log = logging.getLogger(__name__)
 
@@ -90,5 +90,6 @@ def apply_status_callback(
     if new_status in (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED):
         message = f"Twilio reported {status}" + (f" with error {error_code}" if error_code else "")
         record_provider_error(session, row, error_code, message, now)
+    sync_lesson_receipt(session, row, now)
     log.info("message %s is %s", message_sid, new_status)
     return StatusOutcome.APPLIED

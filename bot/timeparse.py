@@ -137,3 +137,112 @@ def parse_days(text: str | None, default: int = 7) -> int:
     else:
         days = int(number_match.group(1)) * unit
     return max(1, min(days, MAX_PAUSE_DAYS))
+
+
+# Days of the week a learner may name, Monday first as in ``date.weekday()``:
+# full names (also plural: "los sábados", "Sundays") and short forms.
+_DAY_NAMES: tuple[tuple[str, ...], ...] = (
+    ("lunes", "monday", "lundi", "lendi"),
+    ("martes", "tuesday", "mardi", "madi"),
+    ("miercoles", "wednesday", "mercredi", "mekredi"),
+    ("jueves", "thursday", "jeudi", "jedi"),
+    ("viernes", "friday", "vendredi", "vandredi"),
+    ("sabado", "saturday", "samedi", "samdi"),
+    ("domingo", "sunday", "dimanche", "dimanch"),
+)
+# Short forms are common words too ("mar", "vie", "mon", "sun"): they count
+# only when the message names two days at least ("lun mie vie", "mon-fri").
+_DAY_SHORT: tuple[tuple[str, ...], ...] = (
+    ("lun", "mon", "len"),
+    ("mar", "tue", "tues", "mad"),
+    ("mie", "mier", "mer", "wed", "mek"),
+    ("jue", "jeu", "thu", "thur", "thurs"),
+    ("vie", "ven", "fri", "van"),
+    ("sab", "sam", "sat"),
+    ("dom", "dim", "sun"),
+)
+_FULL_DAY = {word: day for day, words in enumerate(_DAY_NAMES) for word in words}
+_SHORT_DAY = {word: day for day, words in enumerate(_DAY_SHORT) for word in words}
+# "lunes a viernes", "monday to friday", "du lundi au vendredi", "lendi rive vandredi", "mon-fri"
+_RANGE_WORDS = frozenset(
+    {"a", "al", "hasta", "to", "through", "thru", "till", "until", "au", "jusqu", "jusqua"}
+    | {"rive", "jiska", "-"}
+)
+_ARTICLES = frozenset({"el", "le", "la", "los", "les", "the"})
+# Days named after these are taken out: "todos menos los domingos", "sauf le dimanche".
+_EXCEPT_WORDS = frozenset(
+    {"menos", "excepto", "salvo", "sin", "except", "without", "sauf", "sans", "sof", "eksepte"}
+)
+_WEEKDAYS = re.compile(
+    r"\b(entre semana|dias? de semana|dias? habiles|dias? laborables|weekdays?|week days"
+    r"|workdays?|en semaine|jours? de (la )?semaine|jours? ouvrables?|jou travay|jou lasemen"
+    r"|pandan lasemen)\b"
+)
+_WEEKEND = re.compile(r"\b(fin(es)? de semana|week ?-?ends?|fin de semaine|wikenn?|wikann?)\b")
+_EVERY_DAY = re.compile(
+    r"\b(todos los dias|diari[oa]|diariamente|cada dia|every ?day|daily|tous les jours"
+    r"|chaque jour|chak jou|tout jou|toulejou)\b"
+)
+
+_DAY_GROUPS: tuple[tuple[re.Pattern[str], tuple[int, ...]], ...] = (
+    (_WEEKDAYS, (0, 1, 2, 3, 4)),
+    (_WEEKEND, (5, 6)),
+    (_EVERY_DAY, (0, 1, 2, 3, 4, 5, 6)),
+)
+
+
+def _day_of(word: str, allow_short: bool) -> int | None:
+    if word in _FULL_DAY:
+        return _FULL_DAY[word]
+    if len(word) > 5 and word.endswith("s") and word[:-1] in _FULL_DAY:
+        return _FULL_DAY[word[:-1]]  # plural
+    return _SHORT_DAY.get(word) if allow_short else None
+
+
+def _span(first: int, last: int) -> set[int]:
+    """Days from ``first`` to ``last``, both included, across the weekend if need be."""
+    return {(first + offset) % 7 for offset in range((last - first) % 7 + 1)}
+
+
+def parse_weekdays(text: str | None) -> str | None:
+    """The days of the week a message names, as a mask such as "1111100"; None if it names none.
+
+    "solo lunes a viernes", "weekdays" → "1111100"; "lun mie vie" → "1010100";
+    "fines de semana" → "0000011"; "todos menos domingo" → "1111110".
+    """
+    normalised = _normalise(text or "")
+    tokens = re.findall(r"[a-z]+|-", normalised)
+    named = sum(1 for t in tokens if _day_of(t, allow_short=True) is not None)
+    allow_short = named >= 2
+    chosen: set[int] = set()
+    excluded: set[int] = set()
+    for pattern, group in _DAY_GROUPS:
+        if pattern.search(normalised):
+            chosen.update(group)
+    excluding = False
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        excluding = excluding or token in _EXCEPT_WORDS
+        day = _day_of(token, allow_short)
+        index += 1
+        if day is None:
+            continue
+        target = excluded if excluding else chosen
+        after = index
+        if after < len(tokens) and tokens[after] in _RANGE_WORDS:
+            after += 1
+            while after < len(tokens) and tokens[after] in _ARTICLES:
+                after += 1
+            last = _day_of(tokens[after], allow_short) if after < len(tokens) else None
+            if last is not None:
+                target.update(_span(day, last))
+                index = after + 1
+                continue
+        target.add(day)
+    if not chosen and not excluded:
+        return None
+    days = (chosen or set(range(7))) - excluded
+    if not days:
+        return None
+    return "".join("1" if day in days else "0" for day in range(7))

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.catchup import missed_delivery
 from bot.db import session_scope
 from bot.models import Learner, LearnerStatus, LessonDelivery
 from bot.outbox import Reply, replies_from_rasa, rowcount, write_reply
@@ -249,7 +250,9 @@ def queue_window_template(
 def window_template(session: Session, learner: Learner, settings: Settings) -> Reply:
     """The WhatsApp template that invites the learner to reply; ``{{1}}``: the lesson number.
 
-    Also what a lesson that failed with 63016 should be replaced by.
+    Also what a lesson that failed with 63016 is replaced by (scheduler.window).
+    The number is the lesson the reply brings: the next one, or the latest
+    again when the phone never got it (bot.catchup).
     """
     delivered = session.scalar(
         select(func.count(LessonDelivery.id)).where(
@@ -257,7 +260,8 @@ def window_template(session: Session, learner: Learner, settings: Settings) -> R
             LessonDelivery.course_key == learner.course_key,
         )
     )
-    number = str((delivered or 0) + 1)
+    missed = missed_delivery(session, learner) is not None
+    number = str((delivered or 0) + (0 if missed else 1))
     sid = settings.twilio_whatsapp_window_template_sid
     if not sid:
         # Fine for the local channel; Twilio would refuse the text (63016).

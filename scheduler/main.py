@@ -17,6 +17,7 @@ import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.broadcasts.queueing import run as run_broadcasts
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.logs import configure_logging
 from bot.rasa_client import RasaClient
@@ -24,7 +25,9 @@ from bot.settings import Settings, load_settings
 from scheduler.due import deliver_due_lessons
 from scheduler.jobs import purge_message_bodies
 from scheduler.lock import SchedulerAlreadyRunning, SingleSchedulerLock
+from scheduler.reminders import send_quiz_reminders, send_still_there
 from scheduler.timing import check_schedule_settings
+from scheduler.window import send_window_templates
 
 log = logging.getLogger("scheduler")
 
@@ -46,6 +49,26 @@ def _deliver_due_lessons(services: Services, now: datetime) -> dict[str, int]:
     return deliver_due_lessons(services.sessions, services.rasa, services.settings, now)
 
 
+def _run_broadcasts(services: Services, now: datetime) -> dict[str, int]:
+    # A transaction per step and per batch: see bot.broadcasts.queueing.
+    return run_broadcasts(services.sessions, services.settings, now)
+
+
+def _send_window_templates(services: Services, now: datetime) -> dict[str, int]:
+    with session_scope(services.sessions) as session:
+        return send_window_templates(session, services.settings, now)
+
+
+def _send_quiz_reminders(services: Services, now: datetime) -> dict[str, int]:
+    with session_scope(services.sessions) as session:
+        return send_quiz_reminders(session, services.settings, now)
+
+
+def _send_still_there(services: Services, now: datetime) -> dict[str, int]:
+    with session_scope(services.sessions) as session:
+        return send_still_there(session, services.settings, now)
+
+
 def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
     with session_scope(services.sessions) as session:
         return purge_message_bodies(session, services.settings, now)
@@ -55,6 +78,12 @@ def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
     ("purge_message_bodies", _purge_message_bodies, {"trigger": "interval", "hours": 1}),
+    # 63016 on a lesson: the approved template instead; the reply brings the lesson.
+    ("send_window_templates", _send_window_templates, {"trigger": "interval", "minutes": 1}),
+    ("send_quiz_reminders", _send_quiz_reminders, {"trigger": "interval", "minutes": 5}),
+    ("send_still_there", _send_still_there, {"trigger": "interval", "minutes": 15}),
+    # Starts due broadcasts and keeps the outbox fed a little ahead of the sender.
+    ("run_broadcasts", _run_broadcasts, {"trigger": "interval", "seconds": 5}),
 )
 
 

@@ -196,13 +196,16 @@ def schedule_next_lesson(learner: Learner, now: datetime, settings: Settings) ->
     """Set ``learner.next_lesson_at`` to their next slot, or None when none is due; return it.
 
     Nothing is scheduled for a learner who is not active (paused with no end,
-    opted out, erased, still onboarding) or has no time or no course. A pause
-    with an end (``paused_until``) schedules the first slot after it.
+    opted out, erased, still onboarding), has no time or no course, or was
+    asked "still there?" after a long silence and has not written since
+    (``nudged_at``). A pause with an end (``paused_until``) schedules the first
+    slot after it.
     """
     if (
         learner.status != LearnerStatus.ACTIVE
         or not learner.delivery_time
         or not learner.course_key
+        or learner.nudged_at is not None
     ):
         learner.next_lesson_at = None
         return None
@@ -243,4 +246,20 @@ def release_waiting_lesson(learner: Learner, now: datetime) -> bool:
         return False
     learner.lesson_waiting_since = None
     learner.next_lesson_at = now
+    return True
+
+
+def resume_after_silence(learner: Learner, now: datetime, settings: Settings) -> bool:
+    """The learner wrote after the "still there?" message: their lessons are scheduled again.
+
+    Call for each inbound message; True when the schedule was resumed. The next
+    lesson comes at their next slot (at most one a day still holds).
+    """
+    if learner.nudged_at is None:
+        return False
+    learner.nudged_at = None
+    try:
+        schedule_next_lesson(learner, now, settings)
+    except ScheduleError:
+        learner.next_lesson_at = None  # the due job logs an unusable schedule; nothing to send
     return True

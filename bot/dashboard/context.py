@@ -22,16 +22,20 @@ class ViewContext:
     now: datetime  # naive UTC, as stored
     language: str  # the page's language
     start: date  # the period time series cover: the filter's, else from the first sign-up
-    end: date
+    end: date  # (days of the reporting time zone, ``filters.zone``)
 
     @classmethod
     def build(
         cls, session: Session, filters: Filters, catalog: Catalog, now: datetime, language: str
     ) -> ViewContext:
-        first = queries.first_signup(session)
-        end = filters.end or now.date()
-        start = filters.start or (first.date() if first else end)
+        first = filters.local_date(queries.first_signup(session))
+        end = filters.end or filters.local_date(now) or now.date()
+        start = filters.start or first or end
         return cls(session, filters, catalog, now, language, min(start, end), end)
+
+    @property
+    def zone_name(self) -> str:
+        return str(self.filters.zone)
 
     @property
     def unit(self) -> Unit:

@@ -80,7 +80,10 @@ def _over_time(ctx: ViewContext, learners: int) -> Section:
         _("Messages over time"),
         (Column(_("Period starting"), "text"), *_status_columns()),
         tuple(rows),
-        note=_("By the day each message was written to the outbox (UTC).")
+        note=_(
+            "By the day each message was written to the outbox, in the %(zone)s time zone.",
+            zone=ctx.zone_name,
+        )
         + " "
         + period_note(ctx.unit),
     )

@@ -104,10 +104,11 @@ def delivery_by_channel(session: Session, filters: Filters) -> list[DeliveryCoun
 def delivery_over_time(session: Session, filters: Filters, unit: Unit) -> list[DeliveryCounts]:
     """The same per time bucket (learners are not counted per bucket)."""
     learners = matching_learners(filters)
-    query = per_bucket(
+    buckets = per_bucket(
         session,
         OutboxMessage.created_at,
         unit,
+        filters,
         _status_counts(),
         [
             *in_period(OutboxMessage.created_at, filters),
@@ -116,17 +117,17 @@ def delivery_over_time(session: Session, filters: Filters, unit: Unit) -> list[D
     )
     return [
         DeliveryCounts(
-            key=str(key),
-            messages=int(messages),
-            waiting=int(waiting),
-            sent=int(sent),
-            delivered=int(delivered),
-            read=int(read),
-            failed=int(failed),
+            key=key,
+            messages=messages,
+            waiting=waiting,
+            sent=sent,
+            delivered=delivered,
+            read=read,
+            failed=failed,
             segments=0,
             learners=0,
         )
-        for key, messages, waiting, sent, delivered, read, failed in session.execute(query)
+        for key, (messages, waiting, sent, delivered, read, failed) in sorted(buckets.items())
     ]
 
 

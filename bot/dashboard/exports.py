@@ -3,54 +3,40 @@
 It carries the opaque ``public_id`` and figures only: no phone number, no
 profile name, no message text. Rows are per learner, so "<5" does not apply;
 the aggregate tables' exports are in ``tables.table_csv``. The counting is done
-by SQL (grouped subqueries), and rows stream out as they are read.
+by SQL (the counters each lesson delivery keeps), and rows stream out as they
+are read. Dates are days of the reporting time zone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, null, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.filters import Filters
-from bot.dashboard.queries import DELIVERED, count_if, in_period, learner_filter
+from bot.dashboard.queries import in_period, learner_filter
 from bot.dashboard.tables import csv_lines
 from bot.db import session_scope
-from bot.models import Enrollment, Learner, LessonDelivery, OutboxMessage, QuizAttempt
-from lessons import Catalog
+from bot.models import Enrollment, Learner, LessonDelivery
 
 _BATCH = 2000
 
 
-def progress_query(filters: Filters, catalog: Catalog) -> Select:  # type: ignore[type-arg]
-    deliveries = (
+def progress_query(filters: Filters) -> Select:  # type: ignore[type-arg]
+    # Per learner and course, from the counters each lesson delivery keeps.
+    lessons = (
         select(
             LessonDelivery.learner_id,
             LessonDelivery.course_key,
             func.count(LessonDelivery.id).label("sent"),
-            count_if(OutboxMessage.status.in_(DELIVERED)).label("delivered"),
+            func.count(LessonDelivery.delivered_confirmed_at).label("delivered"),
+            func.sum(LessonDelivery.questions_answered).label("answered"),
+            func.sum(LessonDelivery.answered_right).label("right"),
         )
-        .outerjoin(OutboxMessage, OutboxMessage.id == LessonDelivery.outbox_id)
         .group_by(LessonDelivery.learner_id, LessonDelivery.course_key)
-        .subquery()
-    )
-    course_of = {lesson.key: lesson.course_key for lesson in catalog.lessons}
-    # A lesson's course, from the lesson files (answers do not store it).
-    lesson_course = (case(course_of, value=QuizAttempt.lesson_key) if course_of else null()).label(
-        "course_key"
-    )
-    answers = (
-        select(
-            QuizAttempt.learner_id,
-            lesson_course,
-            func.count(QuizAttempt.id).label("answered"),
-            count_if(QuizAttempt.correct).label("right"),
-        )
-        .where(QuizAttempt.attempt_number == 1)
-        .group_by(QuizAttempt.learner_id, lesson_course)
         .subquery()
     )
     return (
@@ -63,23 +49,16 @@ def progress_query(filters: Filters, catalog: Catalog) -> Select:  # type: ignor
             Enrollment.course_key,
             Enrollment.enrolled_at,
             Enrollment.completed_at,
-            func.coalesce(deliveries.c.sent, 0),
-            func.coalesce(deliveries.c.delivered, 0),
-            func.coalesce(answers.c.answered, 0),
-            func.coalesce(answers.c.right, 0),
+            func.coalesce(lessons.c.sent, 0),
+            func.coalesce(lessons.c.delivered, 0),
+            func.coalesce(lessons.c.answered, 0),
+            func.coalesce(lessons.c.right, 0),
             Learner.last_inbound_at,
         )
         .join(Enrollment, Enrollment.learner_id == Learner.id)
         .outerjoin(
-            deliveries,
-            and_(
-                deliveries.c.learner_id == Learner.id,
-                deliveries.c.course_key == Enrollment.course_key,
-            ),
-        )
-        .outerjoin(
-            answers,
-            and_(answers.c.learner_id == Learner.id, answers.c.course_key == Enrollment.course_key),
+            lessons,
+            and_(lessons.c.learner_id == Learner.id, lessons.c.course_key == Enrollment.course_key),
         )
         .where(
             *learner_filter(filters, by_course=False),
@@ -108,12 +87,9 @@ def progress_header() -> list[str]:
     ]
 
 
-def _day(value: datetime | date | None) -> str | None:
-    return value.date().isoformat() if isinstance(value, datetime) else None
-
-
-def progress_rows(session: Session, filters: Filters, catalog: Catalog) -> Iterator[tuple]:
-    result = session.execute(progress_query(filters, catalog).execution_options(yield_per=_BATCH))
+def progress_rows(session: Session, filters: Filters) -> Iterator[tuple]:
+    result = session.execute(progress_query(filters).execution_options(yield_per=_BATCH))
+    day = filters.local_date
     for row in result:
         (public_id, language, channel, status, signed_up, course, enrolled, completed) = row[:8]
         sent, delivered, answered, right, last_inbound = row[8:]
@@ -122,20 +98,22 @@ def progress_rows(session: Session, filters: Filters, catalog: Catalog) -> Itera
             language,
             channel,
             status,
-            _day(signed_up),
+            _text(day(signed_up)),
             course,
-            _day(enrolled),
-            _day(completed),
+            _text(day(enrolled)),
+            _text(day(completed)),
             sent,
             delivered,
             answered,
             right,
-            _day(last_inbound),
+            _text(day(last_inbound)),
         )
 
 
-def progress_csv(
-    factory: sessionmaker[Session], filters: Filters, catalog: Catalog
-) -> Iterator[str]:
+def _text(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def progress_csv(factory: sessionmaker[Session], filters: Filters) -> Iterator[str]:
     with session_scope(factory) as session:
-        yield from csv_lines(progress_header(), progress_rows(session, filters, catalog))
+        yield from csv_lines(progress_header(), progress_rows(session, filters))

@@ -2,14 +2,15 @@
 
 They come from the query string, so a filtered view is a link that can be
 shared and its CSV export carries the same filters. Unknown values are
-dropped rather than failing, so an old link still opens.
+dropped rather than failing, so an old link still opens. Dates are days of
+the reporting time zone (setting ``dashboard.timezone``), not of UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 CHANNELS = ("sms", "whatsapp")
 
@@ -32,9 +33,13 @@ class Filters:
     language: str | None = None
     channel: str | None = None
     tag: str | None = None
+    # The reporting time zone: what a day is, for the dates above and for charts.
+    zone: tzinfo = field(default=UTC, compare=False)
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str], choices: FilterChoices) -> Filters:
+    def from_args(
+        cls, args: Mapping[str, str], choices: FilterChoices, zone: tzinfo = UTC
+    ) -> Filters:
         start, end = _date(args.get("start")), _date(args.get("end"))
         if start and end and start > end:
             start, end = end, start
@@ -45,23 +50,38 @@ class Filters:
             language=_pick(args.get("language"), choices.languages),
             channel=_pick(args.get("channel"), choices.channels),
             tag=_pick(args.get("tag"), choices.tags),
+            zone=zone,
         )
 
     def query_args(self) -> dict[str, str]:
         """The non-empty filters as query-string arguments."""
-        return {
-            name: value.isoformat() if isinstance(value, date) else value
-            for name, value in asdict(self).items()
-            if value
+        values = {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "course": self.course,
+            "language": self.language,
+            "channel": self.channel,
+            "tag": self.tag,
         }
+        return {name: value for name, value in values.items() if value}
 
     def since(self) -> datetime | None:
-        """The period's first instant (stored times are naive UTC)."""
-        return datetime.combine(self.start, time()) if self.start else None
+        """The period's first instant: local midnight, as stored (naive UTC)."""
+        return self._midnight(self.start) if self.start else None
 
     def until(self) -> datetime | None:
         """The instant after the period's last day (exclusive bound)."""
-        return datetime.combine(self.end + timedelta(days=1), time()) if self.end else None
+        return self._midnight(self.end + timedelta(days=1)) if self.end else None
+
+    def local_date(self, moment: datetime | None) -> date | None:
+        """The reporting zone's date of a stored (naive UTC) time."""
+        if moment is None:
+            return None
+        return moment.replace(tzinfo=UTC).astimezone(self.zone).date()
+
+    def _midnight(self, day: date) -> datetime:
+        local = datetime.combine(day, time(), tzinfo=self.zone)
+        return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def _date(text: str | None) -> date | None:

@@ -26,10 +26,10 @@ def _course(ctx: ViewContext) -> Course | None:
 
 
 def _stages(ctx: ViewContext, course: Course, enrolled: int, completed: int) -> list[Section]:
-    deliveries = queries.lesson_deliveries(ctx.session, ctx.filters, course.key)
     questions = {lesson.key: len(lesson.questions) for lesson in course.lessons}
-    answers = queries.lesson_answers(ctx.session, ctx.filters, course.key, questions)
-    sent = [deliveries.get(lesson.key, (0, 0))[0] for lesson in course.lessons]
+    outcomes = queries.lesson_outcomes(ctx.session, ctx.filters, course.key, questions)
+    nothing = queries.LessonOutcome(0, 0, 0, 0)
+    sent = [outcomes.get(lesson.key, nothing).sent for lesson in course.lessons]
     after = [*sent[1:], completed]  # who went on past each lesson
     stage_rows: list[tuple[Cell, ...]] = [
         (_("Enrolled"), protect(enrolled), share(enrolled, enrolled))
@@ -37,8 +37,8 @@ def _stages(ctx: ViewContext, course: Course, enrolled: int, completed: int) -> 
     lesson_rows: list[tuple[Cell, ...]] = []
     for number, lesson in enumerate(course.lessons, 1):
         name = f"{number}. {ctx.lesson_title(lesson.key)}"
-        delivered = deliveries.get(lesson.key, (0, 0))[1]
-        answered, right = answers.get(lesson.key, (0, 0))
+        outcome = outcomes.get(lesson.key, nothing)
+        delivered, answered, right = outcome.delivered, outcome.answered, outcome.right
         stopped = max(sent[number - 1] - after[number - 1], 0)
         stage_rows.append((name, protect(delivered), share(delivered, enrolled)))
         lesson_rows.append(

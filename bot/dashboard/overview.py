@@ -61,7 +61,9 @@ def _over_time(ctx: ViewContext) -> Section:
         _("Sign-ups and opt-outs over time"),
         (Column(_("Period starting"), "text"), Column(_("Sign-ups")), Column(_("Opt-outs"))),
         tuple(zip(buckets, signups, optouts, strict=True)),
-        note=_("Each counted on its own date (UTC).") + " " + period_note(ctx.unit),
+        note=_("Each counted on its own date, in the %(zone)s time zone.", zone=ctx.zone_name)
+        + " "
+        + period_note(ctx.unit),
     )
     total_signups = protect(sum(values[0] for values in series.values()))
     total_optouts = protect(sum(values[1] for values in series.values()))

@@ -1,8 +1,9 @@
 """SQL aggregates behind the dashboard: the database counts, Python gets one row per group.
 
 Learner filters (language, channel, tag, course) are conditions on ``learner``;
-the date range applies to each view's own event: sign-up (overview), enrolment
-(funnel), answer (quiz) and message creation (delivery).
+the date range (days of the reporting time zone) applies to each view's own
+event: sign-up (overview), enrolment (funnel), answer (quiz) and message
+creation (delivery).
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.dashboard.filters import Filters
-from bot.dashboard.timebuckets import Unit, bucket_of_day, day_of
+from bot.dashboard.timebuckets import Unit, sum_by_bucket, utc_slot
 from bot.models import (
     Enrollment,
     Learner,
     LearnerStatus,
     LessonDelivery,
-    OutboxMessage,
     OutboxStatus,
-    QuizAttempt,
 )
 from bot.staff.models import LearnerTag
 
@@ -178,15 +177,16 @@ def signups_and_optouts(session: Session, filters: Filters, unit: Unit) -> dict[
     """{bucket: [sign-ups, opt-outs]}: each counted on its own date."""
     series: dict[str, list[int]] = {}
     for position, column in enumerate((Learner.created_at, Learner.opted_out_at)):
-        query = per_bucket(
+        counts = per_bucket(
             session,
             column,
             unit,
+            filters,
             (func.count(Learner.id),),
             [column.is_not(None), *learner_filter(filters), *in_period(column, filters)],
         )
-        for name, count in session.execute(query):
-            series.setdefault(str(name), [0, 0])[position] = count
+        for name, (count,) in counts.items():
+            series.setdefault(name, [0, 0])[position] = count
     return series
 
 
@@ -194,22 +194,15 @@ def per_bucket(
     session: Session,
     column: Any,
     unit: Unit,
+    filters: Filters,
     counts: Sequence[ColumnElement[int]],
     conditions: Sequence[ColumnElement[bool]],
-) -> Select:  # type: ignore[type-arg]
-    """``counts`` per time bucket of ``column``: first per day, then summed per bucket
-    (date functions then run once per day, not once per row)."""
-    name = dialect(session)
-    day = day_of(column, name)
-    days = (
-        select(day.label("day"), *(count.label(f"n{i}") for i, count in enumerate(counts)))
-        .where(*conditions)
-        .group_by(day)
-        .subquery()
-    )
-    period = bucket_of_day(days.c.day, unit, name)
-    sums = (func.sum(days.c[f"n{i}"]) for i in range(len(counts)))
-    return select(period, *sums).group_by(period).order_by(period)
+) -> dict[str, list[int]]:
+    """{bucket: counts} per time bucket of ``column`` in the reporting zone: the database
+    counts per UTC hour, Python files the hours under local days (see ``timebuckets``)."""
+    slot = utc_slot(column, dialect(session), filters.zone)
+    query = select(slot, *counts).where(*conditions).group_by(slot)
+    return sum_by_bucket(session.execute(query), unit, filters.zone)
 
 
 # -- completion funnel ----------------------------------------------------------------
@@ -241,53 +234,39 @@ def enrolment_totals(session: Session, filters: Filters, course: str) -> tuple[i
     return row[0], row[1]
 
 
-def lesson_deliveries(
-    session: Session, filters: Filters, course: str
-) -> dict[str, tuple[int, int]]:
-    """{lesson: (sent, delivered)}: delivered when its outbox row reached the phone."""
+@dataclass(frozen=True)
+class LessonOutcome:
+    sent: int
+    delivered: int  # the phone confirmed it (delivered or read)
+    answered: int  # answered every question of the lesson
+    right: int  # and every first answer was right
+
+
+def lesson_outcomes(
+    session: Session, filters: Filters, course: str, questions: Mapping[str, int]
+) -> dict[str, LessonOutcome]:
+    """{lesson: outcome} for the course's lessons, from one grouped read of ``lesson_delivery``.
+
+    ``questions`` gives each lesson's number of questions (from the lesson files):
+    a learner answered the lesson when their first answers reach it. The counters
+    are kept by the writes (bot.outbox.sync_lesson_receipt, bot.learning.grade_answer).
+    """
+    if not questions:
+        return {}
     cohort = _cohort(filters, course)
+    needed = case(dict(questions), value=LessonDelivery.lesson_key)
     query = (
         select(
             LessonDelivery.lesson_key,
-            func.count(LessonDelivery.id),
-            count_if(OutboxMessage.status.in_(DELIVERED)),
+            func.count(LessonDelivery.learner_id),
+            func.count(LessonDelivery.delivered_confirmed_at),
+            count_if(LessonDelivery.questions_answered >= needed),
+            count_if(LessonDelivery.answered_right >= needed),
         )
-        .outerjoin(OutboxMessage, OutboxMessage.id == LessonDelivery.outbox_id)
         .where(
             LessonDelivery.course_key == course,
             *([LessonDelivery.learner_id.in_(cohort)] if cohort is not None else []),
         )
         .group_by(LessonDelivery.lesson_key)
     )
-    return {key: (sent, done) for key, sent, done in session.execute(query)}
-
-
-def lesson_answers(
-    session: Session, filters: Filters, course: str, questions: Mapping[str, int]
-) -> dict[str, tuple[int, int]]:
-    """{lesson: (answered, right)}: learners who answered every question of the lesson,
-    and those whose first answer to each was right."""
-    cohort = _cohort(filters, course)
-    per_learner = (
-        select(
-            QuizAttempt.lesson_key.label("lesson_key"),
-            # One first answer per learner and question (the worker grades a
-            # learner's messages one at a time), so counting rows counts questions.
-            func.count(QuizAttempt.id).label("answered"),
-            count_if(QuizAttempt.correct).label("right"),
-        )
-        .where(
-            QuizAttempt.lesson_key.in_(list(questions)),
-            QuizAttempt.attempt_number == 1,
-            *([QuizAttempt.learner_id.in_(cohort)] if cohort is not None else []),
-        )
-        .group_by(QuizAttempt.lesson_key, QuizAttempt.learner_id)
-        .subquery()
-    )
-    needed = case(dict(questions), value=per_learner.c.lesson_key)
-    query = select(
-        per_learner.c.lesson_key,
-        count_if(per_learner.c.answered >= needed),
-        count_if(per_learner.c.right >= needed),
-    ).group_by(per_learner.c.lesson_key)
-    return {key: (answered, right) for key, answered, right in session.execute(query)}
+    return {key: LessonOutcome(*counts) for key, *counts in session.execute(query)}

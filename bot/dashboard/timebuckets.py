@@ -1,12 +1,19 @@
-"""Time series buckets (day, week, month), computed by the database.
+"""Time series buckets (day, week, month) in the reporting time zone.
 
-A bucket is named by its first day, "YYYY-MM-DD", on SQLite and PostgreSQL
-alike. Weeks start on Monday. Times are UTC, as stored.
+Times are stored as naive UTC. The database counts per UTC hour (a cheap text
+or ``date_trunc`` key, computed once per row); Python then files each hour
+under the local day, week or month it falls in, which stays right across a
+daylight-saving change. A zone with an offset that is not a whole number of
+hours (India, Nepal, Newfoundland) is counted per minute instead.
+
+A bucket is named by its first local day, "YYYY-MM-DD". Weeks start on Monday.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import func
@@ -16,6 +23,8 @@ Unit = Literal["day", "week", "month"]
 # The finest unit that keeps a chart readable (and its counts above 5 more often).
 _MAX_DAYS_BY_DAY = 45
 _MAX_DAYS_BY_WEEK = 26 * 7
+# Years whose offsets decide between hourly and per-minute keys.
+_OFFSET_YEARS = range(1990, 2051)
 
 
 def choose_unit(start: date, end: date) -> Unit:
@@ -25,24 +34,30 @@ def choose_unit(start: date, end: date) -> Unit:
     return "week" if days <= _MAX_DAYS_BY_WEEK else "month"
 
 
-def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """SQL for the day of a stored time: cheap, as it runs once per row."""
+@cache
+def whole_hours(zone: tzinfo) -> bool:
+    """True when every offset of the zone (winter and summer) is a whole number of hours."""
+    for year in _OFFSET_YEARS:
+        for month in (1, 7):
+            offset = datetime(year, month, 1, tzinfo=zone).utcoffset() or timedelta()
+            if offset % timedelta(hours=1):
+                return False
+    return True
+
+
+def utc_slot(column: Any, dialect: str, zone: tzinfo) -> ColumnElement[Any]:
+    """SQL for the UTC hour (or minute) of a stored time: runs once per row, so cheap."""
+    hourly = whole_hours(zone)
     if dialect == "postgresql":
-        return func.date_trunc("day", column)
+        return func.date_trunc("hour" if hourly else "minute", column)
     # SQLAlchemy stores times in SQLite as "YYYY-MM-DD HH:MM:SS.ffffff" text.
-    return func.substr(column, 1, 10)
+    return func.substr(column, 1, 13 if hourly else 16)
 
 
-def bucket_of_day(day: Any, unit: Unit, dialect: str) -> ColumnElement[str]:
-    """SQL for the first day of the bucket a ``day_of`` value falls in, as "YYYY-MM-DD"."""
-    if dialect == "postgresql":
-        return func.to_char(func.date_trunc(unit, day), "YYYY-MM-DD")
-    if unit == "day":
-        return day
-    if unit == "week":
-        # Back six days, then forward to the next Monday: the Monday on or before.
-        return func.date(day, "-6 days", "weekday 1")
-    return func.substr(day, 1, 7).concat("-01")
+def _as_utc(slot: datetime | str) -> datetime:
+    if isinstance(slot, str):  # SQLite: "YYYY-MM-DD HH" or "YYYY-MM-DD HH:MM"
+        slot = datetime.fromisoformat(slot if len(slot) > 13 else slot + ":00")
+    return slot.replace(tzinfo=UTC)
 
 
 def first_day(day: date, unit: Unit) -> date:
@@ -51,6 +66,19 @@ def first_day(day: date, unit: Unit) -> date:
     if unit == "month":
         return day.replace(day=1)
     return day
+
+
+def sum_by_bucket(rows: Iterable[Sequence[Any]], unit: Unit, zone: tzinfo) -> dict[str, list[int]]:
+    """{bucket: sums} from rows of (UTC slot, count, count, ...)."""
+    sums: dict[str, list[int]] = {}
+    names: dict[date, str] = {}  # a year has 8,760 hours but only 365 days
+    for slot, *counts in rows:
+        local = _as_utc(slot).astimezone(zone).date()
+        name = names.get(local) or names.setdefault(local, first_day(local, unit).isoformat())
+        totals = sums.setdefault(name, [0] * len(counts))
+        for position, count in enumerate(counts):
+            totals[position] += int(count or 0)
+    return sums
 
 
 def labels(start: date, end: date, unit: Unit) -> list[str]:
@@ -63,9 +91,3 @@ def labels(start: date, end: date, unit: Unit) -> list[str]:
         else:
             day += timedelta(days=7 if unit == "week" else 1)
     return names
-
-
-def as_date(value: datetime | date | None) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    return value

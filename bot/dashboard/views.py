@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, date, timedelta, tzinfo
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -60,6 +60,16 @@ def _sessions() -> Any:
     return current_app.extensions["lessonbot.sessions"]
 
 
+def _zone() -> tzinfo:
+    settings: Settings = current_app.extensions["lessonbot.settings"]
+    return settings.reporting_zone
+
+
+def _today() -> date:
+    """Today in the reporting time zone."""
+    return now().replace(tzinfo=UTC).astimezone(_zone()).date()
+
+
 def _choices(session: Session) -> FilterChoices:
     settings: Settings = current_app.extensions["lessonbot.settings"]
     courses = tuple(course.key for course in _catalog().courses)
@@ -70,7 +80,7 @@ def _with_default_period(view: str, filters: Filters) -> Filters:
     days = DEFAULT_PERIOD_DAYS.get(view)
     if days is None or filters.start or filters.end:
         return filters
-    today = now().date()
+    today = _today()
     return replace(filters, start=today - timedelta(days=days - 1), end=today)
 
 
@@ -84,7 +94,7 @@ def _build(view: str) -> tuple[Page, Filters, FilterChoices, ViewContext]:
             session.execute(text("SET LOCAL work_mem = '64MB'"))
             session.execute(text("SET LOCAL jit = off"))
         choices = _choices(session)
-        asked = Filters.from_args(request.args, choices)
+        asked = Filters.from_args(request.args, choices, _zone())
         filters = _with_default_period(view, asked)
         ctx = ViewContext.build(session, filters, _catalog(), now(), language)
         return BUILDERS[view](ctx), asked, choices, ctx
@@ -106,6 +116,7 @@ def _render(view: str) -> str:
         query=asked.query_args(),
         tabs=tabs,
         period=(ctx.start, ctx.end),
+        zone=ctx.zone_name,
         course_title=ctx.course_title,
         language_name=language_name,
     )
@@ -142,7 +153,7 @@ def _record_export(what: dict[str, str]) -> None:
 
 
 def _csv_response(lines: Iterator[str], name: str) -> Response:
-    filename = f"lessonbot-{name}-{now().date().isoformat()}.csv"
+    filename = f"lessonbot-{name}-{_today().isoformat()}.csv"
 
     def with_bom() -> Iterator[str]:
         yield "\ufeff"  # so that spreadsheet programs read the accents right
@@ -172,6 +183,6 @@ def export_table(view: str, name: str) -> Response:
 def export_progress() -> Response:
     """One row per learner and course, by pseudonymous id: no number, name or text."""
     with session_scope(_sessions()) as session:
-        filters = Filters.from_args(request.args, _choices(session))
+        filters = Filters.from_args(request.args, _choices(session), _zone())
     _record_export({"view": "progress", **filters.query_args()})
-    return _csv_response(progress_csv(_sessions(), filters, _catalog()), "progress")
+    return _csv_response(progress_csv(_sessions(), filters), "progress")

@@ -18,10 +18,13 @@ class NavLink:
     label: str  # a lazy gettext string: translated when the page is rendered
     endpoint: str
     roles: tuple[str, ...]
+    landing: bool = True  # False: a tool in the menu, never where a log-in lands
 
 
-def register_link(app: Flask, label: str, endpoint: str, roles: tuple[str, ...]) -> None:
-    app.extensions.setdefault(_KEY, []).append(NavLink(label, endpoint, roles))
+def register_link(
+    app: Flask, label: str, endpoint: str, roles: tuple[str, ...], *, landing: bool = True
+) -> None:
+    app.extensions.setdefault(_KEY, []).append(NavLink(label, endpoint, roles, landing))
 
 
 def links_for(role: str) -> list[NavLink]:
@@ -29,5 +32,5 @@ def links_for(role: str) -> list[NavLink]:
 
 
 def landing_endpoint(role: str) -> str | None:
-    links = links_for(role)
+    links = [link for link in links_for(role) if link.landing]
     return links[0].endpoint if links else None

@@ -12,11 +12,11 @@ from rasa_sdk.types import DomainDict
 from bot.i18n import gettext_for, ngettext_for
 from bot.models import Learner, LearnerStatus
 from bot.options import LANGUAGE_ORDER, parse_language
-from bot.timeparse import parse_days, parse_time
+from bot.timeparse import parse_days, parse_time, parse_weekdays
 from nlu.actions.base import LearnerAction, entity, latest_text, slot_events
 from nlu.actions.context import Turn, say
-from nlu.actions.texts import LANGUAGE_NAMES, format_clock
-from scheduler.timing import schedule_next_lesson
+from nlu.actions.texts import LANGUAGE_NAMES, format_clock, format_days
+from scheduler.timing import EVERY_DAY, schedule_next_lesson
 
 
 def reschedule(turn: Turn, learner: Learner) -> None:
@@ -73,14 +73,33 @@ class ActionChangeTime(LearnerAction):
         hhmm = parse_time(entity(tracker, "delivery_time"), turn.language) or parse_time(
             latest_text(tracker), turn.language
         )
-        if hhmm is None:
+        days = parse_weekdays(latest_text(tracker))
+        if hhmm is None and days is None:
             say(dispatcher, _('What time? Write TIME and the hour, like "TIME 7 pm".'))
             return []
-        learner.delivery_time = hhmm
+        learner.delivery_time = hhmm or learner.delivery_time
+        learner.delivery_days = days or learner.delivery_days
         reschedule(turn, learner)
-        when = format_clock(hhmm, turn.language)
-        say(dispatcher, _("Done! Your lessons will come at {time}.").format(time=when))
-        return slot_events(domain, delivery_time=hhmm)
+        say(dispatcher, schedule_confirmation(turn, hhmm, days))
+        return slot_events(domain, delivery_time=hhmm) if hhmm else []
+
+
+def schedule_confirmation(turn: Turn, hhmm: str | None, days: str | None) -> str:
+    """What changed: the time, the days of the week, or both."""
+    _ = turn.gettext()
+    when = format_clock(hhmm, turn.language) if hhmm else ""
+    if days is None:
+        return _("Done! Your lessons will come at {time}.").format(time=when)
+    if days == EVERY_DAY:
+        if hhmm:
+            return _("Done! Your lessons will come every day at {time}.").format(time=when)
+        return _("Done! Your lessons will come every day.")
+    on = format_days(days, turn.language)
+    if hhmm:
+        return _("Done! Your lessons will come at {time}, on these days: {days}.").format(
+            time=when, days=on
+        )
+    return _("Done! Your lessons will come on these days: {days}.").format(days=on)
 
 
 class ActionPause(LearnerAction):

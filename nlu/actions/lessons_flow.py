@@ -7,7 +7,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import learning
+from bot import catchup, learning
+from bot.completion import completion_code
 from bot.models import Learner
 from bot.rendering import feedback_message, lesson_message, question_message
 from lessons import Course, Lesson, Question
@@ -29,15 +30,24 @@ def send_lesson(turn: Turn, dispatcher: CollectingDispatcher, lesson: Lesson) ->
 
 def send_question(turn: Turn, dispatcher: CollectingDispatcher, question: Question) -> None:
     send(dispatcher, question_message(question, turn.language), kind="quiz")
+    if turn.learner is not None:
+        # Its one reminder comes if no answer does (scheduler.reminders).
+        turn.learner.question_asked_at = turn.now
 
 
-def course_done_text(turn: Turn, course: Course, next_course: Course | None) -> str:
+def course_done_text(
+    turn: Turn, course: Course, next_course: Course | None, code: str | None = None
+) -> str:
     _ = turn.gettext()
     lines = [
         _('Congratulations! You finished the course "{course}".').format(
             course=course_title(course, turn.language)
         )
     ]
+    if code:
+        lines.append(
+            _("Your completion code is {code}. Staff can check it for you.").format(code=code)
+        )
     if next_course is not None:
         lines.append(
             _('Want to start "{course}"? Write NEXT.').format(
@@ -66,13 +76,23 @@ def deliver_next(
             send_lesson(turn, dispatcher, started)
             send_question(turn, dispatcher, question)
             return
+    missed = catchup.missed_lesson(turn.session, learner, turn.catalog)
+    if missed is not None:
+        # The phone never got it (bot.catchup): this one again, not the next.
+        question = catchup.resend_lesson(turn.session, learner, missed, turn.now)
+        send_lesson(turn, dispatcher, missed)
+        send_question(turn, dispatcher, question)
+        if not external:
+            record_lesson_sent(learner, turn.now, turn.settings)
+        return
     outcome = learning.deliver_next_lesson(
         turn.session, learner, turn.catalog, turn.now, may_switch=not external
     )
     if isinstance(outcome, learning.CourseFinished):
         # A scheduled turn announces the end once; nothing is due after it.
         if not external or outcome.first_time:
-            say(dispatcher, course_done_text(turn, outcome.course, outcome.next_course))
+            text = course_done_text(turn, outcome.course, outcome.next_course, outcome.code)
+            say(dispatcher, text)
         return
     if outcome.new_course is not None:
         title = course_title(outcome.new_course, turn.language)
@@ -198,7 +218,8 @@ class ActionGradeAnswer(LearnerAction):
         if learning.course_finished(turn.session, learner, turn.catalog, turn.now):
             course = turn.catalog.course(learner.course_key or grade.lesson.course_key)
             following = learning.next_course(turn.session, learner, turn.catalog)
-            say(dispatcher, course_done_text(turn, course, following))
+            code = completion_code(turn.session, learner.id, course.key)
+            say(dispatcher, course_done_text(turn, course, following, code))
             return
         right, total = learning.lesson_score(turn.session, learner, grade.lesson)
         lines = [_("Lesson done: {right} of {total} right.").format(right=right, total=total)]

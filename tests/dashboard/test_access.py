@@ -164,6 +164,8 @@ def _token_in(html: str) -> str:
 
 def test_staff_land_on_their_home_page_without_the_statistics_link(client):
     response = log_in(client, USERS["staff"], PASSWORD)
-    assert response.headers["Location"] == "/staff/"
-    home = client.get("/staff/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "/dashboard/" not in home
+    # Staff land on their first page, the broadcasts; statistics are not theirs.
+    assert response.headers["Location"] == "/broadcasts/"
+    for page in ("/broadcasts/", "/staff/"):
+        home = client.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "/dashboard/" not in home

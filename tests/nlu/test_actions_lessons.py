@@ -240,12 +240,15 @@ def test_last_answer_of_a_course_offers_the_other_course(db_session, domain, act
 
     course = action_context.catalog.course("entrepreneurship").title["es"]
     other = action_context.catalog.course("digital_safety").title["es"]
+    db_session.rollback()
+    enrollment = db_session.scalars(select(Enrollment)).one()
+    assert enrollment.completed_at is not None
     assert result.messages[-1]["text"] == (
         f'¡Felicidades! Terminaste el curso "{course}".\n'
+        f"Tu código de finalización es {enrollment.verification_code}. "
+        "Nuestro equipo puede verificarlo por ti.\n"
         f'¿Quieres empezar "{other}"? Escribe SIGUIENTE.'
     )
-    db_session.rollback()
-    assert db_session.scalars(select(Enrollment.completed_at)).one() is not None
     assert reload(db_session, learner).next_lesson_at is None
 
     messages = next_lesson(db_session, domain, learner)  # NEXT after the offer
