@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from bot.broadcasts.models import BroadcastRecipient
 from bot.models import (
     Enrollment,
     InboundMessage,
@@ -47,8 +48,11 @@ def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureS
     attempts = rowcount(session.execute(delete(QuizAttempt).filter_by(**owned)))
     deliveries = rowcount(session.execute(delete(LessonDelivery).filter_by(**owned)))
     enrollments = rowcount(session.execute(delete(Enrollment).filter_by(**owned)))
-    # Tags say where a person trained (a site, a cohort): theirs to erase too.
+    # Tags say where a person trained (a site, a cohort), and a broadcast's
+    # recipient list which announcements reached them, in which language:
+    # theirs to erase too.
     session.execute(delete(LearnerTag).filter_by(**owned))
+    session.execute(delete(BroadcastRecipient).filter_by(**owned))
     inbound = rowcount(
         session.execute(
             update(InboundMessage)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from bot.broadcasts.models import Broadcast, BroadcastRecipient
 from bot.erasure import erase_learner
 from bot.models import (
     Enrollment,
@@ -45,6 +46,8 @@ def add_history(session, learner: Learner) -> None:  # type: ignore[no-untyped-d
                 message_sid="SM1", learner_id=learner.id, channel="sms", body="2", received_at=NOW
             ),
             LearnerTag(learner_id=learner.id, tag="colon-2026", created_at=NOW),
+            Broadcast(id=1, base_language="es", created_at=NOW, updated_at=NOW),
+            BroadcastRecipient(broadcast_id=1, learner_id=learner.id, language="es"),
             OutboxMessage(
                 idempotency_key="k1",
                 learner_id=learner.id,
@@ -93,7 +96,7 @@ def test_erase_learner(db_session):
     db_session.commit()
 
     assert (summary.quiz_attempts, summary.lesson_deliveries, summary.enrollments) == (1, 1, 1)
-    for model in (QuizAttempt, LessonDelivery, Enrollment, LearnerTag):
+    for model in (QuizAttempt, LessonDelivery, Enrollment, LearnerTag, BroadcastRecipient):
         assert db_session.scalar(select(func.count()).select_from(model)) == 0
     assert db_session.scalars(select(InboundMessage.body)).all() == [None]
     bodies = dict(
