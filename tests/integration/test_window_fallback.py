@@ -38,7 +38,9 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
         learner_id = learner.id
         session.commit()
 
-    assert deliver_due_lessons(phone.sessions, phone.rasa, settings, tick)["triggered"] == 1
+    # Other tests' learners share the database and may be due too: what
+    # matters is this learner's rows, checked below.
+    assert deliver_due_lessons(phone.sessions, phone.rasa, settings, tick)["triggered"] >= 1
     # The sender finds the window closed after all (the learner's last message
     # turned 24 h old meanwhile): Twilio refuses both rows with 63016.
     with phone.sessions() as session:
@@ -55,7 +57,7 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
     with phone.sessions() as session:
         summary = send_window_templates(session, settings, tick + timedelta(minutes=2))
         session.commit()
-    assert summary["window_template"] == 1
+    assert summary["window_template"] >= 1
     phone.work()
     with phone.sessions() as session:
         template = session.scalars(
@@ -67,7 +69,7 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
         assert phone.learner(session).lesson_waiting_since is not None
 
     phone.say("ok")  # the reply reopens the window and releases the lesson
-    assert deliver_due_lessons(phone.sessions, phone.rasa, settings, utc_now())["triggered"] == 1
+    assert deliver_due_lessons(phone.sessions, phone.rasa, settings, utc_now())["triggered"] >= 1
     phone.work()
 
     shown = "\n".join(phone.received())
