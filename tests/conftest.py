@@ -19,6 +19,7 @@ from bot import create_app
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
 from bot.settings import Settings, load_settings
+from tests.browser import browser, live_server  # noqa: F401  (fixtures for browser tests)
 
 TEST_AUTH_TOKEN = "test-twilio-auth-token"
 

@@ -8,37 +8,23 @@ as an input. A coordinator is refused, and so is a form without its CSRF token.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.serving import make_server
 
 from bot.broadcasts import queueing
 from bot.channels.local import LocalChannel
 from bot.models import LearnerStatus
 from bot.sender import Pacer
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, PASSWORD, add_learner
+from tests.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 @pytest.fixture
@@ -58,29 +44,6 @@ def learners(db_session: Session, settings: Settings) -> None:
         add_learner(db_session, settings, language="fr", channel="sms")
         add_learner(db_session, settings, language="es", status=LearnerStatus.OPTED_OUT)
     db_session.commit()
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -6,59 +6,16 @@ overview's screenshot is kept in test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from bot.settings import PROJECT_ROOT
+from tests.browser import ARTIFACTS
 from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.pages import parse_csv
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app on a free loopback port, served by werkzeug in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed (`make browser` installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI installs it: missing there is a broken set-up
-        pytest.skip(message)
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, base_url: str, width: int = 1280):  # type: ignore[no-untyped-def]

@@ -5,16 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.dashboard.conftest import PASSWORD, USERS
-from tests.dashboard.test_browser import (  # noqa: F401  (fixtures, found by name)
-    browser,
-    live_server,
-    open_page,
-)
+from tests.dashboard.test_browser import open_page
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_staff_member_tags_learners_on_a_phone(browser, live_server):  # noqa: F811
+def test_a_staff_member_tags_learners_on_a_phone(browser, live_server):
     context, page = open_page(browser, live_server, width=375)
     try:
         page.goto("/tags/")
