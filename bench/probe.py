@@ -4,7 +4,8 @@
 
 Runs ``bot.worker.run_forever`` unchanged, with timers wrapped around the
 functions a turn is made of (the claim, the call to Rasa, writing the replies,
-and the whole ``run_turn`` with its commits), and writes their totals to FILE
+and the whole ``run_turn`` with its commits; the sender's batch claims and
+records), and writes their totals to FILE
 when the worker stops (SIGTERM), with the time each send to Twilio started.
 ``--no-fast-path`` sends every message through NLU (only slashes are
 stripped), to measure what the fast path saves.
@@ -118,8 +119,8 @@ def main() -> None:
     bot.turns.finish_turn = timed("write replies", bot.turns.finish_turn)  # type: ignore[assignment]
     RasaClient.send_message = timed("rasa call", RasaClient.send_message)  # type: ignore[method-assign]
     bot.worker.run_turn = timed("turn (all)", bot.worker.run_turn)  # type: ignore[assignment]
-    bot.worker.send_next = timed("send (all)", bot.worker.send_next)  # type: ignore[assignment]
-    bot.sender.claim_due = timed("send: claim", bot.sender.claim_due)  # type: ignore[assignment]
+    bot.sender.Sender._claim = timed("send: claim a batch", bot.sender.Sender._claim)  # type: ignore[method-assign]
+    bot.sender.Sender._record = timed("send: record a batch", bot.sender.Sender._record)  # type: ignore[method-assign]
     TwilioChannel.send = stamped(timed("send: HTTP to Twilio", TwilioChannel.send))  # type: ignore[method-assign]
     bot.sender.Pacer.wait = timed_always("send: pacing wait", bot.sender.Pacer.wait)  # type: ignore[method-assign]
     try:

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Result, or_, select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from bot.channels import OPTED_OUT, WHATSAPP_WINDOW_CLOSED
+from bot.claims import claim_in_order
 from bot.models import Learner, LearnerStatus, LessonDelivery, OutboxMessage, OutboxStatus
 
 # The kind of the reply that confirms an erasure (docs/CONTRACTS.md).
@@ -116,49 +117,32 @@ def _link_lesson_delivery(session: Session, learner_id: int, key: str) -> None:
         )
 
 
-def claim_due(session: Session, now: datetime, lease_until: datetime) -> OutboxMessage | None:
-    """Take the oldest due row whose learner has no earlier row pending.
+def claim_batch(
+    session: Session, now: datetime, lease_until: datetime, limit: int
+) -> list[OutboxMessage]:
+    """Lease up to ``limit`` of the oldest due rows, at most one per learner (``bot.claims``).
 
-    The claim counts an attempt and leases the row until ``lease_until`` (it
-    is due again then, should this sender die before recording the outcome).
-    On PostgreSQL, rows another sender is claiming are skipped, not waited for.
+    A batch holds only each learner's first pending row, so a quiz question
+    never overtakes its lesson. Rows come with their learner loaded.
     """
-    earlier = aliased(OutboxMessage)
-    waiting_behind = (
-        select(earlier.id)
-        .where(earlier.learner_id == OutboxMessage.learner_id)
-        .where(earlier.status == OutboxStatus.PENDING)
-        .where(earlier.id < OutboxMessage.id)
-        .exists()
-    )
-    query = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING)
-        .where(or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-        .where(~waiting_behind)
-        .order_by(OutboxMessage.id)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    row_id = session.scalar(query)
-    if row_id is None:
-        return None
-    # Compare-and-set: another process that read the same row loses here.
-    claimed = rowcount(
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .where(
-                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)
-            )
-            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
+    claimed = claim_in_order(session, OutboxMessage, now, lease_until, limit)
+    if not claimed:
+        return []
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(claimed))
+            .options(joinedload(OutboxMessage.learner))
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
         )
     )
-    if not claimed:
-        return None
-    return session.get(OutboxMessage, row_id, populate_existing=True)
+
+
+def claim_due(session: Session, now: datetime, lease_until: datetime) -> OutboxMessage | None:
+    """Claim the single oldest due row (``claim_batch`` of one)."""
+    rows = claim_batch(session, now, lease_until, limit=1)
+    return rows[0] if rows else None
 
 
 def mark_sent(row: OutboxMessage, provider_sid: str, status: str, now: datetime) -> None:

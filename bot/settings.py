@@ -56,10 +56,19 @@ class Settings:
 
     worker_idle_poll_seconds: float = 0.2
     worker_max_attempts: int = 8
+    # Turns run at once by one worker process (threads; each learner's in order).
+    worker_turn_concurrency: int = 8
 
     sender_rate_per_second: float = 10.0
     sender_max_attempts: int = 6
     sender_backoff_seconds: float = 2.0
+    # Sends in flight at once; 0 picks enough for the rate (bot.sender.default_concurrency).
+    sender_concurrency: int = 0
+    # How long a claimed row is kept from other senders before it is due again
+    # (should this one die): above Twilio's timeout (15 s) plus a second's sends,
+    # and above how late Twilio's status callbacks come (they settle the rows a
+    # dead sender handed to Twilio but never recorded).
+    sender_lease_seconds: float = 60.0
     sms_accent_free: bool = False
 
     twilio_account_sid: str = ""
@@ -137,9 +146,12 @@ _YAML_FIELDS = {
     ("rasa", "timeout_seconds"): "rasa_timeout_seconds",
     ("worker", "idle_poll_seconds"): "worker_idle_poll_seconds",
     ("worker", "max_attempts"): "worker_max_attempts",
+    ("worker", "turn_concurrency"): "worker_turn_concurrency",
     ("sender", "rate_per_second"): "sender_rate_per_second",
     ("sender", "max_attempts"): "sender_max_attempts",
     ("sender", "backoff_seconds"): "sender_backoff_seconds",
+    ("sender", "concurrency"): "sender_concurrency",
+    ("sender", "lease_seconds"): "sender_lease_seconds",
     ("sender", "sms_accent_free"): "sms_accent_free",
     ("twilio", "api_base_url"): "twilio_api_base_url",
     ("twilio", "whatsapp_window_template_sid"): "twilio_whatsapp_window_template_sid",
@@ -195,6 +207,7 @@ def load_settings(
     settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
     settings = _with_dev_secrets(settings)
     _check_timezone(settings.reporting_timezone)
+    _check_sender(settings)
     return replace(
         settings,
         database_url=_absolute_sqlite(settings.database_url),
@@ -230,6 +243,25 @@ def _check_timezone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise SettingsError(f"setting 'dashboard.timezone': unknown time zone {name!r}") from error
+
+
+# Twilio's own timeout (15 s) plus a few seconds of queued sends.
+MIN_SENDER_LEASE_SECONDS = 20.0
+
+
+def _check_sender(settings: Settings) -> None:
+    if settings.worker_turn_concurrency < 1:
+        raise SettingsError("setting 'worker.turn_concurrency': must be 1 or more")
+    if settings.sender_rate_per_second <= 0:
+        raise SettingsError("setting 'sender.rate_per_second': must be above 0")
+    if settings.sender_concurrency < 0:
+        raise SettingsError("setting 'sender.concurrency': must be 0 (automatic) or more")
+    if settings.sender_lease_seconds < MIN_SENDER_LEASE_SECONDS:
+        raise SettingsError(
+            f"setting 'sender.lease_seconds': must be at least {MIN_SENDER_LEASE_SECONDS:.0f}"
+            " (a claimed message must not be sent again while its first send may still be"
+            " waiting for Twilio)"
+        )
 
 
 def _with_dev_secrets(settings: Settings) -> Settings:

@@ -4,13 +4,10 @@ A learner's messages are taken strictly in order: a message is claimed only
 when no earlier message of the same learner is still pending (waiting for Rasa
 or for a retry). Different learners' messages run in parallel.
 
-The claim is a short transaction that counts an attempt and leases the message
-(``next_attempt_at`` = end of the lease), committed before Rasa is called: no
-database lock is held while the custom actions write to the same database, and
-a worker that dies mid-turn leaves a message that is simply due again when its
-lease ends. On PostgreSQL the claim skips rows other workers are claiming
-(``FOR UPDATE SKIP LOCKED``); a compare-and-set update makes it safe anywhere.
-On SQLite, run one worker process: SQLite serialises writers anyway.
+The claim (``bot.claims``) is a short transaction that counts an attempt and
+leases the message, committed before Rasa is called: no database lock is held
+while the custom actions write to the same database, and a worker that dies
+mid-turn leaves a message that is simply due again when its lease ends.
 
 Then, in one transaction: the replies go to the outbox (key
 ``{MessageSid}:{index}``, written once), minus those a learner who is opted
@@ -25,13 +22,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.claims import claim_in_order
 from bot.db import session_scope
 from bot.keywords import rasa_text
 from bot.models import InboundMessage, InboundStatus, Learner
-from bot.outbox import ERASURE_KIND, Reply, replies_from_rasa, rowcount, write_reply
+from bot.outbox import ERASURE_KIND, Reply, replies_from_rasa, write_reply
 from bot.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.settings import Settings
 
@@ -73,38 +71,10 @@ def lease(settings: Settings) -> timedelta:
 
 def claim_turn(session: Session, settings: Settings, now: datetime) -> Turn | None:
     """Claim the oldest due message whose learner has no earlier one pending."""
-    earlier = aliased(InboundMessage)
-    waiting_behind = (
-        select(earlier.id)
-        .where(earlier.learner_id == InboundMessage.learner_id)
-        .where(earlier.status == InboundStatus.PENDING)
-        .where(earlier.id < InboundMessage.id)
-        .exists()
-    )
-    due = or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now)
-    query = (
-        select(InboundMessage.id)
-        .where(InboundMessage.status == InboundStatus.PENDING, due, ~waiting_behind)
-        .order_by(InboundMessage.id)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    inbound_id = session.scalar(query)
-    if inbound_id is None:
-        return None
-    claimed = rowcount(
-        session.execute(
-            update(InboundMessage)
-            .where(
-                InboundMessage.id == inbound_id, InboundMessage.status == InboundStatus.PENDING, due
-            )
-            .values(attempts=InboundMessage.attempts + 1, next_attempt_at=now + lease(settings))
-            .execution_options(synchronize_session=False)
-        )
-    )
+    claimed = claim_in_order(session, InboundMessage, now, now + lease(settings), limit=1)
     if not claimed:
-        return None  # another worker was faster
+        return None
+    inbound_id = claimed[0]
     inbound = session.get(InboundMessage, inbound_id, populate_existing=True)
     assert inbound is not None
     learner = inbound.learner

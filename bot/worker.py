@@ -1,9 +1,9 @@
 """`lessonbot worker`: the turn loop and the sender loop.
 
-The turn loop takes learners' messages in order and runs them through Rasa
-(``bot.turns``); the sender loop sends the outbox (``bot.sender``). Both run
-here in two threads until SIGTERM or SIGINT; a turn or a send in progress is
-finished before the process exits.
+The turn loops take learners' messages in order and run them through Rasa
+(``bot.turns``), ``worker.turn_concurrency`` of them at once; the sender loop
+sends the outbox (``bot.sender``). They run here in threads until SIGTERM or
+SIGINT; turns and sends in progress are finished before the process exits.
 
 ``run_turns_once`` and ``run_sends_once`` do one pass each and take ``now``:
 tests call them directly.
@@ -30,7 +30,7 @@ from bot.channels import Channel, make_channel
 from bot.db import make_engine, make_session_factory
 from bot.logs import configure_logging
 from bot.rasa_client import RasaClient
-from bot.sender import Pacer, SendOutcome, send_next
+from bot.sender import Pacer, Sender, SendOutcome
 from bot.settings import Settings
 from bot.turns import TurnOutcome, run_turn
 
@@ -68,17 +68,13 @@ def run_sends_once(
     now: datetime,
     limit: int | None = None,
 ) -> dict[str, int]:
-    """Send due outbox rows (about one second's worth by default)."""
+    """Send due outbox rows (about one second's worth by default) and record them all."""
     limit = limit or max(1, math.ceil(settings.sender_rate_per_second))
-    done: Counter[str] = Counter()
-    for _ in range(limit):
-        outcome = send_next(sessions, channel, settings, pacer, now)
-        if outcome is None:
-            break
-        done[outcome] += 1
-        if outcome == SendOutcome.RETRY:
-            break  # rate limited or the provider is struggling: back off as a whole
-    return dict(done)
+    sender = Sender(sessions, channel, settings, pacer)
+    try:
+        return sender.send_due(now, limit)
+    finally:
+        sender.finish(now)
 
 
 def utc_now() -> datetime:
@@ -93,7 +89,7 @@ def run_forever(settings: Settings) -> None:
     sessions = make_session_factory(engine)
     rasa = RasaClient(settings)
     channel = make_channel(settings)
-    pacer = Pacer(settings.sender_rate_per_second)
+    sender = Sender(sessions, channel, settings)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -107,11 +103,15 @@ def run_forever(settings: Settings) -> None:
         return run_turns_once(sessions, rasa, settings, utc_now())
 
     def sends() -> dict[str, int]:
-        return run_sends_once(sessions, channel, settings, pacer, utc_now())
+        return sender.step(utc_now())
 
+    # Several turns at once (each a different learner's: bot.claims keeps each
+    # learner's messages in order), so Rasa always has work while the worker
+    # waits for it or writes replies; Rasa serves concurrent conversations.
+    steps = [(f"turns-{n + 1}", turns) for n in range(settings.worker_turn_concurrency)]
     loops = [
         threading.Thread(target=_loop, args=(name, step, settings, stop), name=name)
-        for name, step in (("turns", turns), ("sender", sends))
+        for name, step in [*steps, ("sender", sends)]
     ]
     log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa_url)
     for thread in loops:
@@ -123,6 +123,9 @@ def run_forever(settings: Settings) -> None:
         stop.set()
         for thread in loops:
             thread.join()
+        finished = sender.finish(utc_now())
+        if finished:
+            log.info("worker: recorded the last sends: %s", finished)
         rasa.close()
         channel.close()
         engine.dispose()
@@ -145,7 +148,8 @@ def _loop(
             continue
         if done:
             log.debug("worker %s: %s", name, done)
-        # Keep going while there is work; poll gently when there is none, and
-        # wait a little after a retry so that a backoff is not a busy loop.
+        # Keep going while there is work (``sending``: sends still in flight);
+        # poll gently when there is none, and wait a little after a retry so
+        # that a backoff is not a busy loop.
         if not done or set(done) & {TurnOutcome.RETRY, SendOutcome.RETRY}:
             stop.wait(settings.worker_idle_poll_seconds)

@@ -49,10 +49,9 @@ from bot.channels.twilio import TwilioChannel
 from bot.db import Base, make_engine, make_session_factory, session_scope
 from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
 from bot.phones import encrypt_phone
-from bot.sender import Pacer
+from bot.sender import Sender
 from bot.settings import Settings, load_settings
 from bot.staff import models as _staff_models  # noqa: F401  (the tables)
-from bot.worker import run_sends_once
 
 TARGET_SECONDS, TARGET_MB = 20.0, 300.0
 WARM_UP = 5.0
@@ -275,20 +274,21 @@ def measure_sender(url: str, rate: float, seconds: float) -> dict[str, float]:
     settings = bench_settings(url, rate, f"http://127.0.0.1:{port}")
     sessions = make_session_factory(engine)
     channel = TwilioChannel(settings)
-    pacer = Pacer(rate)
+    sender = Sender(sessions, channel, settings)  # as the worker's sending loop runs it
     per_second: Counter[int] = Counter()
     load_before = os.getloadavg()[0]
     cpu_began = time.process_time()
     began = time.monotonic()
     try:
         while time.monotonic() - began < seconds + WARM_UP:
-            # A few sends per pass, so that each lands in the second it happened in.
-            done = run_sends_once(sessions, channel, settings, pacer, utc_now(), limit=5)
-            sent = done.get("sent", 0)
-            per_second[int(time.monotonic() - began)] += sent
-            if not sent:
+            # Each step records the sends of the last 50 ms or so: each lands
+            # in (about) the second it happened in.
+            done = sender.step(utc_now())
+            per_second[int(time.monotonic() - began)] += done.get("sent", 0)
+            if not done:
                 time.sleep(0.05)
     finally:
+        sender.finish(utc_now())
         feeder.terminate()
         standin.terminate()
         feeder.wait()

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from bot.models import InboundMessage, InboundStatus, OutboxMessage, OutboxStatus
 from bot.settings import Settings
-from tests.bot.worker_fakes import StandInServer, add_inbound, add_learner, rasa_echo
+from tests.bot.worker_fakes import (
+    Answer,
+    Recorded,
+    StandInServer,
+    add_inbound,
+    add_learner,
+    rasa_echo,
+)
 
 START = "from bot.settings import load_settings; from bot.worker import run_forever; "
 START += "run_forever(load_settings())"
@@ -86,3 +94,65 @@ def test_the_worker_answers_then_stops_on_sigterm(
     assert "61234567" not in log
     assert db_session.get(InboundMessage, message.id).status == InboundStatus.DONE
     assert db_session.scalars(select(OutboxMessage.body)).all() == ["echo: hola"]
+
+
+class SlowRasa:
+    """Rasa's REST channel taking 0.1 s a turn; counts the turns it was given at once."""
+
+    def __init__(self) -> None:
+        self.most_at_once = 0
+        self._at_once = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Recorded) -> Answer:
+        with self._lock:
+            self._at_once += 1
+            self.most_at_once = max(self.most_at_once, self._at_once)
+        time.sleep(0.1)
+        with self._lock:
+            self._at_once -= 1
+        return rasa_echo(request)
+
+
+def test_several_learners_turns_run_at_once_each_learners_in_order(
+    db_session: Session, settings: Settings, tmp_path: Path
+):
+    learners = [
+        add_learner(db_session, settings, number=f"+5076400{index:04d}") for index in range(12)
+    ]
+    for learner in learners:
+        for word in ("uno", "dos", "tres"):
+            add_inbound(db_session, learner, f"{learner.id} {word}")
+
+    def all_done() -> bool:
+        db_session.expire_all()
+        query = select(InboundMessage.status).where(InboundMessage.status != InboundStatus.DONE)
+        return not db_session.scalars(query).all()
+
+    slow_rasa = SlowRasa()
+    env_overrides = {"LESSONBOT_WORKER_TURN_CONCURRENCY": "4"}
+    log_path = tmp_path / "worker.log"
+    with StandInServer(slow_rasa) as rasa, log_path.open("w") as log_file:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", START],
+            env=worker_environment(settings, rasa.url) | env_overrides,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            finished = wait_for(all_done)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=20)
+        asked = [request.json()["message"] for request in rasa.requests]
+
+    assert finished, log_path.read_text()
+    assert 1 < slow_rasa.most_at_once <= 4
+    by_learner: dict[str, list[str]] = {}
+    for text in asked:
+        by_learner.setdefault(text.split()[0], []).append(text.split()[1])
+    assert by_learner == {str(learner.id): ["uno", "dos", "tres"] for learner in learners}
+    replies = db_session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)).all()
+    for learner in learners:
+        mine = [body for body in replies if body.split()[1] == str(learner.id)]
+        assert mine == [f"echo: {learner.id} {word}" for word in ("uno", "dos", "tres")]

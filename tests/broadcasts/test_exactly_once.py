@@ -8,8 +8,13 @@ worker is killed with SIGKILL (no chance to finish anything) and started
 again; some learners opt out meanwhile. Every eligible learner must get
 exactly one message; no one who opted out or was erased may get any.
 
-It takes a few minutes: a row the dead worker had claimed is only retried
-when its lease (two minutes) ends, as it would be in production.
+It takes a minute or two: a row the dead worker had claimed is only retried
+when its lease ends (the default, 60 s, as in production), unless Twilio's
+status callback has shown by then that it was taken. The worker sends many
+messages at once and records them in batches, so at the kill there are
+dozens of rows Twilio took whose sends were never recorded: the callbacks
+must settle those. (With a 20 s lease this test sends some twice: at 1,000
+messages a second the stand-in's callbacks fall further behind than that.)
 """
 
 from __future__ import annotations

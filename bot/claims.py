@@ -1,0 +1,73 @@
+"""Claiming work in each learner's order: the inbound messages and the outbox.
+
+Both queues hold rows with ``learner_id``, ``status``, ``attempts`` and
+``next_attempt_at``. A row is *due* when it is pending, its ``next_attempt_at``
+has passed (or is unset), and no earlier row of the same learner is still
+pending: a learner's second message never overtakes the first, however many
+threads or processes take work.
+
+A claim counts an attempt and leases the rows (``next_attempt_at`` = the end
+of the lease), in a short transaction of its own: should the claimant die,
+the rows are simply due again when the lease ends. On PostgreSQL the read
+skips rows other transactions are claiming (``FOR UPDATE SKIP LOCKED``); the
+compare-and-set update makes the claim safe on SQLite as well, where another
+thread may have read the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+PENDING = "pending"  # InboundStatus.PENDING and OutboxStatus.PENDING
+# Another claimant won the race for every row read: read again, a few times.
+RACE_RETRIES = 3
+
+
+def claim_in_order(
+    session: Session, model: Any, now: datetime, lease_until: datetime, limit: int
+) -> list[int]:
+    """Lease up to ``limit`` of the oldest due rows of ``model``, one per learner; their ids."""
+    for _ in range(RACE_RETRIES):
+        candidates = list(session.scalars(_due_ids(session, model, now, limit)))
+        if not candidates:
+            return []
+        claimed = list(
+            session.scalars(
+                update(model)
+                .where(model.id.in_(candidates), model.status == PENDING, _due(model, now))
+                .values(attempts=model.attempts + 1, next_attempt_at=lease_until)
+                .returning(model.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if claimed:
+            return sorted(claimed)
+    return []
+
+
+def _due(model: Any, now: datetime) -> ColumnElement[bool]:
+    return or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now)
+
+
+def _due_ids(session: Session, model: Any, now: datetime, limit: int) -> Any:
+    earlier = aliased(model)
+    waiting_behind = (
+        select(earlier.id)
+        .where(earlier.learner_id == model.learner_id)
+        .where(earlier.status == PENDING)
+        .where(earlier.id < model.id)
+        .exists()
+    )
+    query = (
+        select(model.id)
+        .where(model.status == PENDING, _due(model, now), ~waiting_behind)
+        .order_by(model.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return query
