@@ -1,7 +1,7 @@
 """What the worker sends to Rasa for a learner's message.
 
 Unambiguous input skips NLU: a bare option number or letter, and exact keywords
-(STOP, MENU, ...) become ``/intent{...}`` messages. Everything else goes through
+(STOP, MENU, ZONE, ...) become ``/intent{...}`` messages. Everything else goes through
 NLU, with leading slashes stripped so that a learner cannot inject an intent.
 
 A bare number becomes ``/choose_option{"option": "2"}`` in every state: during
@@ -27,11 +27,13 @@ _KEYWORD_INTENTS = {
     "start": ("start", "alta"),
     "next_lesson": ("siguiente", "next", "suivant", "pwochen"),
     "help": ("menu", "ayuda", "help", "aide", "ed"),
+    "change_timezone": ("zona", "zone", "zon", "timezone"),
 }
 KEYWORDS = {word: intent for intent, words in _KEYWORD_INTENTS.items() for word in words}
 
-# "2", "2.", "2)", "b", "B)" ... but not "2 y 3" or "b no".
-_BARE_OPTION = re.compile(r"^([1-4]|[a-d])[.)]?$")
+# "2", "2.", "2)", "b", "B)" ... but not "2 y 3" or "b no". Digits go up to 9
+# for the longer menus (the countries of the time zone menu); letters stop at d.
+_BARE_OPTION = re.compile(r"^([1-9]|[a-d])[.)]?$")
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 

@@ -14,39 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.models import Learner, LearnerStatus
 from bot.settings import Settings
+from scheduler.zones import COUNTRIES, COUNTRY_BY_CALLING_CODE
 
 DEFAULT_TIMEZONE = "America/Panama"
 # Days of the week as stored on the learner, Monday first (``date.weekday()``).
 EVERY_DAY = "1111111"
 WHATSAPP_WINDOW = timedelta(hours=24)
-
-# Calling codes of countries near Panama with one time zone for (practically)
-# all their people. Inferred only for these: a number from a country with
-# several zones (+1, +52, +55, +56, ...) keeps the default, and so does a
-# number from far away, whose owner is most likely passing through Panama.
-_ZONE_BY_CALLING_CODE = {
-    "507": "America/Panama",
-    "57": "America/Bogota",
-    "58": "America/Caracas",
-    "509": "America/Port-au-Prince",
-    "593": "America/Guayaquil",
-    "506": "America/Costa_Rica",
-    "505": "America/Managua",
-    "504": "America/Tegucigalpa",
-    "503": "America/El_Salvador",
-    "502": "America/Guatemala",
-    "501": "America/Belize",
-    "51": "America/Lima",
-    "53": "America/Havana",
-    "54": "America/Argentina/Buenos_Aires",
-    "591": "America/La_Paz",
-    "595": "America/Asuncion",
-    "598": "America/Montevideo",
-    # The Dominican Republic shares +1 but has area codes of its own.
-    "1809": "America/Santo_Domingo",
-    "1829": "America/Santo_Domingo",
-    "1849": "America/Santo_Domingo",
-}
 
 
 class ScheduleError(ValueError):
@@ -171,12 +144,16 @@ def lesson_allowed(last_lesson_at: datetime | None, at: datetime, tz: str) -> bo
 
 
 def timezone_for_number(e164: str, default: str = DEFAULT_TIMEZONE) -> str:
-    """The time zone a number's country code implies, when it clearly implies one."""
+    """The time zone a number's country code implies, when it clearly implies one.
+
+    Only countries with one zone are in ``COUNTRY_BY_CALLING_CODE``: see
+    scheduler/zones.py.
+    """
     digits = e164.removeprefix("whatsapp:").removeprefix("+")
     for length in (4, 3, 2):
-        found = _ZONE_BY_CALLING_CODE.get(digits[:length])
+        found = COUNTRY_BY_CALLING_CODE.get(digits[:length])
         if found is not None:
-            return found
+            return COUNTRIES[found].zone
     return default
 
 

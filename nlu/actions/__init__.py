@@ -6,6 +6,6 @@ is imported here so that the server registers every action, one small class
 each (names in docs/CONTRACTS.md).
 """
 
-from nlu.actions import account, info, lessons_flow, onboarding, privacy
+from nlu.actions import account, info, lessons_flow, onboarding, privacy, timezone
 
-__all__ = ["account", "info", "lessons_flow", "onboarding", "privacy"]
+__all__ = ["account", "info", "lessons_flow", "onboarding", "privacy", "timezone"]

@@ -78,6 +78,7 @@ def menu_lines(_: Callable[[str], str]) -> list[str]:
         _("REPEAT: the lesson again"),
         _("PROGRESS: how you are doing"),
         _("TIME: change the time of your lessons"),
+        _("ZONE: if you moved to another country"),
         _("LANGUAGE: change the language"),
         _("PAUSE: take a break"),
         _("STOP: no more messages"),

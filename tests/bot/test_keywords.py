@@ -15,6 +15,7 @@ from bot.keywords import NOTHING_TO_UNDERSTAND, fast_path, rasa_text
         ("b", '/choose_option{"option":"2"}'),
         ("D)", '/choose_option{"option":"4"}'),
         ("1.", '/choose_option{"option":"1"}'),
+        ("8", '/choose_option{"option":"8"}'),  # the time zone menu has eight countries
         ("STOP", "/stop"),
         ("Baja", "/stop"),
         ("arrêt", "/stop"),
@@ -27,6 +28,9 @@ from bot.keywords import NOTHING_TO_UNDERSTAND, fast_path, rasa_text
         ("MENU", "/help"),
         ("Èd", "/help"),
         ("aide", "/help"),
+        ("ZONA", "/change_timezone"),
+        ("Zòn", "/change_timezone"),
+        ("zone.", "/change_timezone"),
     ],
 )
 def test_unambiguous_input_skips_nlu(typed: str, sent: str):
@@ -36,7 +40,18 @@ def test_unambiguous_input_skips_nlu(typed: str, sent: str):
 
 @pytest.mark.parametrize(
     "typed",
-    ["5", "0", "e", "2 y 3", "la b", "opción 2", "stop please", "ya no quiero mensajes", "dos"],
+    [
+        "0",
+        "10",
+        "e",
+        "2 y 3",
+        "la b",
+        "opción 2",
+        "stop please",
+        "ya no quiero mensajes",
+        "dos",
+        "ZONA Colombia",
+    ],
 )
 def test_anything_else_goes_through_nlu(typed: str):
     assert fast_path(typed) is None

@@ -17,6 +17,7 @@ MENU_ES = (
     "REPETIR: la lección otra vez\n"
     "PROGRESO: cómo vas\n"
     "HORA: cambiar la hora de tus lecciones\n"
+    "ZONA: si te mudaste a otro país\n"
     "IDIOMA: cambiar el idioma\n"
     "PAUSA: tomar un descanso\n"
     "BAJA: no recibir más mensajes\n"
