@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import InboundMessage, Learner, LearnerStatus
+from bot.models import InboundMessage, InboundStatus, Learner, LearnerStatus
+from bot.outbox import rowcount
 from bot.phones import InvalidPhoneNumber, encrypt_phone, parse_e164, phone_hash
 from bot.settings import Settings
 from scheduler.timing import release_waiting_lesson, resume_after_silence, timezone_for_number
@@ -111,28 +112,32 @@ def find_or_create_learner(
     return learner
 
 
-def store_inbound(
-    session: Session, message: InboundSms, settings: Settings, now: datetime
-) -> InboundMessage | None:
-    """Store the message once; a retried delivery (same MessageSid) returns None."""
+def store_inbound(session: Session, message: InboundSms, settings: Settings, now: datetime) -> bool:
+    """Store the message once; False for a repeated delivery (same MessageSid)."""
     if session.scalar(
         select(InboundMessage.id).where(InboundMessage.message_sid == message.message_sid)
     ):
-        return None
+        return False
     learner = find_or_create_learner(session, message, settings, now)
-    stored = InboundMessage(
-        message_sid=message.message_sid,
-        learner_id=learner.id,
-        channel=message.channel,
-        body=message.body,
-        num_media=message.num_media,
-        received_at=now,
+    # One INSERT that a concurrent delivery of the same MessageSid cannot break
+    # (the other one wins): cheaper than a savepoint around an ORM add, and the
+    # webhook's cost per request decides how much load one web process takes.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(InboundMessage)
+        .values(
+            message_sid=message.message_sid,
+            learner_id=learner.id,
+            channel=message.channel,
+            body=message.body,
+            num_media=message.num_media,
+            received_at=now,
+            status=InboundStatus.PENDING,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["message_sid"])
     )
-    try:
-        with session.begin_nested():
-            session.add(stored)
-    except IntegrityError:
-        # Two concurrent deliveries of the same MessageSid: the other one won.
-        return None
+    if rowcount(session.execute(statement)) != 1:
+        return False
     log.info("stored inbound %s from %s", message.message_sid, learner.public_id)
-    return stored
+    return True
