@@ -91,27 +91,38 @@ def run_forever(settings: Settings) -> None:
     channel = make_channel(settings)
     sender = Sender(sessions, channel, settings)
     stop = threading.Event()
+    # Set when a turn has written replies: the idle sender starts at once
+    # instead of at its next poll (a tenth of a second sooner, on average).
+    replies_written = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("worker: %s received, finishing the current work", signal.Signals(signum).name)
         stop.set()
+        replies_written.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
     def turns() -> dict[str, int]:
-        return run_turns_once(sessions, rasa, settings, utc_now())
+        done = run_turns_once(sessions, rasa, settings, utc_now())
+        if done.get(TurnOutcome.ANSWERED):
+            replies_written.set()
+        return done
 
     def sends() -> dict[str, int]:
         return sender.step(utc_now())
 
+    def sender_idle(seconds: float) -> None:
+        replies_written.wait(seconds)
+        replies_written.clear()
+
     # Several turns at once (each a different learner's: bot.claims keeps each
     # learner's messages in order), so Rasa always has work while the worker
     # waits for it or writes replies; Rasa serves concurrent conversations.
-    steps = [(f"turns-{n + 1}", turns) for n in range(settings.worker_turn_concurrency)]
+    steps = [(f"turns-{n + 1}", turns, stop.wait) for n in range(settings.worker_turn_concurrency)]
     loops = [
-        threading.Thread(target=_loop, args=(name, step, settings, stop), name=name)
-        for name, step in [*steps, ("sender", sends)]
+        threading.Thread(target=_loop, args=(name, step, idle, settings, stop), name=name)
+        for name, step, idle in [*steps, ("sender", sends, sender_idle)]
     ]
     log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa_url)
     for thread in loops:
@@ -133,8 +144,13 @@ def run_forever(settings: Settings) -> None:
 
 
 def _loop(
-    name: str, step: Callable[[], dict[str, int]], settings: Settings, stop: threading.Event
+    name: str,
+    step: Callable[[], dict[str, int]],
+    idle: Callable[[float], object],
+    settings: Settings,
+    stop: threading.Event,
 ) -> None:
+    """Run ``step`` until ``stop``; ``idle(seconds)`` waits when there was nothing to do."""
     while not stop.is_set():
         try:
             done = step()
@@ -152,4 +168,4 @@ def _loop(
         # poll gently when there is none, and wait a little after a retry so
         # that a backoff is not a busy loop.
         if not done or set(done) & {TurnOutcome.RETRY, SendOutcome.RETRY}:
-            stop.wait(settings.worker_idle_poll_seconds)
+            idle(settings.worker_idle_poll_seconds)
