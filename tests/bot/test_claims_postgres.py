@@ -7,14 +7,12 @@ the worker's claiming, not about Rasa.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
@@ -34,27 +32,15 @@ from tests.bot.worker_fakes import (
     rasa_echo,
 )
 from tests.conftest import make_test_settings
+from tests.postgres import scratch_database
 
 pytestmark = pytest.mark.postgres
-SERVER = "postgresql+psycopg://root@127.0.0.1:5432"
 
 
 @pytest.fixture(scope="module")
 def pg_database() -> Iterator[str]:
-    name = "lessonbot_claims_" + secrets.token_hex(4)
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {error.orig}")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("lessonbot_claims") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,14 +7,12 @@ exercised here, in a database of its own made for this module.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import lifecycle, queueing
@@ -29,27 +27,15 @@ from bot.settings import Settings
 from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
 from tests.conftest import make_test_settings
+from tests.postgres import scratch_database
 
 pytestmark = pytest.mark.postgres
-SERVER = "postgresql+psycopg://root@127.0.0.1:5432"
 
 
 @pytest.fixture(scope="module")
 def pg_database() -> Iterator[str]:
-    name = "lessonbot_broadcasts_" + secrets.token_hex(4)
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {error.orig}")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("lessonbot_broadcasts") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,41 +7,26 @@ database has no learner, so no job calls it.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from bot.migrate import upgrade
 from bot.settings import Settings
 from tests.conftest import make_test_settings
+from tests.postgres import scratch_database
 from tests.scheduler.processes import scheduler_environment, start_scheduler, stop, wait_for
 
 ALREADY_RUNNING = 3
-PG_SERVER = "postgresql+psycopg://root@127.0.0.1:5432"
 
 
 @pytest.fixture
 def pg_settings(tmp_path: Path) -> Iterator[Settings]:
-    name = "lessonbot_lock_" + secrets.token_hex(4)
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {error.orig}")
-    try:
-        settings = make_test_settings(tmp_path, database_url=f"{PG_SERVER}/{name}")
+    with scratch_database("lessonbot_lock") as url:
+        settings = make_test_settings(tmp_path, database_url=url)
         upgrade(settings)
         yield settings
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def only_one_runs(settings: Settings, tmp_path: Path) -> None:
