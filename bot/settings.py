@@ -90,6 +90,8 @@ class Settings:
     reminder_delay_hours: float = 20.0
     inactive_days: int = 7
     due_batch_size: int = 500
+    # Due learners whose turns run in Rasa at once (threads of the scheduler).
+    due_dispatch_concurrency: int = 4
 
     # Staff broadcasts (bot.broadcasts). Prices are per message as Twilio bills
     # them, in US dollars, for the cost estimate shown before sending.
@@ -161,6 +163,7 @@ _YAML_FIELDS = {
     ("schedule", "reminder_delay_hours"): "reminder_delay_hours",
     ("schedule", "inactive_days"): "inactive_days",
     ("schedule", "due_batch_size"): "due_batch_size",
+    ("schedule", "dispatch_concurrency"): "due_dispatch_concurrency",
     ("broadcasts", "price_per_sms_segment"): "price_per_sms_segment",
     ("broadcasts", "price_per_whatsapp_message"): "price_per_whatsapp_message",
     ("broadcasts", "price_per_whatsapp_template"): "price_per_whatsapp_template",
@@ -207,7 +210,7 @@ def load_settings(
     settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
     settings = _with_dev_secrets(settings)
     _check_timezone(settings.reporting_timezone)
-    _check_sender(settings)
+    _check_concurrency(settings)
     return replace(
         settings,
         database_url=_absolute_sqlite(settings.database_url),
@@ -249,9 +252,11 @@ def _check_timezone(name: str) -> None:
 MIN_SENDER_LEASE_SECONDS = 20.0
 
 
-def _check_sender(settings: Settings) -> None:
+def _check_concurrency(settings: Settings) -> None:
     if settings.worker_turn_concurrency < 1:
         raise SettingsError("setting 'worker.turn_concurrency': must be 1 or more")
+    if settings.due_dispatch_concurrency < 1:
+        raise SettingsError("setting 'schedule.dispatch_concurrency': must be 1 or more")
     if settings.sender_rate_per_second <= 0:
         raise SettingsError("setting 'sender.rate_per_second': must be above 0")
     if settings.sender_concurrency < 0:

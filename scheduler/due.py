@@ -1,6 +1,7 @@
 """The due-lessons job: find the learners whose lesson is due and start it in Rasa.
 
-One indexed query per tick takes a batch of due learners, oldest slot first.
+One indexed query per tick takes a batch of due learners, oldest slot first;
+``schedule.dispatch_concurrency`` of them are handled at once.
 For each: in quiet hours the slot moves to their end; on WhatsApp with the
 24-hour window closed the approved template goes instead, and the lesson waits
 for the learner's reply; otherwise ``EXTERNAL_lesson_due`` is triggered in Rasa
@@ -24,7 +25,9 @@ Why a crash never sends a lesson twice nor skips one:
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -127,11 +130,23 @@ def deliver_due_lessons(
     with session_scope(session_factory) as session:
         due = find_due(session, now, settings.due_batch_size)
     summary = Counter({"due": len(due), "triggered": 0, "skipped_quiet": 0, "window_template": 0})
-    for learner in due:
+    rasa_down = threading.Event()
+
+    def deliver(learner: DueLearner) -> str | None:
+        if rasa_down.is_set():
+            return None  # stays due for the next tick
         outcome = _deliver(session_factory, rasa_client, settings, learner, now)
-        summary[outcome] += 1
         if outcome == "rasa_unavailable":
-            break  # the rest stay due for the next tick
+            rasa_down.set()
+        return outcome
+
+    # The first learner alone: if Rasa is down, one call finds out. Then several
+    # at once (different learners; Rasa serves concurrent conversations), which
+    # keeps Rasa busy while this process writes the outbox rows.
+    outcomes = [deliver(learner) for learner in due[:1]]
+    with ThreadPoolExecutor(settings.due_dispatch_concurrency) as pool:
+        outcomes += pool.map(deliver, due[1:])
+    summary.update(outcome for outcome in outcomes if outcome is not None)
     return dict(summary)
 
 

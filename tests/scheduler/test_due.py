@@ -7,6 +7,8 @@ to the outbox, and how it moves their schedule. Rasa is a stand-in object with
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -314,6 +316,52 @@ def test_rasa_down_ends_the_tick_and_the_learners_stay_due(
     assert summary["rasa_unavailable"] == 1
     assert len(rasa.calls) == 1
     assert all(reload(sessions, learner).next_lesson_at == NOW for learner in learners)
+
+
+def test_several_learners_are_delivered_at_once_each_once(
+    sessions: sessionmaker[Session], job_settings: Settings
+) -> None:
+    learners = [add_learner(sessions) for _ in range(9)]
+    lock, at_once, most = threading.Lock(), [0], [0]
+
+    def slow_lesson(sender_id: str) -> list[dict[str, Any]]:
+        with lock:
+            at_once[0] += 1
+            most[0] = max(most[0], at_once[0])
+        time.sleep(0.05)
+        with lock:
+            at_once[0] -= 1
+        return LESSON
+
+    rasa = FakeRasa(slow_lesson)
+    settings = job_settings.with_overrides(due_dispatch_concurrency=3)
+    summary = deliver_due_lessons(sessions, rasa, settings, NOW)
+
+    assert summary["triggered"] == 9
+    assert sorted(sender for sender, _ in rasa.calls) == sorted(a.public_id for a in learners)
+    assert 1 < most[0] <= 3
+    assert len(outbox(sessions)) == 18  # a lesson and its question each
+    assert all(reload(sessions, learner).next_lesson_at > NOW for learner in learners)
+
+
+def test_rasa_going_down_mid_tick_leaves_the_rest_due(
+    sessions: sessionmaker[Session], job_settings: Settings
+) -> None:
+    learners = [add_learner(sessions) for _ in range(6)]
+    answered: list[str] = []
+
+    def once_then_down(sender_id: str) -> list[dict[str, Any]]:
+        if answered:
+            raise RasaUnavailable("connection refused", reached=False)
+        answered.append(sender_id)
+        return LESSON
+
+    summary = deliver_due_lessons(sessions, FakeRasa(once_then_down), job_settings, NOW)
+
+    assert summary["triggered"] == 1 and summary["rasa_unavailable"] >= 1
+    slots = [reload(sessions, learner).next_lesson_at for learner in learners]
+    assert sum(slot == NOW for slot in slots) == 5  # nobody skipped: still due
+    assert len(outbox(sessions)) == 2
 
 
 def test_a_rejected_turn_is_retried_later(
