@@ -108,10 +108,15 @@ def bare_rasa(
     ids = conv.add_learners(sessions, settings, conv.numbers(phases.take(), learners))
     items = conv.round_robin(list(ids.values()), conv.script(settings))
     url = stack.rasa_url + "/webhooks/rest/webhook"
-    before = cpu_seconds(stack, ["rasa", "actions"])
-    result = asyncio.run(_bare(url, settings.rasa_token, items, seconds, concurrency))
-    cpu = cpu_ms_per_turn(before, cpu_seconds(stack, ["rasa", "actions"]), result["turns"])
-    return {"concurrency": concurrency, "learners": learners} | result | {"cpu_ms_per_turn": cpu}
+    with stack.as_deployed_alone("rasa", "actions"):
+        before = cpu_seconds(stack, ["rasa", "actions"])
+        result = asyncio.run(_bare(url, settings.rasa_token, items, seconds, concurrency))
+        cpu = cpu_ms_per_turn(before, cpu_seconds(stack, ["rasa", "actions"]), result["turns"])
+    return (
+        {"concurrency": concurrency, "learners": learners}
+        | result
+        | {"cpu_ms_per_turn": cpu, "niceness_of_rasa": stack.niceness_note}
+    )
 
 
 def lessonbot(

@@ -123,10 +123,12 @@ def rasa_connector(
             stack, stack.rasa_url, "/webhooks/twilio/webhook", phones, rate, seconds
         )
         sent_before = _standin_count(stack)
-        outcomes = open_loop(requests, rate)
-        summary = summarise(outcomes, rate)
-        summary["replies_sent_to_twilio"] = _standin_count(stack) - sent_before
-        summary["settle_seconds"] = round(_settle(stack), 1)
+        with stack.as_deployed_alone("rasa", "actions"):
+            outcomes = open_loop(requests, rate)
+            summary = summarise(outcomes, rate)
+            summary["replies_sent_to_twilio"] = _standin_count(stack) - sent_before
+            summary["settle_seconds"] = round(_settle(stack), 1)
+        summary["niceness_of_rasa"] = stack.niceness_note
         results.append(summary)
     return results
 

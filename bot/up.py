@@ -16,6 +16,15 @@ NLU_DIR = PROJECT_ROOT / "nlu"
 MODEL_PATH = NLU_DIR / "models" / "lessonbot.tar.gz"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 APP_BIN = Path(sys.executable).parent
+# Twilio gives the webhook 15 s and then retries: when the CPU is short, the
+# web process goes first. Rasa, the actions, the worker and the scheduler run
+# at this niceness: a learner's reply may wait a moment, Twilio's answer not.
+BACKGROUND_NICENESS = 10
+
+
+def in_background(command: list[str]) -> list[str]:
+    """``command`` at a lower CPU priority than the web process (``nice``)."""
+    return ["nice", "-n", str(BACKGROUND_NICENESS), *command]
 
 
 def rasa_command(settings: Settings, port: int) -> list[str]:
@@ -88,6 +97,28 @@ def check_ready() -> None:
         )
 
 
+def process_table(settings: Settings) -> dict[str, tuple[list[str], Path]]:
+    """Each process of the system: its command and the folder it runs in."""
+    web_port = str(settings.web_port)
+    return {
+        "rasa": (in_background(rasa_command(settings, _port(settings.rasa_url))), NLU_DIR),
+        "actions": (in_background(actions_command(settings)), PROJECT_ROOT),
+        "web": (
+            [
+                str(APP_BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{web_port}",
+                "--workers",
+                "2",
+                "bot:create_app()",
+            ],
+            PROJECT_ROOT,
+        ),
+        "worker": (in_background([str(APP_BIN / "lessonbot"), "worker"]), PROJECT_ROOT),
+        "scheduler": (in_background([str(APP_BIN / "lessonbot"), "scheduler"]), PROJECT_ROOT),
+    }
+
+
 @click.command("up")
 def up() -> None:
     """Start web, worker, scheduler, rasa and actions; Ctrl-C stops them all."""
@@ -100,29 +131,12 @@ def up() -> None:
     settings = load_settings()
     upgrade(settings)
     env = process_environment(settings)
-    web_port = str(settings.web_port)
-    processes = {
-        "rasa": (rasa_command(settings, _port(settings.rasa_url)), NLU_DIR),
-        "actions": (actions_command(settings), PROJECT_ROOT),
-        "web": (
-            [
-                str(APP_BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{web_port}",
-                "--workers",
-                "2",
-                "bot:create_app()",
-            ],
-            PROJECT_ROOT,
-        ),
-        "worker": ([str(APP_BIN / "lessonbot"), "worker"], PROJECT_ROOT),
-        "scheduler": ([str(APP_BIN / "lessonbot"), "scheduler"], PROJECT_ROOT),
-    }
+    processes = process_table(settings)
     manager = Manager(Printer(sys.stdout))
     for name, (command, cwd) in processes.items():
         manager.add_process(name, shlex.join(command), env=env, cwd=str(cwd))
     click.echo(
-        f"lessonbot: channel={settings.channel_name}, web on http://127.0.0.1:{web_port}, "
+        f"lessonbot: channel={settings.channel_name}, web on http://127.0.0.1:{settings.web_port}, "
         "Rasa takes about a minute to load. Try `lessonbot chat` in another terminal."
     )
     manager.loop()
