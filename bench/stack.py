@@ -183,6 +183,10 @@ class Stack:
                 f"127.0.0.1:{port}",
                 "--workers",
                 "2",
+                # Threads let the requests of one process share a commit
+                # (bot.ingest) instead of each waiting for its own.
+                "--threads",
+                "8",
                 "bot:create_app()",
             ],
             env=env,

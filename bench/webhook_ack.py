@@ -1,7 +1,7 @@
 """Scenario 1: how fast Twilio gets its answer, under a sustained open-loop load.
 
 lessonbot: signed posts to ``/twilio/inbound`` of the web process (gunicorn,
-2 sync workers, as `lessonbot up` runs it) on SQLite while the real worker
+2 workers of 8 threads, as `lessonbot up` runs it) on SQLite while the real worker
 turns the stored messages into replies behind it, as deployed on one
 machine. After each rate the backlog the worker has not reached yet is
 settled, so that the next rate starts clean. Then the same web process alone
@@ -136,7 +136,7 @@ def rasa_connector(
 def _settle_web(stack: Stack, name: str, url: str, **env: str) -> float | str:
     """Let the web process finish what is still queued; restart it if that takes long.
 
-    gunicorn's sync workers go on serving requests whose client (Twilio)
+    gunicorn's workers go on serving requests whose client (Twilio)
     gave up long ago; the next phase must not pay for them.
     """
     started = time.monotonic()

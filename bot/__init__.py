@@ -29,6 +29,9 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     engine = make_engine(settings.database_url)
     app.extensions["lessonbot.engine"] = engine
     app.extensions["lessonbot.sessions"] = make_session_factory(engine)
+    from bot.ingest import GroupCommit
+
+    app.extensions["lessonbot.ingest"] = GroupCommit(app.extensions["lessonbot.sessions"], settings)
 
     from bot import broadcasts, dashboard, health, staff, tags, webhooks
 

@@ -110,6 +110,10 @@ def process_table(settings: Settings) -> dict[str, tuple[list[str], Path]]:
                 f"127.0.0.1:{web_port}",
                 "--workers",
                 "2",
+                # Threads let the requests of one process share a commit
+                # (bot.ingest) instead of each waiting for its own.
+                "--threads",
+                "8",
                 "bot:create_app()",
             ],
             PROJECT_ROOT,

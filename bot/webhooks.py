@@ -1,7 +1,8 @@
 """Twilio webhooks: inbound messages and delivery status callbacks.
 
 Both are thin: check the signature, parse, call one service function, commit,
-answer. No NLU and no call to Twilio happen inside the request.
+answer (inbound messages share their commits: ``bot.ingest``). No NLU and no
+call to Twilio happen inside the request.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from bot.db import session_scope
-from bot.inbound import InvalidInbound, parse_inbound, store_inbound
+from bot.inbound import InvalidInbound, parse_inbound
 from bot.settings import Settings
 from bot.status import apply_status_callback
 
@@ -68,8 +69,9 @@ def inbound() -> Response:
         return Response(
             f"invalid field {error.field}: {error.reason}\n", status=400, mimetype="text/plain"
         )
-    with session_scope(current_app.extensions["lessonbot.sessions"]) as session:
-        store_inbound(session, message, _settings(), _now())
+    # Answered only once committed; the commit is shared with the messages
+    # other requests of this process are storing meanwhile (bot.ingest).
+    current_app.extensions["lessonbot.ingest"].store(message, _now())
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
