@@ -7,8 +7,10 @@ loopback ports, exactly as `lessonbot up` runs them, against a temporary
 SQLite database; adds N onboarded learners whose lesson is due, then times
 one run of ``scheduler.due.deliver_due_lessons`` over all of them: for each,
 the ``EXTERNAL_lesson_due`` turn in Rasa (which runs ``action_deliver_lesson``
-in the action server, writing to the database) and the outbox write. Prints
-learners per second and the turn latency. One learner is served first, off
+in the action server, writing to the database) and the outbox write. Twice,
+with N new learners each time: one learner at a time, then
+``schedule.dispatch_concurrency`` at once (the job's default); prints learners
+per second, the turn latency, and the ratio of the two. One learner is served first, off
 the clock, so that Rasa's first-turn warm-up is not counted. Check the machine
 is quiet first (`uptime`): Rasa shares its two cores with everything else.
 """
@@ -157,10 +159,15 @@ def main() -> None:
         deliver_due_lessons(sessions, rasa, settings, now)
         rasa.seconds.clear()
 
-        add_learners(settings, args.learners, now - timedelta(minutes=1))
-        started = time.perf_counter()
-        summary = deliver_due_lessons(sessions, rasa, settings, now)
-        elapsed = time.perf_counter() - started
+        runs = {}
+        for concurrency in (1, settings.due_dispatch_concurrency):
+            rasa.seconds.clear()
+            add_learners(settings, args.learners, now - timedelta(minutes=1))
+            started = time.perf_counter()
+            summary = deliver_due_lessons(
+                sessions, rasa, settings.with_overrides(due_dispatch_concurrency=concurrency), now
+            )
+            runs[concurrency] = (summary, time.perf_counter() - started, sorted(rasa.seconds))
     finally:
         for process in processes:
             process.terminate()
@@ -170,16 +177,18 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    turns = sorted(rasa.seconds)
-    print(f"summary: {summary}")
-    print(
-        f"{summary.get('triggered', 0)} due learners in {elapsed:.1f} s: "
-        f"{summary.get('triggered', 0) / elapsed:.1f} learners/s through one Rasa server"
-    )
-    print(
-        f"turn latency: median {statistics.median(turns) * 1000:.0f} ms, "
-        f"p95 {turns[int(len(turns) * 0.95)] * 1000:.0f} ms"
-    )
+    rates = {}
+    for concurrency, (summary, elapsed, turns) in runs.items():
+        rates[concurrency] = summary.get("triggered", 0) / elapsed
+        print(f"{concurrency} at once: {summary}")
+        print(
+            f"  {summary.get('triggered', 0)} due learners in {elapsed:.1f} s: "
+            f"{rates[concurrency]:.1f} learners/s through one Rasa server; turn latency "
+            f"median {statistics.median(turns) * 1000:.0f} ms, "
+            f"p95 {turns[int(len(turns) * 0.95)] * 1000:.0f} ms"
+        )
+    concurrent = settings.due_dispatch_concurrency
+    print(f"ratio, {concurrent} at once to one at a time: {rates[concurrent] / rates[1]:.2f}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.keep:
         print(f"database and logs in {directory}")
