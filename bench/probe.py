@@ -36,14 +36,14 @@ SEND_STARTS: list[float] = []  # time.monotonic() as each send to Twilio starts
 
 
 def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """Time each call that did some work (an empty poll returns None and is not counted)."""
+    """Time each call that did some work (an empty poll, None or [], is not counted)."""
     samples = TIMINGS.setdefault(name, [])
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         result = function(*args, **kwargs)
-        if result is not None:
+        if result is not None and result != []:
             samples.append(time.perf_counter() - started)
         return result
 
@@ -115,10 +115,10 @@ def main() -> None:
         bot.db._configure_sqlite = synchronous_normal
     if args.no_fast_path:
         bot.turns.rasa_text = without_fast_path  # type: ignore[assignment]
-    bot.turns.claim_turn = timed("claim", bot.turns.claim_turn)  # type: ignore[assignment]
+    bot.worker.claim_turns = timed("claim", bot.worker.claim_turns)  # type: ignore[assignment]
     bot.turns.finish_turn = timed("write replies", bot.turns.finish_turn)  # type: ignore[assignment]
     RasaClient.send_message = timed("rasa call", RasaClient.send_message)  # type: ignore[method-assign]
-    bot.worker.run_turn = timed("turn (all)", bot.worker.run_turn)  # type: ignore[assignment]
+    bot.worker.run_claimed = timed("turn (all)", bot.worker.run_claimed)  # type: ignore[assignment]
     bot.sender.Sender._claim = timed("send: claim a batch", bot.sender.Sender._claim)  # type: ignore[method-assign]
     bot.sender.Sender._record = timed("send: record a batch", bot.sender.Sender._record)  # type: ignore[method-assign]
     TwilioChannel.send = stamped(timed("send: HTTP to Twilio", TwilioChannel.send))  # type: ignore[method-assign]

@@ -160,6 +160,15 @@ class Sender:
             else None
         )
         self._in_flight: set[Future[_Attempt]] = set()
+        # After a claim that found less than a batch, the next waits for the
+        # idle poll or a nudge (a turn wrote replies): a claim is a query, and
+        # asking every 50 ms while the last sends finish would be wasted work.
+        self._drained_at: float | None = None
+        self._nudged = threading.Event()
+
+    def nudge(self) -> None:
+        """New rows are in the outbox: claim them at the next step."""
+        self._nudged.set()
 
     @property
     def in_flight(self) -> int:
@@ -186,16 +195,24 @@ class Sender:
         Returns the outcomes recorded, plus ``sending``: the rows still in flight.
         """
         done: Counter[str] = Counter()
-        if len(self._in_flight) < self.batch_size:
+        if len(self._in_flight) < self.batch_size and self._may_claim():
+            self._nudged.clear()
             prepared, settled = self._claim(now, self.batch_size)
             done.update(settled)
             self._in_flight.update(self._start(item) for item in prepared)
+            short = len(prepared) + settled.total() < self.batch_size
+            self._drained_at = time.monotonic() if short else None
         if self._in_flight:
             wait(self._in_flight, timeout=STEP_WAIT_SECONDS)  # or until all are done
         done.update(self._record_finished(now))
         if self._in_flight:
             done["sending"] = len(self._in_flight)
         return dict(done)
+
+    def _may_claim(self) -> bool:
+        if self._drained_at is None or self._nudged.is_set():
+            return True
+        return time.monotonic() - self._drained_at >= self._settings.worker_idle_poll_seconds
 
     def finish(self, now: datetime) -> dict[str, int]:
         """Wait for the sends in flight and record them (the worker is stopping)."""

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.claims import claim_in_order
 from bot.db import session_scope
@@ -69,14 +69,28 @@ def lease(settings: Settings) -> timedelta:
     return timedelta(seconds=3 * settings.rasa_timeout_seconds + 30)
 
 
+def claim_turns(session: Session, settings: Settings, now: datetime, limit: int) -> list[Turn]:
+    """Claim up to ``limit`` of the oldest due messages, at most one per learner."""
+    claimed = claim_in_order(session, InboundMessage, now, now + lease(settings), limit)
+    if not claimed:
+        return []
+    rows = session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.id.in_(claimed))
+        .options(joinedload(InboundMessage.learner))
+        .order_by(InboundMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return [_turn(inbound, settings) for inbound in rows]
+
+
 def claim_turn(session: Session, settings: Settings, now: datetime) -> Turn | None:
     """Claim the oldest due message whose learner has no earlier one pending."""
-    claimed = claim_in_order(session, InboundMessage, now, now + lease(settings), limit=1)
-    if not claimed:
-        return None
-    inbound_id = claimed[0]
-    inbound = session.get(InboundMessage, inbound_id, populate_existing=True)
-    assert inbound is not None
+    turns = claim_turns(session, settings, now, limit=1)
+    return turns[0] if turns else None
+
+
+def _turn(inbound: InboundMessage, settings: Settings) -> Turn:
     learner = inbound.learner
     return Turn(
         inbound_id=inbound.id,
@@ -101,6 +115,13 @@ def run_turn(
         turn = claim_turn(session, settings, now)
     if turn is None:
         return None
+    return run_claimed(sessions, rasa, settings, turn, now)
+
+
+def run_claimed(
+    sessions: sessionmaker[Session], rasa: RasaClient, settings: Settings, turn: Turn, now: datetime
+) -> TurnOutcome:
+    """Run a claimed message through Rasa and write the replies (or postpone it)."""
     try:
         messages = rasa.send_message(turn.sender_id, turn.text, turn.metadata)
         if not messages:

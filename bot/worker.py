@@ -21,22 +21,25 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import Channel, make_channel
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_session_factory, session_scope
 from bot.logs import configure_logging
 from bot.rasa_client import RasaClient
 from bot.sender import Pacer, Sender, SendOutcome
 from bot.settings import Settings
-from bot.turns import TurnOutcome, run_turn
+from bot.turns import TurnOutcome, claim_turns, run_claimed, run_turn
 
 log = logging.getLogger(__name__)
 
 TURNS_PER_PASS = 50
+# How long one step of the turn loop waits for a turn to finish.
+STEP_WAIT_SECONDS = 0.05
 # After an unexpected error, wait this long before the loop tries again.
 ERROR_PAUSE_SECONDS = 5.0
 
@@ -77,6 +80,53 @@ def run_sends_once(
         sender.finish(now)
 
 
+class TurnRunner:
+    """Runs up to ``worker.turn_concurrency`` learners' turns at once, in threads.
+
+    One claim fills the free threads (``bot.turns.claim_turns``: at most one
+    message per learner, so each learner's messages stay in order), instead
+    of each thread polling the database on its own.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], rasa: RasaClient, settings: Settings
+    ) -> None:
+        self._sessions = sessions
+        self._rasa = rasa
+        self._settings = settings
+        self.concurrency = settings.worker_turn_concurrency
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="turn")
+        self._running: set[Future[TurnOutcome]] = set()
+
+    def step(self, now: datetime) -> dict[str, int]:
+        """Claim turns for the free threads, wait a moment, count what finished.
+
+        Returns the outcomes, plus ``running``: the turns still in Rasa.
+        """
+        free = self.concurrency - len(self._running)
+        if free > 0:
+            with session_scope(self._sessions) as session:
+                turns = claim_turns(session, self._settings, now, free)
+            for turn in turns:
+                self._running.add(
+                    self._pool.submit(
+                        run_claimed, self._sessions, self._rasa, self._settings, turn, now
+                    )
+                )
+        if self._running:
+            wait(self._running, timeout=STEP_WAIT_SECONDS, return_when=FIRST_COMPLETED)
+        finished = {future for future in self._running if future.done()}
+        self._running -= finished
+        done: Counter[str] = Counter(future.result() for future in finished)
+        if self._running:
+            done["running"] = len(self._running)
+        return dict(done)
+
+    def finish(self) -> None:
+        """Let the turns in Rasa finish (the worker is stopping)."""
+        self._pool.shutdown(wait=True)
+
+
 def utc_now() -> datetime:
     """The app stores naive UTC times."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -103,9 +153,12 @@ def run_forever(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    runner = TurnRunner(sessions, rasa, settings)
+
     def turns() -> dict[str, int]:
-        done = run_turns_once(sessions, rasa, settings, utc_now())
+        done = runner.step(utc_now())
         if done.get(TurnOutcome.ANSWERED):
+            sender.nudge()
             replies_written.set()
         return done
 
@@ -119,10 +172,9 @@ def run_forever(settings: Settings) -> None:
     # Several turns at once (each a different learner's: bot.claims keeps each
     # learner's messages in order), so Rasa always has work while the worker
     # waits for it or writes replies; Rasa serves concurrent conversations.
-    steps = [(f"turns-{n + 1}", turns, stop.wait) for n in range(settings.worker_turn_concurrency)]
     loops = [
         threading.Thread(target=_loop, args=(name, step, idle, settings, stop), name=name)
-        for name, step, idle in [*steps, ("sender", sends, sender_idle)]
+        for name, step, idle in [("turns", turns, stop.wait), ("sender", sends, sender_idle)]
     ]
     log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa_url)
     for thread in loops:
@@ -134,6 +186,7 @@ def run_forever(settings: Settings) -> None:
         stop.set()
         for thread in loops:
             thread.join()
+        runner.finish()
         finished = sender.finish(utc_now())
         if finished:
             log.info("worker: recorded the last sends: %s", finished)
@@ -164,7 +217,8 @@ def _loop(
             continue
         if done:
             log.debug("worker %s: %s", name, done)
-        # Keep going while there is work (``sending``: sends still in flight);
+        # Keep going while there is work (``running``, ``sending``: turns and
+        # sends still in flight);
         # poll gently when there is none, and wait a little after a retry so
         # that a backoff is not a busy loop.
         if not done or set(done) & {TurnOutcome.RETRY, SendOutcome.RETRY}:
