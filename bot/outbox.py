@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.channels import OPTED_OUT, WHATSAPP_WINDOW_CLOSED
 from bot.claims import claim_in_order
@@ -147,17 +148,42 @@ def claim_due(session: Session, now: datetime, lease_until: datetime) -> OutboxM
 
 def mark_sent(row: OutboxMessage, provider_sid: str, status: str, now: datetime) -> None:
     row.provider_sid = provider_sid
-    # A status callback may have come first (bot.status): never move back.
-    if OutboxStatus.RANK[status] > OutboxStatus.RANK.get(row.status, 0):
-        row.status = status
     row.sent_at = now
-    row.status_updated_at = now
     row.next_attempt_at = None
     row.error_code = None
     row.error_message = None
     session = object_session(row)
-    if session is not None:
-        sync_lesson_receipt(session, row, now)  # the local channel answers "delivered"
+    assert session is not None, "mark_sent needs the row's session"
+    # A status callback may have come first (bot.status), even while this
+    # transaction ran: the status only moves forward.
+    advance_status(session, row, status, now)
+    sync_lesson_receipt(session, row, now)  # the local channel answers "delivered"
+
+
+def advance_status(session: Session, row: OutboxMessage, status: str, now: datetime) -> bool:
+    """Move the row's status forward, never back; False if it was already as far or further.
+
+    A compare-and-set in SQL rather than a check in Python: the sender records
+    a send while Twilio's callbacks for it arrive in the web process, maybe
+    several at once and out of order, and a status read a moment ago may be
+    stale by the time it is written.
+    """
+    rank = OutboxStatus.RANK[status]
+    behind = [name for name, other in OutboxStatus.RANK.items() if other < rank]
+    moved = rowcount(
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status.in_(behind))
+            .values(status=status, status_updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if moved:
+        set_committed_value(row, "status", status)
+        set_committed_value(row, "status_updated_at", now)
+    else:
+        session.refresh(row, ["status", "status_updated_at"])
+    return moved == 1
 
 
 # The statuses that settle whether a lesson reached the phone.

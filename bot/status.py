@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, OutboxStatus
-from bot.outbox import record_provider_error, sync_lesson_receipt
+from bot.outbox import advance_status, record_provider_error, sync_lesson_receipt
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,8 @@ def apply_status_callback(
         # Not ours, or from before a purge. Nothing to move.
         log.info("status callback for unknown message %s", message_sid)
         return StatusOutcome.UNKNOWN_MESSAGE
-    if OutboxStatus.RANK[new_status] <= OutboxStatus.RANK.get(row.status, 0):
+    if not advance_status(session, row, new_status, now):
         return StatusOutcome.STALE
-
-    row.status = new_status
-    row.status_updated_at = now
     if new_status in (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED):
         message = f"Twilio reported {status}" + (f" with error {error_code}" if error_code else "")
         record_provider_error(session, row, error_code, message, now)

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from bot.db import make_engine, make_session_factory
 from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
-from bot.outbox import WHATSAPP_WINDOW_CLOSED_TEXT
+from bot.outbox import WHATSAPP_WINDOW_CLOSED_TEXT, mark_sent
 from bot.status import StatusOutcome, apply_status_callback
 from tests.bot.worker_fakes import NOW, add_learner, add_outbox
 from tests.builders import new_sid, signed_post
@@ -127,3 +128,42 @@ def test_callback_without_a_status_is_a_400_naming_the_field(client, settings, d
     response = signed_post(client, settings, "/twilio/status", {"MessageSid": row.provider_sid})
     assert response.status_code == 400
     assert "MessageStatus" in response.get_data(as_text=True)
+
+
+def test_a_callback_committed_while_the_sender_records_is_not_overwritten(db_session, settings):
+    """The sender read the row as pending; Twilio's "delivered" lands before it writes."""
+    row = add_outbox(db_session, add_learner(db_session, settings))
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as sender_session:
+        stale = sender_session.get(OutboxMessage, row.id)
+        assert stale.status == OutboxStatus.PENDING
+        with sessions() as web_session:
+            # The callback adopts the row by its reference (its sid not recorded yet).
+            outcome = apply_status_callback(
+                web_session, "SM" + "d" * 32, "delivered", None, NOW, reference=row.idempotency_key
+            )
+            web_session.commit()
+        assert outcome == StatusOutcome.APPLIED
+
+        mark_sent(stale, "SM" + "d" * 32, OutboxStatus.QUEUED, NOW)
+        sender_session.commit()
+        assert stale.status == OutboxStatus.DELIVERED  # what the sender now knows, too
+    engine.dispose()
+
+    db_session.expire_all()
+    assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.DELIVERED
+
+
+def test_callbacks_out_of_order_never_move_a_message_back(db_session, settings):
+    row = add_outbox(db_session, add_learner(db_session, settings))
+    sid = "SM" + "e" * 32
+    first = apply_status_callback(
+        db_session, sid, "delivered", None, NOW, reference=row.idempotency_key
+    )
+    later = apply_status_callback(db_session, sid, "sent", None, NOW, reference=row.idempotency_key)
+    db_session.commit()
+
+    assert (first, later) == (StatusOutcome.APPLIED, StatusOutcome.STALE)
+    db_session.expire_all()
+    assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.DELIVERED
