@@ -204,6 +204,11 @@ def _span(first: int, last: int) -> set[int]:
     return {(first + offset) % 7 for offset in range((last - first) % 7 + 1)}
 
 
+# The three choices offered in onboarding, as ``Learner.delivery_days`` masks:
+# every day, Monday to Friday, the weekend.
+PRESET_DAYS: tuple[str, ...] = ("1111111", "1111100", "0000011")
+
+
 def parse_weekdays(text: str | None) -> str | None:
     """The days of the week a message names, as a mask such as "1111100"; None if it names none.
 

@@ -1,4 +1,4 @@
-"""Onboarding: language, consent to the privacy notice, course, delivery time.
+"""Onboarding: language, consent to the privacy notice, course, delivery time and days.
 
 The form (nlu/domain.yml, onboarding_form) asks with the action_ask_<slot>
 actions below and validates with ValidateOnboardingForm, which saves each
@@ -22,13 +22,15 @@ from bot import learning
 from bot.i18n import gettext_for
 from bot.models import Learner, LearnerStatus
 from bot.options import LANGUAGE_ORDER, normalise, parse_language, parse_option, parse_yes_no
-from bot.timeparse import PRESET_TIMES, parse_time
+from bot.timeparse import PRESET_DAYS, PRESET_TIMES, parse_time, parse_weekdays
 from nlu.actions.base import LearnerAction, latest_text, slot_events
 from nlu.actions.context import Turn, open_turn, say
 from nlu.actions.lessons_flow import deliver_next
-from nlu.actions.texts import LANGUAGE_NAMES, course_title, format_clock
+from nlu.actions.texts import LANGUAGE_NAMES, course_title, format_clock, format_days
+from scheduler.timing import EVERY_DAY
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DAY_MASK = re.compile(r"^(?=.*1)[01]{7}$")
 # Words that name a course, accents removed (see _course_from_text).
 _COURSE_WORDS = {
     "entrepreneurship": ("emprend", "negocio", "business", "entrepren", "biznis", "antrepren"),
@@ -132,6 +134,30 @@ class ActionAskDeliveryTime(LearnerAction):
         return []
 
 
+class ActionAskDeliveryDays(LearnerAction):
+    def name(self) -> str:
+        return "action_ask_delivery_days"
+
+    def act(
+        self,
+        turn: Turn,
+        learner: Learner,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        _ = turn.gettext()
+        say(
+            dispatcher,
+            _(
+                "Which days do you want your lessons? Choose one, or write the days, "
+                "like: mon wed fri"
+            ),
+            [_("Every day"), _("Monday to Friday"), _("Weekends only")],
+        )
+        return []
+
+
 class ValidateOnboardingForm(FormValidationAction):
     """Turn each answer into a value ("2" → "en", "sí" → True), save it, or ask again.
 
@@ -193,6 +219,14 @@ class ValidateOnboardingForm(FormValidationAction):
             key = _course_from_text(text, [c.key for c in learning.ordered_courses(turn.catalog)])
         return {"course": key} if key else {}
 
+    def extract_delivery_days(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # The domain's from_text mapping skips affirm and deny, which
+        # "todos los días" may be read as; days named here still count.
+        text = self._unanswered(tracker, domain, "delivery_days")
+        return {"delivery_days": text} if text and _days_from_text(text, "") else {}
+
     # --- validation: save, or say what was wrong (the form asks again) ------
 
     def validate_language(
@@ -246,6 +280,19 @@ class ValidateOnboardingForm(FormValidationAction):
                 turn.learner.delivery_time = hhmm
         return {"delivery_time": hhmm}
 
+    def validate_delivery_days(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        with open_turn(tracker) as turn:
+            days = _days_from_text(str(value), latest_text(tracker))
+            if days is None:
+                _ = turn.gettext()
+                say(dispatcher, _("Sorry, I didn't get the days."))
+                return {"delivery_days": None}
+            if turn.learner is not None:
+                turn.learner.delivery_days = days
+        return {"delivery_days": days}
+
 
 def _didnt_understand(turn: Turn, dispatcher: CollectingDispatcher) -> None:
     _ = turn.gettext()
@@ -266,6 +313,22 @@ def _course_from_text(text: str, keys: list[str]) -> str | None:
         if key in keys and any(word in plain for word in words)
     }
     return matches.pop() if len(matches) == 1 else None
+
+
+def _days_from_text(value: str, text: str) -> str | None:
+    """A day mask from the days the learner wrote, a menu number (1-3) or a valid mask.
+
+    The learner's own words come first: the NLU may read the "a" of
+    "lunes a viernes" as option 1.
+    """
+    for candidate in (text, value):
+        days = parse_weekdays(candidate)
+        if days is not None:
+            return days
+    number = parse_option(value, max_options=len(PRESET_DAYS))
+    if number is not None:
+        return PRESET_DAYS[number - 1]
+    return value if _DAY_MASK.match(value) else None
 
 
 def _time_from_text(text: str, language: str) -> str | None:
@@ -295,6 +358,8 @@ class ActionFinishOnboarding(LearnerAction):
         _ = turn.gettext()
         course_key = learner.course_key or tracker.get_slot("course")
         delivery_time = learner.delivery_time or tracker.get_slot("delivery_time")
+        # Stored by the form's validation (the column's default is every day).
+        delivery_days = learner.delivery_days or EVERY_DAY
         if (
             tracker.get_slot("consent") is not True
             or learner.consent_at is None
@@ -305,7 +370,9 @@ class ActionFinishOnboarding(LearnerAction):
                 dispatcher,
                 _("No problem: you will not get lessons. If you change your mind, write HELLO."),
             )
-            return slot_events(domain, consent=None, course=None, delivery_time=None)
+            return slot_events(
+                domain, consent=None, course=None, delivery_time=None, delivery_days=None
+            )
 
         learning.enrol(turn.session, learner, course_key, turn.now)
         learner.delivery_time = delivery_time
@@ -319,12 +386,22 @@ class ActionFinishOnboarding(LearnerAction):
                     _('All set! Your course: "{course}".').format(
                         course=course_title(course, turn.language)
                     ),
-                    _("Your lessons will come at {time}.").format(
-                        time=format_clock(delivery_time, turn.language)
-                    ),
+                    _schedule_line(turn, delivery_time, delivery_days),
                     _("Write MENU at any time to see what you can do."),
                 ]
             ),
         )
+        # Lesson 1 comes now, whatever the day; record_lesson_sent then puts
+        # the next one on the learner's next chosen day.
         deliver_next(turn, learner, dispatcher, external=False)
         return slot_events(domain, onboarded=True)
+
+
+def _schedule_line(turn: Turn, delivery_time: str, delivery_days: str) -> str:
+    _ = turn.gettext()
+    when = format_clock(delivery_time, turn.language)
+    if delivery_days == EVERY_DAY:
+        return _("Your lessons will come every day at {time}.").format(time=when)
+    return _("Your lessons will come at {time}, on these days: {days}.").format(
+        time=when, days=format_days(delivery_days, turn.language)
+    )

@@ -66,6 +66,23 @@ class Phone:
         self.work()
         return self.received()
 
+    def onboard(
+        self,
+        language: str = "1",
+        yes: str = "si",
+        course: str = "1",
+        time: str = "4",
+        days: str = "1",
+    ) -> list[str]:
+        """Join and answer every onboarding question; return what the last answer brought.
+
+        By default: Spanish, entrepreneurship, evening (7 pm), every day; the
+        confirmation, lesson 1 and its first question are what comes back.
+        """
+        for message in ("hola", language, yes, course, time):
+            self.say(message)
+        return self.say(days)
+
     def received(self) -> list[str]:
         """Texts delivered to this phone since the last call, rendered for its channel."""
         with self.sessions() as session:

@@ -13,8 +13,7 @@ pytestmark = pytest.mark.rasa
 )
 def test_days_of_the_week_by_message(new_phone, text: str, days: str) -> None:
     phone = new_phone()
-    for message in ("hola", "1", "si", "1", "4"):  # Spanish, entrepreneurship, evening
-        phone.say(message)
+    phone.onboard()  # Spanish, entrepreneurship, evening, every day
 
     reply = "\n".join(phone.say(text))
 

@@ -18,9 +18,8 @@ LANGUAGE_PROMPT = "Kreyòl"  # every language prompt lists the four languages
 
 
 def onboard(phone, language_number: str = "1", yes: str = "si") -> None:  # type: ignore[no-untyped-def]
-    """Join and finish onboarding (course 1, evening), leaving lesson 1 delivered."""
-    for message in ("hola", language_number, yes, "1", "4"):
-        phone.say(message)
+    """Join and finish onboarding (course 1, evening, every day), leaving lesson 1 delivered."""
+    phone.onboard(language=language_number, yes=yes)
 
 
 def test_same_message_sid_three_times_gives_one_turn(new_phone) -> None:

@@ -24,8 +24,7 @@ def test_due_lesson_is_delivered_by_the_scheduler_and_its_quiz_graded(
     new_phone, stack_settings
 ) -> None:
     phone = new_phone()
-    for message in ("hola", "1", "si", "1", "4"):  # Spanish, entrepreneurship, evening
-        phone.say(message)
+    phone.onboard()  # Spanish, entrepreneurship, evening, every day
     catalog = load_catalog(stack_settings.lessons_path)
     lesson = catalog.course("entrepreneurship").lessons[1]  # lesson 1 came with onboarding
 

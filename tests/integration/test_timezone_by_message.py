@@ -16,8 +16,7 @@ pytestmark = pytest.mark.rasa
 def onboarded_phone(new_phone):
     """A Spanish learner with lessons at 7 pm; lesson 1 and its question are waiting."""
     phone = new_phone()
-    for message in ("hola", "1", "si", "1", "4"):  # Spanish, entrepreneurship, evening
-        phone.say(message)
+    phone.onboard()  # Spanish, entrepreneurship, evening, every day
     return phone
 
 

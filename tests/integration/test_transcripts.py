@@ -1,7 +1,8 @@
 """A learner's whole conversation, per language, through the real webhook, the
 worker, a real Rasa server with the trained model, the action server and the
-local channel: join → language → consent → course → time → first lesson →
-a right and a wrong answer → progress → STOP → nothing more is sent.
+local channel: join → language → consent → course → time → days (an answer
+that names no day first, then the days) → first lesson → a right and a wrong
+answer → progress → STOP → nothing more is sent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.models import (
 )
 from bot.options import LANGUAGE_ORDER
 from lessons import load_catalog
+from scheduler.timing import to_local
 
 pytestmark = pytest.mark.rasa
 
@@ -32,16 +34,37 @@ class Script:
     hello: str
     yes: str
     time: str
+    days: str  # the answer to the days question
+    mask: str  # the days stored (Learner.delivery_days, Monday first)
+    days_line: str  # how the confirmation names them
     progress: str
     stop: str
 
 
 SCRIPTS = [
-    Script("es", "Hola", "si", "a las 7 de la noche", "progreso", "BAJA"),
-    Script("en", "hi", "yes", "7pm", "my progress", "STOP"),
-    Script("fr", "bonjour", "oui", "19h", "mes progres", "ARRET"),
-    Script("ht", "bonjou", "wi", "7è di swa", "pwogre mwen", "KANPE"),
-]
+    Script(
+        "es", "Hola", "si", "a las 7 de la noche", "lun mie vie", "1010100",
+        "Tus lecciones llegarán a las 7:00 pm, estos días: lunes, miércoles y viernes.",
+        "progreso", "BAJA",
+    ),
+    Script(
+        "en", "hi", "yes", "7pm", "2", "1111100",
+        "Your lessons will come at 7:00 PM, on these days: Monday to Friday.",
+        "my progress", "STOP",
+    ),
+    Script(
+        "fr", "bonjour", "oui", "19h", "seulement le week-end", "0000011",
+        "Tes leçons arriveront à 19:00, ces jours-là : samedi et dimanche.",
+        "mes progres", "ARRET",
+    ),
+    Script(
+        "ht", "bonjou", "wi", "7è di swa", "len mek van", "1010100",
+        "Leson ou yo ap vini a 19:00, jou sa yo: lendi, mèkredi ak vandredi.",
+        "pwogre mwen", "KANPE",
+    ),
+]  # fmt: skip
+# Names no day in any language: the days question is asked again.
+NOT_DAYS = "pizza"
 
 
 def joined(replies: list[str]) -> str:
@@ -75,12 +98,36 @@ def test_whole_conversation(new_phone, stack_settings, script: Script) -> None:
         _("What time do you want your lessons? Choose one, or write a time like 6:30 pm.") in reply
     )
 
-    # Time: the schedule is confirmed and the first lesson and its quiz arrive.
+    days_question = _(
+        "Which days do you want your lessons? Choose one, or write the days, like: mon wed fri"
+    )
     reply = joined(phone.say(script.time))
+    assert days_question in reply
+    for option in (_("Every day"), _("Monday to Friday"), _("Weekends only")):
+        assert option in reply
+    assert lesson.title[lang] not in reply
+
+    # An answer that names no day is not dropped: a short "sorry" and the question again.
+    reply = joined(phone.say(NOT_DAYS))
+    assert _("Sorry, I didn't get the days.") in reply
+    assert days_question in reply
+
+    # Days: the schedule is confirmed with them, and the first lesson and its quiz arrive.
+    reply = joined(phone.say(script.days))
+    assert script.days_line in reply
     assert lesson.title[lang] in reply
     assert lesson.body[lang][:40] in reply
     first = lesson.questions[0]
     assert first.prompt[lang] in reply
+    with phone.sessions() as session:
+        learner = phone.learner(session)
+        assert learner is not None
+        assert learner.delivery_days == script.mask
+        # Lesson 1 came now; the next one is on one of the chosen days, at 7 pm.
+        assert learner.next_lesson_at is not None
+        local = to_local(learner.next_lesson_at, learner.timezone or "America/Panama")
+        assert script.mask[local.weekday()] == "1"
+        assert (local.hour, local.minute) == (19, 0)
 
     # A right answer gets that option's feedback.
     right = first.correct_number
@@ -113,6 +160,7 @@ def test_whole_conversation(new_phone, stack_settings, script: Script) -> None:
         assert learner.language == lang
         assert learner.consent_at is not None
         assert learner.delivery_time == "19:00"
+        assert learner.delivery_days == script.mask
         assert learner.next_lesson_at is None
         enrolments = session.scalars(select(Enrollment).where(Enrollment.learner_id == learner.id))
         assert [e.course_key for e in enrolments] == ["entrepreneurship"]
@@ -157,4 +205,4 @@ def test_whole_conversation(new_phone, stack_settings, script: Script) -> None:
             .select_from(InboundMessage)
             .where(InboundMessage.learner_id == learner.id)
         )
-        assert stored == len(phone.sent_sids) == 11
+        assert stored == len(phone.sent_sids) == 13

@@ -27,8 +27,7 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
         quiet_end="00:00",
     )
     phone = new_phone(channel="whatsapp")
-    for message in ("hola", "1", "si", "1", "4"):  # Spanish, entrepreneurship, evening
-        phone.say(message)
+    phone.onboard()  # Spanish, entrepreneurship, evening, every day
     lesson = load_catalog(settings.lessons_path).course("entrepreneurship").lessons[1]
     tick = utc_now() + timedelta(hours=1)
     with phone.sessions() as session:

@@ -81,7 +81,8 @@ def tracker(
         *(events_after or []),
     ]
     all_slots = {"onboarded": False, "requested_slot": None, "language": None, "consent": None}
-    all_slots.update({"course": None, "delivery_time": None, **(slots or {})})
+    all_slots.update({"course": None, "delivery_time": None, "delivery_days": None})
+    all_slots.update(slots or {})
     return Tracker.from_dict(
         {
             "sender_id": sender,

@@ -11,6 +11,7 @@ from bot.models import Enrollment, LearnerStatus, LessonDelivery
 from nlu.actions.onboarding import (
     ActionAskConsent,
     ActionAskCourse,
+    ActionAskDeliveryDays,
     ActionAskDeliveryTime,
     ActionAskLanguage,
     ActionFinishOnboarding,
@@ -198,6 +199,111 @@ def test_a_time_that_is_not_a_time_is_asked_again(db_session, domain):
     assert result.texts == ["Perdón, no entendí la hora."]
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "options"),
+    [
+        (
+            "es",
+            "¿Qué días quieres recibir las lecciones? Elige una opción o escribe los días, "
+            "por ejemplo: lun mie vie",
+            ["Todos los días", "De lunes a viernes", "Solo fines de semana"],
+        ),
+        (
+            "en",
+            "Which days do you want your lessons? Choose one, or write the days, like: mon wed fri",
+            ["Every day", "Monday to Friday", "Weekends only"],
+        ),
+        (
+            "fr",
+            "Quels jours veux-tu tes leçons ? Choisis une option ou écris les jours, "
+            "par exemple : lun mer ven",
+            ["Tous les jours", "Du lundi au vendredi", "Seulement le week-end"],
+        ),
+        (
+            "ht",
+            "Ki jou ou vle resevwa leson yo? Chwazi youn, oswa ekri jou yo, tankou: len mek van",
+            ["Chak jou", "Lendi rive vandredi", "Sèlman wikenn"],
+        ),
+    ],
+)
+def test_days_prompt_offers_three_choices_in_the_learners_language(
+    db_session, domain, language, text, options
+):
+    learner = add_learner(db_session, onboarded=False, language=language)
+    result = run(ActionAskDeliveryDays(), tracker(learner, "4"), domain)
+
+    assert result.messages == [
+        {"text": text, "options": options, "kind": "reply", "allow_when_opted_out": False}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "text", "saved"),
+    [
+        # A menu number, as the worker sends a bare digit (no text) or as written.
+        ("es", "1", "", "1111111"),
+        ("en", "2", "2", "1111100"),
+        ("ht", "3", "", "0000011"),
+        # The learner's own words, in each language; "a" is not option 1 here.
+        ("es", "1", "solo lunes a viernes", "1111100"),
+        ("es", "lun mie vie", "lun mie vie", "1010100"),
+        ("en", "weekends only", "weekends only", "0000011"),
+        ("fr", "lun mer ven", "lun mer ven", "1010100"),
+        ("fr", "tous les jours sauf le dimanche", "tous les jours sauf le dimanche", "1111110"),
+        ("ht", "len mek van", "len mek van", "1010100"),
+        ("ht", "Lendi rive vandredi", "Lendi rive vandredi", "1111100"),
+    ],
+)
+def test_days_are_read_and_saved(db_session, domain, language, value, text, saved):
+    learner = add_learner(
+        db_session, onboarded=False, language=language, consent_at=FIXED_NOW, delivery_time="19:00"
+    )
+    turn = slot_turn(learner, "delivery_days", value, text, language=language)
+    result = run(ValidateOnboardingForm(), turn, domain)
+
+    assert result.slots["delivery_days"] == saved
+    assert result.messages == []
+    assert reload(db_session, learner).delivery_days == saved
+
+
+def test_days_named_in_a_message_read_as_yes_still_count(db_session, domain):
+    """ "todos los días" may come as affirm, which the domain's from_text mapping skips."""
+    learner = add_learner(db_session, onboarded=False, language="es", consent_at=FIXED_NOW)
+    turn = tracker(
+        learner,
+        "todos los días",
+        intent="affirm",
+        slots={"requested_slot": "delivery_days", "language": "es"},
+        active_loop=FORM,
+    )
+    result = run(ValidateOnboardingForm(), turn, domain)
+
+    assert result.slots["delivery_days"] == "1111111"
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "sorry"),
+    [
+        ("es", "mañana no sé", "Perdón, no entendí los días."),
+        ("en", "7", "Sorry, I didn't get the days."),
+        ("fr", "bof", "Désolé, je n'ai pas compris les jours."),
+        ("ht", "mwen pa konnen", "Eskize m, mwen pa konprann jou yo."),
+    ],
+)
+def test_days_that_are_not_days_are_asked_again_in_the_learners_language(
+    db_session, domain, language, value, sorry
+):
+    learner = add_learner(
+        db_session, onboarded=False, language=language, consent_at=FIXED_NOW, delivery_time="19:00"
+    )
+    turn = slot_turn(learner, "delivery_days", value, language=language)
+    result = run(ValidateOnboardingForm(), turn, domain)
+
+    assert result.slots["delivery_days"] is None  # the form asks the same question again
+    assert result.texts == [sorry]
+    assert reload(db_session, learner).delivery_days == "1111111"
+
+
 def test_finish_enrols_confirms_and_sends_the_first_lesson(db_session, domain, action_context):
     learner = add_learner(
         db_session,
@@ -215,7 +321,7 @@ def test_finish_enrols_confirms_and_sends_the_first_lesson(db_session, domain, a
     title = action_context.catalog.course("entrepreneurship").title["es"]
     assert confirmation["text"] == (
         f'¡Listo! Tu curso: "{title}".\n'
-        "Tus lecciones llegarán a las 7:00 pm.\n"
+        "Tus lecciones llegarán todos los días a las 7:00 pm.\n"
         "Escribe MENU cuando quieras para ver lo que puedes hacer."
     )
     assert lesson == {
@@ -250,6 +356,62 @@ def test_finish_without_consent_says_how_to_come_back(db_session, domain):
     assert result.texts == [
         "No problem: you will not get lessons. If you change your mind, write HELLO."
     ]
-    assert result.slots == {"consent": None, "course": None, "delivery_time": None}
+    assert result.slots == {
+        "consent": None,
+        "course": None,
+        "delivery_time": None,
+        "delivery_days": None,
+    }
     assert reload(db_session, learner).status == LearnerStatus.NEW
     assert db_session.scalars(select(Enrollment)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("language", "days", "line", "next_lesson_at"),
+    [
+        # Monday 9:00 in Panama: lesson 1 now, the next on Wednesday at 19:00 (00:00 UTC).
+        (
+            "es",
+            "1010100",
+            "Tus lecciones llegarán a las 7:00 pm, estos días: lunes, miércoles y viernes.",
+            datetime(2026, 3, 5, 0, 0),
+        ),
+        (
+            "en",
+            "1111100",
+            "Your lessons will come at 7:00 PM, on these days: Monday to Friday.",
+            datetime(2026, 3, 4, 0, 0),
+        ),
+        # Weekends only: the next lesson waits for Saturday.
+        (
+            "fr",
+            "0000011",
+            "Tes leçons arriveront à 19:00, ces jours-là : samedi et dimanche.",
+            datetime(2026, 3, 8, 0, 0),
+        ),
+        (
+            "ht",
+            "0000011",
+            "Leson ou yo ap vini a 19:00, jou sa yo: samdi ak dimanch.",
+            datetime(2026, 3, 8, 0, 0),
+        ),
+    ],
+)
+def test_finish_confirms_the_days_and_schedules_the_next_lesson_on_one_of_them(
+    db_session, domain, language, days, line, next_lesson_at
+):
+    learner = add_learner(
+        db_session,
+        onboarded=False,
+        language=language,
+        consent_at=FIXED_NOW,
+        course_key="entrepreneurship",
+        delivery_time="19:00",
+        delivery_days=days,
+    )
+    slots = {"consent": True, "course": "entrepreneurship", "delivery_time": "19:00"}
+    result = run(ActionFinishOnboarding(), tracker(learner, "1", slots=slots), domain)
+
+    assert result.texts[0].splitlines()[1] == line
+    assert [message["kind"] for message in result.messages[1:]] == ["lesson", "quiz"]
+    assert reload(db_session, learner).next_lesson_at == next_lesson_at
