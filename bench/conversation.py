@@ -2,9 +2,10 @@
 
 Every learner follows the conversation of the integration tests
 (tests/integration/test_transcripts.py), in Spanish: join, language, consent,
-course, delivery time (the first lesson and its quiz arrive), a right and a
-wrong answer, progress, STOP. Five of the nine messages are bare numbers or
-keywords, which the worker's fast path sends to Rasa as intents.
+course, delivery time, days of the week (the first lesson and its quiz
+arrive), a right and a wrong answer, progress, STOP. Five of the ten messages
+are bare numbers or keywords, which the worker's fast path sends to Rasa as
+intents.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def script(settings: Settings) -> list[str]:
         "si",
         str(courses.index(COURSE) + 1),
         "a las 7 de la noche",
+        "lun mie vie",
         str(first.correct_number),
         str(wrong),
         "progreso",
