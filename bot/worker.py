@@ -19,6 +19,7 @@ import logging
 import math
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -97,6 +98,17 @@ class TurnRunner:
         self.concurrency = settings.worker_turn_concurrency
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="turn")
         self._running: set[Future[TurnOutcome]] = set()
+        # After a claim that found fewer messages than free threads, the next
+        # waits for the idle poll or for a turn to end (which may unblock that
+        # learner's next message): a claim is a query, and asking every step
+        # while the turns run in Rasa was a third of the worker's CPU.
+        self._drained_at: float | None = None
+        self._turn_ended = False
+
+    def _may_claim(self) -> bool:
+        if self._drained_at is None or self._turn_ended:
+            return True
+        return time.monotonic() - self._drained_at >= self._settings.worker_idle_poll_seconds
 
     def step(self, now: datetime) -> dict[str, int]:
         """Claim turns for the free threads, wait a moment, count what finished.
@@ -104,9 +116,11 @@ class TurnRunner:
         Returns the outcomes, plus ``running``: the turns still in Rasa.
         """
         free = self.concurrency - len(self._running)
-        if free > 0:
+        if free > 0 and self._may_claim():
+            self._turn_ended = False
             with session_scope(self._sessions) as session:
                 turns = claim_turns(session, self._settings, now, free)
+            self._drained_at = time.monotonic() if len(turns) < free else None
             for turn in turns:
                 self._running.add(
                     self._pool.submit(
@@ -117,6 +131,7 @@ class TurnRunner:
             wait(self._running, timeout=STEP_WAIT_SECONDS, return_when=FIRST_COMPLETED)
         finished = {future for future in self._running if future.done()}
         self._running -= finished
+        self._turn_ended = self._turn_ended or bool(finished)
         done: Counter[str] = Counter(future.result() for future in finished)
         if self._running:
             done["running"] = len(self._running)

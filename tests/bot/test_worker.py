@@ -22,7 +22,7 @@ from bot.models import InboundMessage, InboundStatus, Learner, LearnerStatus, Ou
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.turns import BACKOFF_CAP_SECONDS, claim_turn, lease
-from bot.worker import run_turns_once
+from bot.worker import TurnRunner, run_turns_once
 from tests.bot.worker_fakes import (
     NOW,
     Answer,
@@ -304,3 +304,38 @@ def test_erasure_deletes_the_rasa_tracker(db_session, settings, sessions, rasa_a
 def test_nothing_due_does_nothing(settings, sessions, rasa_at, db_session):
     assert run_turns_once(sessions, rasa_at(closed_port_url()), settings, NOW) == {}
     assert db_session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+
+
+def test_the_turn_runner_asks_again_after_its_poll_or_when_a_turn_ends(
+    db_session, settings, sessions, rasa_at
+):
+    settings = settings.with_overrides(worker_idle_poll_seconds=60.0, worker_turn_concurrency=2)
+    ana = add_learner(db_session, settings, number="+50761111111")
+    with StandInServer(rasa_echo) as server:
+        runner = TurnRunner(sessions, rasa_at(server.url), settings)
+        try:
+            assert runner.step(NOW) == {}  # nothing due: drained
+
+            add_inbound(db_session, ana, "uno")
+            assert runner.step(NOW) == {}  # not asked again before the poll
+            runner._drained_at = None
+            done = run_until_settled(runner)
+            assert done == {"answered": 1}
+
+            add_inbound(db_session, ana, "dos")  # a turn ended: the runner asks at once
+            assert run_until_settled(runner) == {"answered": 1}
+        finally:
+            runner.finish()
+    assert outbox_bodies(db_session) == ["echo: uno", "echo: dos"]
+
+
+def run_until_settled(runner: TurnRunner) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for _ in range(200):
+        done = runner.step(NOW)
+        for key, count in done.items():
+            if key != "running":
+                total[key] = total.get(key, 0) + count
+        if total and "running" not in done:
+            return total
+    return total
