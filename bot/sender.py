@@ -32,7 +32,7 @@ import logging
 import math
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -79,6 +79,12 @@ class Pacer:
     runs 1 % under the limit: sends reach the provider with a millisecond or
     so of jitter, and a grid exactly at the limit would let that jitter push
     one message too many into some second.
+
+    The grid alone does not bound what really happens: a thread that wakes
+    late (the recording thread held the interpreter, say) starts its send
+    together with the next ones. So the moment each send really starts is
+    also kept for the last second, and a send waits while ``rate`` sends have
+    started within the second before it.
     """
 
     HEADROOM = 0.99
@@ -96,6 +102,8 @@ class Pacer:
         self._sleep = sleep
         self._next_slot = -math.inf
         self._lock = threading.Lock()
+        self._per_second = max(1, math.floor(rate_per_second))
+        self._starts: deque[float] = deque(maxlen=self._per_second)
 
     def wait(self) -> None:
         """Block until this caller's slot comes."""
@@ -108,6 +116,17 @@ class Pacer:
         delay = slot - now if slot > now else 0.0
         if delay > 0:
             self._sleep(delay)
+        while (delay := self._start_or_wait()) > 0:
+            self._sleep(delay)
+
+    def _start_or_wait(self) -> float:
+        """Record a send starting now, or how long to wait so that no second holds too many."""
+        with self._lock:
+            now = self._clock()
+            if len(self._starts) == self._per_second and now - self._starts[0] < 1.0:
+                return self._starts[0] + 1.0 - now
+            self._starts.append(now)
+            return 0.0
 
 
 def default_concurrency(rate_per_second: float) -> int:
