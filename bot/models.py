@@ -170,8 +170,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "next_attempt_at", "id"),
-        # The sender's claim (bot.outbox.claim_due): the oldest pending row, read in id
-        # order from here and stopping at the first, however long the outbox's history.
+        # The sender's claim (bot.claims via bot.outbox.claim_batch): the oldest pending
+        # rows, read in id order from here and stopping at the batch's end, however long
+        # the outbox's history.
         Index("ix_outbox_status_id", "status", "id"),
         # Coordinator statistics (bot.dashboard): messages per learner, and per day.
         Index(

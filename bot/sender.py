@@ -189,10 +189,6 @@ class Sender:
         """New rows are in the outbox: claim them at the next step."""
         self._nudged.set()
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._in_flight)
-
     def send_due(self, now: datetime, limit: int) -> dict[str, int]:
         """Send due rows until none is left or ``limit`` were handled; all are recorded."""
         done: Counter[str] = Counter()
