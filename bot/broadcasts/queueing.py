@@ -28,7 +28,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, String, Table, bindparam, func, literal, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Row,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,6 +85,18 @@ _SET_RECIPIENT = (
         outbox_id=bindparam("new_outbox_id"),
         queued_at=bindparam("new_queued_at"),
     )
+)
+
+# The same outcome as arrays, one per column, for PostgreSQL.
+_OUTCOME_COLUMNS = (
+    ("b_id", Integer()),
+    ("l_id", Integer()),
+    ("new_state", String()),
+    ("new_route", String()),
+    ("new_language", String()),
+    ("new_reason", String()),
+    ("new_outbox_id", Integer()),
+    ("new_queued_at", DateTime()),
 )
 
 
@@ -263,8 +286,39 @@ def _queue(
                     "new_queued_at": now if outbox_id else None,
                 }
             )
-    session.execute(_SET_RECIPIENT, updates)  # a Core executemany
+    _record_outcomes(session, updates)
     return len(outbox_ids), len(updates) - len(outbox_ids)
+
+
+def _record_outcomes(session: Session, updates: list[dict[str, Any]]) -> None:
+    """Write each recipient's outcome: one statement on PostgreSQL, an executemany on SQLite.
+
+    psycopg runs an executemany as one UPDATE per row (a third of the feed's
+    time at 1,000 a batch); the rows sent as arrays and unnested in SQL are one
+    statement whose plan does not depend on the batch.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(_SET_RECIPIENT, updates)  # in-process: cheap per row
+        return
+    arrays = [
+        bindparam(f"{name}_all", [row[name] for row in updates], type_=postgresql.ARRAY(type_))
+        for name, type_ in _OUTCOME_COLUMNS
+    ]
+    names = (name for name, _ in _OUTCOME_COLUMNS)
+    given = func.unnest(*arrays).table_valued(*names).render_derived()
+    session.execute(
+        update(RECIPIENTS)
+        .where(RECIPIENTS.c.broadcast_id == given.c.b_id)
+        .where(RECIPIENTS.c.learner_id == given.c.l_id)
+        .values(
+            state=given.c.new_state,
+            route=given.c.new_route,
+            language=given.c.new_language,
+            reason=given.c.new_reason,
+            outbox_id=given.c.new_outbox_id,
+            queued_at=given.c.new_queued_at,
+        )
+    )
 
 
 def _write_rows(

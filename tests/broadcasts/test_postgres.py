@@ -1,7 +1,7 @@
 """The broadcast flow on PostgreSQL: snapshot, feed, send, cancel, counts.
 
 The other tests run on SQLite; SQL that behaves differently on PostgreSQL (an
-INSERT ... SELECT's row count, UPDATE executemany, the claim's locking) is
+INSERT ... SELECT's row count, the outcomes' UPDATE ... FROM unnest, the claim's locking) is
 exercised here, in a database of its own made for this module.
 """
 
@@ -16,7 +16,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import lifecycle, queueing
-from bot.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastStatus
+from bot.broadcasts.models import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    RecipientState,
+    Route,
+    SkipReason,
+)
 from bot.broadcasts.progress import progress
 from bot.channels.local import LocalChannel
 from bot.db import make_engine, make_session_factory
@@ -130,3 +137,54 @@ def test_one_row_per_recipient_on_postgres_even_after_a_crash(pg):
         ).all()
     assert len(keys) == len(set(keys)) == 30
     assert None not in linked and len(set(linked)) == 30
+
+
+def test_each_recipient_records_its_route_language_and_row_on_postgres(pg):
+    # The outcomes are written by one UPDATE ... FROM unnest(...) on PostgreSQL.
+    settings, sessions = pg
+    with sessions() as session:
+        english = add_learner(session, settings, language="en")
+        french = add_learner(session, settings, language="fr")  # falls back to Spanish
+        silent = add_learner(session, settings, channel="whatsapp", last_inbound_at=None)
+        broadcast = make_broadcast(session)
+        broadcast.status, broadcast.send_at = BroadcastStatus.SCHEDULED, NOW
+        session.commit()
+        broadcast_id, expected_ids = broadcast.id, (english.id, french.id, silent.id)
+    no_template = settings.with_overrides(
+        broadcast_whatsapp_template_sid="", sms_fallback_for_closed_window=False
+    )
+
+    assert queueing.run(sessions, no_template, NOW)["queued"] == 2
+
+    with sessions() as session:
+        recipients = {
+            row.learner_id: row
+            for row in session.scalars(
+                select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)
+            )
+        }
+        rows = {row.id: row for row in session.scalars(select(OutboxMessage))}
+    english_id, french_id, silent_id = expected_ids
+    for learner_id, language, body in (
+        (english_id, "en", "Hi, closed Friday."),
+        (french_id, "es", "Hola, la oficina cierra el viernes."),
+    ):
+        recipient = recipients[learner_id]
+        assert (recipient.state, recipient.route, recipient.language, recipient.reason) == (
+            RecipientState.QUEUED,
+            Route.SMS,
+            language,
+            None,
+        )
+        assert recipient.queued_at == NOW
+        assert (rows[recipient.outbox_id].learner_id, rows[recipient.outbox_id].body) == (
+            learner_id,
+            body,
+        )
+    skipped = recipients[silent_id]
+    assert (skipped.state, skipped.reason, skipped.outbox_id, skipped.queued_at) == (
+        RecipientState.SKIPPED,
+        SkipReason.WINDOW_CLOSED,
+        None,
+        None,
+    )
