@@ -7,11 +7,12 @@ that Twilio gets its answer at once and nothing is lost if Rasa is down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ WHATSAPP_PREFIX = "whatsapp:"
 # Twilio caps a message at 1,600 characters; anything longer is not from Twilio
 # but is still stored whole: the worker decides how much of it Rasa reads.
 MAX_STORED_BODY = 10_000
+INBOUND = cast(Table, InboundMessage.__table__)
 
 
 class InvalidInbound(ValueError):
@@ -84,7 +86,16 @@ def parse_inbound(form: Mapping[str, str]) -> InboundSms:
 def find_or_create_learner(
     session: Session, message: InboundSms, settings: Settings, now: datetime
 ) -> Learner:
-    """The learner who wrote from this number; a new one on first contact."""
+    """The learner who wrote from this number (a new one on first contact), told of the message."""
+    learner = learner_for(session, message, settings, now)
+    note_message(learner, message, settings, now)
+    return learner
+
+
+def learner_for(
+    session: Session, message: InboundSms, settings: Settings, now: datetime
+) -> Learner:
+    """The learner who wrote from this number; a new one (flushed) on first contact."""
     key = phone_hash(message.from_number, settings.phone_hash_key)
     learner = session.scalar(select(Learner).where(Learner.phone_hash == key))
     if learner is None:
@@ -100,6 +111,11 @@ def find_or_create_learner(
         session.add(learner)
         session.flush()
         log.info("new learner %s on %s", learner.public_id, message.channel)
+    return learner
+
+
+def note_message(learner: Learner, message: InboundSms, settings: Settings, now: datetime) -> None:
+    """What a message from the learner changes: channel, name, window, paused lessons."""
     # The same person may move between SMS and WhatsApp: answer where they wrote.
     learner.channel = message.channel
     if message.profile_name:
@@ -109,35 +125,54 @@ def find_or_create_learner(
     release_waiting_lesson(learner, now)
     # A learner who went quiet and was asked "still there?" is back: lessons resume.
     resume_after_silence(learner, now, settings)
-    return learner
+
+
+def _insert_once(insert: Callable[[Table], Any]) -> Insert:
+    """INSERT of one inbound message that a second delivery of its MessageSid leaves alone.
+
+    Built once per dialect, on the table rather than the ORM class: the
+    webhook's CPU per request decides how much load one web process takes,
+    and building the statement and the ORM's bulk-insert path cost more than
+    running it.
+    """
+    statement = insert(INBOUND).values(
+        message_sid=bindparam("message_sid"),
+        learner_id=bindparam("learner_id"),
+        channel=bindparam("channel"),
+        body=bindparam("body"),
+        num_media=bindparam("num_media"),
+        received_at=bindparam("received_at"),
+        status=InboundStatus.PENDING,
+        attempts=0,
+    )
+    return cast(Insert, statement.on_conflict_do_nothing(index_elements=["message_sid"]))
+
+
+_INSERT_ONCE = {
+    "postgresql": _insert_once(postgresql.insert),
+    "sqlite": _insert_once(sqlite.insert),
+}
 
 
 def store_inbound(session: Session, message: InboundSms, settings: Settings, now: datetime) -> bool:
-    """Store the message once; False for a repeated delivery (same MessageSid)."""
-    if session.scalar(
-        select(InboundMessage.id).where(InboundMessage.message_sid == message.message_sid)
-    ):
+    """Store the message once; False for a repeated delivery (same MessageSid).
+
+    A repeated delivery changes nothing, the learner included: the message is
+    inserted first (a concurrent delivery of the same MessageSid cannot break
+    the INSERT; the other one wins), and only a stored message touches the learner.
+    """
+    learner = learner_for(session, message, settings, now)
+    values = {
+        "message_sid": message.message_sid,
+        "learner_id": learner.id,
+        "channel": message.channel,
+        "body": message.body,
+        "num_media": message.num_media,
+        "received_at": now,
+    }
+    statement = _INSERT_ONCE[session.get_bind().dialect.name]
+    if rowcount(session.execute(statement, values)) != 1:
         return False
-    learner = find_or_create_learner(session, message, settings, now)
-    # One INSERT that a concurrent delivery of the same MessageSid cannot break
-    # (the other one wins): cheaper than a savepoint around an ORM add, and the
-    # webhook's cost per request decides how much load one web process takes.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(InboundMessage)
-        .values(
-            message_sid=message.message_sid,
-            learner_id=learner.id,
-            channel=message.channel,
-            body=message.body,
-            num_media=message.num_media,
-            received_at=now,
-            status=InboundStatus.PENDING,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["message_sid"])
-    )
-    if rowcount(session.execute(statement)) != 1:
-        return False
+    note_message(learner, message, settings, now)
     log.info("stored inbound %s from %s", message.message_sid, learner.public_id)
     return True

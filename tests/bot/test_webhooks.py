@@ -106,6 +106,24 @@ def test_same_message_sid_three_times_is_stored_once(client, settings, db_sessio
     assert count(db_session, Learner) == 1
 
 
+def test_a_repeated_delivery_leaves_the_learner_as_it_was(client, settings, db_session):
+    # Twilio retries a delivery it got no answer for; the retry is not a new
+    # message, so it must not move the learner's last message or WhatsApp name.
+    first = inbound_form("hola", number="+50761230000", channel="whatsapp", ProfileName="Ana")
+    signed_post(client, settings, "/twilio/inbound", first)
+    learner = db_session.scalars(select(Learner)).one()
+    learner.last_inbound_at = learned_at = learner.last_inbound_at.replace(year=2025)
+    db_session.commit()
+
+    retry = dict(first, ProfileName="Ana María")
+    assert signed_post(client, settings, "/twilio/inbound", retry).status_code == 200
+
+    db_session.expire_all()
+    learner = db_session.scalars(select(Learner)).one()
+    assert (learner.last_inbound_at, learner.profile_name) == (learned_at, "Ana")
+    assert count(db_session, InboundMessage) == 1
+
+
 def test_two_messages_from_one_number_belong_to_one_learner(client, settings, db_session):
     signed_post(client, settings, "/twilio/inbound", inbound_form("hola"))
     signed_post(client, settings, "/twilio/inbound", inbound_form("siguiente"))
