@@ -76,6 +76,10 @@ class Settings:
     twilio_messaging_service_sid: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     twilio_whatsapp_window_template_sid: str = ""
+    # A Content template (one SID) is in one language: (language, Content SID) pairs
+    # of the same template in other languages. A learner whose language has
+    # none gets the one above.
+    twilio_whatsapp_window_template_sids: tuple[tuple[str, str], ...] = ()
 
     phone_hash_key: str = field(default="", repr=False)
     phone_encryption_key: str = field(default="", repr=False)
@@ -104,6 +108,8 @@ class Settings:
     # The approved WhatsApp template (Content SID) with one variable, {{1}}, that
     # carries the announcement to learners whose 24-hour window is closed.
     broadcast_whatsapp_template_sid: str = ""
+    # The same per language, as for the window template.
+    broadcast_whatsapp_template_sids: tuple[tuple[str, str], ...] = ()
     sms_fallback_for_closed_window: bool = False
     # Broadcast rows are fed into the outbox this many seconds of sending ahead,
     # so that learners' conversations never queue behind a whole broadcast.
@@ -128,6 +134,16 @@ class Settings:
     @property
     def reporting_zone(self) -> ZoneInfo:
         return ZoneInfo(self.reporting_timezone)
+
+    def window_template_sid(self, language: str | None) -> str:
+        """The window template's Content SID in this language, else the one for all."""
+        by_language = dict(self.twilio_whatsapp_window_template_sids)
+        return by_language.get(language or "", self.twilio_whatsapp_window_template_sid)
+
+    def broadcast_template_sid(self, language: str | None) -> str:
+        """The broadcast template's Content SID in this language, else the one for all."""
+        by_language = dict(self.broadcast_whatsapp_template_sids)
+        return by_language.get(language or "", self.broadcast_whatsapp_template_sid)
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -157,6 +173,7 @@ _YAML_FIELDS = {
     ("sender", "sms_accent_free"): "sms_accent_free",
     ("twilio", "api_base_url"): "twilio_api_base_url",
     ("twilio", "whatsapp_window_template_sid"): "twilio_whatsapp_window_template_sid",
+    ("twilio", "whatsapp_window_template_sids"): "twilio_whatsapp_window_template_sids",
     ("lessons", "directory"): "lessons_directory",
     ("schedule", "quiet_start"): "quiet_start",
     ("schedule", "quiet_end"): "quiet_end",
@@ -170,6 +187,7 @@ _YAML_FIELDS = {
     ("broadcasts", "approval_threshold"): "approval_threshold",
     ("broadcasts", "undo_seconds"): "undo_seconds",
     ("broadcasts", "whatsapp_template_sid"): "broadcast_whatsapp_template_sid",
+    ("broadcasts", "whatsapp_template_sids"): "broadcast_whatsapp_template_sids",
     ("broadcasts", "sms_fallback_for_closed_window"): "sms_fallback_for_closed_window",
     ("broadcasts", "feed_ahead_seconds"): "broadcast_feed_ahead_seconds",
     ("dashboard", "timezone"): "reporting_timezone",
@@ -211,6 +229,7 @@ def load_settings(
     settings = _with_dev_secrets(settings)
     _check_timezone(settings.reporting_timezone)
     _check_concurrency(settings)
+    _check_language_maps(settings)
     return replace(
         settings,
         database_url=_absolute_sqlite(settings.database_url),
@@ -219,10 +238,14 @@ def load_settings(
 
 
 _FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+_YAML_NAMES = {name: f"{section}.{key}" for (section, key), name in _YAML_FIELDS.items()}
+LANGUAGE_MAP = "tuple[tuple[str, str], ...]"  # (language, value) pairs
 
 
 def _coerce(name: str, value: Any) -> Any:
     kind = _FIELD_TYPES[name]
+    if kind == LANGUAGE_MAP:
+        return _language_map(name, value)
     try:
         if kind == "bool":
             if isinstance(value, str):
@@ -239,6 +262,39 @@ def _coerce(name: str, value: Any) -> Any:
     except (TypeError, ValueError) as error:
         raise SettingsError(f"setting {name!r}: expected {kind}, got {value!r}") from error
     return str(value)
+
+
+def _language_map(name: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """A mapping from YAML, or "es=HX...,en=HX..." from the environment."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise SettingsError(
+                f"setting {_YAML_NAMES[name]!r}: expected language=value pairs separated"
+                f" by commas, got {value!r}"
+            )
+        value = dict(pairs)
+    if not isinstance(value, dict):
+        raise SettingsError(
+            f"setting {_YAML_NAMES[name]!r}: expected a mapping of language to value, got {value!r}"
+        )
+    return tuple((str(key).strip(), str(sid).strip()) for key, sid in value.items())
+
+
+def _check_language_maps(settings: Settings) -> None:
+    for name, kind in _FIELD_TYPES.items():
+        if kind != LANGUAGE_MAP:
+            continue
+        for language, value in getattr(settings, name):
+            if language not in settings.supported_languages:
+                raise SettingsError(
+                    f"setting {_YAML_NAMES[name]!r}: {language!r} is not one of the supported"
+                    f" languages ({', '.join(settings.supported_languages)})"
+                )
+            if not value:
+                raise SettingsError(f"setting {_YAML_NAMES[name]!r}: no value for {language!r}")
 
 
 def _check_timezone(name: str) -> None:

@@ -277,10 +277,14 @@ def window_template(session: Session, learner: Learner, settings: Settings) -> R
     )
     missed = missed_delivery(session, learner) is not None
     number = str((delivered or 0) + (0 if missed else 1))
-    sid = settings.twilio_whatsapp_window_template_sid
+    sid = settings.window_template_sid(learner.language or settings.default_language)
     if not sid:
         # Fine for the local channel; Twilio would refuse the text (63016).
-        log.warning("no WhatsApp window template configured (twilio.whatsapp_window_template_sid)")
+        log.warning(
+            "no WhatsApp window template configured for %s (twilio.whatsapp_window_template_sid"
+            " or twilio.whatsapp_window_template_sids)",
+            learner.language or settings.default_language,
+        )
     return Reply(
         text=WINDOW_TEMPLATE_TEXT.format(number=number),
         kind=WINDOW_TEMPLATE_KIND,

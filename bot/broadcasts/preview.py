@@ -72,7 +72,7 @@ def build(session: Session, draft: Draft, settings: Settings, now: datetime) -> 
         if text_language is None:
             blocked += group.learners
             continue
-        route = choose_route(group.channel, group.window_open, settings)
+        route = choose_route(group.channel, group.window_open, text_language, settings)
         by_route[route] += group.learners
         by_text_and_route[text_language, route] += group.learners
 

@@ -255,7 +255,7 @@ def _queue(
     for learner in batch:
         language = draft.text_language(learner.language, settings.default_language)
         is_open = learner.last_inbound_at is not None and learner.last_inbound_at > cutoff
-        route = choose_route(learner.channel, is_open, settings)
+        route = choose_route(learner.channel, is_open, language, settings)
         reason = (
             SkipReason.UNREACHABLE
             if learner.status in UNREACHABLE
@@ -339,8 +339,8 @@ def _write_rows(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     written: dict[int, int] = {}
     singles: list[dict[str, Any]] = []
-    for (route, _language, text), learners in same_message.items():
-        common = _row_values(text, route, settings, now)
+    for (route, language, text), learners in same_message.items():
+        common = _row_values(text, route, language, settings, now)
         if len(learners) < SHARED_MESSAGE_MIN:
             singles += [
                 {"idempotency_key": prefix + learner.public_id, "learner_id": learner.id} | common
@@ -381,13 +381,15 @@ def _write_rows(
     return written
 
 
-def _row_values(text: str, route: str, settings: Settings, now: datetime) -> dict[str, Any]:
+def _row_values(
+    text: str, route: str, language: str, settings: Settings, now: datetime
+) -> dict[str, Any]:
     """An outbox row's columns but its key and learner."""
     template = route == Route.WHATSAPP_TEMPLATE
     return {
         "kind": KIND,
         "body": text,
-        "content_sid": settings.broadcast_whatsapp_template_sid if template else None,
+        "content_sid": settings.broadcast_template_sid(language) if template else None,
         "content_variables": template_variables(text) if template else None,
         "channel": "sms" if route == Route.SMS_FALLBACK else None,
         "allow_when_opted_out": False,

@@ -1,7 +1,8 @@
 """How each recipient's message goes: SMS, WhatsApp text, the template, or SMS instead.
 
 WhatsApp takes free text only within 24 hours of the learner's last message.
-Outside it the approved template goes (its one variable carries the text), or,
+Outside it the approved template goes (its one variable carries the text; in
+the text's language where one is configured for it), or,
 if configured, an SMS to the same number; with neither, the learner is skipped.
 The window is judged a few minutes ahead, since the message leaves a little
 after it is queued.
@@ -30,12 +31,13 @@ def window_cutoff(now: datetime) -> datetime:
     return now + WINDOW_MARGIN - WHATSAPP_WINDOW
 
 
-def choose_route(channel: str, window_open: bool, settings: Settings) -> str:
+def choose_route(channel: str, window_open: bool, language: str | None, settings: Settings) -> str:
+    """The route of a message in ``language`` (the text's) to a learner on ``channel``."""
     if channel != "whatsapp":
         return Route.SMS
     if window_open:
         return Route.WHATSAPP
-    if settings.broadcast_whatsapp_template_sid:
+    if settings.broadcast_template_sid(language):
         return Route.WHATSAPP_TEMPLATE
     if settings.sms_fallback_for_closed_window:
         return Route.SMS_FALLBACK

@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.broadcasts import queueing
+from bot.broadcasts import preview, queueing
 from bot.broadcasts.audience import Audience
+from bot.broadcasts.compose import Draft
 from bot.broadcasts.models import (
     Broadcast,
     BroadcastRecipient,
     BroadcastStatus,
     RecipientState,
+    Route,
     SkipReason,
 )
 from bot.channels.local import LocalChannel
@@ -178,6 +180,32 @@ def test_many_learners_outside_the_window_share_one_insert_of_the_template(
     assert all(
         row.content_variables == {"1": "Hola, la oficina cierra el viernes."} for row in rows
     )
+
+
+def test_the_template_goes_in_the_language_of_the_text_it_carries(db_session, sessions, settings):
+    # Texts in es and en; a French learner gets the Spanish text (the fallback),
+    # so the Spanish template. Only English has a template here.
+    english_sid = "HX" + "e" * 32
+    learners = {
+        language: add_learner(
+            db_session, settings, channel="whatsapp", language=language, last_inbound_at=None
+        )
+        for language in ("en", "fr")
+    }
+    broadcast = scheduled(db_session)
+    only_english = settings.with_overrides(
+        broadcast_whatsapp_template_sid="", broadcast_whatsapp_template_sids=(("en", english_sid),)
+    )
+    shown = preview.build(db_session, Draft.from_broadcast(broadcast), only_english, NOW)
+
+    queueing.run(sessions, only_english, NOW)
+
+    assert shown.by_route == {Route.WHATSAPP_TEMPLATE: 1, Route.NONE: 1}
+    [row] = outbox(db_session, broadcast)
+    assert (row.learner_id, row.content_sid) == (learners["en"].id, english_sid)
+    assert row.content_variables == {"1": "Hi, closed Friday."}
+    french = db_session.get(BroadcastRecipient, (broadcast.id, learners["fr"].id))
+    assert (french.state, french.reason) == (RecipientState.SKIPPED, SkipReason.WINDOW_CLOSED)
 
 
 def test_the_sms_fallback_leaves_by_sms(db_session, sessions, settings):

@@ -264,6 +264,32 @@ def test_whatsapp_with_the_window_closed_gets_the_template(
     assert reload(sessions, learner).lesson_waiting_since is None
 
 
+def test_each_learner_gets_the_window_template_approved_in_their_language(
+    sessions: sessionmaker[Session], job_settings: Settings
+) -> None:
+    # WhatsApp approves a template per language; a language without one of its
+    # own gets the template configured for all.
+    creole_sid = "HX" + "c" * 32
+    per_language = job_settings.with_overrides(
+        twilio_whatsapp_window_template_sids=(("ht", creole_sid),)
+    )
+    closed = NOW - timedelta(hours=25)
+    for language in ("ht", "fr"):
+        add_learner(sessions, channel="whatsapp", language=language, last_inbound_at=closed)
+
+    assert deliver_due_lessons(sessions, FakeRasa(), per_language, NOW)["window_template"] == 2
+
+    with session_scope(sessions) as session:
+        sent = dict(
+            session.execute(
+                select(Learner.language, OutboxMessage.content_sid).join(
+                    Learner, Learner.id == OutboxMessage.learner_id
+                )
+            ).all()
+        )
+    assert sent == {"ht": creole_sid, "fr": TEMPLATE_SID}
+
+
 @pytest.mark.parametrize(
     ("channel", "since_last_message"),
     [("whatsapp", timedelta(hours=23, minutes=59)), ("sms", timedelta(days=30))],
