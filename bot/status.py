@@ -66,18 +66,7 @@ def apply_status_callback(
         return StatusOutcome.UNKNOWN_STATUS
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == message_sid))
     if row is None and reference:
-        row = session.scalar(
-            select(OutboxMessage).where(
-                OutboxMessage.idempotency_key == reference, OutboxMessage.provider_sid.is_(None)
-            )
-        )
-        if row is not None:
-            log.info(
-                "message %s: Twilio took %s before its send was recorded", reference, message_sid
-            )
-            row.provider_sid = message_sid
-            row.sent_at = row.sent_at or now
-            row.next_attempt_at = None
+        row = _by_reference(session, reference, message_sid, now)
     if row is None:
         # Not ours, or from before a purge. Nothing to move.
         log.info("status callback for unknown message %s", message_sid)
@@ -90,3 +79,24 @@ def apply_status_callback(
     sync_lesson_receipt(session, row, now)
     log.info("message %s is %s", message_sid, new_status)
     return StatusOutcome.APPLIED
+
+
+def _by_reference(
+    session: Session, reference: str, message_sid: str, now: datetime
+) -> OutboxMessage | None:
+    """The row this callback is for, found by the outbox key in its URL.
+
+    Its sid may be unrecorded still (the sender died, or has not written
+    Twilio's answer yet: the row takes the sid now) or recorded since the
+    look-up by sid a moment ago (the sender's commit came in between). A row
+    that went out under another sid is another message's.
+    """
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == reference))
+    if row is None or row.provider_sid not in (None, message_sid):
+        return None
+    if row.provider_sid is None:
+        log.info("message %s: Twilio took %s before its send was recorded", reference, message_sid)
+        row.provider_sid = message_sid
+        row.sent_at = row.sent_at or now
+        row.next_attempt_at = None
+    return row

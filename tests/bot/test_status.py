@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy import Result, event
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.db import make_engine, make_session_factory
 from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
@@ -165,5 +167,42 @@ def test_callbacks_out_of_order_never_move_a_message_back(db_session, settings):
     db_session.commit()
 
     assert (first, later) == (StatusOutcome.APPLIED, StatusOutcome.STALE)
+    db_session.expire_all()
+    assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.DELIVERED
+
+
+def test_a_send_recorded_between_the_callbacks_two_look_ups_still_moves_forward(
+    db_session, settings
+):
+    """Found neither by its sid (not recorded yet) nor by its reference (recorded by then).
+
+    The callback looks the row up by Twilio's sid, then by the reference in its
+    URL; the sender may commit Twilio's answer in between (in CI it did, once,
+    and the message stayed "queued" for ever).
+    """
+    row = add_outbox(db_session, add_learner(db_session, settings))
+    sid = "SM" + "f" * 32
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+
+    def sender_records_meanwhile(state: ORMExecuteState) -> Result[Any] | None:
+        if "provider_sid" not in str(state.statement) or state.session.info.get("raced"):
+            return None
+        state.session.info["raced"] = True
+        found = state.invoke_statement()  # the look-up by sid: nothing yet
+        with sessions() as sender_session:
+            mark_sent(sender_session.get(OutboxMessage, row.id), sid, OutboxStatus.QUEUED, NOW)
+            sender_session.commit()
+        return found
+
+    with sessions() as web_session:
+        event.listen(web_session, "do_orm_execute", sender_records_meanwhile)
+        outcome = apply_status_callback(
+            web_session, sid, "delivered", None, LATER, reference=row.idempotency_key
+        )
+        web_session.commit()
+    engine.dispose()
+
+    assert outcome == StatusOutcome.APPLIED
     db_session.expire_all()
     assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.DELIVERED
