@@ -137,13 +137,17 @@ class Settings:
 
     def window_template_sid(self, language: str | None) -> str:
         """The window template's Content SID in this language, else the one for all."""
-        by_language = dict(self.twilio_whatsapp_window_template_sids)
-        return by_language.get(language or "", self.twilio_whatsapp_window_template_sid)
+        return _in_language(
+            self.twilio_whatsapp_window_template_sids,
+            language,
+            self.twilio_whatsapp_window_template_sid,
+        )
 
     def broadcast_template_sid(self, language: str | None) -> str:
         """The broadcast template's Content SID in this language, else the one for all."""
-        by_language = dict(self.broadcast_whatsapp_template_sids)
-        return by_language.get(language or "", self.broadcast_whatsapp_template_sid)
+        return _in_language(
+            self.broadcast_whatsapp_template_sids, language, self.broadcast_whatsapp_template_sid
+        )
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -262,6 +266,10 @@ def _coerce(name: str, value: Any) -> Any:
     except (TypeError, ValueError) as error:
         raise SettingsError(f"setting {name!r}: expected {kind}, got {value!r}") from error
     return str(value)
+
+
+def _in_language(pairs: tuple[tuple[str, str], ...], language: str | None, default: str) -> str:
+    return dict(pairs).get(language or "", default)
 
 
 def _language_map(name: str, value: Any) -> tuple[tuple[str, str], ...]:
