@@ -36,7 +36,9 @@ MAX_LESSON_SEGMENTS = 3  # title + body
 MAX_QUESTION_SEGMENTS = 2  # prompt + numbered options + "Reply 1, 2 or 3"
 MAX_FEEDBACK_SEGMENTS = 2
 MIN_QUESTIONS, MAX_QUESTIONS = 1, 2
-MIN_OPTIONS, MAX_OPTIONS = 2, 4
+# Three options at least: with two, a blind guess is right half the time and the
+# quiz measures little.
+MIN_OPTIONS, MAX_OPTIONS = 3, 4
 
 
 @dataclass(frozen=True)

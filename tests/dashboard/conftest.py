@@ -21,7 +21,7 @@ from bot.staff.accounts import create_user
 from lessons import Catalog, load_catalog
 from tests.conftest import make_test_settings
 from tests.dashboard.pages import fixed_clock, log_in
-from tests.dashboard.seed import NOW, seed
+from tests.dashboard.seed import NOW, seed, seeded_catalog
 
 PASSWORD = "correct horse battery staple"
 USERS = {
@@ -34,7 +34,7 @@ DATABASE_FILE = "lessonbot.db"  # the name make_test_settings gives it
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return load_catalog(load_settings().lessons_path)
+    return seeded_catalog(load_catalog(load_settings().lessons_path))
 
 
 @pytest.fixture(scope="session")

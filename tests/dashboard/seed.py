@@ -9,7 +9,8 @@
 - 37 completed the course (i < 37); 6 opted out (i >= 94) on 2025-07-01;
 - learners 80-99 also enrolled in digital_safety (20), completing nothing;
 - tags: "site-colon" for i < 40, "site-david" for 40-42 (3 learners).
-Lesson k (0-based, 12 lessons) went to learners i < 100 - 5k, on day created + k.
+Lesson k (0-based; course X cut to its first 12 lessons, see ``seeded_catalog``)
+went to learners i < 100 - 5k, on day created + k.
 Its outbox row: failed with 63016 when i % 10 == 9 (WhatsApp), failed with 30003
 when i % 10 == 6 and k == 0 (SMS), else read (WhatsApp) or delivered (SMS, 2 segments).
 Quiz, first tries: lesson 0 question q1 right for i < 60 (60%), the others chose
@@ -24,6 +25,7 @@ the grader), so the counters they keep for the funnel are tested with them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -42,8 +44,22 @@ from lessons import Catalog, Lesson, Question
 
 NOW = datetime(2025, 8, 15, 12, 0)
 COURSE_X = "entrepreneurship"
+LESSONS_X = 12  # the figures are built on this many lessons of course X
 SECRET_BODY = "my secret message text"
 PROFILE_NAME = "Maria Example"
+
+
+def seeded_catalog(shipped: Catalog) -> Catalog:
+    """The shipped catalog with course X cut to its first ``LESSONS_X`` lessons.
+
+    The data set's figures are worked out by hand for that many lessons; the cut
+    keeps them true when lessons are added to the shipped course.
+    """
+    courses = tuple(
+        replace(course, lessons=course.lessons[:LESSONS_X]) if course.key == COURSE_X else course
+        for course in shipped.courses
+    )
+    return Catalog(courses)
 
 
 def public_id(i: int) -> str:
@@ -176,7 +192,7 @@ def _answer(i: int, k: int, question: Question) -> int | None:
     """The option chosen on the first try (None: not answered)."""
     if k == 0 and question.key == "q1":  # ent-test-idea q1: 3 options, option 2 right
         return 2 if i < 60 else 3 if i < 90 else 1
-    if k == 0:  # ent-test-idea q2: 2 options, option 2 right
+    if k == 0:  # ent-test-idea q2: 3 options, option 2 right
         return None if i >= 90 else 2 if i < 70 else 1
     wrong = next(n for n in range(1, len(question.options) + 1) if n != question.correct_number)
     return question.correct_number if i % 4 != 3 else wrong

@@ -56,17 +56,17 @@ OVERVIEW = {
 # k = 0); quiz right unless i % 4 == 3 (lesson 1: q1 right for i < 60 and q2 for i < 70).
 LESSONS = [
     ["1. Test your idea", "100", "80", "90", "60", "5"],
-    ["2. Know your customer", "95", "86", "95", "72", "5"],
-    ["3. Costs and price", "90", "81", "90", "68", "5"],
-    ["4. Keep the money apart", "85", "77", "85", "64", "5"],
-    ["5. Write it down every day", "80", "72", "80", "60", "5"],
-    ["6. Save for emergencies", "75", "68", "75", "57", "5"],
-    ["7. Sell on WhatsApp", "70", "63", "70", "53", "5"],
-    ["8. Bring customers back", "65", "59", "65", "49", "5"],
-    ["9. Digital payments", "60", "54", "60", "45", "5"],
-    ["10. Borrow safely", "55", "50", "55", "42", "5"],
-    ["11. Formalise your business", "50", "45", "50", "38", "5"],
-    ["12. Your next step", "45", "41", "45", "34", "8"],  # 45 got it, 37 completed
+    ["2. Ask first", "95", "86", "95", "72", "5"],
+    ["3. Know your customer", "90", "81", "90", "68", "5"],
+    ["4. Costs and price", "85", "77", "85", "64", "5"],
+    ["5. Keep the money apart", "80", "72", "80", "60", "5"],
+    ["6. Write it down every day", "75", "68", "75", "57", "5"],
+    ["7. Buying stock, selling on credit", "70", "63", "70", "53", "5"],
+    ["8. Save for emergencies", "65", "59", "65", "49", "5"],
+    ["9. Sell on WhatsApp", "60", "54", "60", "45", "5"],
+    ["10. Sell on Facebook", "55", "50", "55", "42", "5"],
+    ["11. Bring customers back", "50", "45", "50", "38", "5"],
+    ["12. Digital payments", "45", "41", "45", "34", "8"],  # 45 got it, 37 completed
 ]
 STAGES = [
     ["Enrolled", "100", "100.0%"],
@@ -128,7 +128,7 @@ def test_quiz_item_analysis(coordinator):
     assert q2[2:] == [q2[2], "70", "77.8%", q2[5], "20"] and q2[2] == "90"
     assert q2[5].startswith("1. ")
     # Lesson 2: 95 answers, right unless i % 4 == 3 (23 of them).
-    assert rows[("Know your customer", "q1")][2:5] == ["95", "72", "75.8%"]
+    assert rows[("Ask first", "q1")][2:5] == ["95", "72", "75.8%"]
     assert cards == {"First answers": "1,730", "Share right": "74.8%"}
 
 

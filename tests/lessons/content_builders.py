@@ -38,6 +38,8 @@ questions:
         feedback: {es: ¡Bien! Así sabes si hay venta., en: Well done!, fr: Bravo !, ht: Byen!}
       - text: {es: Compro mercancía, en: Buy stock, fr: J'achète du stock, ht: Achte machandiz}
         feedback: {es: Primero pregunta., en: Ask first., fr: Demande d'abord., ht: Mande anvan.}
+      - text: {es: Espero, en: Wait, fr: J'attends, ht: M ap tann}
+        feedback: {es: Así no sabes nada., en: You learn nothing., fr: Rien appris., ht: Anyen.}
 sources:
   - "ILO SIYB: Generate Your Business Idea"
 """

@@ -98,8 +98,9 @@ def test_preview_sms_prints_each_message_with_its_cost(content):
         "¿Qué haces primero?\n"
         "1 Pregunto a clientes\n"
         "2 Compro mercancía\n"
-        "Responde 1 o 2\n"
-        "-- SMS: UCS-2 (forced by í), 2 segments, 75 characters\n"
+        "3 Espero\n"
+        "Responde 1, 2 o 3\n"
+        "-- SMS: UCS-2 (forced by í), 2 segments, 87 characters\n"
     )
 
 
@@ -114,8 +115,9 @@ def test_preview_whatsapp(content):
                  "--dir", str(content))  # fmt: skip
     assert result.exit_code == 0
     assert result.output.startswith("*Teste ton idée*\nAvant d'investir,")
-    assert "\n\n1. Je demande\n2. J'achète du stock\n\nRéponds 1 ou 2\n-- WhatsApp: " in (
-        result.output
+    assert (
+        "\n\n1. Je demande\n2. J'achète du stock\n3. J'attends\n\nRéponds 1, 2 ou 3\n-- WhatsApp: "
+        in result.output
     )
 
 

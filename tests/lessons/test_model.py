@@ -56,4 +56,5 @@ def test_questions_know_their_right_answer_by_number(catalog):
     assert question.correct_number == 1
     assert question.option(2).correct is False
     assert question.option(0) is None
-    assert question.option(3) is None
+    assert question.option(3).text["en"] == "Wait"
+    assert question.option(4) is None

@@ -20,10 +20,10 @@ def test_shipped_lessons_pass_the_checker():
     assert result.catalog is not None
 
 
-def test_two_courses_of_at_least_twelve_lessons_each_in_four_languages():
+def test_two_courses_of_at_least_sixteen_lessons_each_in_four_languages():
     catalog = check_catalog(CONTENT).catalog
     assert catalog is not None
-    assert {course.key: len(course.lessons) >= 12 for course in catalog.courses} == {
+    assert {course.key: len(course.lessons) >= 16 for course in catalog.courses} == {
         "digital_safety": True,
         "entrepreneurship": True,
     }

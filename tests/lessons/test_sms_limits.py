@@ -73,7 +73,7 @@ def test_question_with_its_options_over_two_segments(tmp_path):
     checked = check(tmp_path, lesson)
     assert checked.errors == [
         f"{LESSON_FILE}:{line_of(lesson, '¿Qué aaa')}: questions[0].prompt.es: too long: "
-        "the question with its options is 3 SMS segments (162 characters, UCS-2); at most 2"
+        "the question with its options is 3 SMS segments (174 characters, UCS-2); at most 2"
     ]
 
 

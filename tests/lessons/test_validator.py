@@ -199,19 +199,29 @@ def test_one_or_two_questions(tmp_path):
     ]
 
 
-def test_two_to_four_options(tmp_path):
-    start = VALID_LESSON.index("      - text: {es: Compro")
-    wrong = VALID_LESSON[start : VALID_LESSON.index("sources:")]
-    lesson = VALID_LESSON.replace(wrong, "")
-    assert lesson_errors(tmp_path, lesson) == [
-        f"{LESSON_FILE}:{line_of(lesson, 'options:')}: questions[0].options: 1 option; "
-        "a question has 2 to 4"
+def test_three_to_four_options(tmp_path):
+    # Two options let a blind guess score half: the checker refuses them.
+    second_wrong = VALID_LESSON.index("      - text: {es: Compro")
+    third_wrong = VALID_LESSON.index("      - text: {es: Espero")
+    end = VALID_LESSON.index("sources:")
+    two = VALID_LESSON[:third_wrong] + VALID_LESSON[end:]
+    assert lesson_errors(tmp_path / "two", two) == [
+        f"{LESSON_FILE}:{line_of(two, 'options:')}: questions[0].options: 2 options; "
+        "a question has 3 to 4"
     ]
-    five = broken(VALID_LESSON, wrong, wrong * 4)
+    one = VALID_LESSON[:second_wrong] + VALID_LESSON[end:]
+    assert lesson_errors(tmp_path / "one", one) == [
+        f"{LESSON_FILE}:{line_of(one, 'options:')}: questions[0].options: 1 option; "
+        "a question has 3 to 4"
+    ]
+    wrong = VALID_LESSON[third_wrong:end]
+    four = VALID_LESSON[:end] + wrong + VALID_LESSON[end:]
+    assert check_catalog(write_content(tmp_path / "four", one_lesson(four))).errors == ()
+    five = VALID_LESSON[:end] + wrong * 2 + VALID_LESSON[end:]
     assert (
         f"{LESSON_FILE}:{line_of(five, 'options:')}: questions[0].options: 5 options; "
-        "a question has 2 to 4"
-    ) in errors_in(tmp_path / "five", one_lesson(five))
+        "a question has 3 to 4"
+    ) in lesson_errors(tmp_path / "five", five)
 
 
 def test_wrong_kinds_of_value(tmp_path):

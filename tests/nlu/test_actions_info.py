@@ -80,9 +80,9 @@ def test_help_during_onboarding_is_short(db_session, domain):
     [
         ("faq_cost", "Las lecciones son gratis. Tu compañía de teléfono puede cobrarte lo de "
                      "siempre por SMS o datos."),
-        ("faq_who", "Es un programa de una agencia de migración y una empresa de "
-                    "telecomunicaciones, con organizaciones aliadas que ayudan a migrantes "
-                    "en Panamá."),
+        ("faq_who", "Es un programa de la agencia de la ONU para las migraciones y de una "
+                    "empresa de telecomunicaciones, con organizaciones aliadas que ayudan a "
+                    "migrantes en Panamá."),
         ("faq_data", "Tu número se guarda cifrado y el personal no puede verlo. Guardamos tus "
                      "respuestas para mostrar tu progreso y borramos el texto de los mensajes "
                      "después de {days} días. Escribe BORRAR para borrarlo todo."),
