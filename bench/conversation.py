@@ -81,8 +81,8 @@ def add_learners(
     with sessions() as session:
         rows = {
             phone: Learner(
-                phone_hash=phone_hash(phone, settings.phone_hash_key),
-                phone_encrypted=encrypt_phone(phone, settings.phone_encryption_key),
+                phone_hash=phone_hash(phone, settings.secrets.phone_hash_key),
+                phone_encrypted=encrypt_phone(phone, settings.secrets.phone_encryption_key),
                 channel="sms",
                 status=status,
                 language="es" if status == LearnerStatus.ACTIVE else None,

@@ -161,7 +161,7 @@ class Stack:
             self._check_alive("rasa", "actions")
             try:
                 status = httpx.get(
-                    f"{self.rasa_url}/status", params={"token": self.settings.rasa_token}, timeout=2
+                    f"{self.rasa_url}/status", params={"token": self.settings.rasa.token}, timeout=2
                 )
                 actions = httpx.get(f"http://127.0.0.1:{self.ports.actions}/health", timeout=2)
                 loaded = status.status_code == 200 and status.json().get("model_file")

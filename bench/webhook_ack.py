@@ -92,7 +92,7 @@ def lessonbot_postgres(
     url = f"{POSTGRES}/{name}"
     results = []
     try:
-        upgrade(stack.settings.with_overrides(database_url=url))
+        upgrade(stack.settings.with_overrides({"app.database_url": url}))
         web = stack.start_web("web-pg", port=free_port(), LESSONBOT_DATABASE_URL=url)
         for rate in rates:
             phones = conv.numbers(phases.take(), int(rate * SECONDS_PER_LEARNER_MESSAGE))

@@ -14,19 +14,28 @@ from bot.settings import Settings, load_settings
 
 
 def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
-    """Build the web app: Twilio webhooks, health check (and later the staff pages)."""
+    """Build the web app: Twilio webhooks, health check, staff and coordinator pages.
+
+    ``overrides``: Flask's own config in capitals (``{"TESTING": True}``), and
+    settings as dotted paths (``{"sender.rate_per_second": 1}``).
+    """
     app = Flask(__name__)
-    settings = settings or load_settings(overrides)
-    app.config["TESTING"] = settings.testing or bool((overrides or {}).get("TESTING"))
+    overrides = overrides or {}
+    flask_config = {key: value for key, value in overrides.items() if key.isupper()}
+    settings = settings or load_settings(
+        {key: value for key, value in overrides.items() if not key.isupper()}
+    )
+    app.config.update(flask_config)
+    app.config["TESTING"] = settings.testing or bool(flask_config.get("TESTING"))
     app.extensions["lessonbot.settings"] = settings
-    if settings.proxy_hops:
+    if settings.app.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         # Trust exactly this many proxies for the client address and scheme.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+            app.wsgi_app, x_for=settings.app.proxy_hops, x_proto=settings.app.proxy_hops
         )
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     app.extensions["lessonbot.engine"] = engine
     app.extensions["lessonbot.sessions"] = make_session_factory(engine)
     from bot.ingest import GroupCommit

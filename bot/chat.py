@@ -38,7 +38,7 @@ class Simulator:
     wait_seconds: float
 
     def __post_init__(self) -> None:
-        self._sessions = make_session_factory(make_engine(self.settings.database_url))
+        self._sessions = make_session_factory(make_engine(self.settings.app.database_url))
         self._seen_outbox_id = self._last_outbox_id()
 
     def post(self, body: str, num_media: int = 0) -> str:
@@ -55,8 +55,8 @@ class Simulator:
             "NumMedia": str(num_media),
         }
         path = "/twilio/inbound"
-        signature = RequestValidator(self.settings.twilio_auth_token).compute_signature(
-            self.settings.public_url.rstrip("/") + path, form
+        signature = RequestValidator(self.settings.twilio.auth_token).compute_signature(
+            self.settings.app.public_url.rstrip("/") + path, form
         )
         response = httpx.post(
             self.web_url + path, data=form, headers={"X-Twilio-Signature": signature}, timeout=10
@@ -83,7 +83,7 @@ class Simulator:
         )
 
     def learner(self) -> Learner | None:
-        key = phone_hash(self.number, self.settings.phone_hash_key)
+        key = phone_hash(self.number, self.settings.secrets.phone_hash_key)
         with self._sessions() as session:
             return session.scalar(select(Learner).where(Learner.phone_hash == key))
 
@@ -123,8 +123,8 @@ def phone_view(
 def rasa_turn_details(settings: Settings, sender_id: str, message_sid: str) -> dict[str, Any]:
     """The intent, entities and actions Rasa used for one message, from its tracker."""
     response = httpx.get(
-        f"{settings.rasa_url}/conversations/{sender_id}/tracker",
-        params={"token": settings.rasa_token},
+        f"{settings.rasa.url}/conversations/{sender_id}/tracker",
+        params={"token": settings.rasa.token},
         timeout=10,
     )
     response.raise_for_status()
@@ -181,7 +181,7 @@ def _check_running(web_url: str) -> None:
 def chat(channel: Channel, number: str, as_json: bool, wait_seconds: float) -> None:
     """Chat as a learner through the real webhook (the system must be running)."""
     settings = load_settings()
-    web_url = f"http://127.0.0.1:{settings.web_port}"
+    web_url = f"http://127.0.0.1:{settings.app.web_port}"
     _check_running(web_url)
     simulator = Simulator(settings, channel, parse_e164(number), web_url, wait_seconds)
     if not as_json:
@@ -191,8 +191,10 @@ def chat(channel: Channel, number: str, as_json: bool, wait_seconds: float) -> N
         sid = simulator.post(body)
         rows = simulator.wait_for_turn(sid)
         learner = simulator.learner()
-        language = (learner.language if learner else None) or settings.default_language
-        views = [phone_view(row, channel, language, settings.sms_accent_free) for row in rows]
+        language = (learner.language if learner else None) or settings.languages.default
+        views = [
+            phone_view(row, channel, language, settings.sender.sms_accent_free) for row in rows
+        ]
         if as_json:
             turn: dict[str, Any] = {"message": body, "message_sid": sid, "replies": views}
             if learner is not None:

@@ -5,10 +5,25 @@ from __future__ import annotations
 
 import click
 
-from bot.settings import load_settings
+from bot.settings import SettingsError, load_settings
+
+# The exit status of any command whose settings are wrong.
+BAD_SETTINGS_EXIT = 2
 
 
-@click.group()
+class _Commands(click.Group):
+    """``lessonbot``'s commands; a bad configuration is told in one line per problem."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            for problem in error.problems:
+                click.echo(f"bad settings: {problem}", err=True)
+            ctx.exit(BAD_SETTINGS_EXIT)
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """lessonbot: SMS and WhatsApp lessons for migrants in Panama."""
 

@@ -85,7 +85,7 @@ def verify(code: str) -> None:
     from lessons import load_catalog
 
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     try:
         with make_session_factory(engine)() as session:
             found = find_completion(session, code)

@@ -96,12 +96,14 @@ def learner_for(
     session: Session, message: InboundSms, settings: Settings, now: datetime
 ) -> Learner:
     """The learner who wrote from this number; a new one (flushed) on first contact."""
-    key = phone_hash(message.from_number, settings.phone_hash_key)
+    key = phone_hash(message.from_number, settings.secrets.phone_hash_key)
     learner = session.scalar(select(Learner).where(Learner.phone_hash == key))
     if learner is None:
         learner = Learner(
             phone_hash=key,
-            phone_encrypted=encrypt_phone(message.from_number, settings.phone_encryption_key),
+            phone_encrypted=encrypt_phone(
+                message.from_number, settings.secrets.phone_encryption_key
+            ),
             channel=message.channel,
             status=LearnerStatus.NEW,
             # A first guess from the country code; the learner can change it.

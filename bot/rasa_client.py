@@ -48,11 +48,11 @@ class RasaRejected(RasaError):
 
 class RasaClient:
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
-        self._base_url = settings.rasa_url.rstrip("/")
-        self._token = settings.rasa_token
-        self._tracker_store_url = settings.rasa_tracker_store_url
+        self._base_url = settings.rasa.url.rstrip("/")
+        self._token = settings.rasa.token
+        self._tracker_store_url = settings.rasa.tracker_store_url
         self._tracker_engine: Engine | None = None
-        self._client = client or httpx.Client(timeout=settings.rasa_timeout_seconds)
+        self._client = client or httpx.Client(timeout=settings.rasa.timeout_seconds)
 
     def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict]:
         """Run one turn through the REST channel; return the bot's messages."""

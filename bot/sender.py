@@ -168,10 +168,10 @@ class Sender:
         self._sessions = sessions
         self._channel = channel
         self._settings = settings
-        rate = settings.sender_rate_per_second
+        rate = settings.sender.rate_per_second
         self.pacer = pacer or Pacer(rate)
         self.batch_size = min(MAX_BATCH, max(1, math.ceil(rate / 2)))
-        self.concurrency = settings.sender_concurrency or default_concurrency(rate)
+        self.concurrency = settings.sender.concurrency or default_concurrency(rate)
         # One thread sends inline (and in order), which tests with a fake clock need.
         self._pool = (
             ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
@@ -227,7 +227,7 @@ class Sender:
     def _may_claim(self) -> bool:
         if self._drained_at is None or self._nudged.is_set():
             return True
-        return time.monotonic() - self._drained_at >= self._settings.worker_idle_poll_seconds
+        return time.monotonic() - self._drained_at >= self._settings.worker.idle_poll_seconds
 
     def finish(self, now: datetime) -> dict[str, int]:
         """Wait for the sends in flight and record them (the worker is stopping)."""
@@ -248,7 +248,7 @@ class Sender:
 
     def _claim(self, now: datetime, limit: int) -> tuple[list[_Prepared], Counter[str]]:
         """Lease up to ``limit`` due rows; settle at once those that must not go."""
-        lease_until = now + timedelta(seconds=self._settings.sender_lease_seconds)
+        lease_until = now + timedelta(seconds=self._settings.sender.lease_seconds)
         prepared: list[_Prepared] = []
         settled: Counter[str] = Counter()
         with session_scope(self._sessions) as session:
@@ -325,7 +325,7 @@ def _prepare(
     try:
         if not learner.phone_encrypted:
             raise InvalidPhoneNumber("no phone number: the learner's data was erased")
-        to = decrypt_phone(learner.phone_encrypted, settings.phone_encryption_key)
+        to = decrypt_phone(learner.phone_encrypted, settings.secrets.phone_encryption_key)
         body = None if row.content_sid else _render(row, channel, learner.language, settings)
     except ValueError as error:  # InvalidPhoneNumber, unknown channel, empty text
         mark_failed(session, row, None, f"not sent: {error}", now)
@@ -349,8 +349,8 @@ def _render(row: OutboxMessage, channel: str, language: str | None, settings: Se
     if not row.body:
         raise ValueError("the message has no text")
     message = Message(text=row.body, options=tuple(row.options or ()))
-    language = language or settings.default_language
-    return render(message, cast(ChannelName, channel), language, settings.sms_accent_free)
+    language = language or settings.languages.default
+    return render(message, cast(ChannelName, channel), language, settings.sender.sms_accent_free)
 
 
 def _record_error(
@@ -358,8 +358,8 @@ def _record_error(
 ) -> SendOutcome:
     error, prepared = attempt.error, attempt.prepared
     assert error is not None
-    if error.retryable and prepared.attempts < settings.sender_max_attempts:
-        delay = settings.sender_backoff_seconds * 2 ** (prepared.attempts - 1)
+    if error.retryable and prepared.attempts < settings.sender.max_attempts:
+        delay = settings.sender.backoff_seconds * 2 ** (prepared.attempts - 1)
         retry_at = now + timedelta(seconds=max(delay, error.retry_after or 0.0))
         mark_retry(row, error.code, error.message, retry_at)
         log.warning("%s: %s; retry at %s", row.idempotency_key, error, retry_at.isoformat())

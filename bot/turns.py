@@ -66,7 +66,7 @@ def backoff(attempts: int) -> timedelta:
 
 def lease(settings: Settings) -> timedelta:
     """How long a claimed message is left alone: longer than any Rasa call."""
-    return timedelta(seconds=3 * settings.rasa_timeout_seconds + 30)
+    return timedelta(seconds=3 * settings.rasa.timeout_seconds + 30)
 
 
 def claim_turns(session: Session, settings: Settings, now: datetime, limit: int) -> list[Turn]:
@@ -101,7 +101,7 @@ def _turn(inbound: InboundMessage, settings: Settings) -> Turn:
         text=rasa_text(inbound.body),
         metadata={
             "channel": inbound.channel,
-            "language": learner.language or settings.default_language,
+            "language": learner.language or settings.languages.default,
             "message_sid": inbound.message_sid,
         },
     )
@@ -135,7 +135,7 @@ def run_claimed(
         return TurnOutcome.FAILED
     except RasaUnavailable as error:
         with session_scope(sessions) as session:
-            return _postpone(session, turn, error, settings.worker_max_attempts, now)
+            return _postpone(session, turn, error, settings.worker.max_attempts, now)
 
     replies = replies_from_rasa(messages)
     with session_scope(sessions) as session:

@@ -34,7 +34,7 @@ def rasa_command(settings: Settings, port: int) -> list[str]:
         "run",
         "--enable-api",
         "--auth-token",
-        settings.rasa_token,
+        settings.rasa.token,
         "--interface",
         "127.0.0.1",
         "--port",
@@ -56,7 +56,7 @@ def actions_command(settings: Settings) -> list[str]:
         "--actions",
         "nlu.actions",
         "--port",
-        str(settings.actions_port),
+        str(settings.rasa.actions_port),
     ]
 
 
@@ -70,11 +70,11 @@ def process_environment(settings: Settings) -> dict[str, str]:
             "RASA_TELEMETRY_ENABLED": "false",
             # The action server (Sanic) binds here; never on a public interface.
             "SANIC_HOST": "127.0.0.1",
-            "LESSONBOT_RASA_TOKEN": settings.rasa_token,
-            "LESSONBOT_PHONE_HASH_KEY": settings.phone_hash_key,
-            "LESSONBOT_PHONE_ENCRYPTION_KEY": settings.phone_encryption_key,
+            "LESSONBOT_RASA_TOKEN": settings.rasa.token,
+            "LESSONBOT_PHONE_HASH_KEY": settings.secrets.phone_hash_key,
+            "LESSONBOT_PHONE_ENCRYPTION_KEY": settings.secrets.phone_encryption_key,
             "LESSONBOT_RASA_TRACKER_DB": tracker_db_path(settings),
-            "LESSONBOT_ACTIONS_URL": f"http://127.0.0.1:{settings.actions_port}/webhook",
+            "LESSONBOT_ACTIONS_URL": f"http://127.0.0.1:{settings.rasa.actions_port}/webhook",
             "PYTHONPATH": str(PROJECT_ROOT),
         }
     )
@@ -83,7 +83,7 @@ def process_environment(settings: Settings) -> dict[str, str]:
 
 def tracker_db_path(settings: Settings) -> str:
     prefix = "sqlite:///"
-    url = settings.rasa_tracker_store_url
+    url = settings.rasa.tracker_store_url
     if not url.startswith(prefix):
         raise click.ClickException("lessonbot up runs Rasa's tracker store on SQLite only")
     return url[len(prefix) :]
@@ -99,9 +99,9 @@ def check_ready() -> None:
 
 def process_table(settings: Settings) -> dict[str, tuple[list[str], Path]]:
     """Each process of the system: its command and the folder it runs in."""
-    web_port = str(settings.web_port)
+    web_port = str(settings.app.web_port)
     return {
-        "rasa": (in_background(rasa_command(settings, _port(settings.rasa_url))), NLU_DIR),
+        "rasa": (in_background(rasa_command(settings, _port(settings.rasa.url))), NLU_DIR),
         "actions": (in_background(actions_command(settings)), PROJECT_ROOT),
         "web": (
             [
@@ -140,8 +140,9 @@ def up() -> None:
     for name, (command, cwd) in processes.items():
         manager.add_process(name, shlex.join(command), env=env, cwd=str(cwd))
     click.echo(
-        f"lessonbot: channel={settings.channel_name}, web on http://127.0.0.1:{settings.web_port}, "
-        "Rasa takes about a minute to load. Try `lessonbot chat` in another terminal."
+        f"lessonbot: channel={settings.channel_name},"
+        f" web on http://127.0.0.1:{settings.app.web_port}, Rasa takes about a minute to load."
+        " Try `lessonbot chat` in another terminal."
     )
     manager.loop()
     sys.exit(manager.returncode)

@@ -32,7 +32,7 @@ def _settings() -> Settings:
 
 def signed_url(settings: Settings) -> str:
     """The URL Twilio signed: the public URL, not the one Flask sees behind a proxy."""
-    url = settings.public_url.rstrip("/") + request.path
+    url = settings.app.public_url.rstrip("/") + request.path
     if request.query_string:
         url += "?" + request.query_string.decode()
     return url
@@ -45,7 +45,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
     def checked(*args: Any, **kwargs: Any) -> Any:
         settings = _settings()
         signature = request.headers.get("X-Twilio-Signature", "")
-        validator = RequestValidator(settings.twilio_auth_token)
+        validator = RequestValidator(settings.twilio.auth_token)
         if not signature or not validator.validate(signed_url(settings), request.form, signature):
             log.warning("refused %s: bad or missing Twilio signature", request.path)
             abort(403)

@@ -73,7 +73,7 @@ def run_sends_once(
     limit: int | None = None,
 ) -> dict[str, int]:
     """Send due outbox rows (about one second's worth by default) and record them all."""
-    limit = limit or max(1, math.ceil(settings.sender_rate_per_second))
+    limit = limit or max(1, math.ceil(settings.sender.rate_per_second))
     sender = Sender(sessions, channel, settings, pacer)
     try:
         return sender.send_due(now, limit)
@@ -95,7 +95,7 @@ class TurnRunner:
         self._sessions = sessions
         self._rasa = rasa
         self._settings = settings
-        self.concurrency = settings.worker_turn_concurrency
+        self.concurrency = settings.worker.turn_concurrency
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="turn")
         self._running: set[Future[TurnOutcome]] = set()
         # After a claim that found fewer messages than free threads, the next
@@ -108,7 +108,7 @@ class TurnRunner:
     def _may_claim(self) -> bool:
         if self._drained_at is None or self._turn_ended:
             return True
-        return time.monotonic() - self._drained_at >= self._settings.worker_idle_poll_seconds
+        return time.monotonic() - self._drained_at >= self._settings.worker.idle_poll_seconds
 
     def step(self, now: datetime) -> dict[str, int]:
         """Claim turns for the free threads, wait a moment, count what finished.
@@ -150,7 +150,7 @@ def utc_now() -> datetime:
 def run_forever(settings: Settings) -> None:
     """Run both loops until SIGTERM or SIGINT."""
     configure_logging()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     sessions = make_session_factory(engine)
     rasa = RasaClient(settings)
     channel = make_channel(settings)
@@ -191,7 +191,7 @@ def run_forever(settings: Settings) -> None:
         threading.Thread(target=_loop, args=(name, step, idle, settings, stop), name=name)
         for name, step, idle in [("turns", turns, stop.wait), ("sender", sends, sender_idle)]
     ]
-    log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa_url)
+    log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa.url)
     for thread in loops:
         thread.start()
     try:
@@ -237,4 +237,4 @@ def _loop(
         # poll gently when there is none, and wait a little after a retry so
         # that a backoff is not a busy loop.
         if not done or set(done) & {TurnOutcome.RETRY, SendOutcome.RETRY}:
-            idle(settings.worker_idle_poll_seconds)
+            idle(settings.worker.idle_poll_seconds)

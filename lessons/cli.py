@@ -81,7 +81,7 @@ def preview(
         known = ", ".join(lesson.key for lesson in catalog.lessons)
         raise click.ClickException(f"unknown lesson {key!r}; known: {known}") from None
     if accent_free is None:
-        accent_free = _settings().sms_accent_free
+        accent_free = _settings().sender.sms_accent_free
     messages = [lesson_message(lesson, language)]
     messages += [question_message(question, language) for question in lesson.questions]
     for index, message in enumerate(messages):

@@ -128,7 +128,7 @@ def deliver_due_lessons(
 ) -> dict[str, int]:
     """One tick: handle a batch of due learners; return what happened to them."""
     with session_scope(session_factory) as session:
-        due = find_due(session, now, settings.due_batch_size)
+        due = find_due(session, now, settings.schedule.due_batch_size)
     summary = Counter({"due": len(due), "triggered": 0, "skipped_quiet": 0, "window_template": 0})
     rasa_down = threading.Event()
 
@@ -144,7 +144,7 @@ def deliver_due_lessons(
     # at once (different learners; Rasa serves concurrent conversations), which
     # keeps Rasa busy while this process writes the outbox rows.
     outcomes = [deliver(learner) for learner in due[:1]]
-    with ThreadPoolExecutor(settings.due_dispatch_concurrency) as pool:
+    with ThreadPoolExecutor(settings.schedule.dispatch_concurrency) as pool:
         outcomes += pool.map(deliver, due[1:])
     summary.update(outcome for outcome in outcomes if outcome is not None)
     return dict(summary)
@@ -158,8 +158,12 @@ def _deliver(
     now: datetime,
 ) -> str:
     try:
-        if is_quiet(now, learner.timezone, settings.quiet_start, settings.quiet_end):
-            until = quiet_ends_at(now, learner.timezone, settings.quiet_start, settings.quiet_end)
+        if is_quiet(
+            now, learner.timezone, settings.schedule.quiet_start, settings.schedule.quiet_end
+        ):
+            until = quiet_ends_at(
+                now, learner.timezone, settings.schedule.quiet_start, settings.schedule.quiet_end
+            )
             with session_scope(sessions) as session:
                 move_slot(session, learner, until)
             return "skipped_quiet"
@@ -277,13 +281,13 @@ def window_template(session: Session, learner: Learner, settings: Settings) -> R
     )
     missed = missed_delivery(session, learner) is not None
     number = str((delivered or 0) + (0 if missed else 1))
-    sid = settings.window_template_sid(learner.language or settings.default_language)
+    sid = settings.window_template_sid(learner.language or settings.languages.default)
     if not sid:
         # Fine for the local channel; Twilio would refuse the text (63016).
         log.warning(
             "no WhatsApp window template configured for %s (twilio.whatsapp_window_template_sid"
             " or twilio.whatsapp_window_template_sids)",
-            learner.language or settings.default_language,
+            learner.language or settings.languages.default,
         )
     return Reply(
         text=WINDOW_TEMPLATE_TEXT.format(number=number),

@@ -14,7 +14,7 @@ from bot.settings import Settings
 
 def purge_message_bodies(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Delete message texts older than the retention period; counts and statuses stay."""
-    cutoff = now - timedelta(days=settings.message_retention_days)
+    cutoff = now - timedelta(days=settings.app.message_retention_days)
     inbound = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < cutoff, InboundMessage.body.is_not(None))

@@ -26,7 +26,6 @@ from scheduler.due import deliver_due_lessons
 from scheduler.jobs import purge_message_bodies
 from scheduler.lock import SchedulerAlreadyRunning, SingleSchedulerLock
 from scheduler.reminders import send_quiz_reminders, send_still_there
-from scheduler.timing import check_schedule_settings
 from scheduler.window import send_window_templates
 
 log = logging.getLogger("scheduler")
@@ -94,9 +93,8 @@ def run_job(job_id: str, body: JobBody, services: Services) -> None:
 
 
 def build_scheduler(settings: Settings) -> BlockingScheduler:
-    check_schedule_settings(settings)
     services = Services(
-        sessions=make_session_factory(make_engine(settings.database_url)),
+        sessions=make_session_factory(make_engine(settings.app.database_url)),
         settings=settings,
         rasa=RasaClient(settings),
     )
@@ -119,7 +117,7 @@ def scheduler() -> None:
     """Run the periodic jobs (only one scheduler per database)."""
     configure_logging()
     settings = load_settings()
-    lock = SingleSchedulerLock(make_engine(settings.database_url))
+    lock = SingleSchedulerLock(make_engine(settings.app.database_url))
     try:
         lock.acquire()
     except SchedulerAlreadyRunning as error:

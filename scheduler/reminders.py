@@ -54,14 +54,14 @@ MAX_PAGES = 20
 
 def quiz_reminder_query(now: datetime, settings: Settings) -> Select:
     """Learners whose quiz question was sent ``reminder_delay_hours`` ago or more."""
-    cutoff = now - timedelta(hours=settings.reminder_delay_hours)
+    cutoff = now - timedelta(hours=settings.schedule.reminder_delay_hours)
     query = select(Learner).where(Learner.question_asked_at <= cutoff)
     return query.order_by(Learner.question_asked_at, Learner.id)
 
 
 def silent_learner_query(now: datetime, settings: Settings) -> Select:
     """Active SMS learners with lessons scheduled who have not written for ``inactive_days``."""
-    cutoff = now - timedelta(days=settings.inactive_days)
+    cutoff = now - timedelta(days=settings.schedule.inactive_days)
     return (
         select(Learner)
         .where(
@@ -82,14 +82,14 @@ def silent_learner_query(now: datetime, settings: Settings) -> Select:
 def send_quiz_reminders(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Remind learners of a quiz question left unanswered; return what happened to them."""
     query = quiz_reminder_query(now, settings)
-    learners = _pages(session, query, Learner.question_asked_at, settings.due_batch_size)
+    learners = _pages(session, query, Learner.question_asked_at, settings.schedule.due_batch_size)
     return _run(session, learners, settings, now, _remind_quiz)
 
 
 def send_still_there(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Ask long-silent learners whether they are still there, and pause their lessons."""
     query = silent_learner_query(now, settings)
-    learners = _pages(session, query, Learner.last_inbound_at, settings.due_batch_size)
+    learners = _pages(session, query, Learner.last_inbound_at, settings.schedule.due_batch_size)
     return _run(session, learners, settings, now, _ask_still_there)
 
 
@@ -124,7 +124,9 @@ def _pages(
 
 def _quiet(learner: Learner, settings: Settings, now: datetime) -> bool:
     try:
-        return is_quiet(now, learner.timezone, settings.quiet_start, settings.quiet_end)
+        return is_quiet(
+            now, learner.timezone, settings.schedule.quiet_start, settings.schedule.quiet_end
+        )
     except ScheduleError:
         return False  # the due job reports an unusable time zone; a reminder can still go
 
@@ -133,7 +135,7 @@ def _remind_quiz(session: Session, learner: Learner, settings: Settings, now: da
     if not (learner.pending_lesson_key and learner.pending_question_key):
         learner.question_asked_at = None
         return "answered"
-    cutoff = now - timedelta(hours=settings.reminder_delay_hours)
+    cutoff = now - timedelta(hours=settings.schedule.reminder_delay_hours)
     if learner.last_inbound_at is not None and learner.last_inbound_at > cutoff:
         return "not_yet"  # the learner wrote since: counted from their last message
     if _quiet(learner, settings, now):
@@ -143,7 +145,7 @@ def _remind_quiz(session: Session, learner: Learner, settings: Settings, now: da
     if outcome is not None:
         return outcome
     question = f"{learner.pending_lesson_key}/{learner.pending_question_key}"
-    _ = gettext_for(learner.language or settings.default_language)
+    _ = gettext_for(learner.language or settings.languages.default)
     text = _(
         "A gentle reminder: a quiz question is waiting for you. Reply with the number "
         "of your answer, or write REPEAT to see the lesson again."
@@ -173,7 +175,7 @@ def _ask_still_there(session: Session, learner: Learner, settings: Settings, now
     silent_since = learner.last_inbound_at or learner.created_at
     learner.nudged_at = now
     learner.next_lesson_at = None  # until they write: scheduler.timing.resume_after_silence
-    _ = gettext_for(learner.language or settings.default_language)
+    _ = gettext_for(learner.language or settings.languages.default)
     text = _(
         "Are you still there? Your lessons are paused for now. "
         "Write anything and they will start again."

@@ -157,14 +157,6 @@ def timezone_for_number(e164: str, default: str = DEFAULT_TIMEZONE) -> str:
     return default
 
 
-def check_schedule_settings(settings: Settings) -> None:
-    """Fail at start-up, not at the first tick, on quiet hours that cannot be read."""
-    parse_clock(settings.quiet_start)
-    parse_clock(settings.quiet_end)
-    if settings.due_batch_size < 1:
-        raise ScheduleError("schedule.due_batch_size must be at least 1")
-
-
 # --- The learner's schedule. These set fields on a Learner and never commit;
 # the action or job that loaded the learner owns the transaction.
 
@@ -195,8 +187,8 @@ def schedule_next_lesson(learner: Learner, now: datetime, settings: Settings) ->
             learner.delivery_days or EVERY_DAY,
             tz,
             moment,
-            settings.quiet_start,
-            settings.quiet_end,
+            settings.schedule.quiet_start,
+            settings.schedule.quiet_end,
         )
 
     slot = slot_after(after)

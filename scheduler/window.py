@@ -71,7 +71,7 @@ def window_failures_query(now: datetime, limit: int) -> Select:
 def send_window_templates(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Replace fresh 63016 failures by the window template; return how many went."""
     summary: Counter[str] = Counter({"window_template": 0})
-    for row in session.execute(window_failures_query(now, settings.due_batch_size)).all():
+    for row in session.execute(window_failures_query(now, settings.schedule.due_batch_size)).all():
         learner = session.get(Learner, row.learner_id)
         if learner is None or learner.lesson_waiting_since is not None:
             summary["already_waiting"] += 1  # a lesson and its quiz: the first one did it

@@ -87,15 +87,17 @@ def utc_now() -> datetime:
 def bench_settings(url: str, rate: float, standin: str = "") -> Settings:
     """The app's settings on this database; no quiet hours, so the hour does not matter."""
     return load_settings().with_overrides(
-        database_url=url,
-        sender_rate_per_second=rate,
-        quiet_start="00:00",
-        quiet_end="00:00",
-        broadcast_whatsapp_template_sid="HX" + "0" * 32,
-        twilio_account_sid="AC" + "1" * 32,
-        twilio_auth_token="bench-token",  # noqa: S106 (a stand-in's)
-        twilio_messaging_service_sid="MG" + "2" * 32,
-        twilio_api_base_url=standin or "http://127.0.0.1:9",
+        {
+            "app.database_url": url,
+            "sender.rate_per_second": rate,
+            "schedule.quiet_start": "00:00",
+            "schedule.quiet_end": "00:00",
+            "broadcasts.whatsapp_template_sid": "HX" + "0" * 32,
+            "twilio.account_sid": "AC" + "1" * 32,
+            "twilio.auth_token": "bench-token",
+            "twilio.messaging_service_sid": "MG" + "2" * 32,
+            "twilio.api_base_url": standin or "http://127.0.0.1:9",
+        },
     )
 
 
@@ -106,7 +108,7 @@ def seed(url: str, learners: int, settings: Settings) -> None:
     engine = engine_for(url)
     Base.metadata.create_all(engine)
     now = utc_now()
-    cipher = encrypt_phone("+50761234567", settings.phone_encryption_key)  # one will do
+    cipher = encrypt_phone("+50761234567", settings.secrets.phone_encryption_key)  # one will do
     languages = ("es", "es", "es", "en", "fr", "ht")
     rows = []
     total = int(learners * 1.05)

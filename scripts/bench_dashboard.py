@@ -307,7 +307,7 @@ def fill(engine: Engine, plan: Plan) -> None:
 
 
 def time_pages(database_url: str, catalog: Catalog, repeat: int) -> list[tuple[str, float]]:
-    settings = load_settings().with_overrides(database_url=database_url, testing=True)
+    settings = load_settings().with_overrides({"app.database_url": database_url, "testing": True})
     app = create_app(settings=settings)
     app.extensions["lessonbot.clock"] = lambda: NOW
     app.extensions["lessonbot.dashboard.catalog"] = catalog

@@ -43,8 +43,8 @@ def inbound_form(
 
 def sign(settings: Settings, path: str, form: dict[str, str]) -> str:
     """X-Twilio-Signature exactly as Twilio computes it, with twilio's own validator."""
-    url = settings.public_url.rstrip("/") + path
-    return RequestValidator(settings.twilio_auth_token).compute_signature(url, form)
+    url = settings.app.public_url.rstrip("/") + path
+    return RequestValidator(settings.twilio.auth_token).compute_signature(url, form)
 
 
 def signed_post(client: Any, settings: Settings, path: str, form: dict[str, str]) -> Any:

@@ -42,7 +42,7 @@ INVALID = 2
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session
@@ -134,7 +134,7 @@ def create(**options: Any) -> None:
         }
     )
     draft = Draft(
-        base_language=options["base_language"] or settings.default_language,
+        base_language=options["base_language"] or settings.languages.default,
         texts={lang: clean_text(text) for lang, text in texts.items() if clean_text(text)},
         fallback_language=options["fallback_language"],
         name_fallbacks=_pairs(options["name_fallbacks"], "--name-fallback"),

@@ -76,7 +76,7 @@ def request_send(
     errors = (*preview.errors, *validate_send_at(send_at, now))
     if errors:
         raise BroadcastError(_("The broadcast cannot be sent as it is."), tuple(errors))
-    needs_approval = preview.recipients > settings.approval_threshold
+    needs_approval = preview.recipients > settings.broadcasts.approval_threshold
     target = BroadcastStatus.AWAITING_APPROVAL if needs_approval else BroadcastStatus.SCHEDULED
     values: dict[str, Any] = {
         "status": target,
@@ -183,7 +183,7 @@ def live_count(session: Session, broadcast: Broadcast) -> int:
 
 
 def _schedule(send_at: datetime | None, settings: Settings, now: datetime) -> dict[str, Any]:
-    undo_until = now + timedelta(seconds=settings.undo_seconds)
+    undo_until = now + timedelta(seconds=settings.broadcasts.undo_seconds)
     start = max(send_at or now, undo_until)
     return {"status": BroadcastStatus.SCHEDULED, "send_at": start, "undo_until": start}
 

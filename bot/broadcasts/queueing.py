@@ -154,7 +154,7 @@ def start(session: Session, broadcast_id: int, now: datetime) -> int:
 
 def feed_budget(session: Session, settings: Settings) -> int:
     """How many more broadcast rows the outbox may hold now."""
-    ahead = math.ceil(settings.sender_rate_per_second * settings.broadcast_feed_ahead_seconds)
+    ahead = math.ceil(settings.sender.rate_per_second * settings.broadcasts.feed_ahead_seconds)
     pending = session.scalar(
         select(func.count())
         .select_from(OutboxMessage)
@@ -199,16 +199,23 @@ def feed(
 
 def quiet_zones(session: Session, settings: Settings, now: datetime) -> list[str]:
     """Learners' time zones in quiet hours now or by the end of the feed's horizon."""
-    horizon = now + timedelta(seconds=settings.broadcast_feed_ahead_seconds)
+    horizon = now + timedelta(seconds=settings.broadcasts.feed_ahead_seconds)
     zones = []
     for tz in session.scalars(select(Learner.timezone).distinct()):
         try:
             quiet = any(
-                is_quiet(moment, tz or DEFAULT_TIMEZONE, settings.quiet_start, settings.quiet_end)
+                is_quiet(
+                    moment,
+                    tz or DEFAULT_TIMEZONE,
+                    settings.schedule.quiet_start,
+                    settings.schedule.quiet_end,
+                )
                 for moment in (now, horizon)
             )
         except ScheduleError:
-            quiet = is_quiet(now, DEFAULT_TIMEZONE, settings.quiet_start, settings.quiet_end)
+            quiet = is_quiet(
+                now, DEFAULT_TIMEZONE, settings.schedule.quiet_start, settings.schedule.quiet_end
+            )
         if quiet:
             zones.append(tz)
     return zones
@@ -253,7 +260,7 @@ def _queue(
     # (route, text language, text) -> the learners who get exactly that message
     same_message: defaultdict[tuple[str, str, str], list[LearnerRow]] = defaultdict(list)
     for learner in batch:
-        language = draft.text_language(learner.language, settings.default_language)
+        language = draft.text_language(learner.language, settings.languages.default)
         is_open = learner.last_inbound_at is not None and learner.last_inbound_at > cutoff
         route = choose_route(learner.channel, is_open, language, settings)
         reason = (

@@ -39,7 +39,7 @@ def choose_route(channel: str, window_open: bool, language: str | None, settings
         return Route.WHATSAPP
     if settings.broadcast_template_sid(language):
         return Route.WHATSAPP_TEMPLATE
-    if settings.sms_fallback_for_closed_window:
+    if settings.broadcasts.sms_fallback_for_closed_window:
         return Route.SMS_FALLBACK
     return Route.NONE
 
@@ -60,4 +60,4 @@ def as_shown(text: str, route: str, language: str, settings: Settings) -> str:
     channel = PLAIN_ROUTES.get(route)
     if channel is None:
         return ""
-    return render(Message(text=text), channel, language, settings.sms_accent_free)
+    return render(Message(text=text), channel, language, settings.sender.sms_accent_free)

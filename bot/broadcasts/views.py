@@ -128,7 +128,7 @@ def _render_compose(
         "broadcasts/compose.html",
         draft=draft,
         broadcast=broadcast,
-        languages=_settings().supported_languages,
+        languages=_settings().languages.supported,
         courses=courses,
         tags=tag_names(session),
         count_label=_count_label(segment.count(session, draft.audience)),
@@ -144,7 +144,7 @@ def _render_compose(
 def new_page() -> tuple[str, int]:
     settings = _settings()
     with session_scope(_sessions()) as session:
-        return _render_compose(session, Draft(settings.default_language, {}), None)
+        return _render_compose(session, Draft(settings.languages.default, {}), None)
 
 
 @blueprint.get("/<int:broadcast_id>/edit")
@@ -163,7 +163,7 @@ def edit_page(broadcast_id: int) -> Any:
 def save(broadcast_id: int | None = None) -> Any:
     """Save the draft; with errors show them on the form, else go to the preview."""
     settings = _settings()
-    draft = Draft.from_form(request.form, settings.supported_languages)
+    draft = Draft.from_form(request.form, settings.languages.supported)
     with session_scope(_sessions()) as session:
         broadcast = _load(session, broadcast_id) if broadcast_id else None
         if request.form.get("action") == "count":  # the live count, without script

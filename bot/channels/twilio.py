@@ -52,17 +52,17 @@ class TwilioChannel:
     name = "twilio"
 
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
-        if not settings.twilio_messaging_service_sid:
+        if not settings.twilio.messaging_service_sid:
             raise SettingsError("TWILIO_MESSAGING_SERVICE_SID must be set to send through Twilio")
-        self._account_sid = settings.twilio_account_sid
-        self._service_sid = settings.twilio_messaging_service_sid
-        self._status_callback = settings.public_url.rstrip("/") + "/twilio/status"
+        self._account_sid = settings.twilio.account_sid
+        self._service_sid = settings.twilio.messaging_service_sid
+        self._status_callback = settings.app.public_url.rstrip("/") + "/twilio/status"
         self._url = (
-            f"{settings.twilio_api_base_url.rstrip('/')}"
+            f"{settings.twilio.api_base_url.rstrip('/')}"
             f"/2010-04-01/Accounts/{self._account_sid}/Messages.json"
         )
         self._client = client or httpx.Client(
-            auth=httpx.BasicAuth(settings.twilio_account_sid, settings.twilio_auth_token),
+            auth=httpx.BasicAuth(settings.twilio.account_sid, settings.twilio.auth_token),
             timeout=TIMEOUT,
             headers={"User-Agent": "lessonbot"},
         )

@@ -28,7 +28,7 @@ def _protected(row: LearnerCounts) -> dict[str, Any]:
 
 def overview(now: datetime) -> dict[str, Any]:
     """The overview's figures, suppressed below 5, for every learner."""
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_settings().app.database_url)
     filters = Filters()
     try:
         with session_scope(make_session_factory(engine)) as session:

@@ -73,7 +73,7 @@ def _today() -> date:
 def _choices(session: Session) -> FilterChoices:
     settings: Settings = current_app.extensions["lessonbot.settings"]
     courses = tuple(course.key for course in _catalog().courses)
-    return FilterChoices(courses, settings.supported_languages, queries.tag_names(session))
+    return FilterChoices(courses, settings.languages.supported, queries.tag_names(session))
 
 
 def _with_default_period(view: str, filters: Filters) -> Filters:

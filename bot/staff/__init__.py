@@ -32,7 +32,7 @@ def now() -> datetime:
 
 
 def cookie_must_be_secure(settings: Settings, testing: bool) -> bool:
-    url = urlsplit(settings.public_url)
+    url = urlsplit(settings.app.public_url)
     local = url.scheme == "http" and url.hostname in _PLAIN_HTTP_HOSTS
     return not (testing or local)
 
@@ -49,9 +49,9 @@ def secure_headers(response: Response) -> Response:
 def init_app(app: Flask, settings: Settings) -> None:
     from bot.staff import auth, csrf, locale
 
-    if not settings.secret_key:
+    if not settings.secrets.secret_key:
         raise RuntimeError("LESSONBOT_SECRET_KEY is not set: staff sessions cannot be signed")
-    app.secret_key = settings.secret_key
+    app.secret_key = settings.secrets.secret_key
     app.config.update(
         SESSION_COOKIE_NAME="lessonbot_session",
         SESSION_COOKIE_HTTPONLY=True,

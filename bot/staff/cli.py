@@ -19,7 +19,7 @@ from bot.staff.models import Role, StaffUser
 
 @contextmanager
 def _database() -> Iterator[Session]:
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_settings().app.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session

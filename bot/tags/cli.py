@@ -17,7 +17,7 @@ from bot.tags.service import LearnerIds, TagChange, TagError, change_tag, parse_
 
 @contextmanager
 def _database() -> Iterator[Session]:
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_settings().app.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session

@@ -39,7 +39,7 @@ class ActionChangeLanguage(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         value = entity(tracker, "language")
-        code = value if value in turn.settings.supported_languages else None
+        code = value if value in turn.settings.languages.supported else None
         code = code or parse_language(value) or parse_language(latest_text(tracker))
         if code is None:
             _ = turn.gettext()

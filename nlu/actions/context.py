@@ -55,7 +55,7 @@ def configure(
     """Set up (or replace) the process-wide context; returns it."""
     global _context
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     context = ActionContext(
         settings=settings,
         engine=engine,
@@ -130,9 +130,9 @@ def learner_language(learner: Learner | None, tracker: Tracker, settings: Settin
         tracker.get_slot("language"),
         metadata.get("language"),
     ):
-        if candidate in settings.supported_languages:
+        if candidate in settings.languages.supported:
             return str(candidate)
-    return settings.default_language
+    return settings.languages.default
 
 
 def say(

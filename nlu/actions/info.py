@@ -142,7 +142,7 @@ class ActionFaq(LearnerAction):
                 "Your number is stored encrypted and staff cannot see it. We keep your "
                 "answers to show your progress and delete message texts after {days} days. "
                 "Write DELETE to erase everything."
-            ).format(days=turn.settings.message_retention_days)
+            ).format(days=turn.settings.app.message_retention_days)
         else:
             text = _(
                 "Short lessons by message, at the time you choose: how to start a small "

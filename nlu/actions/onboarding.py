@@ -81,7 +81,7 @@ class ActionAskConsent(LearnerAction):
             "Privacy: we keep your number encrypted and your answers, to follow your "
             "progress. Messages are deleted after {days} days. Write DELETE at any time "
             "to erase everything."
-        ).format(days=turn.settings.message_retention_days)
+        ).format(days=turn.settings.app.message_retention_days)
         say(dispatcher, notice + "\n" + _("Do you agree?"), [_("Yes"), _("No")])
         return []
 
@@ -233,7 +233,7 @@ class ValidateOnboardingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         with open_turn(tracker) as turn:
-            code = value if value in turn.settings.supported_languages else None
+            code = value if value in turn.settings.languages.supported else None
             code = code or parse_language(str(value))
             if code is None:
                 _didnt_understand(turn, dispatcher)

@@ -45,7 +45,7 @@ def pg_database() -> Iterator[str]:
 
 @pytest.fixture
 def pg_settings(pg_database: str, tmp_path: Path) -> Iterator[Settings]:
-    settings = make_test_settings(tmp_path, database_url=pg_database)
+    settings = make_test_settings(tmp_path, {"app.database_url": pg_database})
     upgrade(settings)
     yield settings
     engine = make_engine(pg_database)
@@ -56,7 +56,7 @@ def pg_settings(pg_database: str, tmp_path: Path) -> Iterator[Settings]:
 
 @pytest.fixture
 def pg_sessions(pg_settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(pg_settings.database_url)
+    engine = make_engine(pg_settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
@@ -121,7 +121,7 @@ def test_parallel_workers_answer_each_message_once_in_order(pg_settings, pg_sess
                 add_inbound(setup, learner, f"{learner.public_id} {round_}")
 
     with StandInServer(rasa_echo) as rasa:
-        clients = [RasaClient(pg_settings.with_overrides(rasa_url=rasa.url)) for _ in range(4)]
+        clients = [RasaClient(pg_settings.with_overrides({"rasa.url": rasa.url})) for _ in range(4)]
 
         def work(client: RasaClient) -> None:
             while run_turns_once(pg_sessions, client, pg_settings, NOW):

@@ -69,7 +69,7 @@ def test_a_code_is_found_however_it_is_typed(
 
 def invoke(settings: Settings, code: str):  # type: ignore[no-untyped-def]
     runner = CliRunner()
-    return runner.invoke(verify, [code], env={"LESSONBOT_DATABASE_URL": settings.database_url})
+    return runner.invoke(verify, [code], env={"LESSONBOT_DATABASE_URL": settings.app.database_url})
 
 
 def test_verify_prints_the_course_the_date_and_the_pseudonymous_id(

@@ -29,7 +29,7 @@ def message(number: str = "+50761234567", sid: str | None = None) -> InboundSms:
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 

@@ -105,7 +105,7 @@ def test_replies_and_other_learners_lessons_are_left_alone(
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 

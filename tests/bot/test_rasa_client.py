@@ -32,7 +32,7 @@ def client_for(settings: Settings) -> Iterator:  # type: ignore[type-arg]
     clients: list[RasaClient] = []
 
     def make(url: str) -> RasaClient:
-        clients.append(RasaClient(settings.with_overrides(rasa_url=url)))
+        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
         return clients[-1]
 
     yield make

@@ -37,12 +37,12 @@ def settings(settings: Settings) -> Settings:
 
     The concurrent sender has tests of its own below.
     """
-    return settings.with_overrides(sender_concurrency=1)
+    return settings.with_overrides({"sender.concurrency": 1})
 
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
@@ -54,7 +54,7 @@ def fake_time() -> FakeTime:
 
 @pytest.fixture
 def pacer(settings: Settings, fake_time: FakeTime) -> Pacer:
-    return Pacer(settings.sender_rate_per_second, fake_time.monotonic, fake_time.sleep)
+    return Pacer(settings.sender.rate_per_second, fake_time.monotonic, fake_time.sleep)
 
 
 def fresh(db_session: Session, row: OutboxMessage) -> OutboxMessage:
@@ -112,7 +112,7 @@ def test_whatsapp_gets_its_own_rendering_and_no_segment_count(
 
 @pytest.mark.parametrize("rate", [1.0, 10.0, 25.0])
 def test_never_more_than_the_rate_in_any_second(db_session, settings, sessions, fake_time, rate):
-    settings = settings.with_overrides(sender_rate_per_second=rate)
+    settings = settings.with_overrides({"sender.rate_per_second": rate})
     for index in range(12):
         learner = add_learner(db_session, settings, number=f"+5076100{index:04d}")
         for _ in range(3):
@@ -147,7 +147,7 @@ def test_never_more_than_the_rate_in_any_second(db_session, settings, sessions, 
 def test_retryable_errors_back_off_exponentially_then_fail(
     db_session, settings, sessions, pacer, error
 ):
-    settings = settings.with_overrides(sender_max_attempts=3, sender_backoff_seconds=2.0)
+    settings = settings.with_overrides({"sender.max_attempts": 3, "sender.backoff_seconds": 2.0})
     row = add_outbox(db_session, add_learner(db_session, settings))
     channel = FakeChannel(script=[error, error, error])
 
@@ -280,7 +280,7 @@ def test_the_local_channel_delivers_without_twilio(db_session, settings, session
     assert delivered.status == OutboxStatus.DELIVERED
     assert delivered.provider_sid.startswith("LOCAL")
     assert decrypt_phone(
-        db_session.get(Learner, learner.id).phone_encrypted, settings.phone_encryption_key
+        db_session.get(Learner, learner.id).phone_encrypted, settings.secrets.phone_encryption_key
     )
     assert db_session.scalars(select(OutboxMessage.body)).one() == "Hola"
 
@@ -364,7 +364,7 @@ def test_threads_sharing_a_pacer_never_start_more_than_the_rate_in_any_second():
 def test_the_worker_loop_sends_each_row_once_and_each_learners_rows_in_order(
     db_session, settings, sessions
 ):
-    settings = settings.with_overrides(sender_rate_per_second=2000.0, sender_concurrency=6)
+    settings = settings.with_overrides({"sender.rate_per_second": 2000.0, "sender.concurrency": 6})
     learners = [
         add_learner(db_session, settings, number=f"+5076200{index:04d}") for index in range(30)
     ]
@@ -392,7 +392,7 @@ def test_the_worker_loop_sends_each_row_once_and_each_learners_rows_in_order(
 
 
 def test_a_stopping_worker_records_the_sends_in_flight(db_session, settings, sessions):
-    settings = settings.with_overrides(sender_rate_per_second=1000.0, sender_concurrency=4)
+    settings = settings.with_overrides({"sender.rate_per_second": 1000.0, "sender.concurrency": 4})
     for index in range(4):
         add_outbox(db_session, add_learner(db_session, settings, number=f"+5076300{index:04d}"))
     provider = SlowProvider(answer_seconds=0.3)  # longer than a step waits
@@ -429,7 +429,7 @@ def test_bad_sender_settings_are_refused_naming_the_field(monkeypatch, variable,
 def test_an_idle_sender_waits_for_its_poll_or_a_nudge_before_asking_again(
     db_session, settings, sessions
 ):
-    settings = settings.with_overrides(sender_concurrency=1, worker_idle_poll_seconds=60.0)
+    settings = settings.with_overrides({"sender.concurrency": 1, "worker.idle_poll_seconds": 60.0})
     learner = add_learner(db_session, settings)
     sender = Sender(sessions, FakeChannel(), settings)
     assert sender.step(NOW) == {}  # nothing due: the outbox is drained

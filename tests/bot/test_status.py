@@ -135,7 +135,7 @@ def test_callback_without_a_status_is_a_400_naming_the_field(client, settings, d
 def test_a_callback_committed_while_the_sender_records_is_not_overwritten(db_session, settings):
     """The sender read the row as pending; Twilio's "delivered" lands before it writes."""
     row = add_outbox(db_session, add_learner(db_session, settings))
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     sessions = make_session_factory(engine)
     with sessions() as sender_session:
         stale = sender_session.get(OutboxMessage, row.id)
@@ -182,7 +182,7 @@ def test_a_send_recorded_between_the_callbacks_two_look_ups_still_moves_forward(
     """
     row = add_outbox(db_session, add_learner(db_session, settings))
     sid = "SM" + "f" * 32
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     sessions = make_session_factory(engine)
 
     def sender_records_meanwhile(state: ORMExecuteState) -> Result[Any] | None:

@@ -45,10 +45,12 @@ def settings(tmp_path: Path) -> Settings:
 
 def twilio_settings(settings: Settings, base_url: str) -> Settings:
     return settings.with_overrides(
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token="secret-token",
-        twilio_messaging_service_sid=SERVICE_SID,
-        twilio_api_base_url=base_url,
+        {
+            "twilio.account_sid": ACCOUNT_SID,
+            "twilio.auth_token": "secret-token",
+            "twilio.messaging_service_sid": SERVICE_SID,
+            "twilio.api_base_url": base_url,
+        },
     )
 
 
@@ -197,7 +199,9 @@ def test_the_channel_is_chosen_by_configuration(settings):
     with closing(make_channel(twilio_settings(settings, "http://127.0.0.1:9"))) as channel:
         assert isinstance(channel, TwilioChannel)
     with pytest.raises(SettingsError):
-        make_channel(twilio_settings(settings, "").with_overrides(twilio_messaging_service_sid=""))
+        make_channel(
+            twilio_settings(settings, "").with_overrides({"twilio.messaging_service_sid": ""})
+        )
 
 
 def prism_command(port: int) -> list[str] | None:
@@ -273,7 +277,7 @@ def test_outbound_requests_validate_against_twilios_openapi(settings, prism, mes
 def test_prism_does_refuse_a_request_that_breaks_the_spec(settings, prism):
     """The check above means something: a malformed service SID gets Prism's 422."""
     broken = twilio_settings(settings, prism).with_overrides(
-        twilio_messaging_service_sid="MG-not-a-sid"
+        {"twilio.messaging_service_sid": "MG-not-a-sid"}
     )
 
     with pytest.raises(ChannelError) as raised:

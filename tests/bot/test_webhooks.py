@@ -31,8 +31,11 @@ def test_signed_sms_is_stored_and_answered_with_empty_twiml(client, settings, db
     assert stored.channel == "sms"
     assert stored.status == "pending"
     learner = db_session.get(Learner, stored.learner_id)
-    assert learner.phone_hash == phone_hash("+50761234567", settings.phone_hash_key)
-    assert decrypt_phone(learner.phone_encrypted, settings.phone_encryption_key) == "+50761234567"
+    assert learner.phone_hash == phone_hash("+50761234567", settings.secrets.phone_hash_key)
+    assert (
+        decrypt_phone(learner.phone_encrypted, settings.secrets.phone_encryption_key)
+        == "+50761234567"
+    )
 
 
 def test_whatsapp_sender_and_profile_name_are_parsed(client, settings, db_session):
@@ -42,13 +45,16 @@ def test_whatsapp_sender_and_profile_name_are_parsed(client, settings, db_sessio
     learner = db_session.scalars(select(Learner)).one()
     assert learner.channel == "whatsapp"
     assert learner.profile_name == "Ana"
-    assert decrypt_phone(learner.phone_encrypted, settings.phone_encryption_key) == "+50769998877"
+    assert (
+        decrypt_phone(learner.phone_encrypted, settings.secrets.phone_encryption_key)
+        == "+50769998877"
+    )
 
 
 def test_phone_number_is_nowhere_in_clear_in_the_database_file(client, settings):
     signed_post(client, settings, "/twilio/inbound", inbound_form("hola", number="+50761112233"))
 
-    database_file = Path(settings.database_url.removeprefix("sqlite:///"))
+    database_file = Path(settings.app.database_url.removeprefix("sqlite:///"))
     raw = b"".join(p.read_bytes() for p in database_file.parent.glob(database_file.name + "*"))
     assert b"61112233" not in raw
 
@@ -80,13 +86,13 @@ def test_bad_signature_is_refused_and_nothing_is_stored(client, settings, db_ses
 @pytest.mark.parametrize(
     "signer",
     [
-        pytest.param({"public_url": "https://attacker.example.com"}, id="another-url"),
-        pytest.param({"twilio_auth_token": "not-our-token"}, id="another-auth-token"),
+        pytest.param({"app.public_url": "https://attacker.example.com"}, id="another-url"),
+        pytest.param({"twilio.auth_token": "not-our-token"}, id="another-auth-token"),
     ],
 )
 def test_signature_made_with_other_values_is_refused(client, settings, db_session, signer):
     form = inbound_form("hola")
-    other = settings.with_overrides(**signer)
+    other = settings.with_overrides(signer)
     response = client.post(
         "/twilio/inbound",
         data=form,

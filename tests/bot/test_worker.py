@@ -37,7 +37,7 @@ from tests.bot.worker_fakes import (
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
@@ -47,7 +47,7 @@ def rasa_at(settings: Settings) -> Iterator[Callable[[str], RasaClient]]:
     clients: list[RasaClient] = []
 
     def make(url: str) -> RasaClient:
-        clients.append(RasaClient(settings.with_overrides(rasa_url=url)))
+        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
         return clients[-1]
 
     yield make
@@ -123,11 +123,11 @@ def test_while_rasa_is_down_nothing_is_lost_and_order_holds(
 
     # Rasa stays down far longer than worker_max_attempts retries: still waiting.
     later = NOW
-    for _ in range(settings.worker_max_attempts + 3):
+    for _ in range(settings.worker.max_attempts + 3):
         later += timedelta(seconds=BACKOFF_CAP_SECONDS)
         run_turns_once(sessions, down, settings, later)
     waiting = inbound(db_session, first)
-    assert waiting.status == "pending" and waiting.attempts > settings.worker_max_attempts
+    assert waiting.status == "pending" and waiting.attempts > settings.worker.max_attempts
     assert waiting.next_attempt_at - later <= timedelta(seconds=BACKOFF_CAP_SECONDS)
     assert outbox_bodies(db_session) == []
 
@@ -150,7 +150,7 @@ def test_a_message_rasa_fails_on_holds_back_only_that_learner(
     first = add_inbound(db_session, ana, "uno")
     add_inbound(db_session, ana, "dos")
     add_inbound(db_session, ben, "hola")
-    settings = settings.with_overrides(worker_max_attempts=3)
+    settings = settings.with_overrides({"worker.max_attempts": 3})
 
     with StandInServer(flaky) as rasa:
         client = rasa_at(rasa.url)
@@ -274,7 +274,7 @@ def test_erasure_deletes_the_rasa_tracker(db_session, settings, sessions, rasa_a
     learner = add_learner(db_session, settings)
     add_inbound(db_session, learner, "si, borrar")
     # Rasa's SQL tracker store, as rasa/core/tracker_store.py creates it.
-    tracker_engine = make_engine(settings.rasa_tracker_store_url)
+    tracker_engine = make_engine(settings.rasa.tracker_store_url)
     events = Table(
         "events",
         MetaData(),
@@ -309,7 +309,9 @@ def test_nothing_due_does_nothing(settings, sessions, rasa_at, db_session):
 def test_the_turn_runner_asks_again_after_its_poll_or_when_a_turn_ends(
     db_session, settings, sessions, rasa_at
 ):
-    settings = settings.with_overrides(worker_idle_poll_seconds=60.0, worker_turn_concurrency=2)
+    settings = settings.with_overrides(
+        {"worker.idle_poll_seconds": 60.0, "worker.turn_concurrency": 2}
+    )
     ana = add_learner(db_session, settings, number="+50761111111")
     with StandInServer(rasa_echo) as server:
         runner = TurnRunner(sessions, rasa_at(server.url), settings)

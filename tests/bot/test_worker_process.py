@@ -39,12 +39,12 @@ def worker_environment(settings: Settings, rasa_url: str) -> dict[str, str]:
         if not name.startswith(("TWILIO_", "LESSONBOT_"))
     }
     env.update(
-        LESSONBOT_DATABASE_URL=settings.database_url,
+        LESSONBOT_DATABASE_URL=settings.app.database_url,
         LESSONBOT_RASA_URL=rasa_url,
-        LESSONBOT_RASA_TRACKER_STORE_URL=settings.rasa_tracker_store_url,
-        LESSONBOT_PHONE_HASH_KEY=settings.phone_hash_key,
-        LESSONBOT_PHONE_ENCRYPTION_KEY=settings.phone_encryption_key,
-        LESSONBOT_RASA_TOKEN=settings.rasa_token,
+        LESSONBOT_RASA_TRACKER_STORE_URL=settings.rasa.tracker_store_url,
+        LESSONBOT_PHONE_HASH_KEY=settings.secrets.phone_hash_key,
+        LESSONBOT_PHONE_ENCRYPTION_KEY=settings.secrets.phone_encryption_key,
+        LESSONBOT_RASA_TOKEN=settings.rasa.token,
     )
     return env
 

@@ -163,8 +163,8 @@ def add_learner(
     status: str = LearnerStatus.ACTIVE,
 ) -> Learner:
     learner = Learner(
-        phone_hash=phone_hash(number, settings.phone_hash_key),
-        phone_encrypted=encrypt_phone(number, settings.phone_encryption_key),
+        phone_hash=phone_hash(number, settings.secrets.phone_hash_key),
+        phone_encrypted=encrypt_phone(number, settings.secrets.phone_encryption_key),
         channel=channel,
         language=language,
         status=status,

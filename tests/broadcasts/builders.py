@@ -52,8 +52,8 @@ def add_learner(
     """One learner (not committed); course, progress and tags as asked."""
     phone = phone or number()
     learner = Learner(
-        phone_hash=phone_hash(phone, settings.phone_hash_key),
-        phone_encrypted=encrypt_phone(phone, settings.phone_encryption_key),
+        phone_hash=phone_hash(phone, settings.secrets.phone_hash_key),
+        phone_encrypted=encrypt_phone(phone, settings.secrets.phone_encryption_key),
         channel=channel,
         language=language,
         status=status,

@@ -32,7 +32,7 @@ def staffed_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("broadcasts")
     settings = make_test_settings(folder)
     upgrade(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     try:
         with make_session_factory(engine)() as session:
             for name, role in STAFF.items():
@@ -58,7 +58,7 @@ def people(db_session: Session) -> dict[str, StaffUser]:
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 

@@ -100,8 +100,10 @@ def test_staff_compose_preview_send_and_follow_a_broadcast(page, learners, sessi
     page.wait_for_selector("#undo")
     assert page.locator("#status").inner_text() == "Scheduled"
 
-    start = NOW + timedelta(seconds=settings.undo_seconds)
-    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=3)
+    start = NOW + timedelta(seconds=settings.broadcasts.undo_seconds)
+    paced = settings.with_overrides(
+        {"sender.rate_per_second": 1, "broadcasts.feed_ahead_seconds": 3}
+    )
     queueing.run(sessions, paced, start)  # starts it, 3 rows ahead of the sender
     run_sends_once(sessions, LocalChannel(), paced, Pacer(1000), start, limit=2)
     page.reload()

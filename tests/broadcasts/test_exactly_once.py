@@ -86,7 +86,7 @@ def fast_database(settings: Settings, staffed_database: Path) -> Iterator[Settin
     folder = Path(tempfile.mkdtemp(prefix="lessonbot-once-", dir=SHM))
     try:
         shutil.copyfile(staffed_database, folder / "lessonbot.db")
-        yield settings.with_overrides(database_url=f"sqlite:///{folder / 'lessonbot.db'}")
+        yield settings.with_overrides({"app.database_url": f"sqlite:///{folder / 'lessonbot.db'}"})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -95,15 +95,15 @@ def fast_database(settings: Settings, staffed_database: Path) -> Iterator[Settin
 def twilio_settings(fast_database: Settings) -> Settings:
     # No quiet hours (start == end): the test must not depend on the hour it runs at.
     return fast_database.with_overrides(
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_messaging_service_sid="MG" + "6" * 32,
-        sender_rate_per_second=SEND_RATE,
-        # The feeder here runs every half second (the scheduler: every 5 s), so
-        # one second ahead keeps the sender busy and the outbox short.
-        broadcast_feed_ahead_seconds=1,
-        quiet_start="00:00",
-        quiet_end="00:00",
+        {
+            "twilio.account_sid": ACCOUNT_SID,
+            "twilio.auth_token": AUTH_TOKEN,
+            "twilio.messaging_service_sid": "MG" + "6" * 32,
+            "sender.rate_per_second": SEND_RATE,
+            "broadcasts.feed_ahead_seconds": 1,
+            "schedule.quiet_start": "00:00",
+            "schedule.quiet_end": "00:00",
+        },
     )
 
 
@@ -111,7 +111,9 @@ def twilio_settings(fast_database: Settings) -> Settings:
 def web(twilio_settings: Settings) -> Iterator[tuple[Flask, Settings]]:
     """The app's web process (it takes Twilio's status callbacks), on a free loopback port."""
     server = make_server("127.0.0.1", 0, create_app(settings=twilio_settings), threaded=True)
-    public = twilio_settings.with_overrides(public_url=f"http://127.0.0.1:{server.server_port}")
+    public = twilio_settings.with_overrides(
+        {"app.public_url": f"http://127.0.0.1:{server.server_port}"}
+    )
     server.app.extensions["lessonbot.settings"] = public  # Twilio signs the URL it calls
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -125,7 +127,7 @@ def web(twilio_settings: Settings) -> Iterator[tuple[Flask, Settings]]:
 
 @pytest.fixture
 def db(twilio_settings: Settings) -> Iterator[tuple[sessionmaker[Session], Session]]:
-    engine = make_engine(twilio_settings.database_url)
+    engine = make_engine(twilio_settings.app.database_url)
     sessions = make_session_factory(engine)
     session = sessions()
     try:
@@ -151,8 +153,8 @@ def add_learners(session: Session, settings: Settings) -> dict[str, list[str]]:
             rows.append(
                 {
                     "public_id": f"L{serial:016x}",
-                    "phone_hash": phone_hash(number, settings.phone_hash_key),
-                    "phone_encrypted": encrypt_phone(number, settings.phone_encryption_key),
+                    "phone_hash": phone_hash(number, settings.secrets.phone_hash_key),
+                    "phone_encrypted": encrypt_phone(number, settings.secrets.phone_encryption_key),
                     "channel": "sms",
                     "language": "es" if serial % 3 else "en",
                     "status": status.get(group, LearnerStatus.ERASED),
@@ -169,19 +171,19 @@ def add_learners(session: Session, settings: Settings) -> dict[str, list[str]]:
 def start_worker(settings: Settings, twilio_url: str, log_path: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "LESSONBOT_"))}
     env.update(
-        LESSONBOT_DATABASE_URL=settings.database_url,
-        LESSONBOT_RASA_TRACKER_STORE_URL=settings.rasa_tracker_store_url,
-        LESSONBOT_PUBLIC_URL=settings.public_url,
+        LESSONBOT_DATABASE_URL=settings.app.database_url,
+        LESSONBOT_RASA_TRACKER_STORE_URL=settings.rasa.tracker_store_url,
+        LESSONBOT_PUBLIC_URL=settings.app.public_url,
         LESSONBOT_TWILIO_API_BASE_URL=twilio_url,
         LESSONBOT_SENDER_RATE_PER_SECOND=str(SEND_RATE),
         LESSONBOT_RASA_URL="http://127.0.0.1:9",  # no inbound messages: never called
-        LESSONBOT_PHONE_HASH_KEY=settings.phone_hash_key,
-        LESSONBOT_PHONE_ENCRYPTION_KEY=settings.phone_encryption_key,
-        LESSONBOT_RASA_TOKEN=settings.rasa_token,
-        LESSONBOT_SECRET_KEY=settings.secret_key,
+        LESSONBOT_PHONE_HASH_KEY=settings.secrets.phone_hash_key,
+        LESSONBOT_PHONE_ENCRYPTION_KEY=settings.secrets.phone_encryption_key,
+        LESSONBOT_RASA_TOKEN=settings.rasa.token,
+        LESSONBOT_SECRET_KEY=settings.secrets.secret_key,
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_MESSAGING_SERVICE_SID=settings.twilio_messaging_service_sid,
+        TWILIO_MESSAGING_SERVICE_SID=settings.twilio.messaging_service_sid,
     )
     with log_path.open("ab") as log_file:
         return subprocess.Popen(
@@ -223,7 +225,7 @@ def test_every_eligible_learner_gets_exactly_one_message_across_a_kill(web, db, 
         broadcast,
         author.id,
         None,
-        settings.with_overrides(approval_threshold=ELIGIBLE),
+        settings.with_overrides({"broadcasts.approval_threshold": ELIGIBLE}),
         utc_now(),
     )
     broadcast.send_at = utc_now()  # no undo window to wait through here
@@ -248,7 +250,7 @@ def test_every_eligible_learner_gets_exactly_one_message_across_a_kill(web, db, 
             assert wait_for(twilio.idle, 180), "the stand-in's callbacks never caught up"
             # Some who were still to come opt out while the worker is down.
             leaving = numbers["eligible"][-OPTING_OUT_MIDWAY:]
-            hashes = [phone_hash(number, settings.phone_hash_key) for number in leaving]
+            hashes = [phone_hash(number, settings.secrets.phone_hash_key) for number in leaving]
             db_session.execute(
                 update(Learner)
                 .where(Learner.phone_hash.in_(hashes))

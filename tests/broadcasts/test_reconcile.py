@@ -24,7 +24,9 @@ LEASE = NOW + timedelta(minutes=2)
 
 def test_the_callback_url_carries_the_outbox_key(settings):
     channel = TwilioChannel(
-        settings.with_overrides(twilio_account_sid="AC1", twilio_messaging_service_sid="MG1")
+        settings.with_overrides(
+            {"twilio.account_sid": "AC1", "twilio.messaging_service_sid": "MG1"}
+        )
     )
     message = OutgoingMessage(to="+50761234567", channel="sms", body="Hola", reference="b:7:Lx")
     form = channel.form(message, message.to)

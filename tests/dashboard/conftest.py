@@ -42,7 +42,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) 
     folder = tmp_path_factory.mktemp("seeded")
     settings = make_test_settings(folder)
     upgrade(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     try:
         with make_session_factory(engine)() as session:
             seed(session, catalog)

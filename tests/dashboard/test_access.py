@@ -118,7 +118,7 @@ def test_cookies_are_secure_unless_testing_or_on_loopback_http(settings):
     from bot.staff import cookie_must_be_secure
 
     assert cookie_must_be_secure(settings, testing=False)  # https://lessonbot.example.org
-    local = settings.with_overrides(public_url="http://127.0.0.1:5000")
+    local = settings.with_overrides({"app.public_url": "http://127.0.0.1:5000"})
     assert not cookie_must_be_secure(local, testing=False)
     assert not cookie_must_be_secure(settings, testing=True)
 

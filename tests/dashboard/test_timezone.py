@@ -65,7 +65,7 @@ def test_zones_with_offsets_in_minutes_are_counted_per_minute():
 
 
 def test_the_setting_defaults_to_panama_and_refuses_unknown_zones(monkeypatch):
-    assert load_settings().reporting_timezone == "America/Panama"
+    assert load_settings().dashboard.timezone == "America/Panama"
     monkeypatch.setenv("LESSONBOT_DASHBOARD_TIMEZONE", "America/Bogota")
     assert load_settings().reporting_zone == ZoneInfo("America/Bogota")
     monkeypatch.setenv("LESSONBOT_DASHBOARD_TIMEZONE", "Panama/Nowhere")
@@ -100,7 +100,7 @@ def test_the_date_filter_and_the_chart_use_panama_days(coordinator, db_session):
 
 def test_in_utc_the_same_learner_counts_on_the_next_day(settings, db_session, catalog):
     _late_signup(db_session)
-    utc_app = create_app(settings=settings.with_overrides(reporting_timezone="UTC"))
+    utc_app = create_app(settings=settings.with_overrides({"dashboard.timezone": "UTC"}))
     utc_app.extensions["lessonbot.clock"] = fixed_clock
     utc_app.extensions["lessonbot.dashboard.catalog"] = catalog
     client = _coordinator_on(utc_app)

@@ -31,7 +31,7 @@ NO_QUIET_HOURS = {
 def test_a_killed_tick_sends_every_due_lesson_exactly_once(
     rasa_stack, stack_settings: Settings, tmp_path: Path
 ) -> None:
-    engine = make_engine(stack_settings.database_url)
+    engine = make_engine(stack_settings.app.database_url)
     sessions = make_session_factory(engine)
     now = utc_now()
     with session_scope(sessions) as session:

@@ -22,9 +22,11 @@ TEMPLATE_SID = "HX" + "2" * 32
 
 def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stack_settings) -> None:
     settings = stack_settings.with_overrides(
-        twilio_whatsapp_window_template_sid=TEMPLATE_SID,
-        quiet_start="00:00",  # no quiet hours: the test runs at any time of day
-        quiet_end="00:00",
+        {
+            "twilio.whatsapp_window_template_sid": TEMPLATE_SID,
+            "schedule.quiet_start": "00:00",
+            "schedule.quiet_end": "00:00",
+        },
     )
     phone = new_phone(channel="whatsapp")
     phone.onboard()  # Spanish, entrepreneurship, evening, every day

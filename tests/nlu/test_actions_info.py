@@ -95,7 +95,7 @@ def test_faq_answers(db_session, domain, settings, intent, expected):
     learner = add_learner(db_session, language="es")
     result = run(ActionFaq(), tracker(learner, "?", intent=intent), domain)
 
-    assert result.texts == [expected.format(days=settings.message_retention_days)]
+    assert result.texts == [expected.format(days=settings.app.message_retention_days)]
 
 
 def test_thanks(db_session, domain):

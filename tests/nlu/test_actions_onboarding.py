@@ -87,7 +87,7 @@ def test_privacy_notice_is_in_the_chosen_language(db_session, domain, settings):
 
     (message,) = result.messages
     assert message["text"].startswith("Confidentialité : on garde ton numéro chiffré")
-    assert f"après {settings.message_retention_days} jours" in message["text"]
+    assert f"après {settings.app.message_retention_days} jours" in message["text"]
     assert "SUPPRIMER" in message["text"]
     assert message["text"].endswith("Es-tu d'accord ?")
     assert message["options"] == ["Oui", "Non"]

@@ -18,9 +18,9 @@ def scheduler_environment(settings: Settings, **extra: str) -> dict[str, str]:
     env = process_environment(settings)
     env.update(
         {
-            "LESSONBOT_DATABASE_URL": settings.database_url,
-            "LESSONBOT_RASA_URL": settings.rasa_url,
-            "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+            "LESSONBOT_DATABASE_URL": settings.app.database_url,
+            "LESSONBOT_RASA_URL": settings.rasa.url,
+            "TWILIO_AUTH_TOKEN": settings.twilio.auth_token,
             **extra,
         }
     )

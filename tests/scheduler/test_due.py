@@ -56,12 +56,12 @@ class FakeRasa:
 
 @pytest.fixture
 def job_settings(settings: Settings) -> Settings:
-    return settings.with_overrides(twilio_whatsapp_window_template_sid=TEMPLATE_SID)
+    return settings.with_overrides({"twilio.whatsapp_window_template_sid": TEMPLATE_SID})
 
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
@@ -271,7 +271,7 @@ def test_each_learner_gets_the_window_template_approved_in_their_language(
     # own gets the template configured for all.
     creole_sid = "HX" + "c" * 32
     per_language = job_settings.with_overrides(
-        twilio_whatsapp_window_template_sids=(("ht", creole_sid),)
+        {"twilio.whatsapp_window_template_sids": {"ht": creole_sid}}
     )
     closed = NOW - timedelta(hours=25)
     for language in ("ht", "fr"):
@@ -360,7 +360,7 @@ def test_several_learners_are_delivered_at_once_each_once(
         return LESSON
 
     rasa = FakeRasa(slow_lesson)
-    settings = job_settings.with_overrides(due_dispatch_concurrency=3)
+    settings = job_settings.with_overrides({"schedule.dispatch_concurrency": 3})
     summary = deliver_due_lessons(sessions, rasa, settings, NOW)
 
     assert summary["triggered"] == 9
@@ -438,8 +438,12 @@ def test_the_batch_is_limited_and_the_rest_wait(
         add_learner(sessions, next_lesson_at=NOW - timedelta(minutes=minutes))
     rasa = FakeRasa()
 
-    first = deliver_due_lessons(sessions, rasa, job_settings.with_overrides(due_batch_size=3), NOW)
-    second = deliver_due_lessons(sessions, rasa, job_settings.with_overrides(due_batch_size=3), NOW)
+    first = deliver_due_lessons(
+        sessions, rasa, job_settings.with_overrides({"schedule.due_batch_size": 3}), NOW
+    )
+    second = deliver_due_lessons(
+        sessions, rasa, job_settings.with_overrides({"schedule.due_batch_size": 3}), NOW
+    )
 
     assert (first["triggered"], second["triggered"]) == (3, 2)
     assert len(outbox(sessions)) == 10

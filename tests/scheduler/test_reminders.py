@@ -38,12 +38,14 @@ NUMBER = "+50761234567"
 
 @pytest.fixture
 def job_settings(settings: Settings) -> Settings:
-    return settings.with_overrides(reminder_delay_hours=20.0, inactive_days=7)
+    return settings.with_overrides(
+        {"schedule.reminder_delay_hours": 20.0, "schedule.inactive_days": 7}
+    )
 
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
@@ -187,7 +189,7 @@ def test_learners_in_quiet_hours_do_not_hold_back_the_others(
             sessions, timezone="Asia/Tokyo", question_asked_at=ASKED - timedelta(minutes=minutes)
         )
     waiting_in_panama = [add_learner(sessions) for _ in range(3)]
-    small_pages = job_settings.with_overrides(due_batch_size=2)
+    small_pages = job_settings.with_overrides({"schedule.due_batch_size": 2})
 
     summary = remind(sessions, small_pages, TOKYO_MIDNIGHT)
 
@@ -257,7 +259,7 @@ def test_still_there_pauses_lessons_until_the_learner_writes(
 ) -> None:
     learner = add_learner(
         sessions,
-        phone_hash=phone_hash(NUMBER, settings.phone_hash_key),
+        phone_hash=phone_hash(NUMBER, settings.secrets.phone_hash_key),
         last_inbound_at=SILENT_FROM,
         pending_question_key=None,
         next_lesson_at=SILENT_DUE + timedelta(minutes=5),

@@ -24,12 +24,12 @@ TEMPLATE_SID = "HX" + "1" * 32
 
 @pytest.fixture
 def job_settings(settings: Settings) -> Settings:
-    return settings.with_overrides(twilio_whatsapp_window_template_sid=TEMPLATE_SID)
+    return settings.with_overrides({"twilio.whatsapp_window_template_sid": TEMPLATE_SID})
 
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
