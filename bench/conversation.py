@@ -10,23 +10,16 @@ intents.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import utc_now
 from bot.learning import ordered_courses
-from bot.models import (
-    InboundMessage,
-    InboundStatus,
-    Learner,
-    LearnerStatus,
-    OutboxMessage,
-    OutboxStatus,
-)
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.options import LANGUAGE_ORDER
 from bot.phones import encrypt_phone, phone_hash
 from bot.settings import Settings
+from bot.vocab import InboundStatus, LearnerStatus, OutboxStatus
 from lessons import load_catalog
 
 COURSE = "entrepreneurship"
@@ -60,10 +53,6 @@ def numbers(phase: int, count: int) -> list[str]:
 def round_robin(learners: list[str], messages: list[str]) -> list[tuple[str, str]]:
     """Every learner's first message, then every learner's second, ...: in order per learner."""
     return [(learner, text) for text in messages for learner in learners]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def add_learners(

@@ -27,7 +27,8 @@ from bench import conversation as conv
 from bench.profile import Profiler
 from bench.stack import Stack, tree_cpu_seconds
 from bench.throughput import Phases
-from bot.models import LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import OutboxMessage
+from bot.vocab import LearnerStatus, OutboxStatus
 
 UNLIMITED = 100_000.0
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bench import conversation as conv
 from bench.load import open_loop, percentile, signed_inbound
 from bench.stack import Stack, tree_cpu_seconds
-from bot.models import InboundStatus
+from bot.vocab import InboundStatus
 
 POST_RATE = 200.0
 

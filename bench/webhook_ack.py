@@ -30,7 +30,7 @@ from bench.load import open_loop, signed_inbound, summarise
 from bench.stack import Stack, free_port
 from bench.throughput import Phases
 from bot.migrate import upgrade
-from bot.models import InboundStatus
+from bot.vocab import InboundStatus
 
 SECONDS_PER_LEARNER_MESSAGE = 5.0  # each learner writes every 5 s: many learners
 POSTGRES = "postgresql+psycopg://root@127.0.0.1:5432"  # the machine's server, trust auth

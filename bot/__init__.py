@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from bot.db import make_engine, make_session_factory
+from bot import services
+from bot.services import Services
 from bot.settings import Settings, load_settings
 
 
@@ -27,7 +28,6 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     )
     app.config.update(flask_config)
     app.config["TESTING"] = settings.testing or bool(flask_config.get("TESTING"))
-    app.extensions["lessonbot.settings"] = settings
     if settings.app.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -35,12 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.app.proxy_hops, x_proto=settings.app.proxy_hops
         )
-    engine = make_engine(settings.app.database_url)
-    app.extensions["lessonbot.engine"] = engine
-    app.extensions["lessonbot.sessions"] = make_session_factory(engine)
-    from bot.ingest import GroupCommit
-
-    app.extensions["lessonbot.ingest"] = GroupCommit(app.extensions["lessonbot.sessions"], settings)
+    services.init_app(app, Services.for_settings(settings))
 
     from bot import broadcasts, dashboard, health, staff, tags, webhooks
 

@@ -21,11 +21,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Learner, LessonDelivery, OutboxMessage, OutboxStatus
+from bot.models import Learner, LessonDelivery, OutboxMessage
+from bot.vocab import LESSON_KINDS, NOT_RECEIVED
 from lessons.model import Catalog, Lesson, Question
-
-NOT_RECEIVED = (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)
-LESSON_KINDS = ("lesson", "quiz")
 
 
 def turn_key(idempotency_key: str) -> str:

@@ -20,11 +20,12 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.db import make_engine, make_session_factory
-from bot.models import InboundMessage, InboundStatus, Learner, OutboxMessage
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import parse_e164, phone_hash
-from bot.rendering import Channel, Message, render
 from bot.settings import Settings, load_settings
-from bot.sms import analyse
+from bot.text.render import ChannelName, Message, render
+from bot.text.sms import analyse
+from bot.vocab import InboundStatus
 
 OUR_NUMBER = "+15005550006"  # Twilio's documented magic test number, never a real person
 
@@ -44,7 +45,7 @@ class Simulator:
     def post(self, body: str, num_media: int = 0) -> str:
         """Send one learner message through the signed webhook; return its MessageSid."""
         sid = "SM" + secrets.token_hex(16)
-        prefix = "whatsapp:" if self.channel == "whatsapp" else ""
+        prefix = "whatsapp:" if self.channel == ChannelName.WHATSAPP else ""
         form = {
             "MessageSid": sid,
             "SmsMessageSid": sid,
@@ -107,7 +108,7 @@ class Simulator:
 
 
 def phone_view(
-    row: OutboxMessage, channel: Channel, language: str, accent_free: bool
+    row: OutboxMessage, channel: ChannelName, language: str, accent_free: bool
 ) -> dict[str, Any]:
     text = render(Message(row.body or "", tuple(row.options or ())), channel, language, accent_free)
     info = analyse(text)
@@ -158,7 +159,9 @@ def _check_running(web_url: str) -> None:
 
 
 @click.command("chat")
-@click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms", show_default=True)
+@click.option(
+    "--channel", type=click.Choice([c.value for c in ChannelName]), default="sms", show_default=True
+)
 @click.option(
     "--number",
     default="+50760000001",
@@ -178,7 +181,7 @@ def _check_running(web_url: str) -> None:
     show_default=True,
     help="Seconds to wait for each answer.",
 )
-def chat(channel: Channel, number: str, as_json: bool, wait_seconds: float) -> None:
+def chat(channel: ChannelName, number: str, as_json: bool, wait_seconds: float) -> None:
     """Chat as a learner through the real webhook (the system must be running)."""
     settings = load_settings()
     web_url = f"http://127.0.0.1:{settings.app.web_port}"
@@ -204,7 +207,9 @@ def chat(channel: Channel, number: str, as_json: bool, wait_seconds: float) -> N
             for view in views:
                 click.echo(click.style(view["text"], fg="green"))
                 marker = f"[{view['encoding']}, {view['segments']} segment(s)]"
-                click.echo(click.style(marker if channel == "sms" else "[WhatsApp]", dim=True))
+                click.echo(
+                    click.style(marker if channel == ChannelName.SMS else "[WhatsApp]", dim=True)
+                )
 
 
 def _lines(interactive: bool):  # type: ignore[no-untyped-def]

@@ -20,14 +20,13 @@ from bot.models import (
     Enrollment,
     InboundMessage,
     Learner,
-    LearnerStatus,
     LessonDelivery,
     OutboxMessage,
-    OutboxStatus,
     QuizAttempt,
 )
 from bot.outbox import rowcount
 from bot.staff.models import LearnerTag
+from bot.vocab import LearnerStatus, OutboxStatus
 
 DEFAULT_TIMEZONE = "America/Panama"
 EVERY_DAY = "1111111"

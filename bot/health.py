@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
+
+from bot.services import services
 
 blueprint = Blueprint("health", __name__)
 
@@ -11,7 +13,7 @@ blueprint = Blueprint("health", __name__)
 @blueprint.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
     """Answer 200 when the database is reachable."""
-    with current_app.extensions["lessonbot.engine"].connect() as connection:
+    with services().engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     return jsonify(status="ok")
 

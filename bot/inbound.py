@@ -16,10 +16,11 @@ from sqlalchemy import Insert, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import InboundMessage, InboundStatus, Learner, LearnerStatus
+from bot.models import InboundMessage, Learner
 from bot.outbox import rowcount
 from bot.phones import InvalidPhoneNumber, encrypt_phone, parse_e164, phone_hash
 from bot.settings import Settings
+from bot.vocab import ChannelName, InboundStatus, LearnerStatus
 from scheduler.timing import release_waiting_lesson, resume_after_silence, timezone_for_number
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class InboundSms:
     """One message as Twilio delivered it (SMS or WhatsApp)."""
 
     message_sid: str
-    channel: str  # "sms" or "whatsapp"
+    channel: ChannelName
     from_number: str  # E.164, without the whatsapp: prefix
     body: str
     num_media: int
@@ -60,9 +61,9 @@ def parse_inbound(form: Mapping[str, str]) -> InboundSms:
     if len(message_sid) > 64:
         raise InvalidInbound("MessageSid", "longer than 64 characters")
     sender = (form.get("From") or "").strip()
-    channel = "sms"
+    channel = ChannelName.SMS
     if sender.lower().startswith(WHATSAPP_PREFIX):
-        channel = "whatsapp"
+        channel = ChannelName.WHATSAPP
         sender = sender[len(WHATSAPP_PREFIX) :]
     try:
         from_number = parse_e164(sender)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -25,20 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base
+from bot.db import Base, vocabulary
+from bot.vocab import ChannelName, InboundStatus, LearnerStatus, OutboxKind, OutboxStatus
 
 
 def new_public_id() -> str:
     """An opaque learner id: what Rasa, logs and coordinators see instead of a number."""
     return "L" + secrets.token_hex(8)
-
-
-class LearnerStatus:
-    NEW = "new"  # has written, has not finished onboarding
-    ACTIVE = "active"
-    PAUSED = "paused"
-    OPTED_OUT = "opted_out"  # said STOP, or Twilio reported 21610
-    ERASED = "erased"  # asked to delete their data; only a tombstone is left
 
 
 class Learner(Base):
@@ -65,10 +58,12 @@ class Learner(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone_encrypted: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(16))  # "sms" or "whatsapp"
+    channel: Mapped[ChannelName] = mapped_column(vocabulary(ChannelName, 16))
     profile_name: Mapped[str | None] = mapped_column(String(120))
     language: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=LearnerStatus.NEW)
+    status: Mapped[LearnerStatus] = mapped_column(
+        vocabulary(LearnerStatus, 16), default=LearnerStatus.NEW
+    )
     consent_at: Mapped[datetime | None] = mapped_column(DateTime)
     course_key: Mapped[str | None] = mapped_column(String(64))
     # Preferred local delivery time "HH:MM" in the learner's time zone.
@@ -111,12 +106,6 @@ class Learner(Base):
         return self.status not in (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
 
 
-class InboundStatus:
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"  # gave up after the configured attempts; kept for staff to see
-
-
 class InboundMessage(Base):
     """A message a learner sent, stored before anything else happens to it."""
 
@@ -126,11 +115,13 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[ChannelName] = mapped_column(vocabulary(ChannelName, 16))
     body: Mapped[str | None] = mapped_column(Text)  # purged after the retention period
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING, index=True)
+    status: Mapped[InboundStatus] = mapped_column(
+        vocabulary(InboundStatus, 16), default=InboundStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -140,28 +131,6 @@ class InboundMessage(Base):
     intent_confidence: Mapped[float | None] = mapped_column()
 
     learner: Mapped[Learner] = relationship(back_populates="inbound")
-
-
-class OutboxStatus:
-    PENDING = "pending"  # waiting for the sender
-    QUEUED = "queued"  # accepted by the provider
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    FAILED = "failed"
-    UNDELIVERED = "undelivered"
-
-    # A status callback may only move a message forward along this order.
-    RANK: ClassVar[dict[str, int]] = {
-        PENDING: 0,
-        QUEUED: 1,
-        SENT: 2,
-        DELIVERED: 3,
-        READ: 4,
-        FAILED: 5,
-        UNDELIVERED: 5,
-    }
-    FINAL = frozenset({READ, FAILED, UNDELIVERED})
 
 
 class OutboxMessage(Base):
@@ -198,7 +167,7 @@ class OutboxMessage(Base):
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_message.id", ondelete="SET NULL")
     )
-    kind: Mapped[str] = mapped_column(String(32), default="reply")
+    kind: Mapped[OutboxKind] = mapped_column(vocabulary(OutboxKind, 32), default=OutboxKind.REPLY)
     body: Mapped[str | None] = mapped_column(Text)
     options: Mapped[list[str] | None] = mapped_column(JSON)
     # Twilio Content API template for WhatsApp outside the 24-hour window.
@@ -206,11 +175,13 @@ class OutboxMessage(Base):
     content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Send on this channel instead of the learner's: a broadcast falls back to
     # SMS for a WhatsApp learner whose 24-hour window is closed. None: the learner's.
-    channel: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[ChannelName | None] = mapped_column(vocabulary(ChannelName, 16))
     # True only for the confirmations of STOP and erasure and the reply to START:
     # the sender drops every other row of a learner who is opted out or erased.
     allow_when_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(
+        vocabulary(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(300))

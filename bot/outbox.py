@@ -11,6 +11,7 @@ Service functions take a session and do not commit.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,10 +23,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.channels import OPTED_OUT, WHATSAPP_WINDOW_CLOSED
 from bot.claims import claim_in_order
-from bot.models import Learner, LearnerStatus, LessonDelivery, OutboxMessage, OutboxStatus
+from bot.models import Learner, LessonDelivery, OutboxMessage
+from bot.vocab import LearnerStatus, OutboxKind, OutboxStatus
 
-# The kind of the reply that confirms an erasure (docs/CONTRACTS.md).
-ERASURE_KIND = "erasure"
+log = logging.getLogger(__name__)
+
 WHATSAPP_WINDOW_CLOSED_TEXT = (
     "WhatsApp window closed: the learner's last message is older than 24 hours; "
     "send the approved template"
@@ -38,7 +40,7 @@ class Reply:
 
     text: str
     options: tuple[str, ...] = ()
-    kind: str = "reply"
+    kind: OutboxKind = OutboxKind.REPLY
     allow_when_opted_out: bool = False
     # A WhatsApp template instead of free text (outside the 24-hour window).
     content_sid: str | None = None
@@ -55,7 +57,7 @@ def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
                 Reply(
                     text=custom["text"],
                     options=tuple(str(option) for option in custom.get("options") or ()),
-                    kind=str(custom.get("kind") or "reply"),
+                    kind=_kind(custom.get("kind")),
                     allow_when_opted_out=custom.get("allow_when_opted_out") is True,
                 )
             )
@@ -64,6 +66,15 @@ def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
             titles = tuple(str(b.get("title")) for b in buttons if isinstance(b, dict))
             replies.append(Reply(text=message["text"], options=titles))
     return replies
+
+
+def _kind(value: object) -> OutboxKind:
+    """The payload's kind; an action's unknown kind is sent as a plain reply (and logged)."""
+    try:
+        return OutboxKind(str(value or OutboxKind.REPLY))
+    except ValueError:
+        log.error("an action sent a message of unknown kind %r: sent as a reply", value)
+        return OutboxKind.REPLY
 
 
 def write_reply(
@@ -94,7 +105,7 @@ def write_reply(
     statement = insert(OutboxMessage).values(values)
     statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
     inserted = rowcount(session.execute(statement)) == 1
-    if inserted and reply.kind == "lesson":
+    if inserted and reply.kind == OutboxKind.LESSON:
         _link_lesson_delivery(session, learner_id, key)
     return inserted
 
@@ -168,8 +179,7 @@ def advance_status(session: Session, row: OutboxMessage, status: str, now: datet
     several at once and out of order, and a status read a moment ago may be
     stale by the time it is written.
     """
-    rank = OutboxStatus.RANK[status]
-    behind = [name for name, other in OutboxStatus.RANK.items() if other < rank]
+    behind = OutboxStatus(status).behind()
     moved = rowcount(
         session.execute(
             update(OutboxMessage)
@@ -200,7 +210,7 @@ def sync_lesson_receipt(session: Session, row: OutboxMessage, now: datetime) -> 
     joining the outbox. Found through the learner's deliveries (an index), so a
     status callback costs one small indexed update.
     """
-    if row.kind != "lesson" or row.status not in _RECEIPT_STATUSES:
+    if row.kind != OutboxKind.LESSON or row.status not in _RECEIPT_STATUSES:
         return
     linked = update(LessonDelivery).where(
         LessonDelivery.learner_id == row.learner_id, LessonDelivery.outbox_id == row.id

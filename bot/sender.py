@@ -38,20 +38,19 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.channels import Channel, ChannelError, OutgoingMessage, SendResult
 from bot.db import session_scope
-from bot.models import LearnerStatus, OutboxMessage, OutboxStatus
-from bot.outbox import ERASURE_KIND, claim_batch, mark_failed, mark_retry, mark_sent
+from bot.models import OutboxMessage
+from bot.outbox import claim_batch, mark_failed, mark_retry, mark_sent
 from bot.phones import InvalidPhoneNumber, decrypt_phone
-from bot.rendering import Channel as ChannelName
-from bot.rendering import Message, render
 from bot.settings import Settings
-from bot.sms import analyse
+from bot.text.render import Message, render
+from bot.text.sms import analyse
+from bot.vocab import ChannelName, LearnerStatus, OutboxKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -331,7 +330,7 @@ def _prepare(
         mark_failed(session, row, None, f"not sent: {error}", now)
         _after_final(row)
         return SendOutcome.FAILED
-    if body is not None and channel == "sms":
+    if body is not None and channel == ChannelName.SMS:
         info = analyse(body)
         row.segments, row.encoding = info.segments, info.encoding
     message = OutgoingMessage(
@@ -350,7 +349,7 @@ def _render(row: OutboxMessage, channel: str, language: str | None, settings: Se
         raise ValueError("the message has no text")
     message = Message(text=row.body, options=tuple(row.options or ()))
     language = language or settings.languages.default
-    return render(message, cast(ChannelName, channel), language, settings.sender.sms_accent_free)
+    return render(message, channel, language, settings.sender.sms_accent_free)
 
 
 def _record_error(
@@ -372,5 +371,5 @@ def _record_error(
 
 def _after_final(row: OutboxMessage) -> None:
     """Once the erasure confirmation has gone (or never will), forget the number."""
-    if row.kind == ERASURE_KIND and row.status != OutboxStatus.PENDING:
+    if row.kind == OutboxKind.ERASURE and row.status != OutboxStatus.PENDING:
         row.learner.phone_encrypted = None

@@ -1,7 +1,7 @@
 """Delivery status callbacks: a message's status only moves forward.
 
 Twilio may call back out of order (``delivered`` before ``sent``) and more than
-once; a status that is not ahead of the stored one (``OutboxStatus.RANK``) is
+once; a status that is not ahead of the stored one (``OutboxStatus.rank``) is
 ignored, so applying the same callback twice changes nothing. WhatsApp's
 ``read`` is recorded. A failed or undelivered message keeps its error code:
 21610 marks the learner opted out, 63016 is recorded as "WhatsApp window
@@ -17,8 +17,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import OutboxMessage, OutboxStatus
+from bot.models import OutboxMessage
 from bot.outbox import advance_status, record_provider_error, sync_lesson_receipt
+from bot.vocab import OutboxStatus
 
 log = logging.getLogger(__name__)
 

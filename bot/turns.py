@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 from bot.claims import claim_in_order
 from bot.db import session_scope
 from bot.keywords import rasa_text
-from bot.models import InboundMessage, InboundStatus, Learner
-from bot.outbox import ERASURE_KIND, Reply, replies_from_rasa, write_reply
+from bot.models import InboundMessage, Learner
+from bot.outbox import Reply, replies_from_rasa, write_reply
 from bot.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.settings import Settings
+from bot.vocab import InboundStatus, OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def run_claimed(
     replies = replies_from_rasa(messages)
     with session_scope(sessions) as session:
         finish_turn(session, turn, replies, now)
-    if any(reply.kind == ERASURE_KIND for reply in replies):
+    if any(reply.kind == OutboxKind.ERASURE for reply in replies):
         _delete_tracker(sessions, rasa, turn)
     return TurnOutcome.ANSWERED
 

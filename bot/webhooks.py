@@ -9,25 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
 from bot.db import session_scope
 from bot.inbound import InvalidInbound, parse_inbound
+from bot.ingest import GroupCommit
+from bot.services import services
 from bot.settings import Settings
 from bot.status import apply_status_callback
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("twilio", __name__, url_prefix="/twilio")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-
-
-def _settings() -> Settings:
-    return current_app.extensions["lessonbot.settings"]
 
 
 def signed_url(settings: Settings) -> str:
@@ -43,7 +41,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        settings = _settings()
+        settings = services().settings
         signature = request.headers.get("X-Twilio-Signature", "")
         validator = RequestValidator(settings.twilio.auth_token)
         if not signature or not validator.validate(signed_url(settings), request.form, signature):
@@ -55,8 +53,7 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _now() -> datetime:
-    # Stored as naive UTC throughout the app.
-    return datetime.now(UTC).replace(tzinfo=None)
+    return services().now()
 
 
 @blueprint.post("/inbound")
@@ -71,7 +68,7 @@ def inbound() -> Response:
         )
     # Answered only once committed; the commit is shared with the messages
     # other requests of this process are storing meanwhile (bot.ingest).
-    current_app.extensions["lessonbot.ingest"].store(message, _now())
+    services().part(GroupCommit).store(message, _now())
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
@@ -84,7 +81,7 @@ def status() -> Response:
         field = "MessageSid" if not message_sid else "MessageStatus"
         return Response(f"invalid field {field}: missing\n", status=400, mimetype="text/plain")
     error_code = request.form.get("ErrorCode") or None
-    with session_scope(current_app.extensions["lessonbot.sessions"]) as session:
+    with session_scope(services().sessions) as session:
         apply_status_callback(
             session,
             message_sid,
@@ -97,4 +94,6 @@ def status() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    made = services(app)
+    made.add(GroupCommit(made.sessions, made.settings))
     app.register_blueprint(blueprint)

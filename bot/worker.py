@@ -23,12 +23,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import Channel, make_channel
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.logs import configure_logging
 from bot.rasa_client import RasaClient
@@ -140,11 +141,6 @@ class TurnRunner:
     def finish(self) -> None:
         """Let the turns in Rasa finish (the worker is stopping)."""
         self._pool.shutdown(wait=True)
-
-
-def utc_now() -> datetime:
-    """The app stores naive UTC times."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def run_forever(settings: Settings) -> None:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from bot.i18n import gettext_for
-from bot.rendering import CHANNELS, Channel, Message, lesson_message, question_message, render
 from bot.settings import Settings, load_settings
-from bot.sms import analyse
+from bot.text.i18n import gettext_for
+from bot.text.render import ChannelName, Message, render
+from bot.text.sms import analyse
 from lessons.loader import CheckResult, check_catalog
 from lessons.model import LANGUAGES, Catalog
+from lessons.render import lesson_message, question_message
 from lessons.report import build_report, format_report
 
 _directory_option = click.option(
@@ -63,7 +64,9 @@ def report(as_json: bool, directory: Path | None) -> None:
 @lessons.command()
 @click.argument("key")
 @click.option("--lang", "language", type=click.Choice(LANGUAGES), default="es", show_default=True)
-@click.option("--channel", type=click.Choice(CHANNELS), default="sms", show_default=True)
+@click.option(
+    "--channel", type=click.Choice([c.value for c in ChannelName]), default="sms", show_default=True
+)
 @click.option(
     "--accent-free/--with-accents",
     default=None,
@@ -71,7 +74,7 @@ def report(as_json: bool, directory: Path | None) -> None:
 )
 @_directory_option
 def preview(
-    key: str, language: str, channel: Channel, accent_free: bool | None, directory: Path | None
+    key: str, language: str, channel: str, accent_free: bool | None, directory: Path | None
 ) -> None:
     """Print a lesson and its questions exactly as the phone shows them."""
     catalog = _load(directory)
@@ -90,9 +93,9 @@ def preview(
         click.echo(_preview(message, channel, language, accent_free))
 
 
-def _preview(message: Message, channel: Channel, language: str, accent_free: bool) -> str:
+def _preview(message: Message, channel: str, language: str, accent_free: bool) -> str:
     text = render(message, channel, language, accent_free=accent_free)
-    if channel == "whatsapp":
+    if channel == ChannelName.WHATSAPP:
         return f"{text}\n-- WhatsApp: {len(text)} characters"
     info = analyse(text)
     forced = f" (forced by {' '.join(info.non_gsm_chars)})" if info.non_gsm_chars else ""

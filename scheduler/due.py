@@ -37,10 +37,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catchup import missed_delivery
 from bot.db import session_scope
-from bot.models import Learner, LearnerStatus, LessonDelivery
+from bot.models import Learner, LessonDelivery
 from bot.outbox import Reply, replies_from_rasa, rowcount, write_reply
 from bot.rasa_client import RasaRejected, RasaUnavailable
 from bot.settings import Settings
+from bot.vocab import ChannelName, LearnerStatus, OutboxKind
 from scheduler.timing import (
     ScheduleError,
     is_quiet,
@@ -52,8 +53,6 @@ from scheduler.timing import (
 log = logging.getLogger(__name__)
 
 LESSON_DUE_INTENT = "EXTERNAL_lesson_due"
-WINDOW_TEMPLATE_KIND = "window_template"
-LESSON_KIND = "lesson"  # docs/CONTRACTS.md: the payload's kind for a lesson's text
 # A turn Rasa rejected (a bug, not an outage) is tried again this much later.
 REJECTED_RETRY = timedelta(minutes=30)
 # What the outbox shows for a template row (the sender sends the Content SID,
@@ -173,7 +172,9 @@ def _deliver(
             move_slot(session, learner, None)
         return "invalid_schedule"
 
-    if learner.channel == "whatsapp" and not whatsapp_window_open(learner.last_inbound_at, now):
+    if learner.channel == ChannelName.WHATSAPP and not whatsapp_window_open(
+        learner.last_inbound_at, now
+    ):
         with session_scope(sessions) as session:
             queued = queue_window_template(session, learner, settings, now)
         return "window_template" if queued else "slot_moved"
@@ -228,7 +229,7 @@ def queue_lesson(
         for index, reply in enumerate(replies)
         if learner.is_reachable or reply.allow_when_opted_out
     )
-    if any(reply.kind == LESSON_KIND for reply in replies):
+    if any(reply.kind == OutboxKind.LESSON for reply in replies):
         learner.last_lesson_at = now
         learner.lesson_waiting_since = None
     if not claimed:
@@ -291,7 +292,7 @@ def window_template(session: Session, learner: Learner, settings: Settings) -> R
         )
     return Reply(
         text=WINDOW_TEMPLATE_TEXT.format(number=number),
-        kind=WINDOW_TEMPLATE_KIND,
+        kind=OutboxKind.WINDOW_TEMPLATE,
         content_sid=sid or None,
         content_variables={"1": number} if sid else None,
     )

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.models import InboundMessage, OutboxMessage, OutboxStatus
+from bot.models import InboundMessage, OutboxMessage
 from bot.outbox import rowcount
 from bot.settings import Settings
+from bot.vocab import OutboxStatus
 
 
 def purge_message_bodies(session: Session, settings: Settings, now: datetime) -> dict[str, int]:

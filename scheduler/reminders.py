@@ -36,17 +36,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, String, or_, select, tuple_, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.catchup import LESSON_KINDS, NOT_RECEIVED
-from bot.i18n import gettext_for
-from bot.models import Learner, LearnerStatus, OutboxMessage
+from bot.models import Learner, OutboxMessage
 from bot.outbox import Reply, write_reply
 from bot.settings import Settings
+from bot.text.i18n import gettext_for
+from bot.vocab import LESSON_KINDS, NOT_RECEIVED, ChannelName, LearnerStatus, OutboxKind
 from scheduler.timing import ScheduleError, is_quiet, whatsapp_window_open
 
-REMINDER_KIND = "reminder"
 # Pages of ``due_batch_size`` learners a tick reads at most: learners in their
 # quiet hours stay candidates, and must not keep the others waiting behind them.
 MAX_PAGES = 20
@@ -71,8 +70,8 @@ def silent_learner_query(now: datetime, settings: Settings) -> Select:
             Learner.last_inbound_at <= cutoff,
             # Written so that ix_learner_due cannot serve it: SQLite would rather
             # scan every active learner with a slot than this job's partial index.
-            Learner.status + "" == LearnerStatus.ACTIVE,
-            Learner.channel != "whatsapp",
+            type_coerce(Learner.status, String) + "" == LearnerStatus.ACTIVE.value,
+            Learner.channel != ChannelName.WHATSAPP,
             or_(Learner.paused_until.is_(None), Learner.paused_until <= cutoff),
         )
         .order_by(Learner.last_inbound_at, Learner.id)
@@ -151,7 +150,7 @@ def _remind_quiz(session: Session, learner: Learner, settings: Settings, now: da
         "of your answer, or write REPEAT to see the lesson again."
     )
     key = f"reminder:{learner.public_id}:{question}"
-    written = write_reply(session, key, learner.id, Reply(text=text, kind=REMINDER_KIND), now)
+    written = write_reply(session, key, learner.id, Reply(text=text, kind=OutboxKind.REMINDER), now)
     return "reminded" if written else "already_sent"
 
 
@@ -162,7 +161,9 @@ def _why_not_remind(session: Session, learner: Learner, now: datetime) -> str | 
         or (learner.paused_until is not None and learner.paused_until > now)
     ):
         return "not_active"
-    if learner.channel == "whatsapp" and not whatsapp_window_open(learner.last_inbound_at, now):
+    if learner.channel == ChannelName.WHATSAPP and not whatsapp_window_open(
+        learner.last_inbound_at, now
+    ):
         return "skipped_window"
     if _lesson_not_received(session, learner):
         return "skipped_unreachable"  # the question never reached the phone either
@@ -181,7 +182,7 @@ def _ask_still_there(session: Session, learner: Learner, settings: Settings, now
         "Write anything and they will start again."
     )
     key = f"still_there:{learner.public_id}:{silent_since.isoformat()}"
-    written = write_reply(session, key, learner.id, Reply(text=text, kind=REMINDER_KIND), now)
+    written = write_reply(session, key, learner.id, Reply(text=text, kind=OutboxKind.REMINDER), now)
     return "asked" if written else "already_sent"
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.settings import Settings
+from bot.vocab import LearnerStatus
 from scheduler.zones import COUNTRIES, COUNTRY_BY_CALLING_CODE
 
 DEFAULT_TIMEZONE = "America/Panama"

@@ -26,11 +26,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
-from bot.catchup import LESSON_KINDS, turn_key
+from bot.catchup import turn_key
 from bot.channels import WHATSAPP_WINDOW_CLOSED
-from bot.models import Learner, LearnerStatus, OutboxMessage
+from bot.models import Learner, OutboxMessage
 from bot.outbox import write_reply
 from bot.settings import Settings
+from bot.vocab import LESSON_KINDS, ChannelName, LearnerStatus
 from scheduler.due import window_template
 
 # How far back a failure is still acted on; older ones are left to the next
@@ -49,7 +50,7 @@ def window_failures_query(now: datetime, limit: int) -> Select:
     learner_still_silent = (
         select(Learner.id)
         .where(Learner.id == OutboxMessage.learner_id)
-        .where(Learner.status == LearnerStatus.ACTIVE, Learner.channel == "whatsapp")
+        .where(Learner.status == LearnerStatus.ACTIVE, Learner.channel == ChannelName.WHATSAPP)
         .where(Learner.lesson_waiting_since.is_(None))
         .where(
             or_(

@@ -33,7 +33,6 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -46,12 +45,14 @@ from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.compose import Draft
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.channels.twilio import TwilioChannel
+from bot.clock import utc_now
 from bot.db import Base, make_engine, make_session_factory, session_scope
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.phones import encrypt_phone
 from bot.sender import Sender
 from bot.settings import Settings, load_settings
 from bot.staff import models as _staff_models  # noqa: F401  (the tables)
+from bot.vocab import LearnerStatus, OutboxStatus
 
 TARGET_SECONDS, TARGET_MB = 20.0, 300.0
 WARM_UP = 5.0
@@ -78,10 +79,6 @@ def engine_for(url: str) -> Engine:
 
         event.listen(engine, "connect", synchronous)
     return engine
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def bench_settings(url: str, rate: float, standin: str = "") -> Settings:

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import create_app
 from bot.db import Base, make_engine
+from bot.services import services
 from bot.settings import load_settings
 from bot.staff import models as staff_models
 from bot.staff.accounts import hash_password
@@ -309,8 +310,8 @@ def fill(engine: Engine, plan: Plan) -> None:
 def time_pages(database_url: str, catalog: Catalog, repeat: int) -> list[tuple[str, float]]:
     settings = load_settings().with_overrides({"app.database_url": database_url, "testing": True})
     app = create_app(settings=settings)
-    app.extensions["lessonbot.clock"] = lambda: NOW
-    app.extensions["lessonbot.dashboard.catalog"] = catalog
+    services(app).clock = lambda: NOW
+    services(app).lessons = catalog
     client = app.test_client()
     with client.session_transaction() as session:
         session["staff_user_id"] = 1
@@ -328,7 +329,7 @@ def time_pages(database_url: str, catalog: Catalog, repeat: int) -> list[tuple[s
     results.append(
         (f"progress CSV ({size / 1e6:.1f} MB, once; an export)", time.perf_counter() - started)
     )
-    app.extensions["lessonbot.engine"].dispose()
+    services(app).close()
     return results
 
 

@@ -27,19 +27,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.migrate import upgrade
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, load_settings
 from bot.up import MODEL_PATH, NLU_DIR, actions_command, process_environment, rasa_command
+from bot.vocab import LearnerStatus
 from scheduler.due import deliver_due_lessons
 
 STARTUP_TIMEOUT_SECONDS = 300
@@ -152,7 +154,7 @@ def main() -> None:
     processes = start_servers(settings, directory)
     try:
         print(f"Rasa and actions ready in {wait_until_ready(settings, processes):.0f} s")
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utc_now()
         sessions = make_session_factory(make_engine(settings.app.database_url))
         rasa = TimedRasa(RasaClient(settings))
         add_learners(settings, 1, now - timedelta(hours=1))  # the warm-up learner

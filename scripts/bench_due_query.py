@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db import make_engine
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
+from bot.vocab import LearnerStatus
 from scheduler.due import due_query, find_due
 
 TARGET_MS = 200.0

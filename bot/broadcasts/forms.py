@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from bot.broadcasts.compose import FieldError
-from bot.broadcasts.models import BroadcastStatus, Route
+from bot.broadcasts.models import BroadcastStatus, Route, SkipReason
 from bot.dashboard.formatting import channel_name, language_name
 from scheduler.timing import DEFAULT_TIMEZONE, to_local, to_utc, zone
 
@@ -65,32 +65,35 @@ def errors_by_field(errors: Iterable[FieldError]) -> dict[str, list[str]]:
 
 
 def status_name(status: str) -> str:
-    return {
+    names: dict[str, str] = {
         BroadcastStatus.DRAFT: _("Draft"),
         BroadcastStatus.AWAITING_APPROVAL: _("Waiting for approval"),
         BroadcastStatus.SCHEDULED: _("Scheduled"),
         BroadcastStatus.SENDING: _("Sending"),
         BroadcastStatus.SENT: _("Sent"),
         BroadcastStatus.CANCELLED: _("Cancelled"),
-    }.get(status, status)
+    }
+    return names.get(status, status)
 
 
 def route_name(route: str) -> str:
-    return {
+    names: dict[str, str] = {
         Route.SMS: _("SMS"),
         Route.WHATSAPP: _("WhatsApp"),
         Route.WHATSAPP_TEMPLATE: _("WhatsApp template (window closed)"),
         Route.SMS_FALLBACK: _("SMS instead of WhatsApp (window closed)"),
         Route.NONE: _("Cannot be reached (WhatsApp window closed)"),
-    }.get(route, route)
+    }
+    return names.get(route, route)
 
 
 def reason_name(reason: str) -> str:
-    return {
-        "whatsapp_window_closed": _("WhatsApp window closed, no template"),
-        "unreachable": _("Opted out or erased before their turn"),
-        "no_text": _("No text in their language"),
-    }.get(reason, reason)
+    names: dict[str, str] = {
+        SkipReason.WINDOW_CLOSED: _("WhatsApp window closed, no template"),
+        SkipReason.UNREACHABLE: _("Opted out or erased before their turn"),
+        SkipReason.NO_TEXT: _("No text in their language"),
+    }
+    return names.get(reason, reason)
 
 
 def failure_name(error: str) -> str:

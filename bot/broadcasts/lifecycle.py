@@ -29,11 +29,12 @@ from bot.broadcasts.models import (
     RecipientState,
 )
 from bot.broadcasts.preview import build as build_preview
-from bot.broadcasts.queueing import CANCELLED_TEXT, KIND
-from bot.models import OutboxMessage, OutboxStatus
+from bot.broadcasts.queueing import CANCELLED_TEXT
+from bot.models import OutboxMessage
 from bot.outbox import rowcount
 from bot.settings import Settings
 from bot.staff.accounts import audit
+from bot.vocab import OutboxKind, OutboxStatus
 
 
 class BroadcastError(Exception):
@@ -162,7 +163,10 @@ def cancel(session: Session, broadcast: Broadcast, actor_id: int | None, now: da
     stopped = rowcount(
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.kind == OutboxKind.BROADCAST,
+            )
             .where(OutboxMessage.id.in_(queued))
             .values(
                 status=OutboxStatus.FAILED,

@@ -20,7 +20,7 @@ from bot.broadcasts.compose import Draft, FieldError, validate
 from bot.broadcasts.models import Route
 from bot.broadcasts.routing import as_shown, choose_route, window_cutoff
 from bot.settings import Settings
-from bot.sms import analyse
+from bot.text.sms import analyse
 
 SHOWN_ALWAYS = (Route.SMS, Route.WHATSAPP)
 
@@ -62,7 +62,7 @@ class Preview:
 def build(session: Session, draft: Draft, settings: Settings, now: datetime) -> Preview:
     """Count the segment by language and route, and render what each group gets."""
     by_language: Counter[str] = Counter()
-    by_text_and_route: Counter[tuple[str, str]] = Counter()
+    by_text_and_route: Counter[tuple[str, Route]] = Counter()
     by_route: Counter[str] = Counter()
     blocked = 0
     for group in segment.groups(session, draft.audience, window_cutoff(now)):

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.broadcasts.models import Broadcast, BroadcastRecipient, RecipientState
 from bot.broadcasts.queueing import CANCELLED_TEXT
 from bot.db import session_scope
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
+from bot.vocab import LearnerStatus, OutboxStatus
 
 CSV_BATCH = 2000
 CSV_HEADER = (

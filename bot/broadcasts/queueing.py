@@ -55,15 +55,15 @@ from bot.broadcasts.models import (
 )
 from bot.broadcasts.routing import choose_route, template_variables, window_cutoff
 from bot.db import session_scope
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.outbox import rowcount
 from bot.settings import Settings
 from bot.staff.accounts import audit
+from bot.vocab import ChannelName, LearnerStatus, OutboxKind, OutboxStatus
 from scheduler.timing import DEFAULT_TIMEZONE, ScheduleError, is_quiet
 
 log = logging.getLogger(__name__)
 
-KIND = "broadcast"  # the outbox rows' kind
 CANCELLED_TEXT = "not sent: the broadcast was cancelled"  # a stopped row's error
 BATCH = 1000
 # Learners of a batch who get the same message are written by one INSERT ... SELECT.
@@ -158,7 +158,9 @@ def feed_budget(session: Session, settings: Settings) -> int:
     pending = session.scalar(
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == OutboxKind.BROADCAST
+        )
     )
     return max(ahead, 1) - int(pending or 0)
 
@@ -256,9 +258,11 @@ def _queue(
     cutoff = window_cutoff(now)
     prefix = broadcast.key_prefix
     # (route, text language, skip reason) -> the learners it applies to
-    outcomes: defaultdict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
+    outcomes: defaultdict[tuple[Route, str | None, SkipReason | None], list[int]] = defaultdict(
+        list
+    )
     # (route, text language, text) -> the learners who get exactly that message
-    same_message: defaultdict[tuple[str, str, str], list[LearnerRow]] = defaultdict(list)
+    same_message: defaultdict[tuple[Route, str, str], list[LearnerRow]] = defaultdict(list)
     for learner in batch:
         language = draft.text_language(learner.language, settings.languages.default)
         is_open = learner.last_inbound_at is not None and learner.last_inbound_at > cutoff
@@ -331,7 +335,7 @@ def _record_outcomes(session: Session, updates: list[dict[str, Any]]) -> None:
 def _write_rows(
     session: Session,
     prefix: str,
-    same_message: dict[tuple[str, str, str], list[LearnerRow]],
+    same_message: dict[tuple[Route, str, str], list[LearnerRow]],
     settings: Settings,
     now: datetime,
 ) -> dict[int, int]:
@@ -389,16 +393,16 @@ def _write_rows(
 
 
 def _row_values(
-    text: str, route: str, language: str, settings: Settings, now: datetime
+    text: str, route: Route, language: str, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """An outbox row's columns but its key and learner."""
     template = route == Route.WHATSAPP_TEMPLATE
     return {
-        "kind": KIND,
+        "kind": OutboxKind.BROADCAST,
         "body": text,
         "content_sid": settings.broadcast_template_sid(language) if template else None,
         "content_variables": template_variables(text) if template else None,
-        "channel": "sms" if route == Route.SMS_FALLBACK else None,
+        "channel": ChannelName.SMS if route == Route.SMS_FALLBACK else None,
         "allow_when_opted_out": False,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
@@ -419,7 +423,10 @@ def finish(session: Session, now: datetime) -> int:
         pending = (
             select(OutboxMessage.id)
             .join(BroadcastRecipient, BroadcastRecipient.outbox_id == OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.kind == OutboxKind.BROADCAST,
+            )
             .where(BroadcastRecipient.broadcast_id == broadcast.id)
         )
         if session.scalar(waiting.limit(1)) is None and session.scalar(pending.limit(1)) is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.settings import Settings
+from bot.vocab import ChannelName
 
 # Twilio error codes that change what the app does next.
 OPTED_OUT = 21610  # the recipient replied STOP to this sender
@@ -23,7 +24,7 @@ class OutgoingMessage:
     """One message to one phone. ``to`` is E.164; never log it unredacted."""
 
     to: str = field(repr=False)
-    channel: str  # "sms" or "whatsapp"
+    channel: ChannelName
     body: str | None = None
     # A WhatsApp template (Twilio Content API) instead of a free-text body.
     content_sid: str | None = None

@@ -10,7 +10,7 @@ import logging
 import secrets
 
 from bot.channels import OutgoingMessage, SendResult
-from bot.models import OutboxStatus
+from bot.vocab import OutboxStatus
 
 log = logging.getLogger(__name__)
 

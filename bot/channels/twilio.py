@@ -21,9 +21,9 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.channels import ChannelError, OutgoingMessage, SendResult
-from bot.models import OutboxStatus
 from bot.phones import redact
 from bot.settings import Settings, SettingsError
+from bot.vocab import ChannelName, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class TwilioChannel:
         )
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        to = message.to if message.channel == "sms" else f"{message.channel}:{message.to}"
+        to = message.to if message.channel == ChannelName.SMS else f"{message.channel}:{message.to}"
         who = redact(message.to)
         try:
             response = self._client.post(self._url, data=self.form(message, to))

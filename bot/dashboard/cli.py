@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
+from bot.clock import utc_now
 from bot.dashboard import queries
 from bot.dashboard.filters import Filters
 from bot.dashboard.privacy import Suppressed, protect
@@ -65,7 +66,7 @@ def _print_table(title: str, key: str, rows: list[dict[str, Any]]) -> None:
 def stats(as_json: bool) -> None:
     """Learners, enrolled, completed, active (7 and 30 days), opted out: by language,
     channel and course. Any count below 5 is shown as <5."""
-    result = overview(datetime.now(UTC).replace(tzinfo=None))
+    result = overview(utc_now())
     if as_json:
         click.echo(json.dumps(result, default=_json_value, indent=2))
         return

@@ -12,6 +12,7 @@ from bot.dashboard.formatting import cell_text, channel_name, period_note
 from bot.dashboard.privacy import protect_events, share
 from bot.dashboard.tables import Card, Cell, Column, Page, Section, Table
 from bot.dashboard.timebuckets import labels
+from bot.vocab import ChannelName
 
 
 def error_meaning(code: int | None) -> str:
@@ -57,7 +58,7 @@ def _by_channel(ctx: ViewContext, rows: list[DeliveryCounts]) -> Section:
             (
                 channel_name(row.key),
                 *_statuses(row, row.learners),
-                protect_events(row.segments, row.learners) if row.key == "sms" else None,
+                protect_events(row.segments, row.learners) if row.key == ChannelName.SMS else None,
             )
             for row in rows
         ),

@@ -27,7 +27,8 @@ from bot.dashboard.queries import (
     per_bucket,
 )
 from bot.dashboard.timebuckets import Unit
-from bot.models import Learner, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
+from bot.vocab import ChannelName, OutboxStatus
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def delivery_by_channel(session: Session, filters: Filters) -> list[DeliveryCoun
         func.sum(counts.c[name]) for name in ("messages", "waiting", "sent", "delivered")
     ]
     sums += [func.sum(counts.c.read), func.sum(counts.c.failed)]
-    sms_segments = func.sum(case((Learner.channel == "sms", counts.c.segments), else_=0))
+    sms_segments = func.sum(case((Learner.channel == ChannelName.SMS, counts.c.segments), else_=0))
     query = (
         select(Learner.channel, *sums, sms_segments, func.count(counts.c.learner_id))
         .join(Learner, Learner.id == counts.c.learner_id)

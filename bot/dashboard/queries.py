@@ -19,14 +19,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.dashboard.filters import Filters
 from bot.dashboard.timebuckets import Unit, sum_by_bucket, utc_slot
-from bot.models import (
-    Enrollment,
-    Learner,
-    LearnerStatus,
-    LessonDelivery,
-    OutboxStatus,
-)
+from bot.models import Enrollment, Learner, LessonDelivery
 from bot.staff.models import LearnerTag
+from bot.vocab import LearnerStatus, OutboxStatus
 
 LEFT = (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
 DELIVERED = (OutboxStatus.DELIVERED, OutboxStatus.READ)

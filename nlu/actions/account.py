@@ -9,10 +9,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.i18n import gettext_for, ngettext_for
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.options import LANGUAGE_ORDER, parse_language
+from bot.text.i18n import gettext_for, ngettext_for
 from bot.timeparse import parse_days, parse_time, parse_weekdays
+from bot.vocab import LearnerStatus
 from nlu.actions.base import LearnerAction, entity, latest_text, slot_events
 from nlu.actions.context import Turn, say
 from nlu.actions.texts import LANGUAGE_NAMES, format_clock, format_days

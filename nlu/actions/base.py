@@ -13,8 +13,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.options import parse_option
+from bot.vocab import LearnerStatus
 from nlu.actions.context import Turn, open_turn
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import learning
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
+from bot.vocab import LearnerStatus
 from nlu.actions.base import (
     LearnerAction,
     has_no_words,

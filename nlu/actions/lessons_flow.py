@@ -10,8 +10,9 @@ from rasa_sdk.types import DomainDict
 from bot import catchup, learning
 from bot.completion import completion_code
 from bot.models import Learner
-from bot.rendering import feedback_message, lesson_message, question_message
+from bot.vocab import OutboxKind
 from lessons import Course, Lesson, Question
+from lessons.render import feedback_message, lesson_message, question_message
 from nlu.actions.base import (
     LearnerAction,
     chosen_option,
@@ -25,11 +26,11 @@ from scheduler.timing import record_lesson_sent
 
 
 def send_lesson(turn: Turn, dispatcher: CollectingDispatcher, lesson: Lesson) -> None:
-    send(dispatcher, lesson_message(lesson, turn.language), kind="lesson")
+    send(dispatcher, lesson_message(lesson, turn.language), kind=OutboxKind.LESSON)
 
 
 def send_question(turn: Turn, dispatcher: CollectingDispatcher, question: Question) -> None:
-    send(dispatcher, question_message(question, turn.language), kind="quiz")
+    send(dispatcher, question_message(question, turn.language), kind=OutboxKind.QUIZ)
     if turn.learner is not None:
         # Its one reminder comes if no answer does (scheduler.reminders).
         turn.learner.question_asked_at = turn.now
@@ -211,7 +212,7 @@ class ActionGradeAnswer(LearnerAction):
             text += "\n" + _("The right answer is {number}: {answer}").format(
                 number=right, answer=answer
             )
-        say(dispatcher, text, kind="feedback")
+        say(dispatcher, text, kind=OutboxKind.FEEDBACK)
         if grade.next_question is not None:
             send_question(turn, dispatcher, grade.next_question)
             return

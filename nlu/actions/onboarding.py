@@ -19,10 +19,11 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot import learning
-from bot.i18n import gettext_for
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.options import LANGUAGE_ORDER, normalise, parse_language, parse_option, parse_yes_no
+from bot.text.i18n import gettext_for
 from bot.timeparse import PRESET_DAYS, PRESET_TIMES, parse_time, parse_weekdays
+from bot.vocab import LearnerStatus
 from nlu.actions.base import LearnerAction, latest_text, slot_events
 from nlu.actions.context import Turn, open_turn, say
 from nlu.actions.lessons_flow import deliver_next

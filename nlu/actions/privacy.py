@@ -13,8 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.erasure import erase_learner
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.options import parse_yes_no
+from bot.vocab import LearnerStatus, OutboxKind
 from nlu.actions.account import is_paused, reschedule, resume, welcome_back_text
 from nlu.actions.base import (
     LearnerAction,
@@ -53,7 +54,7 @@ class ActionOptOut(LearnerAction):
                 "You will not get more messages. To come back, write START. "
                 "To erase your data, write DELETE."
             ),
-            kind="opt_out",
+            kind=OutboxKind.OPT_OUT,
             allow_when_opted_out=True,
         )
         return []
@@ -165,7 +166,7 @@ class ActionDeleteData(LearnerAction):
         say(
             dispatcher,
             _("Your data has been erased and you will not get more messages. Take care!"),
-            kind="erasure",
+            kind=OutboxKind.ERASURE,
             allow_when_opted_out=True,
         )
         return []

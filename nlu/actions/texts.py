@@ -10,7 +10,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
-from bot.i18n import gettext_for
+from bot.text.i18n import gettext_for
 from lessons import Course
 
 # Each language's own name, as the language menu shows it.

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
-from bot.models import InboundMessage, InboundStatus, OutboxMessage
+from bot.models import InboundMessage, OutboxMessage
 from bot.outbox import Reply, claim_due, write_reply
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.turns import claim_turn
+from bot.vocab import InboundStatus
 from bot.worker import run_turns_once
 from tests.bot.worker_fakes import (
     LEASE_END,

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from bot.completion import ALPHABET, assign_code, find_completion, new_code, verify
-from bot.models import Enrollment, Learner, LearnerStatus
+from bot.models import Enrollment, Learner
 from bot.settings import Settings
+from bot.vocab import LearnerStatus
 
 COMPLETED = datetime(2026, 3, 2, 15, 30)
 NUMBER_DIGITS = "61234567"

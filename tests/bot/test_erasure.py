@@ -12,13 +12,12 @@ from bot.models import (
     Enrollment,
     InboundMessage,
     Learner,
-    LearnerStatus,
     LessonDelivery,
     OutboxMessage,
-    OutboxStatus,
     QuizAttempt,
 )
 from bot.staff.models import LearnerTag
+from bot.vocab import LearnerStatus, OutboxStatus
 
 NOW = datetime(2026, 3, 2, 14, 0)
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import LessonDelivery, OutboxMessage, OutboxStatus
+from bot.models import LessonDelivery, OutboxMessage
 from bot.outbox import Reply, claim_due, replies_from_rasa, write_reply
+from bot.vocab import OutboxStatus
 from tests.bot.worker_fakes import NOW, add_learner, add_outbox
 
 LEASE = NOW + timedelta(minutes=2)

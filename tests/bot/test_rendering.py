@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from babel.messages.pofile import read_po
 
-import bot.i18n
-from bot.rendering import Message, lesson_message, question_message, render
-from bot.sms import analyse
+import bot.text.i18n
+from bot.text.render import Message, render
+from bot.text.sms import analyse
 from lessons.model import Lesson, Option, Question
+from lessons.render import lesson_message, question_message
 from tests.lessons.gettext_catalogs import FOOTERS, MSGIDS, use_test_catalogs
 
 
@@ -115,7 +116,7 @@ def test_unknown_channel_is_refused():
 
 @pytest.mark.parametrize("language", ["es", "fr", "ht"])
 def test_shipped_catalogs_translate_the_rendering_msgids(language):
-    po_file = bot.i18n.TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
+    po_file = bot.text.i18n.TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
     if not po_file.is_file():
         pytest.skip(f"{po_file} is not written yet")
     with po_file.open("rb") as handle:

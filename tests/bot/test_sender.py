@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels import ChannelError, OutgoingMessage, SendResult
 from bot.channels.local import LocalChannel
 from bot.db import make_engine, make_session_factory
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.outbox import WHATSAPP_WINDOW_CLOSED_TEXT
 from bot.phones import decrypt_phone
-from bot.rendering import Message, render
 from bot.sender import Pacer, Sender
 from bot.settings import Settings, SettingsError, load_settings
+from bot.text.render import Message, render
+from bot.vocab import LearnerStatus, OutboxStatus
 from bot.worker import run_sends_once
 from tests.bot.worker_fakes import NOW, FakeChannel, FakeTime, add_learner, add_outbox
 from tests.builders import new_sid

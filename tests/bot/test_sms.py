@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sms import analyse, split_segments, strip_accents_for_gsm
+from bot.text.sms import analyse, split_segments, strip_accents_for_gsm
 
 EMOJI = "\U0001f600"  # 😀: one character, a surrogate pair in UTF-16
 

@@ -10,9 +10,10 @@ from sqlalchemy import Result, event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.db import make_engine, make_session_factory
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.outbox import WHATSAPP_WINDOW_CLOSED_TEXT, mark_sent
 from bot.status import StatusOutcome, apply_status_callback
+from bot.vocab import LearnerStatus, OutboxStatus
 from tests.bot.worker_fakes import NOW, add_learner, add_outbox
 from tests.builders import new_sid, signed_post
 

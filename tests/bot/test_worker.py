@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
 from bot.keywords import NOTHING_TO_UNDERSTAND
-from bot.models import InboundMessage, InboundStatus, Learner, LearnerStatus, OutboxMessage
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.turns import BACKOFF_CAP_SECONDS, claim_turn, lease
+from bot.vocab import InboundStatus, LearnerStatus
 from bot.worker import TurnRunner, run_turns_once
 from tests.bot.worker_fakes import (
     NOW,

@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import InboundMessage, InboundStatus, OutboxMessage, OutboxStatus
+from bot.models import InboundMessage, OutboxMessage
 from bot.settings import Settings
+from bot.vocab import InboundStatus, OutboxStatus
 from tests.bot.worker_fakes import (
     Answer,
     Recorded,

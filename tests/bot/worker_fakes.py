@@ -24,9 +24,10 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy.orm import Session
 
 from bot.channels import ChannelError, OutgoingMessage, SendResult
-from bot.models import InboundMessage, Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import encrypt_phone, phone_hash
 from bot.settings import Settings
+from bot.vocab import LearnerStatus, OutboxStatus
 from tests.builders import new_sid
 
 NOW = datetime(2025, 3, 3, 14, 0, 0)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import create_app
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
+from bot.services import services
 from bot.settings import Settings, load_settings
 from bot.staff.models import StaffUser
 from lessons import Catalog, load_catalog
@@ -71,9 +72,8 @@ def catalog() -> Catalog:
 @pytest.fixture
 def app(settings: Settings, catalog: Catalog) -> Flask:
     app = create_app(settings=settings)
-    app.extensions["lessonbot.clock"] = lambda: NOW
-    app.extensions["lessonbot.broadcasts.catalog"] = catalog
-    app.extensions["lessonbot.dashboard.catalog"] = catalog
+    services(app).clock = lambda: NOW
+    services(app).lessons = catalog
     return app
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import queueing
 from bot.channels.local import LocalChannel
-from bot.models import LearnerStatus
 from bot.sender import Pacer
 from bot.settings import Settings
+from bot.vocab import LearnerStatus
 from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, PASSWORD, add_learner
 from tests.browser import ARTIFACTS

@@ -30,7 +30,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -43,11 +42,14 @@ from bot import create_app
 from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.broadcasts.progress import progress
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.phones import encrypt_phone, phone_hash
+from bot.services import services
 from bot.settings import Settings
 from bot.staff.models import StaffUser
+from bot.vocab import LearnerStatus, OutboxStatus
 from tests.broadcasts.builders import make_broadcast
 from tests.broadcasts.twilio_standin import TwilioStandIn
 
@@ -61,10 +63,6 @@ SEND_RATE = 1000  # messages per second: as fast as SQLite lets one worker go
 KILL_AFTER = 3000  # messages Twilio has taken when the worker is killed
 WORKER = Path(sys.executable).parent / "lessonbot"
 SHM = Path("/dev/shm")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
@@ -114,7 +112,7 @@ def web(twilio_settings: Settings) -> Iterator[tuple[Flask, Settings]]:
     public = twilio_settings.with_overrides(
         {"app.public_url": f"http://127.0.0.1:{server.server_port}"}
     )
-    server.app.extensions["lessonbot.settings"] = public  # Twilio signs the URL it calls
+    services(server.app).settings = public  # Twilio signs the URL it calls
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -15,6 +15,7 @@ from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.channels.local import LocalChannel
 from bot.models import Learner
 from bot.sender import Pacer
+from bot.services import services
 from bot.staff.models import AuditLog
 from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, add_learner, csrf_token, log_in
@@ -144,7 +145,7 @@ def test_a_form_without_the_csrf_token_is_refused(client, setup, db_session):
 
 
 def test_the_author_cannot_approve_a_colleague_can(client, app, setup, db_session):
-    app.extensions["lessonbot.settings"] = app.extensions["lessonbot.settings"].with_overrides(
+    services(app).settings = services(app).settings.with_overrides(
         {"broadcasts.approval_threshold": 2}
     )
     broadcast_id = _a_draft(client, setup)

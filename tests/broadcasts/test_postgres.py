@@ -28,9 +28,10 @@ from bot.broadcasts.progress import progress
 from bot.channels.local import LocalChannel
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
-from bot.models import LearnerStatus, OutboxMessage
+from bot.models import OutboxMessage
 from bot.sender import Pacer
 from bot.settings import Settings
+from bot.vocab import LearnerStatus
 from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
 from tests.conftest import make_test_settings

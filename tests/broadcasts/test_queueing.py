@@ -19,8 +19,9 @@ from bot.broadcasts.models import (
     SkipReason,
 )
 from bot.channels.local import LocalChannel
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.sender import Pacer
+from bot.vocab import LearnerStatus, OutboxStatus
 from bot.worker import run_sends_once
 from tests.bot.worker_fakes import FakeChannel, FakeTime
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast

@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from bot.channels import OutgoingMessage
 from bot.channels.twilio import TwilioChannel
-from bot.models import OutboxMessage, OutboxStatus
+from bot.models import OutboxMessage
 from bot.outbox import claim_due, mark_sent
 from bot.status import StatusOutcome, apply_status_callback
+from bot.vocab import OutboxStatus
 from tests.bot.worker_fakes import NOW, add_learner, add_outbox
 from tests.builders import new_sid, signed_post
 

@@ -14,13 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.local import LocalChannel
-from bot.models import InboundMessage, InboundStatus, Learner, OutboxMessage
+from bot.clock import utc_now
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import phone_hash
 from bot.rasa_client import RasaClient
-from bot.rendering import Message, render
 from bot.sender import Pacer
 from bot.settings import Settings
-from bot.worker import run_sends_once, run_turns_once, utc_now
+from bot.text.render import Message, render
+from bot.vocab import InboundStatus
+from bot.worker import run_sends_once, run_turns_once
 from tests.builders import inbound_form, signed_post
 
 MAX_PASSES = 50

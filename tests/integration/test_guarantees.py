@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.db import make_engine
-from bot.i18n import gettext_for
-from bot.models import InboundMessage, LearnerStatus, OutboxMessage
+from bot.models import InboundMessage, OutboxMessage
 from bot.rasa_client import RasaClient
+from bot.text.i18n import gettext_for
+from bot.vocab import LearnerStatus
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.rasa

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.clock import utc_now
 from bot.models import OutboxMessage, QuizAttempt
-from bot.worker import utc_now
 from lessons import load_catalog
 from scheduler.due import deliver_due_lessons
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
-from bot.models import Learner, LearnerStatus, LessonDelivery, OutboxMessage
+from bot.models import Learner, LessonDelivery, OutboxMessage
 from bot.settings import Settings
-from bot.worker import utc_now
+from bot.vocab import LearnerStatus
 from lessons import load_catalog
 from tests.scheduler.processes import scheduler_environment, start_scheduler, stop, wait_for
 

@@ -12,16 +12,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from bot.i18n import gettext_for
-from bot.models import (
-    Enrollment,
-    InboundMessage,
-    LearnerStatus,
-    LessonDelivery,
-    OutboxMessage,
-    QuizAttempt,
-)
+from bot.models import Enrollment, InboundMessage, LessonDelivery, OutboxMessage, QuizAttempt
 from bot.options import LANGUAGE_ORDER
+from bot.text.i18n import gettext_for
+from bot.vocab import LearnerStatus
 from lessons import load_catalog
 from scheduler.timing import to_local
 

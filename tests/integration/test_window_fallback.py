@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.clock import utc_now
 from bot.models import OutboxMessage
 from bot.outbox import mark_failed
-from bot.worker import utc_now
 from lessons import load_catalog
 from scheduler.due import deliver_due_lessons
 from scheduler.window import send_window_templates

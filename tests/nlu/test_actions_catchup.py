@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import LessonDelivery, OutboxMessage, OutboxStatus
+from bot.models import LessonDelivery, OutboxMessage
 from bot.outbox import Reply, write_reply
+from bot.vocab import OutboxStatus
 from lessons import Lesson
 from nlu.actions.lessons_flow import ActionDeliverLesson
 from tests.nlu.helpers import FIXED_NOW, add_learner, reload, run, tracker
@@ -23,7 +24,7 @@ DAY = timedelta(days=1)
 
 
 def lessons(action_context) -> tuple[Lesson, ...]:  # type: ignore[no-untyped-def]
-    return action_context.catalog.course("entrepreneurship").lessons
+    return action_context.catalog().course("entrepreneurship").lessons
 
 
 def scheduled_turn(learner, domain) -> list[dict]:  # type: ignore[no-untyped-def]

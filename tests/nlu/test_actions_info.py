@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import ActionExecutor
 
-from bot.models import LearnerStatus
+from bot.vocab import LearnerStatus
 from nlu.actions.info import ActionFallback, ActionFaq, ActionGreet, ActionHelp, ActionThanks
 from tests.nlu.helpers import add_learner, reload, run, tracker
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.models import LearnerStatus
-from bot.rendering import Message, render
-from bot.sms import analyse
+from bot.text.render import Message, render
+from bot.text.sms import analyse
+from bot.vocab import LearnerStatus
 from nlu.actions.timezone import MENU_SLOT, ActionChangeTimezone
 from tests.nlu.helpers import FIXED_NOW, Result, add_learner, reload, run, tracker
 

@@ -18,9 +18,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
-from bot.models import Learner, LearnerStatus, OutboxMessage
+from bot.models import Learner, OutboxMessage
 from bot.rasa_client import RasaRejected, RasaUnavailable
 from bot.settings import Settings
+from bot.vocab import LearnerStatus
 from scheduler import due as due_module
 from scheduler.due import deliver_due_lessons, due_query, find_due
 from scheduler.main import build_scheduler

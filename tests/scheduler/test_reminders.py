@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.inbound import InboundSms, find_or_create_learner
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.outbox import Reply, write_reply
 from bot.phones import phone_hash
 from bot.settings import Settings
+from bot.vocab import LearnerStatus, OutboxStatus
 from scheduler.due import find_due
 from scheduler.main import build_scheduler
 from scheduler.reminders import (

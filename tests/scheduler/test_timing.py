@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.settings import Settings
+from bot.vocab import LearnerStatus
 from scheduler.timing import (
     ScheduleError,
     is_quiet,

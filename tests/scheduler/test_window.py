@@ -11,9 +11,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
-from bot.models import Learner, LearnerStatus, LessonDelivery, OutboxMessage, OutboxStatus
+from bot.models import Learner, LessonDelivery, OutboxMessage
 from bot.outbox import Reply, write_reply
 from bot.settings import Settings
+from bot.vocab import LearnerStatus, OutboxStatus
 from scheduler.timing import release_waiting_lesson
 from scheduler.window import send_window_templates, window_failures_query
 

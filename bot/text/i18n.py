@@ -13,7 +13,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+# The catalogs sit beside the app (bot/translations), where Babel and Flask-Babel look.
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 DOMAIN = "messages"
 
 

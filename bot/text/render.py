@@ -1,11 +1,12 @@
 """One logical message, rendered as the text each channel sends.
 
-Actions produce a ``Message`` (text plus option labels, already translated);
-the sender renders it for the learner's channel just before sending:
+Actions produce a ``Message`` (text plus option labels, already translated;
+a lesson's come from ``lessons.render``); the sender renders it for the
+learner's channel just before sending:
 
 - SMS: compact (no blank lines, every character costs), options as
   "1 label" lines and a "Reply 1, 2 or 3" footer. With ``accent_free`` the
-  Spanish and French text is kept in GSM-7 (see ``bot.sms``).
+  Spanish and French text is kept in GSM-7 (see ``bot.text.sms``).
 - WhatsApp: the title in *bold*, blank lines between blocks, options as
   "1. label" lines and the same footer, so a learner can always answer by
   number even where quick replies are not shown.
@@ -15,16 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from enum import StrEnum
 
-from bot.i18n import gettext_for
-from bot.sms import strip_accents_for_gsm
+from bot.text.i18n import gettext_for
+from bot.text.sms import strip_accents_for_gsm
 
-if TYPE_CHECKING:
-    from lessons.model import Lesson, Option, Question
 
-Channel = Literal["sms", "whatsapp"]
-CHANNELS: tuple[Channel, ...] = ("sms", "whatsapp")
+class ChannelName(StrEnum):
+    """The channels a learner writes and is written on."""
+
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
 
 
 @dataclass(frozen=True)
@@ -37,30 +39,16 @@ class Message:
     title: str = ""
 
 
-def render(message: Message, channel: Channel, language: str, accent_free: bool = False) -> str:
+def render(message: Message, channel: str, language: str, accent_free: bool = False) -> str:
     """The exact text sent to the learner on ``channel``."""
     _ = gettext_for(language)
-    if channel == "sms":
+    if channel == ChannelName.SMS:
         text = _render_sms(message, _)
         return strip_accents_for_gsm(text, language) if accent_free else text
-    if channel == "whatsapp":
+    if channel == ChannelName.WHATSAPP:
         return _render_whatsapp(message, _)
-    raise ValueError(f"unknown channel {channel!r} (expected one of {', '.join(CHANNELS)})")
-
-
-def lesson_message(lesson: Lesson, language: str) -> Message:
-    return Message(text=lesson.body[language], title=lesson.title[language])
-
-
-def question_message(question: Question, language: str) -> Message:
-    return Message(
-        text=question.prompt[language],
-        options=tuple(option.text[language] for option in question.options),
-    )
-
-
-def feedback_message(option: Option, language: str) -> Message:
-    return Message(text=option.feedback[language])
+    names = ", ".join(ChannelName)
+    raise ValueError(f"unknown channel {channel!r} (expected one of {names})")
 
 
 def reply_hint(count: int, _: Callable[[str], str]) -> str:
