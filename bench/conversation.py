@@ -14,11 +14,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utc_now
-from bot.learning import ordered_courses
+from bot.learners.progress import ordered_courses
 from bot.models import InboundMessage, Learner, OutboxMessage
-from bot.options import LANGUAGE_ORDER
 from bot.phones import encrypt_phone, phone_hash
 from bot.settings import Settings
+from bot.text.languages import LANGUAGES
 from bot.vocab import InboundStatus, LearnerStatus, OutboxStatus
 from lessons import load_catalog
 
@@ -33,7 +33,7 @@ def script(settings: Settings) -> list[str]:
     wrong = next(n for n in range(1, len(second.options) + 1) if n != second.correct_number)
     return [
         "Hola",
-        str(LANGUAGE_ORDER.index("es") + 1),
+        str(LANGUAGES.index("es") + 1),
         "si",
         str(courses.index(COURSE) + 1),
         "a las 7 de la noche",

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import utc_now
+from bot.local.up import MODEL_PATH
 from bot.settings import PROJECT_ROOT
-from bot.up import MODEL_PATH
 
 RASA_VERSION_FILE = "lib/python3.10/site-packages/rasa/version.py"
 

@@ -35,9 +35,9 @@ from bench.profile import Profiler
 from bench.stack import BENCH_DIR, MemoryWatch, Ports, Stack, bench_environment
 from bench.standin import check_message
 from bot.db import make_engine, make_session_factory
+from bot.local.up import MODEL_PATH, RASA_BIN
 from bot.migrate import upgrade
 from bot.settings import PROJECT_ROOT
-from bot.up import MODEL_PATH, RASA_BIN
 
 # Beside the project (../shared), as in the tests; found from the tree the copy came from.
 TWILIO_OAI = Path("shared") / "twilio-oai" / "twilio_api_v2010.json"

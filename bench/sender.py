@@ -6,7 +6,7 @@ Twilio channel to the stand-in. From the stand-in's receive times: the
 sustained rate (sends after the first, over the time they took), the most
 sends in any calendar second from the first send, and the most in any
 sliding one-second window. The worker runs with bench.probe's stopwatches
-(``bot.worker.run_forever`` unchanged), to show where a send's time goes,
+(``bot.messaging.worker.run_forever`` unchanged), to show where a send's time goes,
 and the unlimited run under py-spy.
 "Unlimited" is a limit far above what one sender
 can do: it shows the sender's own ceiling.

@@ -37,7 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
         )
     services.init_app(app, Services.for_settings(settings))
 
-    from bot import broadcasts, dashboard, health, staff, tags, webhooks
+    from bot import broadcasts, dashboard, staff, tags
+    from bot.messaging import webhooks
+    from bot.ops import health
 
     webhooks.init_app(app)
     health.init_app(app)

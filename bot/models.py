@@ -37,9 +37,9 @@ def new_public_id() -> str:
 class Learner(Base):
     __tablename__ = "learner"
     __table_args__ = (
-        # The scheduler's due query (scheduler.due.due_query): a range scan in slot order.
+        # The scheduler's due query (bot.messaging.dispatch.due_query): a range scan in slot order.
         Index("ix_learner_due", "status", "next_lesson_at"),
-        # The reminder jobs (scheduler.reminders): each reads only its candidates.
+        # The reminder jobs (bot.messaging.reminders): each reads only its candidates.
         Index(
             "ix_learner_question_asked",
             "question_asked_at",
@@ -73,7 +73,7 @@ class Learner(Base):
     pending_question_key: Mapped[str | None] = mapped_column(String(64))
     next_lesson_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     # A pause with an end: the learner stays active and ``next_lesson_at`` is the
-    # first slot after it (scheduler.timing.schedule_next_lesson), so a pause
+    # first slot after it (bot.learners.schedule.schedule_next_lesson), so a pause
     # expires by itself. Status PAUSED is a pause with no end ("seguir" ends it).
     paused_until: Mapped[datetime | None] = mapped_column(DateTime)
     # Days of the week a lesson may arrive, local time, Monday first as in
@@ -88,10 +88,10 @@ class Learner(Base):
     # template went instead; the learner's next message releases the lesson.
     lesson_waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
     # When the waiting quiz question was sent; cleared once its one gentle
-    # reminder is handled (sent, or not needed): see scheduler.reminders.
+    # reminder is handled (sent, or not needed): see bot.messaging.reminders.
     question_asked_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Set when the one "still there?" message went after a long silence: no
-    # lesson is scheduled until the learner writes again (scheduler.timing).
+    # lesson is scheduled until the learner writes again (bot.learners.schedule).
     nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -139,9 +139,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "next_attempt_at", "id"),
-        # The sender's claim (bot.claims via bot.outbox.claim_batch): the oldest pending
-        # rows, read in id order from here and stopping at the batch's end, however long
-        # the outbox's history.
+        # The sender's claim (bot.messaging.outbox.claim_batch): the oldest pending rows,
+        # read in id order from here and stopping at the batch's end, however long the
+        # outbox's history.
         Index("ix_outbox_status_id", "status", "id"),
         # Coordinator statistics (bot.dashboard): messages per learner, and per day.
         Index(
@@ -150,7 +150,7 @@ class OutboxMessage(Base):
         Index(
             "ix_outbox_created_status", "created_at", "status", "learner_id", "sent_at", "segments"
         ),
-        # The window fallback (scheduler.window): fresh 63016 failures only.
+        # The window fallback (bot.messaging.templates): fresh 63016 failures only.
         Index(
             "ix_outbox_window_closed",
             "status_updated_at",
@@ -245,8 +245,8 @@ class LessonDelivery(Base):
     # The lesson's outcomes, kept in the transactions that change them so that the
     # funnel is one grouped read of this table: when the phone confirmed the lesson
     # (its outbox row delivered or read; None otherwise, see
-    # bot.outbox.sync_lesson_receipt), and the learner's first answers to its
-    # questions, and how many of them were right (bot.learning.grade_answer).
+    # bot.messaging.outbox.sync_lesson_receipt), and the learner's first answers to its
+    # questions, and how many of them were right (bot.learners.progress.grade_answer).
     delivered_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     questions_answered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     answered_right: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,13 +1,19 @@
-"""`lessonbot lessons`: check, measure and preview the lesson content."""
+"""`lessonbot lessons`: check, measure and preview the lesson content.
+
+The lessons depend on nothing of the app but ``bot.text``: where the lesson
+files are and whether SMS drop accents come from the app's settings only
+through ``Defaults``, which `lessonbot` hands down (``bot.cli``).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from bot.settings import Settings, load_settings
 from bot.text.i18n import gettext_for
 from bot.text.render import ChannelName, Message, render
 from bot.text.sms import analyse
@@ -15,6 +21,21 @@ from lessons.loader import CheckResult, check_catalog
 from lessons.model import LANGUAGES, Catalog
 from lessons.render import lesson_message, question_message
 from lessons.report import build_report, format_report
+
+CONTENT_DIRECTORY = Path(__file__).resolve().parent / "content"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What the commands use unless an option says otherwise, read only when needed.
+
+    ``read`` returns the lesson directory and whether SMS are sent accent-free:
+    `lessonbot` passes its settings' (``lessons.directory``, ``sender.sms_accent_free``);
+    run on its own, the group uses the lessons beside this file, with accents.
+    """
+
+    read: Callable[[], tuple[Path, bool]] = lambda: (CONTENT_DIRECTORY, False)
+
 
 _directory_option = click.option(
     "--dir",
@@ -84,7 +105,7 @@ def preview(
         known = ", ".join(lesson.key for lesson in catalog.lessons)
         raise click.ClickException(f"unknown lesson {key!r}; known: {known}") from None
     if accent_free is None:
-        accent_free = _settings().sender.sms_accent_free
+        accent_free = _defaults()[1]
     messages = [lesson_message(lesson, language)]
     messages += [question_message(question, language) for question in lesson.questions]
     for index, message in enumerate(messages):
@@ -108,7 +129,7 @@ def _preview(message: Message, channel: str, language: str, accent_free: bool) -
 
 def _check(directory: Path | None) -> CheckResult:
     _require_gettext_catalogs()
-    return check_catalog(directory or _settings().lessons_path)
+    return check_catalog(directory or _defaults()[0])
 
 
 def _load(directory: Path | None) -> Catalog:
@@ -138,6 +159,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _settings() -> Settings:
+def _defaults() -> tuple[Path, bool]:
     # Read only when needed: the command line options take precedence.
-    return load_settings()
+    found = click.get_current_context().find_object(Defaults)
+    return (found or Defaults()).read()

@@ -4,7 +4,7 @@ Every problem is a ``LessonError`` naming the file, the line and the field
 (see lessons/errors.py). Errors stop the catalog from loading; warnings are
 printed by ``lessonbot lessons check`` but do not.
 
-Sizes are measured on the exact SMS rendering (``bot.rendering``) in every
+Sizes are measured on the exact SMS rendering (``bot.text.render``) in every
 language, both as written and in the accent-free rendering: a lesson in at
 most 3 segments, a question with its options and footer in 2, each feedback
 in 2.

@@ -19,14 +19,14 @@ from bot.broadcasts.queueing import run as run_broadcasts
 from bot.clock import utc_now
 from bot.db import make_engine, session_scope
 from bot.logs import configure_logging
-from bot.rasa_client import RasaClient
+from bot.messaging.dispatch import deliver_due_lessons
+from bot.messaging.rasa_client import RasaClient
+from bot.messaging.reminders import send_quiz_reminders, send_still_there
+from bot.messaging.templates import send_window_templates
+from bot.privacy.retention import purge_message_bodies
 from bot.services import Services
 from bot.settings import Settings, load_settings
-from scheduler.due import deliver_due_lessons
-from scheduler.jobs import purge_message_bodies
 from scheduler.lock import SchedulerAlreadyRunning, SingleSchedulerLock
-from scheduler.reminders import send_quiz_reminders, send_still_there
-from scheduler.window import send_window_templates
 
 log = logging.getLogger("scheduler")
 

@@ -44,12 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.compose import Draft
 from bot.broadcasts.models import Broadcast, BroadcastStatus
-from bot.channels.twilio import TwilioChannel
 from bot.clock import utc_now
 from bot.db import Base, make_engine, make_session_factory, session_scope
+from bot.messaging.channels.twilio import TwilioChannel
+from bot.messaging.sender import Sender
 from bot.models import Learner, OutboxMessage
 from bot.phones import encrypt_phone
-from bot.sender import Sender
 from bot.settings import Settings, load_settings
 from bot.staff import models as _staff_models  # noqa: F401  (the tables)
 from bot.vocab import LearnerStatus, OutboxStatus

@@ -103,8 +103,8 @@ class Plan:
         self.deliveries = sum(learner["lessons"] for learner in self.learners)
         self.outbox = int(OUTBOX * scale)
         self.quiz = 0  # counted while the quiz rows are generated
-        # Each lesson delivery's outcomes, as the app keeps them on the row (bot.outbox
-        # and bot.learning): noted while the outbox and quiz rows are generated.
+        # Each lesson delivery's outcomes, as the app keeps them on the row (bot.messaging.outbox
+        # and bot.learners.progress): noted while the outbox and quiz rows are generated.
         self.confirmed = bytearray(self.deliveries + 1)
         self.answered = bytearray(self.deliveries + 1)
         self.right = bytearray(self.deliveries + 1)

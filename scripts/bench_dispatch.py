@@ -5,7 +5,7 @@
 Starts one Rasa server (the trained model) and one action server on free
 loopback ports, exactly as `lessonbot up` runs them, against a temporary
 SQLite database; adds N onboarded learners whose lesson is due, then times
-one run of ``scheduler.due.deliver_due_lessons`` over all of them: for each,
+one run of ``bot.messaging.dispatch.deliver_due_lessons`` over all of them: for each,
 the ``EXTERNAL_lesson_due`` turn in Rasa (which runs ``action_deliver_lesson``
 in the action server, writing to the database) and the outbox write. Twice,
 with N new learners each time: one learner at a time, then
@@ -36,13 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
+from bot.local.up import MODEL_PATH, NLU_DIR, actions_command, process_environment, rasa_command
+from bot.messaging.dispatch import deliver_due_lessons
+from bot.messaging.rasa_client import RasaClient
 from bot.migrate import upgrade
 from bot.models import Learner
-from bot.rasa_client import RasaClient
 from bot.settings import Settings, load_settings
-from bot.up import MODEL_PATH, NLU_DIR, actions_command, process_environment, rasa_command
 from bot.vocab import LearnerStatus
-from scheduler.due import deliver_due_lessons
 
 STARTUP_TIMEOUT_SECONDS = 300
 

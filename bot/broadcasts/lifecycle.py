@@ -30,8 +30,8 @@ from bot.broadcasts.models import (
 )
 from bot.broadcasts.preview import build as build_preview
 from bot.broadcasts.queueing import CANCELLED_TEXT
+from bot.db import rowcount
 from bot.models import OutboxMessage
-from bot.outbox import rowcount
 from bot.settings import Settings
 from bot.staff.accounts import audit
 from bot.vocab import OutboxKind, OutboxStatus

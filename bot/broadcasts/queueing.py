@@ -54,13 +54,12 @@ from bot.broadcasts.models import (
     SkipReason,
 )
 from bot.broadcasts.routing import choose_route, template_variables, window_cutoff
-from bot.db import session_scope
+from bot.db import rowcount, session_scope
+from bot.learners.schedule import DEFAULT_TIMEZONE, ScheduleError, is_quiet
 from bot.models import Learner, OutboxMessage
-from bot.outbox import rowcount
 from bot.settings import Settings
 from bot.staff.accounts import audit
 from bot.vocab import ChannelName, LearnerStatus, OutboxKind, OutboxStatus
-from scheduler.timing import DEFAULT_TIMEZONE, ScheduleError, is_quiet
 
 log = logging.getLogger(__name__)
 

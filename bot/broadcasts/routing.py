@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.broadcasts.models import Route
+from bot.learners.schedule import WHATSAPP_WINDOW
 from bot.settings import Settings
 from bot.text.render import ChannelName, Message, render
-from scheduler.timing import WHATSAPP_WINDOW
 
 # A window closing within this margin counts as closed already.
 WINDOW_MARGIN = timedelta(minutes=5)

@@ -244,7 +244,8 @@ def lesson_outcomes(
 
     ``questions`` gives each lesson's number of questions (from the lesson files):
     a learner answered the lesson when their first answers reach it. The counters
-    are kept by the writes (bot.outbox.sync_lesson_receipt, bot.learning.grade_answer).
+    are kept by the writes (bot.messaging.outbox.sync_lesson_receipt,
+    bot.learners.progress.grade_answer).
     """
     if not questions:
         return {}

@@ -135,7 +135,8 @@ class SenderSection(Section):
     rate_per_second: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=6, ge=1)
     backoff_seconds: float = Field(default=2.0, ge=0)
-    # Sends in flight at once; 0 picks enough for the rate (bot.sender.default_concurrency).
+    # Sends in flight at once; 0 picks enough for the rate
+    # (bot.messaging.sender.default_concurrency).
     concurrency: int = Field(default=0, ge=0)
     # How long a claimed row is kept from other senders before it is due again
     # (should this one die): above Twilio's timeout (15 s) plus a second's sends,

@@ -9,19 +9,20 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.learners.schedule import EVERY_DAY, schedule_next_lesson
 from bot.models import Learner
-from bot.options import LANGUAGE_ORDER, parse_language
 from bot.text.i18n import gettext_for, ngettext_for
-from bot.timeparse import parse_days, parse_time, parse_weekdays
+from bot.text.languages import LANGUAGE_NAMES, LANGUAGES
 from bot.vocab import LearnerStatus
 from nlu.actions.base import LearnerAction, entity, latest_text, slot_events
 from nlu.actions.context import Turn, say
-from nlu.actions.texts import LANGUAGE_NAMES, format_clock, format_days
-from scheduler.timing import EVERY_DAY, schedule_next_lesson
+from nlu.actions.readers.options import parse_language
+from nlu.actions.readers.timeparse import parse_days, parse_time, parse_weekdays
+from nlu.actions.texts import format_clock, format_days
 
 
 def reschedule(turn: Turn, learner: Learner) -> None:
-    """Move the next lesson to the learner's current preferences (see scheduler.timing)."""
+    """Move the next lesson to the learner's current preferences (see bot.learners.schedule)."""
     schedule_next_lesson(learner, turn.now, turn.settings)
 
 
@@ -44,7 +45,7 @@ class ActionChangeLanguage(LearnerAction):
         code = code or parse_language(value) or parse_language(latest_text(tracker))
         if code is None:
             _ = turn.gettext()
-            names = ", ".join(LANGUAGE_NAMES[c] for c in LANGUAGE_ORDER)
+            names = ", ".join(LANGUAGE_NAMES[c] for c in LANGUAGES)
             say(
                 dispatcher,
                 _("Which language? Write LANGUAGE and one of: {names}.").format(names=names),

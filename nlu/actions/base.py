@@ -14,9 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.models import Learner
-from bot.options import parse_option
 from bot.vocab import LearnerStatus
 from nlu.actions.context import Turn, open_turn
+from nlu.actions.readers.options import parse_option
 
 log = logging.getLogger(__name__)
 

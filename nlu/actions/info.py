@@ -7,7 +7,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import learning
+from bot.learners import progress
+from bot.learners.schedule import schedule_next_lesson
 from bot.models import Learner
 from bot.vocab import LearnerStatus
 from nlu.actions.base import (
@@ -21,7 +22,6 @@ from nlu.actions.base import (
 )
 from nlu.actions.context import Turn, say
 from nlu.actions.texts import course_title, menu_text
-from scheduler.timing import schedule_next_lesson
 
 
 class ActionGreet(LearnerAction):
@@ -95,17 +95,17 @@ class ActionShowProgress(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
-        progress = learning.progress(turn.session, learner, turn.catalog)
-        if progress is None:
+        standing = progress.progress(turn.session, learner, turn.catalog)
+        if standing is None:
             say(dispatcher, _("You have not started a course yet. Write HELLO to begin."))
             return []
         lines = [
-            _('Course: "{course}"').format(course=course_title(progress.course, turn.language)),
+            _('Course: "{course}"').format(course=course_title(standing.course, turn.language)),
             _("Lessons done: {done} of {total}").format(
-                done=progress.lessons_done, total=progress.lessons_total
+                done=standing.lessons_done, total=standing.lessons_total
             ),
             _("Right answers: {right} of {answered}").format(
-                right=progress.right_answers, answered=progress.answered
+                right=standing.right_answers, answered=standing.answered
             ),
         ]
         say(dispatcher, "\n".join(lines))

@@ -7,8 +7,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import catchup, learning
-from bot.completion import completion_code
+from bot.learners import catchup, progress
+from bot.learners.completion import completion_code
+from bot.learners.schedule import record_lesson_sent
 from bot.models import Learner
 from bot.vocab import OutboxKind
 from lessons import Course, Lesson, Question
@@ -22,7 +23,6 @@ from nlu.actions.base import (
 )
 from nlu.actions.context import Turn, say, send
 from nlu.actions.texts import course_title, format_clock
-from scheduler.timing import record_lesson_sent
 
 
 def send_lesson(turn: Turn, dispatcher: CollectingDispatcher, lesson: Lesson) -> None:
@@ -32,7 +32,7 @@ def send_lesson(turn: Turn, dispatcher: CollectingDispatcher, lesson: Lesson) ->
 def send_question(turn: Turn, dispatcher: CollectingDispatcher, question: Question) -> None:
     send(dispatcher, question_message(question, turn.language), kind=OutboxKind.QUIZ)
     if turn.learner is not None:
-        # Its one reminder comes if no answer does (scheduler.reminders).
+        # Its one reminder comes if no answer does (bot.messaging.reminders).
         turn.learner.question_asked_at = turn.now
 
 
@@ -71,25 +71,25 @@ def deliver_next(
     """
     _ = turn.gettext()
     if external:
-        started = learning.lesson_started_in_slot(turn.session, learner, turn.catalog)
+        started = progress.lesson_started_in_slot(turn.session, learner, turn.catalog)
         if started is not None:
-            question = learning.start_lesson(turn.session, learner, started, turn.now)
+            question = progress.start_lesson(turn.session, learner, started, turn.now)
             send_lesson(turn, dispatcher, started)
             send_question(turn, dispatcher, question)
             return
     missed = catchup.missed_lesson(turn.session, learner, turn.catalog)
     if missed is not None:
-        # The phone never got it (bot.catchup): this one again, not the next.
+        # The phone never got it (bot.learners.catchup): this one again, not the next.
         question = catchup.resend_lesson(turn.session, learner, missed, turn.now)
         send_lesson(turn, dispatcher, missed)
         send_question(turn, dispatcher, question)
         if not external:
             record_lesson_sent(learner, turn.now, turn.settings)
         return
-    outcome = learning.deliver_next_lesson(
+    outcome = progress.deliver_next_lesson(
         turn.session, learner, turn.catalog, turn.now, may_switch=not external
     )
-    if isinstance(outcome, learning.CourseFinished):
+    if isinstance(outcome, progress.CourseFinished):
         # A scheduled turn announces the end once; nothing is due after it.
         if not external or outcome.first_time:
             text = course_done_text(turn, outcome.course, outcome.next_course, outcome.code)
@@ -144,12 +144,12 @@ class ActionRepeatLesson(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        lesson = learning.last_lesson(turn.session, learner, turn.catalog)
+        lesson = progress.last_lesson(turn.session, learner, turn.catalog)
         if lesson is None:
             _ = turn.gettext()
             say(dispatcher, _("You have no lesson yet. Write NEXT to get your first one."))
             return []
-        question = learning.start_lesson(turn.session, learner, lesson, turn.now)
+        question = progress.start_lesson(turn.session, learner, lesson, turn.now)
         send_lesson(turn, dispatcher, lesson)
         send_question(turn, dispatcher, question)
         return []
@@ -175,9 +175,9 @@ class ActionGradeAnswer(LearnerAction):
     ) -> list[EventType]:
         _ = turn.gettext()
         sid = message_sid(tracker)
-        grade = learning.previous_grade(turn.session, turn.catalog, sid)
+        grade = progress.previous_grade(turn.session, turn.catalog, sid)
         if grade is None:
-            pending = learning.pending_question(learner, turn.catalog)
+            pending = progress.pending_question(learner, turn.catalog)
             if pending is None:
                 say(
                     dispatcher,
@@ -190,7 +190,7 @@ class ActionGradeAnswer(LearnerAction):
                 say(dispatcher, _("Please answer with the number of an option."))
                 send_question(turn, dispatcher, question)
                 return []
-            grade = learning.grade_answer(
+            grade = progress.grade_answer(
                 turn.session, learner, lesson, question, chosen, sid, turn.now
             )
         self.reply(turn, learner, dispatcher, grade)
@@ -201,7 +201,7 @@ class ActionGradeAnswer(LearnerAction):
         turn: Turn,
         learner: Learner,
         dispatcher: CollectingDispatcher,
-        grade: learning.Grade,
+        grade: progress.Grade,
     ) -> None:
         _ = turn.gettext()
         option = grade.question.options[grade.chosen - 1]
@@ -216,13 +216,13 @@ class ActionGradeAnswer(LearnerAction):
         if grade.next_question is not None:
             send_question(turn, dispatcher, grade.next_question)
             return
-        if learning.course_finished(turn.session, learner, turn.catalog, turn.now):
+        if progress.course_finished(turn.session, learner, turn.catalog, turn.now):
             course = turn.catalog.course(learner.course_key or grade.lesson.course_key)
-            following = learning.next_course(turn.session, learner, turn.catalog)
+            following = progress.next_course(turn.session, learner, turn.catalog)
             code = completion_code(turn.session, learner.id, course.key)
             say(dispatcher, course_done_text(turn, course, following, code))
             return
-        right, total = learning.lesson_score(turn.session, learner, grade.lesson)
+        right, total = progress.lesson_score(turn.session, learner, grade.lesson)
         lines = [_("Lesson done: {right} of {total} right.").format(right=right, total=total)]
         if learner.delivery_time:
             when = format_clock(learner.delivery_time, turn.language)

@@ -18,17 +18,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot import learning
+from bot.learners import progress
+from bot.learners.schedule import EVERY_DAY
 from bot.models import Learner
-from bot.options import LANGUAGE_ORDER, normalise, parse_language, parse_option, parse_yes_no
 from bot.text.i18n import gettext_for
-from bot.timeparse import PRESET_DAYS, PRESET_TIMES, parse_time, parse_weekdays
+from bot.text.languages import LANGUAGE_NAMES, LANGUAGES
 from bot.vocab import LearnerStatus
 from nlu.actions.base import LearnerAction, latest_text, slot_events
 from nlu.actions.context import Turn, open_turn, say
 from nlu.actions.lessons_flow import deliver_next
-from nlu.actions.texts import LANGUAGE_NAMES, course_title, format_clock, format_days
-from scheduler.timing import EVERY_DAY
+from nlu.actions.readers.options import (
+    normalise,
+    parse_language,
+    parse_option,
+    parse_yes_no,
+)
+from nlu.actions.readers.timeparse import PRESET_DAYS, PRESET_TIMES, parse_time, parse_weekdays
+from nlu.actions.texts import course_title, format_clock, format_days
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DAY_MASK = re.compile(r"^(?=.*1)[01]{7}$")
@@ -53,8 +59,8 @@ class ActionAskLanguage(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        text = " / ".join(_choose_your_language(code) for code in LANGUAGE_ORDER)
-        say(dispatcher, text, [LANGUAGE_NAMES[code] for code in LANGUAGE_ORDER])
+        text = " / ".join(_choose_your_language(code) for code in LANGUAGES)
+        say(dispatcher, text, [LANGUAGE_NAMES[code] for code in LANGUAGES])
         return []
 
 
@@ -100,7 +106,7 @@ class ActionAskCourse(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
-        courses = learning.ordered_courses(turn.catalog)
+        courses = progress.ordered_courses(turn.catalog)
         titles = [course_title(course, turn.language) for course in courses]
         say(dispatcher, _("Which course do you want to start?"), titles)
         return []
@@ -217,7 +223,7 @@ class ValidateOnboardingForm(FormValidationAction):
         if text is None:
             return {}
         with open_turn(tracker) as turn:
-            key = _course_from_text(text, [c.key for c in learning.ordered_courses(turn.catalog)])
+            key = _course_from_text(text, [c.key for c in progress.ordered_courses(turn.catalog)])
         return {"course": key} if key else {}
 
     def extract_delivery_days(
@@ -259,7 +265,7 @@ class ValidateOnboardingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         with open_turn(tracker) as turn:
-            keys = [course.key for course in learning.ordered_courses(turn.catalog)]
+            keys = [course.key for course in progress.ordered_courses(turn.catalog)]
             key = _course_from_text(str(value), keys)
             if key is None:
                 _didnt_understand(turn, dispatcher)
@@ -375,7 +381,7 @@ class ActionFinishOnboarding(LearnerAction):
                 domain, consent=None, course=None, delivery_time=None, delivery_days=None
             )
 
-        learning.enrol(turn.session, learner, course_key, turn.now)
+        progress.enrol(turn.session, learner, course_key, turn.now)
         learner.delivery_time = delivery_time
         if learner.status == LearnerStatus.NEW:
             learner.status = LearnerStatus.ACTIVE

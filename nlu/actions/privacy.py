@@ -12,9 +12,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.erasure import erase_learner
 from bot.models import Learner
-from bot.options import parse_yes_no
+from bot.privacy.erasure import erase_learner
 from bot.vocab import LearnerStatus, OutboxKind
 from nlu.actions.account import is_paused, reschedule, resume, welcome_back_text
 from nlu.actions.base import (
@@ -25,6 +24,7 @@ from nlu.actions.base import (
     latest_text,
 )
 from nlu.actions.context import Turn, say
+from nlu.actions.readers.options import parse_yes_no
 
 CONFIRM_DELETE = "action_confirm_delete"
 
@@ -142,7 +142,7 @@ def last_action_before_message(tracker: Tracker) -> str | None:
 
 
 class ActionDeleteData(LearnerAction):
-    """The answer to the question: on yes, erase (see bot.erasure); otherwise cancel."""
+    """The answer to the question: on yes, erase (see bot.privacy.erasure); otherwise cancel."""
 
     runs_for_erased = True  # a replay of this turn gets the same confirmation
 

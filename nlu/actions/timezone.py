@@ -1,6 +1,6 @@
 """ZONE Colombia, "estoy en Costa Rica ahora", "I moved to Miami": the learner's time zone.
 
-The place is read from the message (``bot.places``). When it cannot be read,
+The place is read from the message (``nlu.actions.readers.places``). When it cannot be read,
 the learner gets a numbered menu of the countries migrants in Panama most
 come from or go to; a country with several zones (Mexico, the United States,
 Brazil, Canada, Chile) gets a menu of its main zones. Which menu is open is
@@ -22,14 +22,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.learners.schedule import is_valid_timezone, schedule_next_lesson, to_local
+from bot.learners.zones import COUNTRIES, MENU_COUNTRIES, Country, country_of_zone
 from bot.models import Learner
-from bot.options import normalise
-from bot.places import Place, read_place
 from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text, slot_events
 from nlu.actions.context import Turn, say
+from nlu.actions.readers.options import normalise
+from nlu.actions.readers.places import Place, read_place
 from nlu.actions.texts import day_names, format_clock
-from scheduler.timing import is_valid_timezone, schedule_next_lesson, to_local
-from scheduler.zones import COUNTRIES, MENU_COUNTRIES, Country, country_of_zone
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import queueing
-from bot.channels.local import LocalChannel
-from bot.sender import Pacer
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.sender import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.settings import Settings
 from bot.vocab import LearnerStatus
-from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, PASSWORD, add_learner
 from tests.browser import ARTIFACTS
 

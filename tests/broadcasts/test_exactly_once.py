@@ -1,7 +1,7 @@
 """Exactly once: 10,000 learners, the worker killed (SIGKILL) mid-way and restarted.
 
 The real `lessonbot worker` runs as a subprocess on a temporary SQLite
-database and sends through ``bot.channels.twilio`` to a stand-in of Twilio's
+database and sends through ``bot.messaging.channels.twilio`` to a stand-in of Twilio's
 API on loopback, which calls the app's status webhook back like Twilio. The
 scheduler's broadcast job feeds the outbox from a thread here. Halfway, the
 worker is killed with SIGKILL (no chance to finish anything) and started
@@ -51,7 +51,7 @@ from bot.settings import Settings
 from bot.staff.models import StaffUser
 from bot.vocab import LearnerStatus, OutboxStatus
 from tests.broadcasts.builders import make_broadcast
-from tests.broadcasts.twilio_standin import TwilioStandIn
+from tests.fakes import TwilioStandIn
 
 pytestmark = pytest.mark.slow
 
@@ -215,7 +215,7 @@ def test_every_eligible_learner_gets_exactly_one_message_across_a_kill(web, db, 
         select(StaffUser).where(StaffUser.email == "author@example.org")
     ).one()
     clock = time.monotonic()
-    caplog.set_level(logging.INFO, logger="bot.status")
+    caplog.set_level(logging.INFO, logger="bot.messaging.status")
     numbers = add_learners(db_session, settings)
     broadcast = make_broadcast(db_session, author, fallback_language="es")
     lifecycle.request_send(

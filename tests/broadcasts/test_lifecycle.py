@@ -10,12 +10,12 @@ from sqlalchemy import select
 from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus, RecipientState
 from bot.broadcasts.progress import progress
-from bot.channels.local import LocalChannel
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.sender import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.models import OutboxMessage
-from bot.sender import Pacer
 from bot.staff.models import AuditLog
 from bot.vocab import OutboxStatus
-from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from bot.broadcasts import queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus
-from bot.channels.local import LocalChannel
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.sender import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.models import Learner
-from bot.sender import Pacer
 from bot.services import services
 from bot.staff.models import AuditLog
-from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, add_learner, csrf_token, log_in
 
 PAGES = (

@@ -25,14 +25,14 @@ from bot.broadcasts.models import (
     SkipReason,
 )
 from bot.broadcasts.progress import progress
-from bot.channels.local import LocalChannel
 from bot.db import make_engine, make_session_factory
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.sender import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.migrate import upgrade
 from bot.models import OutboxMessage
-from bot.sender import Pacer
 from bot.settings import Settings
 from bot.vocab import LearnerStatus
-from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
 from tests.conftest import make_test_settings
 from tests.postgres import scratch_database

@@ -18,13 +18,13 @@ from bot.broadcasts.models import (
     Route,
     SkipReason,
 )
-from bot.channels.local import LocalChannel
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.sender import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.models import Learner, OutboxMessage
-from bot.sender import Pacer
 from bot.vocab import LearnerStatus, OutboxStatus
-from bot.worker import run_sends_once
-from tests.bot.worker_fakes import FakeChannel, FakeTime
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
+from tests.fakes import FakeChannel, FakeTime
 
 TEMPLATE = "HX" + "a1" * 16
 

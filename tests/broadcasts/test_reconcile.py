@@ -2,7 +2,7 @@
 
 Twilio's Messages API has no idempotency key; the outbox key rides on the
 status callback URL instead, so Twilio's callback tells which row it took
-(``bot.status``), and the row is not sent again when its lease ends.
+(``bot.messaging.status``), and the row is not sent again when its lease ends.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.channels import OutgoingMessage
-from bot.channels.twilio import TwilioChannel
+from bot.messaging.channels import OutgoingMessage
+from bot.messaging.channels.twilio import TwilioChannel
+from bot.messaging.outbox import claim_due, mark_sent
+from bot.messaging.status import StatusOutcome, apply_status_callback
 from bot.models import OutboxMessage
-from bot.outbox import claim_due, mark_sent
-from bot.status import StatusOutcome, apply_status_callback
 from bot.vocab import OutboxStatus
-from tests.bot.worker_fakes import NOW, add_learner, add_outbox
-from tests.builders import new_sid, signed_post
+from tests.builders import NOW, add_learner, add_outbox, new_sid, signed_post
 
 LEASE = NOW + timedelta(minutes=2)
 

@@ -28,7 +28,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.learning import grade_answer
+from bot.learners.progress import grade_answer
+from bot.messaging.status import apply_status_callback
 from bot.models import (
     Enrollment,
     InboundMessage,
@@ -37,7 +38,6 @@ from bot.models import (
     OutboxMessage,
 )
 from bot.staff.models import LearnerTag
-from bot.status import apply_status_callback
 from lessons import Catalog, Lesson, Question
 
 NOW = datetime(2025, 8, 15, 12, 0)

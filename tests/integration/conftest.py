@@ -18,9 +18,16 @@ from typing import IO
 import httpx
 import pytest
 
+from bot.local.up import (
+    MODEL_PATH,
+    NLU_DIR,
+    RASA_BIN,
+    actions_command,
+    process_environment,
+    rasa_command,
+)
 from bot.migrate import upgrade
 from bot.settings import Settings
-from bot.up import MODEL_PATH, NLU_DIR, RASA_BIN, actions_command, process_environment, rasa_command
 from tests.conftest import make_test_settings
 
 STARTUP_TIMEOUT_SECONDS = 240
@@ -149,7 +156,7 @@ def new_phone(rasa_stack: RasaStack, stack_app, stack_settings: Settings):  # ty
     import secrets
 
     from bot.db import make_engine, make_session_factory
-    from bot.rasa_client import RasaClient
+    from bot.messaging.rasa_client import RasaClient
     from tests.integration.phone import Phone
 
     engine = make_engine(stack_settings.app.database_url)

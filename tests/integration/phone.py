@@ -13,16 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.local import LocalChannel
 from bot.clock import utc_now
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.rasa_client import RasaClient
+from bot.messaging.sender import Pacer
+from bot.messaging.worker import run_sends_once, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import phone_hash
-from bot.rasa_client import RasaClient
-from bot.sender import Pacer
 from bot.settings import Settings
 from bot.text.render import Message, render
 from bot.vocab import InboundStatus
-from bot.worker import run_sends_once, run_turns_once
 from tests.builders import inbound_form, signed_post
 
 MAX_PASSES = 50

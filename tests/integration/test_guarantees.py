@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.db import make_engine
+from bot.messaging.rasa_client import RasaClient
 from bot.models import InboundMessage, OutboxMessage
-from bot.rasa_client import RasaClient
 from bot.text.i18n import gettext_for
 from bot.vocab import LearnerStatus
 from tests.integration.conftest import free_port

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import utc_now
+from bot.messaging.dispatch import deliver_due_lessons
 from bot.models import OutboxMessage, QuizAttempt
 from lessons import load_catalog
-from scheduler.due import deliver_due_lessons
 
 pytestmark = pytest.mark.rasa
 

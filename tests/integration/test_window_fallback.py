@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import utc_now
+from bot.messaging.dispatch import deliver_due_lessons
+from bot.messaging.outbox import mark_failed
+from bot.messaging.templates import send_window_templates
 from bot.models import OutboxMessage
-from bot.outbox import mark_failed
 from lessons import load_catalog
-from scheduler.due import deliver_due_lessons
-from scheduler.window import send_window_templates
 
 pytestmark = pytest.mark.rasa
 

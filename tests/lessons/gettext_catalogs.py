@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 
 import bot.text.i18n
 
-# The msgids bot.rendering uses, with the translations intended for the catalogs.
+# The msgids bot.text.render uses, with the translations intended for the catalogs.
 FOOTERS: dict[str, dict[str, str]] = {
     "es": {
         "Reply 1": "Responde 1",

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.messaging.outbox import Reply, write_reply
 from bot.models import LessonDelivery, OutboxMessage
-from bot.outbox import Reply, write_reply
 from bot.vocab import OutboxStatus
 from lessons import Lesson
 from nlu.actions.lessons_flow import ActionDeliverLesson

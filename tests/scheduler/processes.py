@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.local.up import process_environment
 from bot.settings import PROJECT_ROOT, Settings
-from bot.up import process_environment
 
 LESSONBOT = Path(sys.executable).parent / "lessonbot"
 

@@ -1,0 +1,103 @@
+"""Delivery status callbacks: a message's status only moves forward.
+
+Twilio may call back out of order (``delivered`` before ``sent``) and more than
+once; a status that is not ahead of the stored one (``OutboxStatus.rank``) is
+ignored, so applying the same callback twice changes nothing. WhatsApp's
+``read`` is recorded. A failed or undelivered message keeps its error code:
+21610 marks the learner opted out, 63016 is recorded as "WhatsApp window
+closed" for the scheduler to answer with a template.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.messaging.outbox import advance_status, record_provider_error, sync_lesson_receipt
+from bot.models import OutboxMessage
+from bot.vocab import OutboxStatus
+
+log = logging.getLogger(__name__)
+
+# Twilio's MessageStatus values -> ours. "sending", "accepted" and "scheduled"
+# are steps before "sent" at Twilio: queued here.
+TWILIO_STATUSES = {
+    "accepted": OutboxStatus.QUEUED,
+    "scheduled": OutboxStatus.QUEUED,
+    "queued": OutboxStatus.QUEUED,
+    "sending": OutboxStatus.QUEUED,
+    "sent": OutboxStatus.SENT,
+    "delivered": OutboxStatus.DELIVERED,
+    "partially_delivered": OutboxStatus.DELIVERED,
+    "read": OutboxStatus.READ,
+    "failed": OutboxStatus.FAILED,
+    "canceled": OutboxStatus.FAILED,
+    "undelivered": OutboxStatus.UNDELIVERED,
+}
+
+
+class StatusOutcome(StrEnum):
+    APPLIED = "applied"
+    STALE = "stale"  # not ahead of the stored status: a repeat or out of order
+    UNKNOWN_MESSAGE = "unknown_message"
+    UNKNOWN_STATUS = "unknown_status"
+
+
+def apply_status_callback(
+    session: Session,
+    message_sid: str,
+    status: str,
+    error_code: int | None,
+    now: datetime,
+    reference: str | None = None,
+) -> StatusOutcome:
+    """Move the outbox row with provider sid ``message_sid`` forward; do not commit.
+
+    ``reference`` is the row's idempotency key from the callback URL: a row
+    whose sender died before recording Twilio's answer has no sid yet, and
+    takes this one (so it is not sent a second time when its lease ends).
+    """
+    new_status = TWILIO_STATUSES.get(status.strip().lower())
+    if new_status is None:
+        log.warning("status callback for %s: unknown status %r ignored", message_sid, status)
+        return StatusOutcome.UNKNOWN_STATUS
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == message_sid))
+    if row is None and reference:
+        row = _by_reference(session, reference, message_sid, now)
+    if row is None:
+        # Not ours, or from before a purge. Nothing to move.
+        log.info("status callback for unknown message %s", message_sid)
+        return StatusOutcome.UNKNOWN_MESSAGE
+    if not advance_status(session, row, new_status, now):
+        return StatusOutcome.STALE
+    if new_status in (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED):
+        message = f"Twilio reported {status}" + (f" with error {error_code}" if error_code else "")
+        record_provider_error(session, row, error_code, message, now)
+    sync_lesson_receipt(session, row, now)
+    log.info("message %s is %s", message_sid, new_status)
+    return StatusOutcome.APPLIED
+
+
+def _by_reference(
+    session: Session, reference: str, message_sid: str, now: datetime
+) -> OutboxMessage | None:
+    """The row this callback is for, found by the outbox key in its URL.
+
+    Its sid may be unrecorded still (the sender died, or has not written
+    Twilio's answer yet: the row takes the sid now) or recorded since the
+    look-up by sid a moment ago (the sender's commit came in between). A row
+    that went out under another sid is another message's.
+    """
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == reference))
+    if row is None or row.provider_sid not in (None, message_sid):
+        return None
+    if row.provider_sid is None:
+        log.info("message %s: Twilio took %s before its send was recorded", reference, message_sid)
+        row.provider_sid = message_sid
+        row.sent_at = row.sent_at or now
+        row.next_attempt_at = None
+    return row

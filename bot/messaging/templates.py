@@ -1,0 +1,88 @@
+"""63016 fallback: a lesson WhatsApp refused (window closed) is replaced by the approved template.
+
+The sender keeps error 63016 on the row ("WhatsApp window closed"), whether
+Twilio refused the send or reported it later in a status callback. Every
+minute this job takes the fresh ones (``FRESH``) on lesson and quiz rows of
+WhatsApp learners who have not written since, and for each:
+
+- writes the window template (``bot.messaging.dispatch.window_template``) under the key
+  ``{turn}:window``, where the turn is the row's key without its index: a
+  lesson and its quiz that both failed bring one template, not two;
+- holds the learner's lessons as the due job does when it finds the window
+  closed (``lesson_waiting_since`` set, no slot). Their reply releases the
+  lesson (``bot.learners.schedule.release_waiting_lesson``) and the due turn sends
+  the lesson they missed again, not the next one (``bot.learners.catchup``).
+
+A learner who wrote since the failure has the window open again: nothing to
+do here, their next lesson is the missed one. A learner already waiting for a
+template's answer is left waiting.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, or_, select, text
+from sqlalchemy.orm import Session
+
+from bot.learners.catchup import turn_key
+from bot.messaging.channels import WHATSAPP_WINDOW_CLOSED
+from bot.messaging.dispatch import window_template
+from bot.messaging.outbox import write_reply
+from bot.models import Learner, OutboxMessage
+from bot.settings import Settings
+from bot.vocab import LESSON_KINDS, ChannelName, LearnerStatus
+
+# How far back a failure is still acted on; older ones are left to the next
+# slot, where the due job finds the window closed and sends the template.
+FRESH = timedelta(days=2)
+# Matches the partial index ix_outbox_window_closed: written out, not bound,
+# so that SQLite's planner can prove the index applies.
+_WINDOW_CLOSED = text(f"outbox_message.error_code = {int(WHATSAPP_WINDOW_CLOSED)}")
+
+
+def window_failures_query(now: datetime, limit: int) -> Select:
+    """Fresh 63016 failures of lessons and quizzes whose learner is still silent and not waiting."""
+    # The learner's conditions are a correlated EXISTS, not a join: the rows
+    # come from the small partial index, each learner by its primary key
+    # (joined, SQLite would rather scan the active learners).
+    learner_still_silent = (
+        select(Learner.id)
+        .where(Learner.id == OutboxMessage.learner_id)
+        .where(Learner.status == LearnerStatus.ACTIVE, Learner.channel == ChannelName.WHATSAPP)
+        .where(Learner.lesson_waiting_since.is_(None))
+        .where(
+            or_(
+                Learner.last_inbound_at.is_(None),
+                Learner.last_inbound_at <= OutboxMessage.status_updated_at,
+            )
+        )
+        .exists()
+    )
+    return (
+        select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.learner_id)
+        .where(_WINDOW_CLOSED, OutboxMessage.status_updated_at >= now - FRESH)
+        .where(OutboxMessage.kind.in_(LESSON_KINDS), learner_still_silent)
+        .order_by(OutboxMessage.status_updated_at, OutboxMessage.id)
+        .limit(limit)
+    )
+
+
+def send_window_templates(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
+    """Replace fresh 63016 failures by the window template; return how many went."""
+    summary: Counter[str] = Counter({"window_template": 0})
+    for row in session.execute(window_failures_query(now, settings.schedule.due_batch_size)).all():
+        learner = session.get(Learner, row.learner_id)
+        if learner is None or learner.lesson_waiting_since is not None:
+            summary["already_waiting"] += 1  # a lesson and its quiz: the first one did it
+            continue
+        key = f"{turn_key(row.idempotency_key)}:window"
+        reply = window_template(session, learner, settings)
+        if not write_reply(session, key, learner.id, reply, now):
+            summary["already_sent"] += 1
+            continue
+        learner.lesson_waiting_since = now
+        learner.next_lesson_at = None
+        summary["window_template"] += 1
+    return dict(summary)
