@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db import make_engine
-from bot.messaging.dispatch import due_query, find_due
+from bot.learners.due import due_query, find_due
 from bot.models import Learner
 from bot.vocab import LearnerStatus
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from bot.broadcasts.compose import FieldError
 from bot.broadcasts.models import BroadcastStatus, Route, SkipReason
 from bot.dashboard.formatting import channel_name, language_name
-from bot.learners.schedule import DEFAULT_TIMEZONE, to_local, to_utc, zone
+from bot.learners.localtime import DEFAULT_TIMEZONE, to_local, to_utc, zone
 
 STAFF_TIMEZONE = DEFAULT_TIMEZONE
 

@@ -31,10 +31,10 @@ from bot.broadcasts.models import (
 from bot.broadcasts.preview import build as build_preview
 from bot.broadcasts.queueing import CANCELLED_TEXT
 from bot.db import rowcount
-from bot.models import OutboxMessage
+from bot.messaging.outbox import stop_pending
 from bot.settings import Settings
 from bot.staff.accounts import audit
-from bot.vocab import OutboxKind, OutboxStatus
+from bot.vocab import OutboxKind
 
 
 class BroadcastError(Exception):
@@ -160,23 +160,7 @@ def cancel(session: Session, broadcast: Broadcast, actor_id: int | None, now: da
         BroadcastRecipient.broadcast_id == broadcast.id,
         BroadcastRecipient.state == RecipientState.QUEUED,
     )
-    stopped = rowcount(
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.kind == OutboxKind.BROADCAST,
-            )
-            .where(OutboxMessage.id.in_(queued))
-            .values(
-                status=OutboxStatus.FAILED,
-                error_message=CANCELLED_TEXT,
-                next_attempt_at=None,
-                status_updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    )
+    stopped = stop_pending(session, queued, OutboxKind.BROADCAST, CANCELLED_TEXT, now)
     details = {"broadcast": broadcast.id, "stopped": stopped}
     audit(session, actor_id, "broadcast.cancel", details, now)
     return stopped

@@ -36,11 +36,10 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    literal,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import audience as segment
@@ -55,7 +54,8 @@ from bot.broadcasts.models import (
 )
 from bot.broadcasts.routing import choose_route, template_variables, window_cutoff
 from bot.db import rowcount, session_scope
-from bot.learners.schedule import DEFAULT_TIMEZONE, ScheduleError, is_quiet
+from bot.learners.localtime import DEFAULT_TIMEZONE, ScheduleError, is_quiet
+from bot.messaging.outbox import new_row, write_many
 from bot.models import Learner, OutboxMessage
 from bot.settings import Settings
 from bot.staff.accounts import audit
@@ -65,10 +65,7 @@ log = logging.getLogger(__name__)
 
 CANCELLED_TEXT = "not sent: the broadcast was cancelled"  # a stopped row's error
 BATCH = 1000
-# Learners of a batch who get the same message are written by one INSERT ... SELECT.
-SHARED_MESSAGE_MIN = 10
 UNREACHABLE = (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
-OUTBOX = cast(Table, OutboxMessage.__table__)
 RECIPIENTS = cast(Table, BroadcastRecipient.__table__)
 LearnerRow = Row[*tuple[Any, ...]]  # what ``_waiting`` reads of a learner
 # One recipient's outcome; the bound names differ from the columns' (executemany).
@@ -338,75 +335,20 @@ def _write_rows(
     settings: Settings,
     now: datetime,
 ) -> dict[int, int]:
-    """Write the outbox rows; {learner id: outbox row id}, a row written before included.
-
-    Learners who get the very same message (most: names are known only on
-    WhatsApp) are written by one INSERT ... SELECT each; the rest in one
-    multi-row INSERT. A key written before (a crash after the insert) is kept
-    as it is and looked up.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    written: dict[int, int] = {}
-    singles: list[dict[str, Any]] = []
+    """Write the outbox rows; {learner id: outbox row id}, a row written before included."""
+    groups = []
     for (route, language, text), learners in same_message.items():
-        common = _row_values(text, route, language, settings, now)
-        if len(learners) < SHARED_MESSAGE_MIN:
-            singles += [
-                {"idempotency_key": prefix + learner.public_id, "learner_id": learner.id} | common
-                for learner in learners
-            ]
-            continue
-        chosen = select(
-            literal(prefix, String()) + Learner.public_id,
-            Learner.id,
-            *(literal(value, OUTBOX.c[name].type) for name, value in common.items()),
-        ).where(Learner.id.in_([learner.id for learner in learners]))
-        statement = insert(OUTBOX).from_select(["idempotency_key", "learner_id", *common], chosen)
-        result = session.execute(
-            statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
-                OUTBOX.c.learner_id, OUTBOX.c.id
-            )
+        template = route == Route.WHATSAPP_TEMPLATE
+        common = new_row(
+            OutboxKind.BROADCAST,
+            text,
+            now,
+            content_sid=settings.broadcast_template_sid(language) if template else None,
+            content_variables=template_variables(text) if template else None,
+            channel=ChannelName.SMS if route == Route.SMS_FALLBACK else None,
         )
-        written.update({learner_id: outbox_id for learner_id, outbox_id in result})
-    if singles:
-        result = session.execute(
-            insert(OUTBOX)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OUTBOX.c.learner_id, OUTBOX.c.id),
-            singles,
-        )
-        written.update({learner_id: outbox_id for learner_id, outbox_id in result})
-    earlier = [
-        prefix + learner.public_id
-        for learners in same_message.values()
-        for learner in learners
-        if learner.id not in written
-    ]
-    if earlier:
-        found = session.execute(
-            select(OUTBOX.c.learner_id, OUTBOX.c.id).where(OUTBOX.c.idempotency_key.in_(earlier))
-        )
-        written.update({learner_id: outbox_id for learner_id, outbox_id in found})
-    return written
-
-
-def _row_values(
-    text: str, route: Route, language: str, settings: Settings, now: datetime
-) -> dict[str, Any]:
-    """An outbox row's columns but its key and learner."""
-    template = route == Route.WHATSAPP_TEMPLATE
-    return {
-        "kind": OutboxKind.BROADCAST,
-        "body": text,
-        "content_sid": settings.broadcast_template_sid(language) if template else None,
-        "content_variables": template_variables(text) if template else None,
-        "channel": ChannelName.SMS if route == Route.SMS_FALLBACK else None,
-        "allow_when_opted_out": False,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "created_at": now,
-    }
+        groups.append((common, learners))
+    return write_many(session, prefix, groups)
 
 
 def finish(session: Session, now: datetime) -> int:

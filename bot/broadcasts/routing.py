@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.broadcasts.models import Route
-from bot.learners.schedule import WHATSAPP_WINDOW
+from bot.learners.localtime import WHATSAPP_WINDOW
 from bot.settings import Settings
 from bot.text.render import ChannelName, Message, render
 

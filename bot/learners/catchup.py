@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Learner, LessonDelivery, OutboxMessage
@@ -47,7 +47,7 @@ def missed_delivery(session: Session, learner: Learner) -> LessonDelivery | None
         .limit(1)
     )
     if latest is None or latest.outbox_id is None:
-        return None  # not sent yet (or a crash lost the turn: see learning.lesson_started_in_slot)
+        return None  # not sent yet (or a crash lost the turn: see progress.lesson_started_in_slot)
     carrier = session.get(OutboxMessage, latest.outbox_id)
     if carrier is None:
         return None
@@ -76,12 +76,28 @@ def missed_lesson(session: Session, learner: Learner, catalog: Catalog) -> Lesso
         return None  # the lesson file was removed since: the learner moves on
 
 
+def lesson_number_to_come(session: Session, learner: Learner) -> int:
+    """The number, in the learner's course, of the lesson their next one will be.
+
+    The next one, or the latest again when the phone never got it: what a
+    WhatsApp template promises ("your lesson 4 is ready").
+    """
+    delivered = session.scalar(
+        select(func.count(LessonDelivery.id)).where(
+            LessonDelivery.learner_id == learner.id,
+            LessonDelivery.course_key == learner.course_key,
+        )
+    )
+    missed = missed_delivery(session, learner) is not None
+    return (delivered or 0) + (0 if missed else 1)
+
+
 def resend_lesson(session: Session, learner: Learner, lesson: Lesson, now: datetime) -> Question:
     """Start the missed lesson again; it counts from now, carried by this turn's row.
 
     Unlinking the failed row lets the outbox link the new one (and the
     statistics follow it); the new time makes a crashed re-send recognisable
-    to ``learning.lesson_started_in_slot``, which sends the same lesson again.
+    to ``progress.lesson_started_in_slot``, which sends the same lesson again.
     """
     delivery = session.scalar(
         select(LessonDelivery).where(

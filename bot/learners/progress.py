@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.db import rowcount
+from bot.learners import schedule
 from bot.learners.completion import assign_code
 from bot.models import Enrollment, Learner, LessonDelivery, QuizAttempt
 from lessons.model import Catalog, Course, Lesson, Question
@@ -37,16 +39,6 @@ class CourseFinished:
 
 
 @dataclass(frozen=True)
-class Grade:
-    lesson: Lesson
-    question: Question
-    chosen: int
-    correct: bool
-    next_question: Question | None  # None: that was the lesson's last question
-    replayed: bool = False  # the same inbound message was graded before
-
-
-@dataclass(frozen=True)
 class Progress:
     course: Course
     lessons_done: int
@@ -65,6 +57,11 @@ def delivered_keys(session: Session, learner: Learner) -> set[str]:
         select(LessonDelivery.lesson_key).where(LessonDelivery.learner_id == learner.id)
     )
     return set(rows)
+
+
+def choose_course(learner: Learner, course_key: str) -> None:
+    """Onboarding's answer: the course to start (enrolled once onboarding ends)."""
+    learner.course_key = course_key
 
 
 def enrol(session: Session, learner: Learner, course_key: str, now: datetime) -> Enrollment:
@@ -143,7 +140,7 @@ def finish_course(
     assign_code(session, enrollment)
     learner.pending_lesson_key = None
     learner.pending_question_key = None
-    learner.next_lesson_at = None  # nothing is due until the learner picks a course
+    schedule.unschedule(learner)  # nothing is due until the learner picks a course
     session.flush()
 
 
@@ -168,117 +165,6 @@ def next_course(session: Session, learner: Learner, catalog: Catalog) -> Course 
         ),
         None,
     )
-
-
-def pending_question(learner: Learner, catalog: Catalog) -> tuple[Lesson, Question] | None:
-    if not (learner.pending_lesson_key and learner.pending_question_key):
-        return None
-    try:
-        lesson = catalog.lesson(learner.pending_lesson_key)
-        return lesson, lesson.question(learner.pending_question_key)
-    except KeyError:
-        # The lesson file changed since: the learner simply gets the next lesson.
-        return None
-
-
-def question_after(lesson: Lesson, question: Question) -> Question | None:
-    keys = [q.key for q in lesson.questions]
-    index = keys.index(question.key) + 1
-    return lesson.questions[index] if index < len(keys) else None
-
-
-def previous_grade(session: Session, catalog: Catalog, message_sid: str) -> Grade | None:
-    """The grade already given for this inbound message, if it was graded before."""
-    attempt = session.scalar(
-        select(QuizAttempt).where(QuizAttempt.inbound_message_sid == message_sid)
-    )
-    if attempt is None:
-        return None
-    lesson = catalog.lesson(attempt.lesson_key)
-    question = lesson.question(attempt.question_key)
-    return Grade(
-        lesson,
-        question,
-        attempt.chosen_option,
-        attempt.correct,
-        question_after(lesson, question),
-        replayed=True,
-    )
-
-
-def grade_answer(
-    session: Session,
-    learner: Learner,
-    lesson: Lesson,
-    question: Question,
-    chosen: int,
-    message_sid: str,
-    now: datetime,
-) -> Grade:
-    """Grade a new answer and move on to the next question.
-
-    Call ``previous_grade`` first: a message that was graded before must get
-    the same reply, not a second attempt.
-    """
-    tries = session.scalar(
-        select(func.count(QuizAttempt.id)).where(
-            QuizAttempt.learner_id == learner.id,
-            QuizAttempt.lesson_key == lesson.key,
-            QuizAttempt.question_key == question.key,
-        )
-    )
-    correct = chosen == question.correct_number
-    attempt = QuizAttempt(
-        learner_id=learner.id,
-        lesson_key=lesson.key,
-        question_key=question.key,
-        chosen_option=chosen,
-        correct=correct,
-        attempt_number=(tries or 0) + 1,
-        inbound_message_sid=message_sid,
-        answered_at=now,
-    )
-    # Unique on the message: should two turns race on one message, the second
-    # flush fails, its turn is retried, and `previous_grade` answers it.
-    session.add(attempt)
-    following = question_after(lesson, question)
-    learner.pending_question_key = following.key if following else None
-    if following is None:
-        learner.pending_lesson_key = None
-    session.flush()
-    if attempt.attempt_number == 1:
-        _count_first_answer(session, learner, lesson, correct)
-    return Grade(lesson, question, chosen, correct, following)
-
-
-def _count_first_answer(session: Session, learner: Learner, lesson: Lesson, correct: bool) -> None:
-    """Add a first answer to the lesson's counters (the coordinators' funnel reads them)."""
-    session.execute(
-        update(LessonDelivery)
-        .where(LessonDelivery.learner_id == learner.id, LessonDelivery.lesson_key == lesson.key)
-        .values(
-            questions_answered=LessonDelivery.questions_answered + 1,
-            answered_right=LessonDelivery.answered_right + (1 if correct else 0),
-        )
-    )
-
-
-def lesson_score(session: Session, learner: Learner, lesson: Lesson) -> tuple[int, int]:
-    """(right, questions) counting the latest answer to each question of the lesson."""
-    right = 0
-    for question in lesson.questions:
-        latest = session.scalar(
-            select(QuizAttempt.correct)
-            .where(
-                QuizAttempt.learner_id == learner.id,
-                QuizAttempt.lesson_key == lesson.key,
-                QuizAttempt.question_key == question.key,
-            )
-            .order_by(QuizAttempt.id.desc())
-            .limit(1)
-        )
-        right += bool(latest)
-    return right, len(lesson.questions)
 
 
 def last_lesson(session: Session, learner: Learner, catalog: Catalog) -> Lesson | None:
@@ -349,3 +235,22 @@ def progress(session: Session, learner: Learner, catalog: Catalog) -> Progress |
         right_answers=sum(1 for row in attempts if row.correct),
         answered=len(attempts),
     )
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    quiz_attempts: int
+    lesson_deliveries: int
+    enrollments: int
+
+
+def forget(session: Session, learner: Learner) -> Forgotten:
+    """Delete the learner's progress (an erasure): answers, lessons, enrolments, current course."""
+    owned = {"learner_id": learner.id}
+    attempts = rowcount(session.execute(delete(QuizAttempt).filter_by(**owned)))
+    deliveries = rowcount(session.execute(delete(LessonDelivery).filter_by(**owned)))
+    enrollments = rowcount(session.execute(delete(Enrollment).filter_by(**owned)))
+    learner.course_key = None
+    learner.pending_lesson_key = None
+    learner.pending_question_key = None
+    return Forgotten(attempts, deliveries, enrollments)

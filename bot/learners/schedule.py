@@ -1,165 +1,37 @@
-"""When a learner's next lesson is due: pure functions of the time they are given.
+"""A learner's schedule: the only writer of ``next_lesson_at`` and the other schedule fields.
 
-All moments are naive UTC datetimes, as the database stores them; each learner's
-preferences (a time of day, days of the week, quiet hours) are local to the
-learner's own time zone and converted with ``zoneinfo``, so a daily 19:00 stays
-19:00 across a daylight-saving change. Nothing here reads the clock: every
-function takes ``now`` (or ``after``) from its caller.
+The fields: the preferences (``delivery_time``, ``delivery_days``,
+``timezone``), a pause (``paused_until``), the next slot (``next_lesson_at``),
+when the last new lesson went (``last_lesson_at``), a lesson held back for a
+WhatsApp template's answer (``lesson_waiting_since``), the waiting quiz
+question (``question_asked_at``) and the "still there?" pause (``nudged_at``).
+Whoever changes one of them calls a function here, so the rules that follow
+from a change (the next slot, at most one lesson a day, quiet hours) are
+applied in one place. Times are local to the learner (``bot.learners.localtime``).
+
+These set fields on a loaded Learner and never commit: the action or job
+that loaded the learner owns the transaction. ``move_slot`` is the one
+compare-and-set in SQL, for the due job, which holds no loaded learner.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
-from bot.learners.zones import COUNTRIES, COUNTRY_BY_CALLING_CODE
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.db import rowcount
+from bot.learners.localtime import (
+    DEFAULT_TIMEZONE,
+    EVERY_DAY,
+    ScheduleError,
+    lesson_allowed,
+    next_delivery_at,
+)
 from bot.models import Learner
 from bot.settings import Settings
 from bot.vocab import LearnerStatus
-
-DEFAULT_TIMEZONE = "America/Panama"
-# Days of the week as stored on the learner, Monday first (``date.weekday()``).
-EVERY_DAY = "1111111"
-WHATSAPP_WINDOW = timedelta(hours=24)
-
-
-class ScheduleError(ValueError):
-    """A stored schedule value cannot be used (bad "HH:MM", day mask or time zone)."""
-
-
-def parse_clock(text: str) -> time:
-    """Read a local time of day written "HH:MM"."""
-    hours, _, minutes = str(text).partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ScheduleError(f"not a time of day: {text!r} (expected HH:MM)")
-    try:
-        return time(int(hours), int(minutes))
-    except ValueError as error:
-        raise ScheduleError(f"not a time of day: {text!r}") from error
-
-
-def parse_days(mask: str) -> frozenset[int]:
-    """The weekdays (0 = Monday) a mask such as "1111100" allows."""
-    if len(mask) != 7 or set(mask) - {"0", "1"} or "1" not in mask:
-        raise ScheduleError(f"not a day mask: {mask!r} (seven 0/1, Monday first, one 1 at least)")
-    return frozenset(day for day, flag in enumerate(mask) if flag == "1")
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ScheduleError(f"unknown time zone: {name!r}") from error
-
-
-def is_valid_timezone(name: str) -> bool:
-    try:
-        zone(name)
-    except ScheduleError:
-        return False
-    return True
-
-
-def to_local(moment: datetime, tz: str) -> datetime:
-    """A naive UTC moment as an aware local datetime in ``tz``."""
-    return moment.replace(tzinfo=UTC).astimezone(zone(tz))
-
-
-def to_utc(local: datetime) -> datetime:
-    """An aware datetime as the naive UTC the database stores."""
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def _at(day: date, clock: time, tz: str) -> datetime:
-    # A clock time skipped by a DST change (02:30 on a spring-forward day)
-    # resolves to the same distance past the change (03:30), as zoneinfo does.
-    return to_utc(datetime.combine(day, clock, tzinfo=zone(tz)))
-
-
-def _in_quiet(clock: time, start: time, end: time) -> bool:
-    if start == end:
-        return False  # no quiet hours
-    if start < end:
-        return start <= clock < end
-    return clock >= start or clock < end  # the quiet hours wrap midnight
-
-
-def is_quiet(now: datetime, tz: str, quiet_start: str = "21:00", quiet_end: str = "07:00") -> bool:
-    """True when ``now`` falls in the quiet hours of the learner's local day."""
-    local = to_local(now, tz)
-    return _in_quiet(local.time(), parse_clock(quiet_start), parse_clock(quiet_end))
-
-
-def quiet_ends_at(
-    now: datetime, tz: str, quiet_start: str = "21:00", quiet_end: str = "07:00"
-) -> datetime:
-    """The end of the quiet hours ``now`` falls in (``now`` itself when it is not quiet)."""
-    start, end = parse_clock(quiet_start), parse_clock(quiet_end)
-    local = to_local(now, tz)
-    if not _in_quiet(local.time(), start, end):
-        return now
-    day = local.date()
-    if start > end and local.time() >= start:
-        day += timedelta(days=1)  # before midnight: the quiet hours end tomorrow
-    return _at(day, end, tz)
-
-
-def next_delivery_at(
-    delivery_time: str,
-    days_of_week: str,
-    tz: str,
-    after: datetime,
-    quiet_start: str = "21:00",
-    quiet_end: str = "07:00",
-) -> datetime:
-    """The learner's first slot strictly after ``after``, on an allowed day, out of quiet hours.
-
-    A preferred time inside the quiet hours is taken as the end of the quiet
-    hours (22:00 → 07:00). Days are the local days on which the lesson arrives.
-    """
-    clock = parse_clock(delivery_time)
-    start, end = parse_clock(quiet_start), parse_clock(quiet_end)
-    if _in_quiet(clock, start, end):
-        clock = end
-    days = parse_days(days_of_week)
-    first_day = to_local(after, tz).date()
-    for offset in range(8):  # today's slot may have passed: a week and a day covers all
-        day = first_day + timedelta(days=offset)
-        if day.weekday() in days:
-            slot = _at(day, clock, tz)
-            if slot > after:
-                return slot
-    raise AssertionError("a day mask with an allowed day always has a slot within 8 days")
-
-
-def whatsapp_window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
-    """True while WhatsApp accepts free text: less than 24 h since the learner last wrote."""
-    return last_inbound_at is not None and now - last_inbound_at < WHATSAPP_WINDOW
-
-
-def lesson_allowed(last_lesson_at: datetime | None, at: datetime, tz: str) -> bool:
-    """Once a day: a new lesson at ``at`` only on a later local day than the last one."""
-    if last_lesson_at is None:
-        return True
-    return to_local(at, tz).date() > to_local(last_lesson_at, tz).date()
-
-
-def timezone_for_number(e164: str, default: str = DEFAULT_TIMEZONE) -> str:
-    """The time zone a number's country code implies, when it clearly implies one.
-
-    Only countries with one zone are in ``COUNTRY_BY_CALLING_CODE``: see
-    bot/learners/zones.py.
-    """
-    digits = e164.removeprefix("whatsapp:").removeprefix("+")
-    for length in (4, 3, 2):
-        found = COUNTRY_BY_CALLING_CODE.get(digits[:length])
-        if found is not None:
-            return COUNTRIES[found].zone
-    return default
-
-
-# --- The learner's schedule. These set fields on a Learner and never commit;
-# the action or job that loaded the learner owns the transaction.
 
 
 def schedule_next_lesson(learner: Learner, now: datetime, settings: Settings) -> datetime | None:
@@ -181,6 +53,7 @@ def schedule_next_lesson(learner: Learner, now: datetime, settings: Settings) ->
         return None
     tz = learner.timezone or DEFAULT_TIMEZONE
     after = max(now, learner.paused_until) if learner.paused_until else now
+    quiet = settings.schedule
 
     def slot_after(moment: datetime) -> datetime:
         return next_delivery_at(
@@ -188,8 +61,8 @@ def schedule_next_lesson(learner: Learner, now: datetime, settings: Settings) ->
             learner.delivery_days or EVERY_DAY,
             tz,
             moment,
-            settings.schedule.quiet_start,
-            settings.schedule.quiet_end,
+            quiet.quiet_start,
+            quiet.quiet_end,
         )
 
     slot = slot_after(after)
@@ -199,11 +72,82 @@ def schedule_next_lesson(learner: Learner, now: datetime, settings: Settings) ->
     return slot
 
 
+def reschedule_or_unschedule(learner: Learner, now: datetime, settings: Settings) -> None:
+    """``schedule_next_lesson``; a schedule that cannot be read leaves nothing due.
+
+    The due job reports an unusable schedule when it meets one; here a bad
+    stored value must not fail the learner's turn or a job's other learners.
+    """
+    try:
+        schedule_next_lesson(learner, now, settings)
+    except ScheduleError:
+        learner.next_lesson_at = None
+
+
+def unschedule(learner: Learner) -> None:
+    """Nothing is due until something schedules the learner again (a course ended, say)."""
+    learner.next_lesson_at = None
+
+
+def change_preferences(
+    learner: Learner,
+    now: datetime,
+    settings: Settings,
+    *,
+    delivery_time: str | None = None,
+    delivery_days: str | None = None,
+    timezone: str | None = None,
+) -> datetime | None:
+    """Change the time, days or zone the learner chose; the next lesson moves with them."""
+    learner.delivery_time = delivery_time or learner.delivery_time
+    learner.delivery_days = delivery_days or learner.delivery_days
+    learner.timezone = timezone or learner.timezone
+    return schedule_next_lesson(learner, now, settings)
+
+
+def choose_time(learner: Learner, delivery_time: str) -> None:
+    """Onboarding's answer: the time of day (scheduled once onboarding ends)."""
+    learner.delivery_time = delivery_time
+
+
+def choose_days(learner: Learner, delivery_days: str) -> None:
+    """Onboarding's answer: the days of the week (scheduled once onboarding ends)."""
+    learner.delivery_days = delivery_days
+
+
+def guess_timezone(learner: Learner, timezone: str) -> None:
+    """A new learner's zone as guessed from the number; they can change it (ZONE)."""
+    learner.timezone = timezone
+
+
+def pause(learner: Learner, until: datetime, now: datetime, settings: Settings) -> None:
+    """No lessons before ``until``: the learner stays active and the pause ends by itself."""
+    learner.paused_until = until
+    schedule_next_lesson(learner, now, settings)
+
+
+def end_pause(learner: Learner, now: datetime, settings: Settings) -> None:
+    """The pause ends now (RESUME, START): lessons at the next slot."""
+    learner.paused_until = None
+    schedule_next_lesson(learner, now, settings)
+
+
 def record_lesson_sent(learner: Learner, now: datetime, settings: Settings) -> datetime | None:
     """A new lesson went to the outbox now: count it for today and schedule the next one."""
+    lesson_queued(learner, now)
+    return schedule_next_lesson(learner, now, settings)
+
+
+def lesson_queued(learner: Learner, now: datetime) -> None:
+    """A new lesson went to the outbox now: it counts for today (at most one a day)."""
     learner.last_lesson_at = now
     learner.lesson_waiting_since = None
-    return schedule_next_lesson(learner, now, settings)
+
+
+def hold_for_template(learner: Learner, now: datetime) -> None:
+    """The WhatsApp window is closed and the template went: the lesson waits for the reply."""
+    learner.lesson_waiting_since = now
+    learner.next_lesson_at = None
 
 
 def release_waiting_lesson(learner: Learner, now: datetime) -> bool:
@@ -219,6 +163,22 @@ def release_waiting_lesson(learner: Learner, now: datetime) -> bool:
     return True
 
 
+def question_asked(learner: Learner, now: datetime) -> None:
+    """A quiz question went now; its one reminder comes if no answer does."""
+    learner.question_asked_at = now
+
+
+def question_handled(learner: Learner) -> None:
+    """The waiting question needs no reminder any more (answered, reminded, or not worth it)."""
+    learner.question_asked_at = None
+
+
+def pause_for_silence(learner: Learner, now: datetime) -> None:
+    """The "still there?" message went: no lessons until the learner writes."""
+    learner.nudged_at = now
+    learner.next_lesson_at = None
+
+
 def resume_after_silence(learner: Learner, now: datetime, settings: Settings) -> bool:
     """The learner wrote after the "still there?" message: their lessons are scheduled again.
 
@@ -228,8 +188,29 @@ def resume_after_silence(learner: Learner, now: datetime, settings: Settings) ->
     if learner.nudged_at is None:
         return False
     learner.nudged_at = None
-    try:
-        schedule_next_lesson(learner, now, settings)
-    except ScheduleError:
-        learner.next_lesson_at = None  # the due job logs an unusable schedule; nothing to send
+    reschedule_or_unschedule(learner, now, settings)
     return True
+
+
+def forget(learner: Learner) -> None:
+    """The learner's data was erased: the defaults again (the zone may come from the number)."""
+    learner.delivery_time = None
+    learner.timezone = DEFAULT_TIMEZONE
+    learner.next_lesson_at = None
+    learner.paused_until = None
+    learner.delivery_days = EVERY_DAY
+    learner.last_lesson_at = None
+    learner.lesson_waiting_since = None
+
+
+def move_slot(
+    session: Session, learner_id: int, read_slot: datetime, slot: datetime | None
+) -> bool:
+    """Move the learner's due slot unless someone moved it since it was read as ``read_slot``."""
+    result = session.execute(
+        update(Learner)
+        .where(Learner.id == learner_id, Learner.next_lesson_at == read_slot)
+        .values(next_lesson_at=slot)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1

@@ -1,7 +1,7 @@
 """The countries a learner may live in, and their IANA time zones.
 
 One table serves both the guess made from a phone number at sign-up
-(``bot.learners.schedule.timezone_for_number``) and the learner's own "I am in
+(``timezone_for_number``) and the learner's own "I am in
 Colombia now" (``nlu.actions.readers.places``). Names and labels are English msgids, marked
 with ``N_`` for extraction and translated when shown.
 
@@ -13,6 +13,8 @@ before it saves one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from bot.learners.localtime import DEFAULT_TIMEZONE
 
 
 def N_(message: str) -> str:
@@ -163,3 +165,17 @@ def country_of_zone(zone: str) -> Country | None:
         if country.zone == zone or country.choice_for(zone) is not None:
             return country
     return None
+
+
+def timezone_for_number(e164: str, default: str = DEFAULT_TIMEZONE) -> str:
+    """The time zone a number's country code implies, when it clearly implies one.
+
+    Only countries with one zone are in ``COUNTRY_BY_CALLING_CODE``: see
+    bot/learners/zones.py.
+    """
+    digits = e164.removeprefix("whatsapp:").removeprefix("+")
+    for length in (4, 3, 2):
+        found = COUNTRY_BY_CALLING_CODE.get(digits[:length])
+        if found is not None:
+            return COUNTRIES[found].zone
+    return default

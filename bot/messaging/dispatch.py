@@ -1,5 +1,7 @@
-"""The due-lessons job: find the learners whose lesson is due and start it in Rasa.
+"""The due-lessons job: start the lesson of each learner who is due in Rasa, write it out.
 
+Who is due, quiet hours and the WhatsApp window are ``bot.learners``' rules
+(``due``, ``localtime``); the slot moves through ``bot.learners.schedule``.
 One indexed query per tick takes a batch of due learners, oldest slot first;
 ``schedule.dispatch_concurrency`` of them are handled at once.
 For each: in quiet hours the slot moves to their end; on WhatsApp with the
@@ -18,8 +20,8 @@ Why a crash never sends a lesson twice nor skips one:
 - The slot moves by compare-and-set on its old value: a concurrent change (the
   learner asked for the lesson, or changed their time) is never overwritten.
 - A crash between Rasa's turn and the commit leaves the learner due with a
-  lesson already started in that slot: ``action_deliver_lesson`` must send
-  that lesson again rather than start the next (see the report for issue 4).
+  lesson already started in that slot: ``bot.learners.delivery.next_lesson``
+  sends that lesson again rather than the next.
 """
 
 from __future__ import annotations
@@ -28,36 +30,28 @@ import logging
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import rowcount, session_scope
-from bot.learners.catchup import missed_delivery
-from bot.learners.schedule import (
-    ScheduleError,
-    is_quiet,
-    quiet_ends_at,
-    schedule_next_lesson,
-    whatsapp_window_open,
-)
-from bot.messaging.outbox import Reply, replies_from_rasa, write_reply
+from bot.db import session_scope
+from bot.learners import schedule
+from bot.learners.due import DueLearner, find_due
+from bot.learners.localtime import ScheduleError, is_quiet, quiet_ends_at, whatsapp_window_open
+from bot.messaging.outbox import write_reply
 from bot.messaging.rasa_client import RasaRejected, RasaUnavailable
-from bot.models import Learner, LessonDelivery
+from bot.messaging.replies import Reply, replies_from_rasa
+from bot.messaging.templates import window_template
+from bot.models import Learner
 from bot.settings import Settings
-from bot.vocab import ChannelName, LearnerStatus, OutboxKind
+from bot.vocab import ChannelName, OutboxKind
 
 log = logging.getLogger(__name__)
 
 LESSON_DUE_INTENT = "EXTERNAL_lesson_due"
 # A turn Rasa rejected (a bug, not an outage) is tried again this much later.
 REJECTED_RETRY = timedelta(minutes=30)
-# What the outbox shows for a template row (the sender sends the Content SID,
-# not this text; the local channel and the simulator show it).
-WINDOW_TEMPLATE_TEXT = "Your lesson {number} is ready. Reply OK to get it."
 
 
 class IntentTrigger(Protocol):
@@ -70,53 +64,6 @@ class IntentTrigger(Protocol):
         entities: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> list[dict]: ...
-
-
-@dataclass(frozen=True)
-class DueLearner:
-    """A due learner as read by the tick (plain values: it outlives that session)."""
-
-    id: int
-    public_id: str
-    channel: str
-    language: str | None
-    timezone: str
-    slot: datetime  # next_lesson_at when read: the compare-and-set value and the key
-    last_inbound_at: datetime | None
-
-
-def due_query(now: datetime, limit: int) -> Select:
-    """Due, active, not paused: a range scan of ix_learner_due, oldest slot first."""
-    return (
-        select(
-            Learner.id,
-            Learner.public_id,
-            Learner.channel,
-            Learner.language,
-            Learner.timezone,
-            Learner.next_lesson_at,
-            Learner.last_inbound_at,
-        )
-        .where(Learner.status == LearnerStatus.ACTIVE, Learner.next_lesson_at <= now)
-        .where(or_(Learner.paused_until.is_(None), Learner.paused_until <= now))
-        .order_by(Learner.next_lesson_at)
-        .limit(limit)
-    )
-
-
-def find_due(session: Session, now: datetime, limit: int) -> list[DueLearner]:
-    return [
-        DueLearner(
-            id=row.id,
-            public_id=row.public_id,
-            channel=row.channel,
-            language=row.language,
-            timezone=row.timezone,
-            slot=row.next_lesson_at,
-            last_inbound_at=row.last_inbound_at,
-        )
-        for row in session.execute(due_query(now, limit))
-    ]
 
 
 def deliver_due_lessons(
@@ -199,15 +146,9 @@ def _deliver(
     return "triggered" if messages else "no_reply"
 
 
-def move_slot(session: Session, learner: DueLearner, slot: datetime | None) -> bool:
-    """Move the learner's due slot unless someone moved it since it was read."""
-    result = session.execute(
-        update(Learner)
-        .where(Learner.id == learner.id, Learner.next_lesson_at == learner.slot)
-        .values(next_lesson_at=slot)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
+def move_slot(session: Session, due: DueLearner, slot: datetime | None) -> bool:
+    """Move the learner's due slot unless someone moved it since this tick read it."""
+    return schedule.move_slot(session, due.id, due.slot, slot)
 
 
 def slot_key(learner: DueLearner, kind: str, index: int = 0) -> str:
@@ -230,20 +171,19 @@ def queue_lesson(
         if learner.is_reachable or reply.allow_when_opted_out
     )
     if any(reply.kind == OutboxKind.LESSON for reply in replies):
-        learner.last_lesson_at = now
-        learner.lesson_waiting_since = None
+        schedule.lesson_queued(learner, now)
     if not claimed:
         # Rescheduled while Rasa ran (the learner asked for a lesson or changed
         # their time, or the course ended): the messages go, the new schedule stands.
         log.info("due lesson of %s: slot moved meanwhile, kept", due.public_id)
         return written
     try:
-        schedule_next_lesson(learner, now, settings)
+        schedule.schedule_next_lesson(learner, now, settings)
     except ScheduleError as error:
         # The lesson is in the outbox: losing it over a bad preference would
         # start it again every minute.
         log.error("learner %s: schedule unusable, unscheduled: %s", due.public_id, error)
-        learner.next_lesson_at = None
+        schedule.unschedule(learner)
     return written
 
 
@@ -263,36 +203,5 @@ def queue_window_template(
         window_template(session, learner, settings),
         now,
     )
-    learner.lesson_waiting_since = now
+    schedule.hold_for_template(learner, now)
     return True
-
-
-def window_template(session: Session, learner: Learner, settings: Settings) -> Reply:
-    """The WhatsApp template that invites the learner to reply; ``{{1}}``: the lesson number.
-
-    Also what a lesson that failed with 63016 is replaced by (bot.messaging.templates).
-    The number is the lesson the reply brings: the next one, or the latest
-    again when the phone never got it (bot.learners.catchup).
-    """
-    delivered = session.scalar(
-        select(func.count(LessonDelivery.id)).where(
-            LessonDelivery.learner_id == learner.id,
-            LessonDelivery.course_key == learner.course_key,
-        )
-    )
-    missed = missed_delivery(session, learner) is not None
-    number = str((delivered or 0) + (0 if missed else 1))
-    sid = settings.window_template_sid(learner.language or settings.languages.default)
-    if not sid:
-        # Fine for the local channel; Twilio would refuse the text (63016).
-        log.warning(
-            "no WhatsApp window template configured for %s (twilio.whatsapp_window_template_sid"
-            " or twilio.whatsapp_window_template_sids)",
-            learner.language or settings.languages.default,
-        )
-    return Reply(
-        text=WINDOW_TEMPLATE_TEXT.format(number=number),
-        kind=OutboxKind.WINDOW_TEMPLATE,
-        content_sid=sid or None,
-        content_variables={"1": number} if sid else None,
-    )

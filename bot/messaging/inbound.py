@@ -1,4 +1,4 @@
-"""Parse Twilio's inbound form into a typed message and store it.
+"""Parse Twilio's inbound form into a typed message (``bot.messaging.ingest`` stores it).
 
 Nothing here talks to Rasa or Twilio: the webhook only stores what arrived, so
 that Twilio gets its answer at once and nothing is lost if Rasa is down.
@@ -7,21 +7,15 @@ that Twilio gets its answer at once and nothing is lost if Rasa is down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Insert, Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy import Table
 
-from bot.db import rowcount
-from bot.learners.schedule import release_waiting_lesson, resume_after_silence, timezone_for_number
-from bot.models import InboundMessage, Learner
-from bot.phones import InvalidPhoneNumber, encrypt_phone, parse_e164, phone_hash
-from bot.settings import Settings
-from bot.vocab import ChannelName, InboundStatus, LearnerStatus
+from bot.models import InboundMessage
+from bot.phones import InvalidPhoneNumber, parse_e164
+from bot.vocab import ChannelName
 
 log = logging.getLogger(__name__)
 
@@ -82,100 +76,3 @@ def parse_inbound(form: Mapping[str, str]) -> InboundSms:
         num_media=num_media,
         profile_name=profile_name,
     )
-
-
-def find_or_create_learner(
-    session: Session, message: InboundSms, settings: Settings, now: datetime
-) -> Learner:
-    """The learner who wrote from this number (a new one on first contact), told of the message."""
-    learner = learner_for(session, message, settings, now)
-    note_message(learner, message, settings, now)
-    return learner
-
-
-def learner_for(
-    session: Session, message: InboundSms, settings: Settings, now: datetime
-) -> Learner:
-    """The learner who wrote from this number; a new one (flushed) on first contact."""
-    key = phone_hash(message.from_number, settings.secrets.phone_hash_key)
-    learner = session.scalar(select(Learner).where(Learner.phone_hash == key))
-    if learner is None:
-        learner = Learner(
-            phone_hash=key,
-            phone_encrypted=encrypt_phone(
-                message.from_number, settings.secrets.phone_encryption_key
-            ),
-            channel=message.channel,
-            status=LearnerStatus.NEW,
-            # A first guess from the country code; the learner can change it.
-            timezone=timezone_for_number(message.from_number),
-            created_at=now,
-        )
-        session.add(learner)
-        session.flush()
-        log.info("new learner %s on %s", learner.public_id, message.channel)
-    return learner
-
-
-def note_message(learner: Learner, message: InboundSms, settings: Settings, now: datetime) -> None:
-    """What a message from the learner changes: channel, name, window, paused lessons."""
-    # The same person may move between SMS and WhatsApp: answer where they wrote.
-    learner.channel = message.channel
-    if message.profile_name:
-        learner.profile_name = message.profile_name
-    learner.last_inbound_at = now
-    # A reply reopens the WhatsApp window: a lesson held back for it is due now.
-    release_waiting_lesson(learner, now)
-    # A learner who went quiet and was asked "still there?" is back: lessons resume.
-    resume_after_silence(learner, now, settings)
-
-
-def _insert_once(insert: Callable[[Table], Any]) -> Insert:
-    """INSERT of one inbound message that a second delivery of its MessageSid leaves alone.
-
-    Built once per dialect, on the table rather than the ORM class: the
-    webhook's CPU per request decides how much load one web process takes,
-    and building the statement and the ORM's bulk-insert path cost more than
-    running it.
-    """
-    statement = insert(INBOUND).values(
-        message_sid=bindparam("message_sid"),
-        learner_id=bindparam("learner_id"),
-        channel=bindparam("channel"),
-        body=bindparam("body"),
-        num_media=bindparam("num_media"),
-        received_at=bindparam("received_at"),
-        status=InboundStatus.PENDING,
-        attempts=0,
-    )
-    return cast(Insert, statement.on_conflict_do_nothing(index_elements=["message_sid"]))
-
-
-_INSERT_ONCE = {
-    "postgresql": _insert_once(postgresql.insert),
-    "sqlite": _insert_once(sqlite.insert),
-}
-
-
-def store_inbound(session: Session, message: InboundSms, settings: Settings, now: datetime) -> bool:
-    """Store the message once; False for a repeated delivery (same MessageSid).
-
-    A repeated delivery changes nothing, the learner included: the message is
-    inserted first (a concurrent delivery of the same MessageSid cannot break
-    the INSERT; the other one wins), and only a stored message touches the learner.
-    """
-    learner = learner_for(session, message, settings, now)
-    values = {
-        "message_sid": message.message_sid,
-        "learner_id": learner.id,
-        "channel": message.channel,
-        "body": message.body,
-        "num_media": message.num_media,
-        "received_at": now,
-    }
-    statement = _INSERT_ONCE[session.get_bind().dialect.name]
-    if rowcount(session.execute(statement, values)) != 1:
-        return False
-    note_message(learner, message, settings, now)
-    log.info("stored inbound %s from %s", message.message_sid, learner.public_id)
-    return True

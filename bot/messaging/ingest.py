@@ -1,4 +1,7 @@
-"""Group commit for the inbound webhook: several messages stored per commit.
+"""Store inbound messages: once per MessageSid, several per commit (group commit).
+
+``store_inbound`` writes one message and tells the learner's record
+(``bot.learners.contact``). ``GroupCommit`` is how the webhook calls it:
 
 Twilio gets its answer only once the message is committed, so a commit per
 request costs each request a disk flush, and SQLite takes one writer at a
@@ -20,14 +23,21 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import Insert, Table, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import session_scope
-from bot.messaging.inbound import InboundSms, store_inbound
+from bot.db import rowcount, session_scope
+from bot.learners import contact
+from bot.messaging.inbound import InboundSms
+from bot.models import InboundMessage, Learner
 from bot.settings import Settings
+from bot.vocab import InboundStatus
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +46,67 @@ MAX_BATCH = 64
 # A request gives up waiting after this long (Twilio then retries; a message
 # stored after all is recognised by its MessageSid and not stored twice).
 WAIT_SECONDS = 20.0
+INBOUND = cast(Table, InboundMessage.__table__)
+
+
+def find_or_create_learner(
+    session: Session, message: InboundSms, settings: Settings, now: datetime
+) -> Learner:
+    """The learner who wrote from this number (a new one on first contact), told of the message."""
+    learner = contact.learner_for(session, message.from_number, message.channel, settings, now)
+    contact.note_message(learner, message.channel, message.profile_name, settings, now)
+    return learner
+
+
+def _insert_once(insert: Callable[[Table], Any]) -> Insert:
+    """INSERT of one inbound message that a second delivery of its MessageSid leaves alone.
+
+    Built once per dialect, on the table rather than the ORM class: the
+    webhook's CPU per request decides how much load one web process takes,
+    and building the statement and the ORM's bulk-insert path cost more than
+    running it.
+    """
+    statement = insert(INBOUND).values(
+        message_sid=bindparam("message_sid"),
+        learner_id=bindparam("learner_id"),
+        channel=bindparam("channel"),
+        body=bindparam("body"),
+        num_media=bindparam("num_media"),
+        received_at=bindparam("received_at"),
+        status=InboundStatus.PENDING,
+        attempts=0,
+    )
+    return cast(Insert, statement.on_conflict_do_nothing(index_elements=["message_sid"]))
+
+
+_INSERT_ONCE = {
+    "postgresql": _insert_once(postgresql.insert),
+    "sqlite": _insert_once(sqlite.insert),
+}
+
+
+def store_inbound(session: Session, message: InboundSms, settings: Settings, now: datetime) -> bool:
+    """Store the message once; False for a repeated delivery (same MessageSid).
+
+    A repeated delivery changes nothing, the learner included: the message is
+    inserted first (a concurrent delivery of the same MessageSid cannot break
+    the INSERT; the other one wins), and only a stored message touches the learner.
+    """
+    learner = contact.learner_for(session, message.from_number, message.channel, settings, now)
+    values = {
+        "message_sid": message.message_sid,
+        "learner_id": learner.id,
+        "channel": message.channel,
+        "body": message.body,
+        "num_media": message.num_media,
+        "received_at": now,
+    }
+    statement = _INSERT_ONCE[session.get_bind().dialect.name]
+    if rowcount(session.execute(statement, values)) != 1:
+        return False
+    contact.note_message(learner, message.channel, message.profile_name, settings, now)
+    log.info("stored inbound %s from %s", message.message_sid, learner.public_id)
+    return True
 
 
 @dataclass

@@ -26,8 +26,8 @@ not needed on WhatsApp at all: after a day of silence the window is closed,
 so the due-lesson job sends the window template and holds the lessons until
 the learner replies, which is the same pause.
 
-Each job reads its candidates from a small partial index
-(``ix_learner_question_asked``, ``ix_learner_silence``), oldest first.
+Each job reads its candidates from a small partial index, oldest first
+(``bot.learners.due``); the learner's fields change through ``bot.learners.schedule``.
 """
 
 from __future__ import annotations
@@ -36,59 +36,28 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, String, or_, select, tuple_, type_coerce
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.learners.schedule import ScheduleError, is_quiet, whatsapp_window_open
-from bot.messaging.outbox import Reply, write_reply
+from bot.learners import due, schedule
+from bot.learners.localtime import ScheduleError, is_quiet, whatsapp_window_open
+from bot.messaging.outbox import write_reply
+from bot.messaging.replies import Reply
 from bot.models import Learner, OutboxMessage
 from bot.settings import Settings
 from bot.text.i18n import gettext_for
 from bot.vocab import LESSON_KINDS, NOT_RECEIVED, ChannelName, LearnerStatus, OutboxKind
 
-# Pages of ``due_batch_size`` learners a tick reads at most: learners in their
-# quiet hours stay candidates, and must not keep the others waiting behind them.
-MAX_PAGES = 20
-
-
-def quiz_reminder_query(now: datetime, settings: Settings) -> Select:
-    """Learners whose quiz question was sent ``reminder_delay_hours`` ago or more."""
-    cutoff = now - timedelta(hours=settings.schedule.reminder_delay_hours)
-    query = select(Learner).where(Learner.question_asked_at <= cutoff)
-    return query.order_by(Learner.question_asked_at, Learner.id)
-
-
-def silent_learner_query(now: datetime, settings: Settings) -> Select:
-    """Active SMS learners with lessons scheduled who have not written for ``inactive_days``."""
-    cutoff = now - timedelta(days=settings.schedule.inactive_days)
-    return (
-        select(Learner)
-        .where(
-            # These three terms are the partial index's: keep them as they are.
-            Learner.nudged_at.is_(None),
-            Learner.next_lesson_at.is_not(None),
-            Learner.last_inbound_at <= cutoff,
-            # Written so that ix_learner_due cannot serve it: SQLite would rather
-            # scan every active learner with a slot than this job's partial index.
-            type_coerce(Learner.status, String) + "" == LearnerStatus.ACTIVE.value,
-            Learner.channel != ChannelName.WHATSAPP,
-            or_(Learner.paused_until.is_(None), Learner.paused_until <= cutoff),
-        )
-        .order_by(Learner.last_inbound_at, Learner.id)
-    )
-
 
 def send_quiz_reminders(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Remind learners of a quiz question left unanswered; return what happened to them."""
-    query = quiz_reminder_query(now, settings)
-    learners = _pages(session, query, Learner.question_asked_at, settings.schedule.due_batch_size)
+    learners = due.quiz_reminder_candidates(session, now, settings)
     return _run(session, learners, settings, now, _remind_quiz)
 
 
 def send_still_there(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Ask long-silent learners whether they are still there, and pause their lessons."""
-    query = silent_learner_query(now, settings)
-    learners = _pages(session, query, Learner.last_inbound_at, settings.schedule.due_batch_size)
+    learners = due.silent_learners(session, now, settings)
     return _run(session, learners, settings, now, _ask_still_there)
 
 
@@ -104,23 +73,6 @@ def _run(
     return dict(summary)
 
 
-def _pages(
-    session: Session, query: Select, order: InstrumentedAttribute[datetime | None], size: int
-) -> Iterator[Learner]:
-    """The query's learners (ordered by ``order``, then id) a page at a time (keyset: no OFFSET)."""
-    after: tuple[datetime | None, int] | None = None
-    for _ in range(MAX_PAGES):
-        page_query = query.limit(size)
-        if after is not None:
-            page_query = page_query.where(tuple_(order, Learner.id) > tuple_(*after))
-        page = list(session.scalars(page_query))
-        if page:  # read before the handlers change the learners
-            after = (getattr(page[-1], order.key), page[-1].id)
-        yield from page
-        if len(page) < size:
-            return
-
-
 def _quiet(learner: Learner, settings: Settings, now: datetime) -> bool:
     try:
         return is_quiet(
@@ -132,14 +84,14 @@ def _quiet(learner: Learner, settings: Settings, now: datetime) -> bool:
 
 def _remind_quiz(session: Session, learner: Learner, settings: Settings, now: datetime) -> str:
     if not (learner.pending_lesson_key and learner.pending_question_key):
-        learner.question_asked_at = None
+        schedule.question_handled(learner)
         return "answered"
     cutoff = now - timedelta(hours=settings.schedule.reminder_delay_hours)
     if learner.last_inbound_at is not None and learner.last_inbound_at > cutoff:
         return "not_yet"  # the learner wrote since: counted from their last message
     if _quiet(learner, settings, now):
         return "skipped_quiet"
-    learner.question_asked_at = None  # handled, whatever follows
+    schedule.question_handled(learner)  # whatever follows
     outcome = _why_not_remind(session, learner, now)
     if outcome is not None:
         return outcome
@@ -174,8 +126,7 @@ def _ask_still_there(session: Session, learner: Learner, settings: Settings, now
     if _quiet(learner, settings, now):
         return "skipped_quiet"
     silent_since = learner.last_inbound_at or learner.created_at
-    learner.nudged_at = now
-    learner.next_lesson_at = None  # until they write: bot.learners.schedule.resume_after_silence
+    schedule.pause_for_silence(learner, now)  # until they write: schedule.resume_after_silence
     _ = gettext_for(learner.language or settings.languages.default)
     text = _(
         "Are you still there? Your lessons are paused for now. "

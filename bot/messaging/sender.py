@@ -32,8 +32,8 @@ import logging
 import math
 import threading
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,14 +43,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.db import session_scope
+from bot.learners import lifecycle
 from bot.messaging.channels import Channel, ChannelError, OutgoingMessage, SendResult
-from bot.messaging.outbox import claim_batch, mark_failed, mark_retry, mark_sent
+from bot.messaging.outbox import (
+    claim_batch,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    record_rendering,
+    suppress,
+)
+from bot.messaging.pacer import Pacer
 from bot.models import OutboxMessage
 from bot.phones import InvalidPhoneNumber, decrypt_phone
 from bot.settings import Settings
 from bot.text.render import Message, render
 from bot.text.sms import analyse
-from bot.vocab import ChannelName, LearnerStatus, OutboxKind, OutboxStatus
+from bot.vocab import ChannelName, OutboxKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -67,65 +76,6 @@ class SendOutcome(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     SUPPRESSED = "suppressed"  # the learner opted out or was erased
-
-
-class Pacer:
-    """Hands out send slots on a grid ``1 / rate`` apart; safe to share between threads.
-
-    A slot is booked after the previous slot, not after the moment its caller
-    woke up, so waking a little late does not slow the rate down; and never
-    before now, so a quiet spell does not save up slots for a burst. The grid
-    runs 1 % under the limit: sends reach the provider with a millisecond or
-    so of jitter, and a grid exactly at the limit would let that jitter push
-    one message too many into some second.
-
-    The grid alone does not bound what really happens: a thread that wakes
-    late (the recording thread held the interpreter, say) starts its send
-    together with the next ones. So the moment each send really starts is
-    also kept for the last second, and a send waits while ``rate`` sends have
-    started within the second before it.
-    """
-
-    HEADROOM = 0.99
-
-    def __init__(
-        self,
-        rate_per_second: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate_per_second <= 0:
-            raise ValueError("the send rate must be positive")
-        self.interval = 1.0 / (rate_per_second * self.HEADROOM)
-        self._clock = clock
-        self._sleep = sleep
-        self._next_slot = -math.inf
-        self._lock = threading.Lock()
-        self._per_second = max(1, math.floor(rate_per_second))
-        self._starts: deque[float] = deque(maxlen=self._per_second)
-
-    def wait(self) -> None:
-        """Block until this caller's slot comes."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + self.interval
-        # One reading of the clock: read twice, the slot may pass in between and
-        # the delay come out negative (time.sleep refuses it).
-        delay = slot - now if slot > now else 0.0
-        if delay > 0:
-            self._sleep(delay)
-        while (delay := self._start_or_wait()) > 0:
-            self._sleep(delay)
-
-    def _start_or_wait(self) -> float:
-        """Record a send starting now, or how long to wait so that no second holds too many."""
-        with self._lock:
-            now = self._clock()
-            if len(self._starts) == self._per_second and now - self._starts[0] < 1.0:
-                return self._starts[0] + 1.0 - now
-            self._starts.append(now)
-            return 0.0
 
 
 def default_concurrency(rate_per_second: float) -> int:
@@ -316,9 +266,7 @@ def _prepare(
     """Render the row for the learner's channel, or settle it if it must not go."""
     learner = row.learner
     if not learner.is_reachable and not row.allow_when_opted_out:
-        mark_failed(session, row, None, f"not sent: learner is {learner.status}", now)
-        if learner.status == LearnerStatus.ERASED:
-            row.body, row.options = None, None  # keep no text for an erased learner
+        suppress(session, row, now)
         return SendOutcome.SUPPRESSED
     channel = row.channel or learner.channel  # a broadcast's SMS fallback overrides it
     try:
@@ -331,8 +279,7 @@ def _prepare(
         _after_final(row)
         return SendOutcome.FAILED
     if body is not None and channel == ChannelName.SMS:
-        info = analyse(body)
-        row.segments, row.encoding = info.segments, info.encoding
+        record_rendering(row, analyse(body))
     message = OutgoingMessage(
         to=to,
         channel=channel,
@@ -372,4 +319,4 @@ def _record_error(
 def _after_final(row: OutboxMessage) -> None:
     """Once the erasure confirmation has gone (or never will), forget the number."""
     if row.kind == OutboxKind.ERASURE and row.status != OutboxStatus.PENDING:
-        row.learner.phone_encrypted = None
+        lifecycle.forget_number(row.learner)

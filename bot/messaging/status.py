@@ -14,10 +14,16 @@ import logging
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.messaging.outbox import advance_status, record_provider_error, sync_lesson_receipt
+from bot.messaging.outbox import (
+    advance_status,
+    find_by_provider_sid,
+    find_by_reference,
+    record_provider_error,
+    sync_lesson_receipt,
+    take_provider_sid,
+)
 from bot.models import OutboxMessage
 from bot.vocab import OutboxStatus
 
@@ -65,7 +71,7 @@ def apply_status_callback(
     if new_status is None:
         log.warning("status callback for %s: unknown status %r ignored", message_sid, status)
         return StatusOutcome.UNKNOWN_STATUS
-    row = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == message_sid))
+    row = find_by_provider_sid(session, message_sid)
     if row is None and reference:
         row = _by_reference(session, reference, message_sid, now)
     if row is None:
@@ -92,12 +98,10 @@ def _by_reference(
     look-up by sid a moment ago (the sender's commit came in between). A row
     that went out under another sid is another message's.
     """
-    row = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == reference))
+    row = find_by_reference(session, reference)
     if row is None or row.provider_sid not in (None, message_sid):
         return None
     if row.provider_sid is None:
         log.info("message %s: Twilio took %s before its send was recorded", reference, message_sid)
-        row.provider_sid = message_sid
-        row.sent_at = row.sent_at or now
-        row.next_attempt_at = None
+        take_provider_sid(row, message_sid, now)
     return row

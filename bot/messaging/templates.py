@@ -1,11 +1,16 @@
-"""63016 fallback: a lesson WhatsApp refused (window closed) is replaced by the approved template.
+"""WhatsApp window templates: the invitation, and the fallback for a lesson WhatsApp refused.
+
+``window_template`` is the approved template (Content SID) that invites a
+learner whose 24-hour window is closed to reply; the due job sends it instead
+of a lesson (``bot.messaging.dispatch``). The job here answers a lesson that
+WhatsApp refused (error 63016, window closed) the same way:
 
 The sender keeps error 63016 on the row ("WhatsApp window closed"), whether
 Twilio refused the send or reported it later in a status callback. Every
 minute this job takes the fresh ones (``FRESH``) on lesson and quiz rows of
 WhatsApp learners who have not written since, and for each:
 
-- writes the window template (``bot.messaging.dispatch.window_template``) under the key
+- writes the window template (``window_template``, here) under the key
   ``{turn}:window``, where the turn is the row's key without its index: a
   lesson and its quiz that both failed bring one template, not two;
 - holds the learner's lessons as the due job does when it finds the window
@@ -20,26 +25,57 @@ template's answer is left waiting.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
-from bot.learners.catchup import turn_key
+from bot.learners import schedule
+from bot.learners.catchup import lesson_number_to_come, turn_key
 from bot.messaging.channels import WHATSAPP_WINDOW_CLOSED
-from bot.messaging.dispatch import window_template
 from bot.messaging.outbox import write_reply
+from bot.messaging.replies import Reply
 from bot.models import Learner, OutboxMessage
 from bot.settings import Settings
-from bot.vocab import LESSON_KINDS, ChannelName, LearnerStatus
+from bot.vocab import LESSON_KINDS, ChannelName, LearnerStatus, OutboxKind
 
+log = logging.getLogger(__name__)
+
+# What the outbox shows for a template row (the sender sends the Content SID,
+# not this text; the local channel and the simulator show it).
+WINDOW_TEMPLATE_TEXT = "Your lesson {number} is ready. Reply OK to get it."
 # How far back a failure is still acted on; older ones are left to the next
 # slot, where the due job finds the window closed and sends the template.
 FRESH = timedelta(days=2)
 # Matches the partial index ix_outbox_window_closed: written out, not bound,
 # so that SQLite's planner can prove the index applies.
 _WINDOW_CLOSED = text(f"outbox_message.error_code = {int(WHATSAPP_WINDOW_CLOSED)}")
+
+
+def window_template(session: Session, learner: Learner, settings: Settings) -> Reply:
+    """The WhatsApp template that invites the learner to reply; ``{{1}}``: the lesson number.
+
+    Also what a lesson that failed with 63016 is replaced by (below). The number
+    is the lesson the reply brings: the next one, or the latest again when the
+    phone never got it (bot.learners.catchup).
+    """
+    number = str(lesson_number_to_come(session, learner))
+    sid = settings.window_template_sid(learner.language or settings.languages.default)
+    if not sid:
+        # Fine for the local channel; Twilio would refuse the text (63016).
+        log.warning(
+            "no WhatsApp window template configured for %s (twilio.whatsapp_window_template_sid"
+            " or twilio.whatsapp_window_template_sids)",
+            learner.language or settings.languages.default,
+        )
+    return Reply(
+        text=WINDOW_TEMPLATE_TEXT.format(number=number),
+        kind=OutboxKind.WINDOW_TEMPLATE,
+        content_sid=sid or None,
+        content_variables={"1": number} if sid else None,
+    )
 
 
 def window_failures_query(now: datetime, limit: int) -> Select:
@@ -82,7 +118,6 @@ def send_window_templates(session: Session, settings: Settings, now: datetime) -
         if not write_reply(session, key, learner.id, reply, now):
             summary["already_sent"] += 1
             continue
-        learner.lesson_waiting_since = now
-        learner.next_lesson_at = None
+        schedule.hold_for_template(learner, now)
         summary["window_template"] += 1
     return dict(summary)

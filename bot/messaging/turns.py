@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 from bot.db import session_scope
 from bot.messaging.claims import claim_in_order
 from bot.messaging.keywords import rasa_text
-from bot.messaging.outbox import Reply, replies_from_rasa, write_reply
+from bot.messaging.outbox import write_reply
 from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
+from bot.messaging.replies import Reply, replies_from_rasa
 from bot.models import InboundMessage, Learner
 from bot.settings import Settings
 from bot.vocab import InboundStatus, OutboxKind

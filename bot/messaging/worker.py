@@ -32,8 +32,9 @@ from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.logs import configure_logging
 from bot.messaging.channels import Channel, make_channel
+from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
-from bot.messaging.sender import Pacer, Sender, SendOutcome
+from bot.messaging.sender import Sender, SendOutcome
 from bot.messaging.turns import TurnOutcome, claim_turns, run_claimed, run_turn
 from bot.settings import Settings
 

@@ -1,4 +1,9 @@
-"""Job bodies: short module-level functions that take ``now`` and return a summary."""
+"""The retention purge: message texts are deleted after ``app.message_retention_days``.
+
+Counts, statuses and costs stay for the statistics; only the texts go. A
+message still waiting (an inbound not yet run through Rasa, an outbox row not
+yet sent) keeps its text until it is done. The scheduler runs this every hour.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.db import rowcount
-from bot.models import InboundMessage, OutboxMessage
+from bot.messaging import outbox
+from bot.models import InboundMessage
 from bot.settings import Settings
-from bot.vocab import OutboxStatus
+from bot.vocab import InboundStatus
 
 
 def purge_message_bodies(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
@@ -19,13 +25,10 @@ def purge_message_bodies(session: Session, settings: Settings, now: datetime) ->
     inbound = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < cutoff, InboundMessage.body.is_not(None))
-        .where(InboundMessage.status != "pending")
+        .where(InboundMessage.status != InboundStatus.PENDING)
         .values(body=None)
     )
-    outbound = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.created_at < cutoff, OutboxMessage.body.is_not(None))
-        .where(OutboxMessage.status != OutboxStatus.PENDING)
-        .values(body=None, options=None)
-    )
-    return {"inbound_purged": rowcount(inbound), "outbound_purged": rowcount(outbound)}
+    return {
+        "inbound_purged": rowcount(inbound),
+        "outbound_purged": outbox.purge_texts(session, cutoff),
+    }

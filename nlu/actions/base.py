@@ -60,14 +60,6 @@ def slot_events(domain: DomainDict, **values: Any) -> list[EventType]:
     return [SlotSet(name, value) for name, value in values.items() if name in slots]
 
 
-def is_onboarded(learner: Learner) -> bool:
-    return (
-        learner.status != LearnerStatus.NEW
-        and learner.consent_at is not None
-        and learner.course_key is not None
-    )
-
-
 def latest_text(tracker: Tracker) -> str:
     """What the learner wrote; empty when the worker sent an intent instead.
 

@@ -7,15 +7,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.learners import progress
-from bot.learners.schedule import schedule_next_lesson
+from bot.learners import lifecycle, progress
+from bot.learners.lifecycle import is_onboarded
 from bot.models import Learner
 from bot.vocab import LearnerStatus
 from nlu.actions.base import (
     LearnerAction,
     has_no_words,
     in_onboarding,
-    is_onboarded,
     latest_intent,
     latest_text,
     slot_events,
@@ -44,9 +43,7 @@ class ActionGreet(LearnerAction):
         if coming_back:
             # START from someone who is not onboarded (left during onboarding, or
             # lost their tracker): the rules send it here, not to action_opt_in.
-            learner.status = LearnerStatus.ACTIVE if is_onboarded(learner) else LearnerStatus.NEW
-            learner.opted_out_at = None
-            schedule_next_lesson(learner, turn.now, turn.settings)
+            lifecycle.come_back(learner, turn.now, turn.settings)
         if is_onboarded(learner):
             # Also heals a lost tracker: the app database knows this learner.
             text = _("Welcome back!") + "\n" + menu_text(turn.language)

@@ -18,12 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.learners import progress
-from bot.learners.schedule import EVERY_DAY
+from bot.learners import lifecycle, progress, schedule
+from bot.learners.localtime import EVERY_DAY
 from bot.models import Learner
 from bot.text.i18n import gettext_for
 from bot.text.languages import LANGUAGE_NAMES, LANGUAGES
-from bot.vocab import LearnerStatus
 from nlu.actions.base import LearnerAction, latest_text, slot_events
 from nlu.actions.context import Turn, open_turn, say
 from nlu.actions.lessons_flow import deliver_next
@@ -246,7 +245,7 @@ class ValidateOnboardingForm(FormValidationAction):
                 _didnt_understand(turn, dispatcher)
                 return {"language": None}
             if turn.learner is not None:
-                turn.learner.language = code
+                lifecycle.choose_language(turn.learner, code)
         return {"language": code}
 
     def validate_consent(
@@ -258,7 +257,7 @@ class ValidateOnboardingForm(FormValidationAction):
                 _didnt_understand(turn, dispatcher)
                 return {"consent": None}
             if turn.learner is not None:
-                turn.learner.consent_at = turn.now if answer else None
+                lifecycle.record_consent(turn.learner, turn.now if answer else None)
         return {"consent": answer}
 
     def validate_course(
@@ -271,7 +270,7 @@ class ValidateOnboardingForm(FormValidationAction):
                 _didnt_understand(turn, dispatcher)
                 return {"course": None}
             if turn.learner is not None:
-                turn.learner.course_key = key
+                progress.choose_course(turn.learner, key)
         return {"course": key}
 
     def validate_delivery_time(
@@ -284,7 +283,7 @@ class ValidateOnboardingForm(FormValidationAction):
                 say(dispatcher, _("Sorry, I didn't get the time."))
                 return {"delivery_time": None}
             if turn.learner is not None:
-                turn.learner.delivery_time = hhmm
+                schedule.choose_time(turn.learner, hhmm)
         return {"delivery_time": hhmm}
 
     def validate_delivery_days(
@@ -297,7 +296,7 @@ class ValidateOnboardingForm(FormValidationAction):
                 say(dispatcher, _("Sorry, I didn't get the days."))
                 return {"delivery_days": None}
             if turn.learner is not None:
-                turn.learner.delivery_days = days
+                schedule.choose_days(turn.learner, days)
         return {"delivery_days": days}
 
 
@@ -372,7 +371,7 @@ class ActionFinishOnboarding(LearnerAction):
             or learner.consent_at is None
             or not (course_key and delivery_time)
         ):
-            learner.consent_at = None
+            lifecycle.record_consent(learner, None)
             say(
                 dispatcher,
                 _("No problem: you will not get lessons. If you change your mind, write HELLO."),
@@ -382,9 +381,8 @@ class ActionFinishOnboarding(LearnerAction):
             )
 
         progress.enrol(turn.session, learner, course_key, turn.now)
-        learner.delivery_time = delivery_time
-        if learner.status == LearnerStatus.NEW:
-            learner.status = LearnerStatus.ACTIVE
+        schedule.choose_time(learner, delivery_time)
+        lifecycle.activate(learner)
         course = turn.catalog.course(course_key)
         say(
             dispatcher,

@@ -12,17 +12,12 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.learners import lifecycle
 from bot.models import Learner
 from bot.privacy.erasure import erase_learner
 from bot.vocab import LearnerStatus, OutboxKind
-from nlu.actions.account import is_paused, reschedule, resume, welcome_back_text
-from nlu.actions.base import (
-    LearnerAction,
-    chosen_option,
-    is_onboarded,
-    latest_intent,
-    latest_text,
-)
+from nlu.actions.account import welcome_back_text
+from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text
 from nlu.actions.context import Turn, say
 from nlu.actions.readers.options import parse_yes_no
 
@@ -43,10 +38,7 @@ class ActionOptOut(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        if learner.status != LearnerStatus.OPTED_OUT:
-            learner.status = LearnerStatus.OPTED_OUT
-            learner.opted_out_at = turn.now
-        reschedule(turn, learner)  # nothing is due for an opted-out learner
+        lifecycle.opt_out(learner, turn.now, turn.settings)
         _ = turn.gettext()
         say(
             dispatcher,
@@ -75,13 +67,9 @@ class ActionOptIn(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
-        if learner.status == LearnerStatus.OPTED_OUT:
-            learner.status = LearnerStatus.ACTIVE if is_onboarded(learner) else LearnerStatus.NEW
-            learner.opted_out_at = None
-        elif not is_paused(learner, turn.now):
+        if not lifecycle.opt_in(learner, turn.now, turn.settings):
             say(dispatcher, _("You are already signed up. Write NEXT for a lesson now."))
             return []
-        resume(turn, learner)
         say(dispatcher, welcome_back_text(turn, learner), allow_when_opted_out=True)
         return []
 

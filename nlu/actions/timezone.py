@@ -22,7 +22,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.learners.schedule import is_valid_timezone, schedule_next_lesson, to_local
+from bot.learners import schedule
+from bot.learners.localtime import is_valid_timezone, to_local
 from bot.learners.zones import COUNTRIES, MENU_COUNTRIES, Country, country_of_zone
 from bot.models import Learner
 from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text, slot_events
@@ -74,8 +75,7 @@ class ActionChangeTimezone(LearnerAction):
             # The machine's tz database is older than the table (a new zone).
             log.error("time zone %s is not in this machine's tz database", place.zone)
             return _ask(turn, dispatcher, domain, COUNTRY_MENU, "")
-        learner.timezone = place.zone
-        schedule_next_lesson(learner, turn.now, turn.settings)
+        schedule.change_preferences(learner, turn.now, turn.settings, timezone=place.zone)
         say(dispatcher, confirmation(turn, learner))
         return slot_events(domain, **{MENU_SLOT: None})
 

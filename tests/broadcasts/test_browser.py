@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import queueing
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.sender import Pacer
+from bot.messaging.pacer import Pacer
 from bot.messaging.worker import run_sends_once
 from bot.settings import Settings
 from bot.vocab import LearnerStatus

@@ -11,7 +11,7 @@ from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus, RecipientState
 from bot.broadcasts.progress import progress
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.sender import Pacer
+from bot.messaging.pacer import Pacer
 from bot.messaging.worker import run_sends_once
 from bot.models import OutboxMessage
 from bot.staff.models import AuditLog

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.broadcasts import queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.sender import Pacer
+from bot.messaging.pacer import Pacer
 from bot.messaging.worker import run_sends_once
 from bot.models import Learner
 from bot.services import services

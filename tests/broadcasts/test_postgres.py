@@ -27,7 +27,7 @@ from bot.broadcasts.models import (
 from bot.broadcasts.progress import progress
 from bot.db import make_engine, make_session_factory
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.sender import Pacer
+from bot.messaging.pacer import Pacer
 from bot.messaging.worker import run_sends_once
 from bot.migrate import upgrade
 from bot.models import OutboxMessage

@@ -19,7 +19,7 @@ from bot.broadcasts.models import (
     SkipReason,
 )
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.sender import Pacer
+from bot.messaging.pacer import Pacer
 from bot.messaging.worker import run_sends_once
 from bot.models import Learner, OutboxMessage
 from bot.vocab import LearnerStatus, OutboxStatus

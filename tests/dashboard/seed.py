@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.learners.progress import grade_answer
+from bot.learners.quiz import grade_answer
 from bot.messaging.status import apply_status_callback
 from bot.models import (
     Enrollment,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utc_now
 from bot.messaging.channels.local import LocalChannel
+from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
-from bot.messaging.sender import Pacer
 from bot.messaging.worker import run_sends_once, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import phone_hash

@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 from sqlalchemy import func, select
 
-from bot.learners.schedule import to_local
+from bot.learners.localtime import to_local
 from bot.models import QuizAttempt
 
 pytestmark = pytest.mark.rasa

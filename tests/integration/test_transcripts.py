@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from bot.learners.schedule import to_local
+from bot.learners.localtime import to_local
 from bot.models import Enrollment, InboundMessage, LessonDelivery, OutboxMessage, QuizAttempt
 from bot.text.i18n import gettext_for
 from bot.text.languages import LANGUAGES

@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
-from bot.learners.progress import grade_answer, start_lesson
+from bot.learners.progress import start_lesson
+from bot.learners.quiz import grade_answer
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.outbox import Reply, write_reply
-from bot.messaging.sender import Pacer
+from bot.messaging.outbox import write_reply
+from bot.messaging.pacer import Pacer
+from bot.messaging.replies import Reply
 from bot.messaging.status import apply_status_callback
 from bot.messaging.worker import run_sends_once
 from bot.models import Learner, LessonDelivery, OutboxMessage

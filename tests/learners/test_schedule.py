@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.learners.schedule import (
+from bot.learners.localtime import (
     ScheduleError,
     is_quiet,
     lesson_allowed,
@@ -18,13 +18,11 @@ from bot.learners.schedule import (
     parse_clock,
     parse_days,
     quiet_ends_at,
-    record_lesson_sent,
-    release_waiting_lesson,
-    schedule_next_lesson,
-    timezone_for_number,
     whatsapp_window_open,
     zone,
 )
+from bot.learners.schedule import record_lesson_sent, release_waiting_lesson, schedule_next_lesson
+from bot.learners.zones import timezone_for_number
 from bot.models import Learner
 from bot.settings import Settings
 from bot.vocab import LearnerStatus

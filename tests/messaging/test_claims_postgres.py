@@ -16,8 +16,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
-from bot.messaging.outbox import Reply, claim_due, write_reply
+from bot.messaging.outbox import claim_due, write_reply
 from bot.messaging.rasa_client import RasaClient
+from bot.messaging.replies import Reply
 from bot.messaging.turns import claim_turn
 from bot.messaging.worker import run_turns_once
 from bot.migrate import upgrade

@@ -18,9 +18,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
+from bot.learners.due import due_query, find_due
 from bot.learners.schedule import release_waiting_lesson
 from bot.messaging import dispatch
-from bot.messaging.dispatch import deliver_due_lessons, due_query, find_due
+from bot.messaging.dispatch import deliver_due_lessons
 from bot.messaging.rasa_client import RasaRejected, RasaUnavailable
 from bot.models import Learner, OutboxMessage
 from bot.settings import Settings

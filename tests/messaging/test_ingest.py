@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
 from bot.messaging import ingest
-from bot.messaging.inbound import InboundSms, store_inbound
-from bot.messaging.ingest import GroupCommit
+from bot.messaging.inbound import InboundSms
+from bot.messaging.ingest import GroupCommit, store_inbound
 from bot.models import InboundMessage
 from bot.settings import Settings
 from tests.builders import new_sid

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.messaging.outbox import Reply, claim_due, replies_from_rasa, write_reply
+from bot.messaging.outbox import claim_due, write_reply
+from bot.messaging.replies import Reply, replies_from_rasa
 from bot.models import LessonDelivery, OutboxMessage
 from bot.vocab import OutboxStatus
 from tests.builders import NOW, add_learner, add_outbox

@@ -15,16 +15,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
+from bot.learners.due import find_due, quiz_reminder_query, silent_learner_query
 from bot.learners.schedule import resume_after_silence, schedule_next_lesson
-from bot.messaging.dispatch import find_due
-from bot.messaging.inbound import InboundSms, find_or_create_learner
-from bot.messaging.outbox import Reply, write_reply
-from bot.messaging.reminders import (
-    quiz_reminder_query,
-    send_quiz_reminders,
-    send_still_there,
-    silent_learner_query,
-)
+from bot.messaging.inbound import InboundSms
+from bot.messaging.ingest import find_or_create_learner
+from bot.messaging.outbox import write_reply
+from bot.messaging.reminders import send_quiz_reminders, send_still_there
+from bot.messaging.replies import Reply
 from bot.models import Learner, OutboxMessage
 from bot.phones import phone_hash
 from bot.settings import Settings

@@ -21,7 +21,8 @@ from bot.db import make_engine, make_session_factory
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult
 from bot.messaging.channels.local import LocalChannel
 from bot.messaging.outbox import WHATSAPP_WINDOW_CLOSED_TEXT
-from bot.messaging.sender import Pacer, Sender
+from bot.messaging.pacer import Pacer
+from bot.messaging.sender import Sender
 from bot.messaging.worker import run_sends_once
 from bot.models import Learner, OutboxMessage
 from bot.phones import decrypt_phone

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.learners.schedule import release_waiting_lesson
-from bot.messaging.outbox import Reply, write_reply
+from bot.messaging.outbox import write_reply
+from bot.messaging.replies import Reply
 from bot.messaging.templates import send_window_templates, window_failures_query
 from bot.models import Learner, LessonDelivery, OutboxMessage
 from bot.settings import Settings

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.messaging.outbox import Reply, write_reply
+from bot.messaging.outbox import write_reply
+from bot.messaging.replies import Reply
 from bot.models import LessonDelivery, OutboxMessage
 from bot.vocab import OutboxStatus
 from lessons import Lesson
