@@ -26,7 +26,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, vocabulary
-from bot.vocab import ChannelName, InboundStatus, LearnerStatus, OutboxKind, OutboxStatus
+from bot.vocab import (
+    ChannelName,
+    FailureReason,
+    InboundStatus,
+    LearnerStatus,
+    OutboxKind,
+    OutboxStatus,
+)
 
 
 def new_public_id() -> str:
@@ -150,12 +157,12 @@ class OutboxMessage(Base):
         Index(
             "ix_outbox_created_status", "created_at", "status", "learner_id", "sent_at", "segments"
         ),
-        # The window fallback (bot.messaging.templates): fresh 63016 failures only.
+        # The window fallback (bot.messaging.templates): fresh "window closed" failures only.
         Index(
             "ix_outbox_window_closed",
             "status_updated_at",
-            sqlite_where=text("error_code = 63016"),
-            postgresql_where=text("error_code = 63016"),
+            sqlite_where=text("failure_reason = 'window_closed'"),
+            postgresql_where=text("failure_reason = 'window_closed'"),
         ),
     )
 
@@ -183,6 +190,9 @@ class OutboxMessage(Base):
         vocabulary(OutboxStatus, 16), default=OutboxStatus.PENDING
     )
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Why a failed or undelivered message will not arrive, in the app's words;
+    # the provider's own code and text are kept beside it for staff to look up.
+    failure_reason: Mapped[FailureReason | None] = mapped_column(vocabulary(FailureReason, 24))
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

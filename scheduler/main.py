@@ -69,7 +69,7 @@ def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
     ("purge_message_bodies", _purge_message_bodies, {"trigger": "interval", "hours": 1}),
-    # 63016 on a lesson: the approved template instead; the reply brings the lesson.
+    # A lesson WhatsApp refused (window closed): the approved template instead; the reply brings it.
     ("send_window_templates", _send_window_templates, {"trigger": "interval", "minutes": 1}),
     ("send_quiz_reminders", _send_quiz_reminders, {"trigger": "interval", "minutes": 5}),
     ("send_still_there", _send_still_there, {"trigger": "interval", "minutes": 15}),

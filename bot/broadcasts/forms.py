@@ -15,6 +15,7 @@ from bot.broadcasts.compose import FieldError
 from bot.broadcasts.models import BroadcastStatus, Route, SkipReason
 from bot.dashboard.formatting import channel_name, language_name
 from bot.learners.localtime import DEFAULT_TIMEZONE, to_local, to_utc, zone
+from bot.staff.failures import failure_label  # noqa: F401  (the progress page's labels)
 
 STAFF_TIMEZONE = DEFAULT_TIMEZONE
 
@@ -94,25 +95,6 @@ def reason_name(reason: str) -> str:
         SkipReason.NO_TEXT: _("No text in their language"),
     }
     return names.get(reason, reason)
-
-
-def failure_name(error: str) -> str:
-    """A failure's label: Twilio's code with what it means, or the app's reason."""
-    known = {
-        "21610": _("21610: the learner had replied STOP"),
-        "21211": _("21211: not a valid number"),
-        "30003": _("30003: phone unreachable"),
-        "30005": _("30005: unknown or inactive number"),
-        "30006": _("30006: landline or unreachable carrier"),
-        "30007": _("30007: filtered by the carrier"),
-        "30008": _("30008: unknown error"),
-        "63016": _("63016: WhatsApp window closed"),
-    }
-    if error in known:
-        return known[error]
-    if error.startswith("not sent: learner is"):
-        return _("Opted out or erased before sending")
-    return _("Twilio error %(code)s", code=error) if error.isdigit() else error
 
 
 FILTERS = {"language_name": language_name, "channel_name": channel_name}

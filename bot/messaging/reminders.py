@@ -19,7 +19,7 @@ language, at most once each by their idempotency keys:
 Never in the learner's quiet hours: a learner in them is skipped and found
 again by a later tick, after the quiet hours end.
 
-WhatsApp refuses free text outside the 24-hour window (63016). A quiz reminder
+WhatsApp refuses free text outside the 24-hour window. A quiz reminder
 for a learner whose window is closed is not sent: a template costs money and
 would say less than the next lesson's own window template. "Still there?" is
 not needed on WhatsApp at all: after a day of silence the window is closed,

@@ -17,7 +17,8 @@
 - Retries: 429, 5xx and timeouts are tried again after ``sender_backoff_seconds``,
   doubling each time (or after Twilio's Retry-After, if longer), up to
   ``sender_max_attempts``; any other error fails the row with its code.
-  21610 marks the learner opted out; 63016 is kept as "WhatsApp window closed".
+  The channel's reason is kept on the row: "opted out" marks the learner opted
+  out; "window closed" is answered with a WhatsApp template (bot.messaging.templates).
 - A learner who is opted out or erased gets only rows marked
   ``allow_when_opted_out`` (the STOP and erasure confirmations); once the
   erasure confirmation has gone, the learner's encrypted number is wiped.
@@ -59,7 +60,7 @@ from bot.phones import InvalidPhoneNumber, decrypt_phone
 from bot.settings import Settings
 from bot.text.render import Message, render
 from bot.text.sms import analyse
-from bot.vocab import ChannelName, OutboxKind, OutboxStatus
+from bot.vocab import ChannelName, FailureReason, OutboxKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +227,11 @@ class Sender:
             log.exception("%s: unexpected error while sending", prepared.message.reference)
             return _Attempt(
                 prepared,
-                error=ChannelError(None, f"unexpected: {type(error).__name__}", retryable=True),
+                error=ChannelError(
+                    FailureReason.PROVIDER_ERROR,
+                    f"unexpected: {type(error).__name__}",
+                    retryable=True,
+                ),
             )
 
     def _record(self, attempts: Iterable[_Attempt], now: datetime) -> Counter[str]:
@@ -275,7 +280,7 @@ def _prepare(
         to = decrypt_phone(learner.phone_encrypted, settings.secrets.phone_encryption_key)
         body = None if row.content_sid else _render(row, channel, learner.language, settings)
     except ValueError as error:  # InvalidPhoneNumber, unknown channel, empty text
-        mark_failed(session, row, None, f"not sent: {error}", now)
+        mark_failed(session, row, FailureReason.NO_ADDRESS, None, f"not sent: {error}", now)
         _after_final(row)
         return SendOutcome.FAILED
     if body is not None and channel == ChannelName.SMS:
@@ -310,7 +315,7 @@ def _record_error(
         mark_retry(row, error.code, error.message, retry_at)
         log.warning("%s: %s; retry at %s", row.idempotency_key, error, retry_at.isoformat())
         return SendOutcome.RETRY
-    mark_failed(session, row, error.code, error.message, now)
+    mark_failed(session, row, error.reason, error.code, error.message, now)
     _after_final(row)
     log.error("%s failed (attempt %d): %s", row.idempotency_key, prepared.attempts, error)
     return SendOutcome.FAILED

@@ -3,9 +3,10 @@
 Twilio may call back out of order (``delivered`` before ``sent``) and more than
 once; a status that is not ahead of the stored one (``OutboxStatus.rank``) is
 ignored, so applying the same callback twice changes nothing. WhatsApp's
-``read`` is recorded. A failed or undelivered message keeps its error code:
-21610 marks the learner opted out, 63016 is recorded as "WhatsApp window
-closed" for the scheduler to answer with a template.
+``read`` is recorded. A failed or undelivered message keeps its reason (and
+the provider's code): opted out marks the learner opted out, window closed is
+answered by the scheduler with a template (``bot.messaging.templates``).
+The channel reads Twilio's form (``channels.twilio.read_status_callback``).
 """
 
 from __future__ import annotations
@@ -16,34 +17,19 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from bot.messaging.channels.twilio import StatusReport
 from bot.messaging.outbox import (
     advance_status,
     find_by_provider_sid,
     find_by_reference,
-    record_provider_error,
+    record_failure,
     sync_lesson_receipt,
     take_provider_sid,
 )
 from bot.models import OutboxMessage
-from bot.vocab import OutboxStatus
+from bot.vocab import FailureReason, OutboxStatus
 
 log = logging.getLogger(__name__)
-
-# Twilio's MessageStatus values -> ours. "sending", "accepted" and "scheduled"
-# are steps before "sent" at Twilio: queued here.
-TWILIO_STATUSES = {
-    "accepted": OutboxStatus.QUEUED,
-    "scheduled": OutboxStatus.QUEUED,
-    "queued": OutboxStatus.QUEUED,
-    "sending": OutboxStatus.QUEUED,
-    "sent": OutboxStatus.SENT,
-    "delivered": OutboxStatus.DELIVERED,
-    "partially_delivered": OutboxStatus.DELIVERED,
-    "read": OutboxStatus.READ,
-    "failed": OutboxStatus.FAILED,
-    "canceled": OutboxStatus.FAILED,
-    "undelivered": OutboxStatus.UNDELIVERED,
-}
 
 
 class StatusOutcome(StrEnum):
@@ -54,22 +40,19 @@ class StatusOutcome(StrEnum):
 
 
 def apply_status_callback(
-    session: Session,
-    message_sid: str,
-    status: str,
-    error_code: int | None,
-    now: datetime,
-    reference: str | None = None,
+    session: Session, report: StatusReport, now: datetime, reference: str | None = None
 ) -> StatusOutcome:
-    """Move the outbox row with provider sid ``message_sid`` forward; do not commit.
+    """Move the outbox row with the report's provider sid forward; do not commit.
 
     ``reference`` is the row's idempotency key from the callback URL: a row
     whose sender died before recording Twilio's answer has no sid yet, and
     takes this one (so it is not sent a second time when its lease ends).
     """
-    new_status = TWILIO_STATUSES.get(status.strip().lower())
+    message_sid, new_status = report.message_sid, report.status
     if new_status is None:
-        log.warning("status callback for %s: unknown status %r ignored", message_sid, status)
+        log.warning(
+            "status callback for %s: unknown status %r ignored", message_sid, report.provider_status
+        )
         return StatusOutcome.UNKNOWN_STATUS
     row = find_by_provider_sid(session, message_sid)
     if row is None and reference:
@@ -81,8 +64,10 @@ def apply_status_callback(
     if not advance_status(session, row, new_status, now):
         return StatusOutcome.STALE
     if new_status in (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED):
-        message = f"Twilio reported {status}" + (f" with error {error_code}" if error_code else "")
-        record_provider_error(session, row, error_code, message, now)
+        code = f" with error {report.code}" if report.code else ""
+        message = f"Twilio reported {report.provider_status}{code}"
+        reason = report.reason or FailureReason.PROVIDER_ERROR
+        record_failure(session, row, reason, report.code, message, now)
     sync_lesson_receipt(session, row, now)
     log.info("message %s is %s", message_sid, new_status)
     return StatusOutcome.APPLIED

@@ -3,10 +3,10 @@
 ``window_template`` is the approved template (Content SID) that invites a
 learner whose 24-hour window is closed to reply; the due job sends it instead
 of a lesson (``bot.messaging.dispatch``). The job here answers a lesson that
-WhatsApp refused (error 63016, window closed) the same way:
+WhatsApp refused because the window had closed the same way:
 
-The sender keeps error 63016 on the row ("WhatsApp window closed"), whether
-Twilio refused the send or reported it later in a status callback. Every
+The row keeps the reason (``FailureReason.WINDOW_CLOSED``), whether the
+provider refused the send or reported it later in a status callback. Every
 minute this job takes the fresh ones (``FRESH``) on lesson and quiz rows of
 WhatsApp learners who have not written since, and for each:
 
@@ -34,12 +34,11 @@ from sqlalchemy.orm import Session
 
 from bot.learners import schedule
 from bot.learners.catchup import lesson_number_to_come, turn_key
-from bot.messaging.channels import WHATSAPP_WINDOW_CLOSED
 from bot.messaging.outbox import write_reply
 from bot.messaging.replies import Reply
 from bot.models import Learner, OutboxMessage
 from bot.settings import Settings
-from bot.vocab import LESSON_KINDS, ChannelName, LearnerStatus, OutboxKind
+from bot.vocab import LESSON_KINDS, ChannelName, FailureReason, LearnerStatus, OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +50,20 @@ WINDOW_TEMPLATE_TEXT = "Your lesson {number} is ready. Reply OK to get it."
 FRESH = timedelta(days=2)
 # Matches the partial index ix_outbox_window_closed: written out, not bound,
 # so that SQLite's planner can prove the index applies.
-_WINDOW_CLOSED = text(f"outbox_message.error_code = {int(WHATSAPP_WINDOW_CLOSED)}")
+_WINDOW_CLOSED = text(f"outbox_message.failure_reason = '{FailureReason.WINDOW_CLOSED.value}'")
 
 
 def window_template(session: Session, learner: Learner, settings: Settings) -> Reply:
     """The WhatsApp template that invites the learner to reply; ``{{1}}``: the lesson number.
 
-    Also what a lesson that failed with 63016 is replaced by (below). The number
+    Also what replaces a lesson refused for a closed window (below). The number
     is the lesson the reply brings: the next one, or the latest again when the
     phone never got it (bot.learners.catchup).
     """
     number = str(lesson_number_to_come(session, learner))
     sid = settings.window_template_sid(learner.language or settings.languages.default)
     if not sid:
-        # Fine for the local channel; Twilio would refuse the text (63016).
+        # Fine for the local channel; Twilio would refuse the text (window closed).
         log.warning(
             "no WhatsApp window template configured for %s (twilio.whatsapp_window_template_sid"
             " or twilio.whatsapp_window_template_sids)",
@@ -79,7 +78,7 @@ def window_template(session: Session, learner: Learner, settings: Settings) -> R
 
 
 def window_failures_query(now: datetime, limit: int) -> Select:
-    """Fresh 63016 failures of lessons and quizzes whose learner is still silent and not waiting."""
+    """Fresh window-closed failures of lessons and quizzes of learners still silent, not waiting."""
     # The learner's conditions are a correlated EXISTS, not a join: the rows
     # come from the small partial index, each learner by its primary key
     # (joined, SQLite would rather scan the active learners).
@@ -106,7 +105,7 @@ def window_failures_query(now: datetime, limit: int) -> Select:
 
 
 def send_window_templates(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
-    """Replace fresh 63016 failures by the window template; return how many went."""
+    """Replace fresh window-closed failures by the window template; return how many went."""
     summary: Counter[str] = Counter({"window_template": 0})
     for row in session.execute(window_failures_query(now, settings.schedule.due_batch_size)).all():
         learner = session.get(Learner, row.learner_id)

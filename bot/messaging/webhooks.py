@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
 from bot.db import session_scope
+from bot.messaging.channels.twilio import InvalidCallback, read_status_callback
 from bot.messaging.inbound import InvalidInbound, parse_inbound
 from bot.messaging.ingest import GroupCommit
 from bot.messaging.status import apply_status_callback
@@ -75,21 +76,12 @@ def inbound() -> Response:
 @blueprint.post("/status")
 @twilio_signed
 def status() -> Response:
-    message_sid = (request.form.get("MessageSid") or "").strip()
-    new_status = (request.form.get("MessageStatus") or "").strip().lower()
-    if not message_sid or not new_status:
-        field = "MessageSid" if not message_sid else "MessageStatus"
-        return Response(f"invalid field {field}: missing\n", status=400, mimetype="text/plain")
-    error_code = request.form.get("ErrorCode") or None
+    try:
+        report = read_status_callback(request.form)
+    except InvalidCallback as error:
+        return Response(f"invalid field {error}\n", status=400, mimetype="text/plain")
     with session_scope(services().sessions) as session:
-        apply_status_callback(
-            session,
-            message_sid,
-            new_status,
-            int(error_code) if error_code and error_code.isdigit() else None,
-            _now(),
-            reference=request.args.get("ref") or None,
-        )
+        apply_status_callback(session, report, _now(), reference=request.args.get("ref") or None)
     return Response("", status=204)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from bot import models  # noqa: F401  (the tables, as the migrations' env.py registers them)
 from bot.broadcasts import models as broadcast_models  # noqa: F401
@@ -42,3 +43,52 @@ def test_a_migrated_postgresql_database_matches_the_models(tmp_path: Path):
         settings = make_test_settings(tmp_path, {"app.database_url": url})
         upgrade(settings)
         assert differences(settings) == []
+
+
+def test_failed_messages_get_their_reason_from_what_they_kept(tmp_path: Path):
+    """0002 fills ``failure_reason`` for the rows that failed before it existed."""
+    settings = make_test_settings(tmp_path)
+    upgrade(settings, "0001")
+    engine = make_engine(settings.app.database_url)
+    rows = {
+        "window": ("failed", 63016, "Twilio reported failed with error 63016"),
+        "stop": ("undelivered", 21610, "Twilio reported undelivered with error 21610"),
+        "phone-off": ("undelivered", 30003, "Twilio reported undelivered"),
+        "left": ("failed", None, "not sent: learner is erased"),
+        "cancelled": ("failed", None, "not sent: the broadcast was cancelled"),
+        "no-number": ("failed", None, "not sent: no phone number: the learner's data was erased"),
+        "timeout": ("failed", None, "timeout: ReadTimeout"),
+        "delivered": ("delivered", None, None),
+    }
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO learner (id, public_id, channel, status, timezone, delivery_days,"
+                " created_at) VALUES (1, 'L1', 'sms', 'active', 'America/Panama', '1111111',"
+                " '2026-01-01')"
+            )
+        )
+        for key, (status, code, message) in rows.items():
+            connection.execute(
+                text(
+                    "INSERT INTO outbox_message (idempotency_key, learner_id, kind, status,"
+                    " error_code, error_message, allow_when_opted_out, attempts, created_at)"
+                    " VALUES (:key, 1, 'reply', :status, :code, :message, 0, 1, '2026-01-01')"
+                ),
+                {"key": key, "status": status, "code": code, "message": message},
+            )
+    upgrade(settings)
+    with engine.connect() as connection:
+        query = text("SELECT idempotency_key, failure_reason FROM outbox_message")
+        found = {key: reason for key, reason in connection.execute(query)}
+    engine.dispose()
+    assert found == {
+        "window": "window_closed",
+        "stop": "opted_out",
+        "phone-off": "unreachable",
+        "left": "learner_left",
+        "cancelled": "cancelled",
+        "no-number": "no_address",
+        "timeout": "provider_error",
+        "delivered": None,
+    }

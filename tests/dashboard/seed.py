@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.learners.quiz import grade_answer
+from bot.messaging.channels.twilio import status_report
 from bot.messaging.status import apply_status_callback
 from bot.models import (
     Enrollment,
@@ -163,7 +164,7 @@ def _deliver(
         )
     )
     session.flush()
-    apply_status_callback(session, f"SMout{i}x{k}", status, error, at)
+    apply_status_callback(session, status_report(f"SMout{i}x{k}", status, error), at)
     for question in lesson.questions:
         chosen = _answer(i, k, question)
         if chosen is not None:

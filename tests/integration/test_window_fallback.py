@@ -1,4 +1,4 @@
-"""WhatsApp refuses a scheduled lesson (63016): the learner gets the approved template,
+"""WhatsApp refuses a scheduled lesson (window closed): the learner gets the approved template,
 and their reply brings that same lesson, through the real jobs, Rasa and actions."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from bot.messaging.dispatch import deliver_due_lessons
 from bot.messaging.outbox import mark_failed
 from bot.messaging.templates import send_window_templates
 from bot.models import OutboxMessage
+from bot.vocab import FailureReason
 from lessons import load_catalog
 
 pytestmark = pytest.mark.rasa
@@ -43,7 +44,7 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
     # matters is this learner's rows, checked below.
     assert deliver_due_lessons(phone.sessions, phone.rasa, settings, tick)["triggered"] >= 1
     # The sender finds the window closed after all (the learner's last message
-    # turned 24 h old meanwhile): Twilio refuses both rows with 63016.
+    # turned 24 h old meanwhile): Twilio refuses both rows, the window being closed.
     with phone.sessions() as session:
         rows = session.scalars(
             select(OutboxMessage).where(
@@ -52,7 +53,8 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
         ).all()
         assert [row.kind for row in rows] == ["lesson", "quiz"]
         for row in rows:
-            mark_failed(session, row, 63016, "Twilio error 63016", tick + timedelta(minutes=1))
+            failed_at = tick + timedelta(minutes=1)
+            mark_failed(session, row, FailureReason.WINDOW_CLOSED, None, "window closed", failed_at)
         session.commit()
 
     with phone.sessions() as session:

@@ -15,6 +15,7 @@ from bot.db import make_engine, make_session_factory
 from bot.learners.progress import start_lesson
 from bot.learners.quiz import grade_answer
 from bot.messaging.channels.local import LocalChannel
+from bot.messaging.channels.twilio import status_report
 from bot.messaging.outbox import write_reply
 from bot.messaging.pacer import Pacer
 from bot.messaging.replies import Reply
@@ -76,7 +77,7 @@ def test_status_callbacks_set_the_confirmation(
     row = lesson_sent(db_session, learner, lesson)
 
     for minute, status in enumerate(callbacks, 1):
-        apply_status_callback(db_session, row.provider_sid, status, None, at(minute))
+        apply_status_callback(db_session, status_report(row.provider_sid, status, None), at(minute))
         db_session.commit()
 
     assert delivery(db_session, learner).delivered_confirmed_at == confirmed_at, case
@@ -97,8 +98,10 @@ def test_replies_and_other_learners_lessons_are_left_alone(
     reply.provider_sid = new_sid()
     db_session.commit()
 
-    apply_status_callback(db_session, reply.provider_sid, "delivered", None, at(1))
-    apply_status_callback(db_session, other_row.provider_sid, "delivered", None, at(2))
+    apply_status_callback(db_session, status_report(reply.provider_sid, "delivered", None), at(1))
+    apply_status_callback(
+        db_session, status_report(other_row.provider_sid, "delivered", None), at(2)
+    )
     db_session.commit()
 
     assert delivery(db_session, learner).delivered_confirmed_at is None

@@ -28,7 +28,7 @@ from bot.models import Learner, OutboxMessage
 from bot.phones import decrypt_phone
 from bot.settings import Settings, SettingsError, load_settings
 from bot.text.render import Message, render
-from bot.vocab import LearnerStatus, OutboxStatus
+from bot.vocab import FailureReason, LearnerStatus, OutboxStatus
 from tests.builders import NOW, add_learner, add_outbox, new_sid
 from tests.fakes import FakeChannel, FakeTime
 
@@ -140,9 +140,9 @@ def test_never_more_than_the_rate_in_any_second(db_session, settings, sessions, 
 @pytest.mark.parametrize(
     "error",
     [
-        ChannelError(20429, "Too Many Requests", retryable=True),
-        ChannelError(20500, "Internal Server Error", retryable=True),
-        ChannelError(None, "timeout: ReadTimeout", retryable=True),
+        ChannelError(FailureReason.RATE_LIMITED, "Too Many Requests", retryable=True),
+        ChannelError(FailureReason.PROVIDER_ERROR, "Internal Server Error", retryable=True),
+        ChannelError(FailureReason.PROVIDER_ERROR, "timeout: ReadTimeout", retryable=True),
     ],
     ids=["429", "5xx", "timeout"],
 )
@@ -171,7 +171,11 @@ def test_retryable_errors_back_off_exponentially_then_fail(
 
 def test_a_retry_then_success(db_session, settings, sessions, pacer):
     row = add_outbox(db_session, add_learner(db_session, settings))
-    channel = FakeChannel(script=[ChannelError(None, "HTTP 429", retryable=True, retry_after=30)])
+    channel = FakeChannel(
+        script=[
+            ChannelError(FailureReason.RATE_LIMITED, "HTTP 429", retryable=True, retry_after=30)
+        ]
+    )
 
     run_sends_once(sessions, channel, settings, pacer, NOW)
     assert fresh(db_session, row).next_attempt_at == NOW + timedelta(seconds=30)  # Retry-After
@@ -196,7 +200,9 @@ def test_a_learners_later_rows_wait_while_an_earlier_one_retries(
         add_outbox(db_session, ana, "Pregunta"),
     )
     add_outbox(db_session, ben, "Hola Ben")
-    channel = FakeChannel(script=[ChannelError(None, "HTTP 500", retryable=True)])
+    channel = FakeChannel(
+        script=[ChannelError(FailureReason.PROVIDER_ERROR, "HTTP 500", retryable=True)]
+    )
 
     run_sends_once(sessions, channel, settings, pacer, NOW)
     run_sends_once(sessions, channel, settings, pacer, NOW)
@@ -211,31 +217,42 @@ def test_a_learners_later_rows_wait_while_an_earlier_one_retries(
     assert fresh(db_session, question).status == OutboxStatus.QUEUED
 
 
-def test_21610_fails_the_row_and_opts_the_learner_out(db_session, settings, sessions, pacer):
+def test_a_refusal_for_opting_out_fails_the_row_and_opts_the_learner_out(
+    db_session, settings, sessions, pacer
+):
     learner = add_learner(db_session, settings)
     row, later = add_outbox(db_session, learner), add_outbox(db_session, learner, "Otra")
-    error = ChannelError(21610, "Attempt to send to unsubscribed recipient", retryable=False)
+    error = ChannelError(
+        FailureReason.OPTED_OUT,
+        "Attempt to send to unsubscribed recipient",
+        code=12345,  # the provider's own code: kept for staff, read by no one else
+        retryable=False,
+    )
     channel = FakeChannel(script=[error])
 
     assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"failed": 1, "suppressed": 1}
 
-    assert (fresh(db_session, row).status, fresh(db_session, row).error_code) == ("failed", 21610)
+    failed = fresh(db_session, row)
+    assert (failed.status, failed.failure_reason, failed.error_code) == (
+        "failed",
+        "opted_out",
+        12345,
+    )
     refreshed = db_session.get(Learner, learner.id)
     assert (refreshed.status, refreshed.opted_out_at) == (LearnerStatus.OPTED_OUT, NOW)
     assert fresh(db_session, later).error_message == "not sent: learner is opted_out"
     assert len(channel.sent) == 1
 
 
-def test_63016_is_recorded_as_window_closed(db_session, settings, sessions, pacer):
+def test_a_closed_whatsapp_window_is_recorded_as_such(db_session, settings, sessions, pacer):
     row = add_outbox(db_session, add_learner(db_session, settings, channel="whatsapp"))
-    channel = FakeChannel(
-        script=[ChannelError(63016, "outside the allowed window", retryable=False)]
-    )
+    error = ChannelError(FailureReason.WINDOW_CLOSED, "outside the window", retryable=False)
+    channel = FakeChannel(script=[error])
 
     run_sends_once(sessions, channel, settings, pacer, NOW)
 
     failed = fresh(db_session, row)
-    assert (failed.status, failed.error_code) == (OutboxStatus.FAILED, 63016)
+    assert (failed.status, failed.failure_reason) == (OutboxStatus.FAILED, "window_closed")
     assert failed.error_message == WHATSAPP_WINDOW_CLOSED_TEXT
 
 

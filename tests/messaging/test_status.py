@@ -10,10 +10,11 @@ from sqlalchemy import Result, event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.db import make_engine, make_session_factory
+from bot.messaging.channels.twilio import StatusReport, status_report
 from bot.messaging.outbox import WHATSAPP_WINDOW_CLOSED_TEXT, mark_sent
 from bot.messaging.status import StatusOutcome, apply_status_callback
 from bot.models import Learner, OutboxMessage
-from bot.vocab import LearnerStatus, OutboxStatus
+from bot.vocab import FailureReason, LearnerStatus, OutboxStatus
 from tests.builders import NOW, add_learner, add_outbox, new_sid, signed_post
 
 LATER = NOW + timedelta(seconds=5)
@@ -46,7 +47,7 @@ def sent_row(session: Session, settings, status: str, channel: str = "sms") -> O
 def test_status_only_moves_forward(db_session: Session, settings, stored, callback, expected):
     row = sent_row(db_session, settings, stored)
 
-    apply_status_callback(db_session, row.provider_sid, callback, None, LATER)
+    apply_status_callback(db_session, status_report(row.provider_sid, callback, None), LATER)
     db_session.commit()
 
     assert db_session.get(OutboxMessage, row.id).status == expected
@@ -55,9 +56,11 @@ def test_status_only_moves_forward(db_session: Session, settings, stored, callba
 def test_the_same_callback_twice_changes_nothing_the_second_time(db_session: Session, settings):
     row = sent_row(db_session, settings, OutboxStatus.QUEUED)
 
-    first = apply_status_callback(db_session, row.provider_sid, "delivered", None, LATER)
+    first = apply_status_callback(
+        db_session, status_report(row.provider_sid, "delivered", None), LATER
+    )
     again = apply_status_callback(
-        db_session, row.provider_sid, "delivered", None, LATER + timedelta(minutes=1)
+        db_session, status_report(row.provider_sid, "delivered", None), LATER + timedelta(minutes=1)
     )
 
     assert (first, again) == (StatusOutcome.APPLIED, StatusOutcome.STALE)
@@ -67,40 +70,51 @@ def test_the_same_callback_twice_changes_nothing_the_second_time(db_session: Ses
 def test_whatsapp_read_is_recorded(db_session: Session, settings):
     row = sent_row(db_session, settings, OutboxStatus.DELIVERED, channel="whatsapp")
 
-    assert apply_status_callback(db_session, row.provider_sid, "read", None, LATER) == "applied"
+    assert (
+        apply_status_callback(db_session, status_report(row.provider_sid, "read", None), LATER)
+        == "applied"
+    )
     assert row.status == OutboxStatus.READ
 
 
 def test_unknown_message_or_status_is_ignored(db_session: Session, settings):
     row = sent_row(db_session, settings, OutboxStatus.QUEUED)
 
-    assert apply_status_callback(db_session, new_sid(), "delivered", None, LATER) == (
-        StatusOutcome.UNKNOWN_MESSAGE
-    )
-    assert apply_status_callback(db_session, row.provider_sid, "teleported", None, LATER) == (
-        StatusOutcome.UNKNOWN_STATUS
-    )
+    assert apply_status_callback(
+        db_session, status_report(new_sid(), "delivered", None), LATER
+    ) == (StatusOutcome.UNKNOWN_MESSAGE)
+    assert apply_status_callback(
+        db_session, status_report(row.provider_sid, "teleported", None), LATER
+    ) == (StatusOutcome.UNKNOWN_STATUS)
     assert row.status == OutboxStatus.QUEUED
+
+
+def failure(sid: str, status: OutboxStatus, reason: FailureReason, code: int) -> StatusReport:
+    """A callback for a message that failed, as the channel reports it."""
+    return StatusReport(sid, str(status), status, reason, code)
 
 
 def test_window_closed_is_recorded_for_the_scheduler(db_session: Session, settings):
     row = sent_row(db_session, settings, OutboxStatus.QUEUED, channel="whatsapp")
+    failed = failure(row.provider_sid, OutboxStatus.FAILED, FailureReason.WINDOW_CLOSED, 12345)
 
-    apply_status_callback(db_session, row.provider_sid, "failed", 63016, LATER)
+    apply_status_callback(db_session, failed, LATER)
 
-    assert (row.status, row.error_code) == (OutboxStatus.FAILED, 63016)
+    assert (row.status, row.failure_reason) == (OutboxStatus.FAILED, FailureReason.WINDOW_CLOSED)
+    assert row.error_code == 12345  # shown to staff as the provider gave it
     assert row.error_message == WHATSAPP_WINDOW_CLOSED_TEXT
 
 
-def test_undelivered_with_21610_marks_the_learner_opted_out(db_session: Session, settings):
+def test_undelivered_because_opted_out_marks_the_learner_opted_out(db_session: Session, settings):
     row = sent_row(db_session, settings, OutboxStatus.SENT)
+    failed = failure(row.provider_sid, OutboxStatus.UNDELIVERED, FailureReason.OPTED_OUT, 12345)
 
-    apply_status_callback(db_session, row.provider_sid, "undelivered", 21610, LATER)
+    apply_status_callback(db_session, failed, LATER)
     db_session.commit()
 
     learner = db_session.get(Learner, row.learner_id)
     assert (learner.status, learner.opted_out_at) == (LearnerStatus.OPTED_OUT, LATER)
-    assert (row.status, row.error_code) == (OutboxStatus.UNDELIVERED, 21610)
+    assert (row.status, row.failure_reason) == (OutboxStatus.UNDELIVERED, FailureReason.OPTED_OUT)
 
 
 def test_signed_callback_through_the_webhook(client, settings, db_session: Session):
@@ -143,7 +157,10 @@ def test_a_callback_committed_while_the_sender_records_is_not_overwritten(db_ses
         with sessions() as web_session:
             # The callback adopts the row by its reference (its sid not recorded yet).
             outcome = apply_status_callback(
-                web_session, "SM" + "d" * 32, "delivered", None, NOW, reference=row.idempotency_key
+                web_session,
+                status_report("SM" + "d" * 32, "delivered", None),
+                NOW,
+                reference=row.idempotency_key,
             )
             web_session.commit()
         assert outcome == StatusOutcome.APPLIED
@@ -161,9 +178,11 @@ def test_callbacks_out_of_order_never_move_a_message_back(db_session, settings):
     row = add_outbox(db_session, add_learner(db_session, settings))
     sid = "SM" + "e" * 32
     first = apply_status_callback(
-        db_session, sid, "delivered", None, NOW, reference=row.idempotency_key
+        db_session, status_report(sid, "delivered", None), NOW, reference=row.idempotency_key
     )
-    later = apply_status_callback(db_session, sid, "sent", None, NOW, reference=row.idempotency_key)
+    later = apply_status_callback(
+        db_session, status_report(sid, "sent", None), NOW, reference=row.idempotency_key
+    )
     db_session.commit()
 
     assert (first, later) == (StatusOutcome.APPLIED, StatusOutcome.STALE)
@@ -198,7 +217,7 @@ def test_a_send_recorded_between_the_callbacks_two_look_ups_still_moves_forward(
     with sessions() as web_session:
         event.listen(web_session, "do_orm_execute", sender_records_meanwhile)
         outcome = apply_status_callback(
-            web_session, sid, "delivered", None, LATER, reference=row.idempotency_key
+            web_session, status_report(sid, "delivered", None), LATER, reference=row.idempotency_key
         )
         web_session.commit()
     engine.dispose()

@@ -1,4 +1,4 @@
-"""63016 fallback: a lesson WhatsApp refused gets the approved template, once per turn."""
+"""A lesson WhatsApp refused (window closed) gets the approved template, once per turn."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.messaging.replies import Reply
 from bot.messaging.templates import send_window_templates, window_failures_query
 from bot.models import Learner, LessonDelivery, OutboxMessage
 from bot.settings import Settings
-from bot.vocab import LearnerStatus, OutboxStatus
+from bot.vocab import FailureReason, LearnerStatus, OutboxStatus
 
 NOW = datetime(2025, 3, 3, 19, 0)
 SLOT = datetime(2025, 3, 3, 18, 0)
@@ -39,7 +39,7 @@ def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
 def add_learner_with_failed_lesson(
     sessions: sessionmaker[Session],
     *,
-    code: int = 63016,
+    reason: FailureReason = FailureReason.WINDOW_CLOSED,
     failed_at: datetime = NOW - timedelta(minutes=1),
     kinds: tuple[str, ...] = ("lesson", "quiz"),
     **fields: Any,
@@ -76,7 +76,7 @@ def add_learner_with_failed_lesson(
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.learner_id == learner.id)
-            .values(status=OutboxStatus.FAILED, error_code=code, status_updated_at=failed_at)
+            .values(status=OutboxStatus.FAILED, failure_reason=reason, status_updated_at=failed_at)
         )
     return learner
 
@@ -118,7 +118,7 @@ def test_a_refused_lesson_and_quiz_bring_one_template_and_the_lesson_waits(
 
 # case, learner and failure, expected templates
 NO_TEMPLATE = [
-    ("another error (unreachable phone)", {"code": 30003}),
+    ("another error (unreachable phone)", {"reason": FailureReason.UNREACHABLE}),
     ("a failure older than two days", {"failed_at": NOW - timedelta(days=2, minutes=1)}),
     ("the learner wrote since: window open", {"last_inbound_at": NOW - timedelta(seconds=30)}),
     ("the learner moved to SMS", {"channel": "sms"}),
@@ -140,7 +140,7 @@ def test_no_template(
     assert templates(sessions) == []
 
 
-def test_the_query_reads_only_the_63016_failures(sessions: sessionmaker[Session]) -> None:
+def test_the_query_reads_only_the_window_closed_failures(sessions: sessionmaker[Session]) -> None:
     query = window_failures_query(NOW, 500)
     with session_scope(sessions) as session:
         compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})

@@ -23,8 +23,9 @@ import pytest
 
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult, make_channel
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.channels.twilio import TwilioChannel
+from bot.messaging.channels.twilio import InvalidCallback, TwilioChannel, read_status_callback
 from bot.settings import Settings, SettingsError
+from bot.vocab import FailureReason, OutboxStatus
 from tests.conftest import make_test_settings
 from tests.fakes import Answer, Recorded, StandInServer, closed_port_url
 
@@ -105,7 +106,7 @@ def test_whatsapp_template_goes_as_content_sid_and_variables(settings):
 
 
 @pytest.mark.parametrize(
-    ("answer", "code", "retryable", "retry_after"),
+    ("answer", "code", "reason", "retryable", "retry_after"),
     [
         (
             (
@@ -114,16 +115,18 @@ def test_whatsapp_template_goes_as_content_sid_and_variables(settings):
                 {"Retry-After": "3"},
             ),
             20429,
+            FailureReason.RATE_LIMITED,
             True,
             3.0,
         ),
         (
             (500, {"code": 20500, "message": "Internal Server Error", "status": 500}, {}),
             20500,
+            FailureReason.PROVIDER_ERROR,
             True,
             None,
         ),
-        ((503, "Service Unavailable", {}), None, True, None),
+        ((503, "Service Unavailable", {}), None, FailureReason.PROVIDER_ERROR, True, None),
         (
             (
                 400,
@@ -135,6 +138,7 @@ def test_whatsapp_template_goes_as_content_sid_and_variables(settings):
                 {},
             ),
             21610,
+            FailureReason.OPTED_OUT,
             False,
             None,
         ),
@@ -149,19 +153,32 @@ def test_whatsapp_template_goes_as_content_sid_and_variables(settings):
                 {},
             ),
             21211,
+            FailureReason.INVALID_NUMBER,
             False,
             None,
         ),
+        (
+            (400, {"code": 63016, "message": "outside the allowed window", "status": 400}, {}),
+            63016,
+            FailureReason.WINDOW_CLOSED,
+            False,
+            None,
+        ),
+        ((400, {"code": 21601, "message": "Body too long", "status": 400}, {}), 21601,
+         FailureReason.REFUSED, False, None),
     ],
-    ids=["429", "500", "503-not-json", "21610", "21211"],
-)
-def test_errors_say_whether_to_retry(settings, caplog, answer, code, retryable, retry_after):
+    ids=["429", "500", "503-not-json", "21610", "21211", "63016", "other-4xx"],
+)  # fmt: skip
+def test_errors_say_why_and_whether_to_retry(
+    settings, caplog, answer, code, reason, retryable, retry_after
+):
     caplog.set_level(logging.DEBUG)
     with StandInServer(lambda request: answer) as twilio, pytest.raises(ChannelError) as raised:
         send(twilio_settings(settings, twilio.url), sms())
 
     error = raised.value
     assert (error.code, error.retryable, error.retry_after) == (code, retryable, retry_after)
+    assert error.reason == reason
     assert "61234567" not in error.message  # a number quoted back by Twilio is redacted
     assert "61234567" not in caplog.text
 
@@ -285,3 +302,40 @@ def test_prism_does_refuse_a_request_that_breaks_the_spec(settings, prism):
 
     assert not raised.value.retryable
     assert raised.value.message == "HTTP 422 Unprocessable Entity"
+
+
+# case, Twilio's MessageStatus and ErrorCode, the status and reason the app keeps
+CALLBACKS = [
+    ("accepted, a step before sent", {"MessageStatus": "accepted"}, OutboxStatus.QUEUED, None),
+    ("sending", {"MessageStatus": "sending"}, OutboxStatus.QUEUED, None),
+    ("sent", {"MessageStatus": "sent"}, OutboxStatus.SENT, None),
+    ("delivered", {"MessageStatus": "delivered"}, OutboxStatus.DELIVERED, None),
+    ("WhatsApp read", {"MessageStatus": "read"}, OutboxStatus.READ, None),
+    ("undelivered, replied STOP", {"MessageStatus": "undelivered", "ErrorCode": "21610"},
+     OutboxStatus.UNDELIVERED, FailureReason.OPTED_OUT),
+    ("failed, WhatsApp window closed", {"MessageStatus": "failed", "ErrorCode": "63016"},
+     OutboxStatus.FAILED, FailureReason.WINDOW_CLOSED),
+    ("undelivered, unreachable", {"MessageStatus": "undelivered", "ErrorCode": "30003"},
+     OutboxStatus.UNDELIVERED, FailureReason.UNREACHABLE),
+    ("failed, another code", {"MessageStatus": "failed", "ErrorCode": "12300"},
+     OutboxStatus.FAILED, FailureReason.PROVIDER_ERROR),
+    ("a status Twilio may add one day", {"MessageStatus": "teleported"}, None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "reason"), [c[1:] for c in CALLBACKS], ids=[c[0] for c in CALLBACKS]
+)
+def test_status_callbacks_are_read_in_the_apps_words(fields, status, reason):
+    report = read_status_callback({"MessageSid": "SM" + "1" * 32, **fields})
+    assert (report.status, report.reason) == (status, reason)
+    assert report.code == (int(fields["ErrorCode"]) if "ErrorCode" in fields else None)
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "MessageStatus"])
+def test_a_callback_without_its_fields_is_refused_naming_the_field(missing):
+    fields = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "sent"}
+    del fields[missing]
+    with pytest.raises(InvalidCallback) as refused:
+        read_status_callback(fields)
+    assert refused.value.field == missing

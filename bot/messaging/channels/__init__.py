@@ -2,8 +2,10 @@
 
 Twilio is the real channel; the local one stands in for `lessonbot up` without a
 Twilio account and for the simulator. Both take an ``OutgoingMessage`` and
-either return a ``SendResult`` or raise ``ChannelError``, which says whether
-trying again later could help.
+either return a ``SendResult`` or raise ``ChannelError``, which says why in
+the app's words (a ``FailureReason``) and whether trying again later could
+help. The provider's own vocabulary (Twilio's error codes and statuses) stays
+inside its channel module; the rest of the app reads only the reason.
 """
 
 from __future__ import annotations
@@ -12,11 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.settings import Settings
-from bot.vocab import ChannelName
-
-# Twilio error codes that change what the app does next.
-OPTED_OUT = 21610  # the recipient replied STOP to this sender
-WHATSAPP_WINDOW_CLOSED = 63016  # free text outside the 24-hour window
+from bot.vocab import ChannelName, FailureReason, OutboxStatus
 
 
 @dataclass(frozen=True)
@@ -36,26 +34,29 @@ class OutgoingMessage:
 @dataclass(frozen=True)
 class SendResult:
     provider_sid: str
-    status: str  # an ``OutboxStatus`` value
+    status: OutboxStatus
 
 
 class ChannelError(Exception):
-    """The provider did not take the message.
+    """The provider did not take the message, for ``reason``.
 
     ``retryable`` is true for rate limits, server errors and timeouts: the same
     message may go through later. Otherwise the message will never go through
-    as it is (``code`` is the provider's error code when it gave one).
+    as it is. ``code`` is the provider's own error code, if it gave one: kept
+    for staff to look up, never interpreted outside the channel.
     """
 
     def __init__(
         self,
-        code: int | None,
+        reason: FailureReason,
         message: str,
         *,
         retryable: bool,
+        code: int | None = None,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}" if code else message)
+        self.reason = reason
         self.code = code
         self.message = message
         self.retryable = retryable

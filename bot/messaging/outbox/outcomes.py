@@ -16,10 +16,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db import rowcount
 from bot.learners import lifecycle
-from bot.messaging.channels import OPTED_OUT, WHATSAPP_WINDOW_CLOSED
 from bot.models import Learner, LessonDelivery, OutboxMessage
 from bot.text.sms import SmsInfo
-from bot.vocab import RECEIVED, LearnerStatus, OutboxKind, OutboxStatus
+from bot.vocab import RECEIVED, FailureReason, LearnerStatus, OutboxKind, OutboxStatus
 
 WHATSAPP_WINDOW_CLOSED_TEXT = (
     "WhatsApp window closed: the learner's last message is older than 24 hours; "
@@ -42,6 +41,7 @@ def mark_sent(row: OutboxMessage, provider_sid: str, status: str, now: datetime)
     row.next_attempt_at = None
     row.error_code = None
     row.error_message = None
+    row.failure_reason = None
     session = object_session(row)
     assert session is not None, "mark_sent needs the row's session"
     # A status callback may have come first (bot.messaging.status), even while this
@@ -119,32 +119,44 @@ def mark_retry(
 
 
 def mark_failed(
-    session: Session, row: OutboxMessage, code: int | None, message: str, now: datetime
+    session: Session,
+    row: OutboxMessage,
+    reason: FailureReason,
+    code: int | None,
+    message: str,
+    now: datetime,
 ) -> None:
     """The row will never be sent; record why and what follows from it."""
     row.status = OutboxStatus.FAILED
     row.next_attempt_at = None
     row.status_updated_at = now
-    record_provider_error(session, row, code, message, now)
+    record_failure(session, row, reason, code, message, now)
 
 
 def suppress(session: Session, row: OutboxMessage, now: datetime) -> None:
     """Not sent: the learner opted out or was erased meanwhile (an erased one's text goes too)."""
     status = row.learner.status
-    mark_failed(session, row, None, f"not sent: learner is {status}", now)
+    mark_failed(
+        session, row, FailureReason.LEARNER_LEFT, None, f"not sent: learner is {status}", now
+    )
     if status == LearnerStatus.ERASED:
         row.body, row.options = None, None  # keep no text for an erased learner
 
 
-def record_provider_error(
-    session: Session, row: OutboxMessage, code: int | None, message: str, now: datetime
+def record_failure(
+    session: Session,
+    row: OutboxMessage,
+    reason: FailureReason,
+    code: int | None,
+    message: str,
+    now: datetime,
 ) -> None:
-    """Store a provider error on the row; 21610 means the learner opted out."""
+    """Store why the message will not arrive, and what follows: an opted-out learner is so."""
+    row.failure_reason = reason
     row.error_code = code
-    row.error_message = (
-        WHATSAPP_WINDOW_CLOSED_TEXT if code == WHATSAPP_WINDOW_CLOSED else message
-    )[:300]
-    if code == OPTED_OUT:
+    text = WHATSAPP_WINDOW_CLOSED_TEXT if reason == FailureReason.WINDOW_CLOSED else message
+    row.error_message = text[:300]
+    if reason == FailureReason.OPTED_OUT:
         learner = session.get(Learner, row.learner_id)
         if learner is not None:
             lifecycle.opted_out_by_provider(learner, now)
@@ -157,7 +169,7 @@ def stop_pending(
     message: str,
     now: datetime,
 ) -> int:
-    """Fail the rows of ``ids`` still waiting for the sender (a cancelled broadcast); how many.
+    """Fail the rows of ``ids`` still waiting for the sender (cancelled by staff); how many.
 
     A row the sender has already handed to the provider is not stopped.
     """
@@ -168,6 +180,7 @@ def stop_pending(
             .where(OutboxMessage.id.in_(ids))
             .values(
                 status=OutboxStatus.FAILED,
+                failure_reason=FailureReason.CANCELLED,
                 error_message=message[:300],
                 next_attempt_at=None,
                 status_updated_at=now,
