@@ -1,60 +1,51 @@
 """Read where a learner is from what they wrote: "estoy en Costa Rica", "I moved to Miami".
 
-Country names in Spanish, English, French and Haitian Creole, and the cities
-migrants name most, each mapped to a country of ``bot.learners.zones`` and, when
-the name settles it, to one time zone. Accents, capitals and punctuation are
-ignored ("Panamá", "PANAMA!"). Only names listed here are understood: a place
-is never guessed.
+Country names in Spanish, English and French come from Babel's CLDR data for
+every country of ``bot.learners.zones``; Haitian Creole names, other common
+spellings ("EEUU", "USA") and the cities migrants name most are listed here,
+since no library has them. A city settles the zone of a country with several.
+Accents, capitals and punctuation are ignored ("Panamá", "PANAMA!"). Only
+names listed or in CLDR are understood: a place is never guessed.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
-from bot.learners.zones import COUNTRIES
+from babel import Locale
+
+from bot.learners.zones import CREOLE_NAMES, all_countries, country
 from nlu.actions.readers.options import normalise
 
 
 @dataclass(frozen=True)
 class Place:
-    country: str  # ISO code, a key of bot.learners.zones.COUNTRIES
+    country: str  # ISO code (bot.learners.zones.country)
     zone: str | None  # None: the country has several zones and the name does not say which
 
 
-# Names of each country in es, en, fr, ht (normalised: no accents, lower case),
-# and common spellings. A name that is also a common word is left out.
-_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
-    "PA": ("panama",),
-    "CO": ("colombia", "colombie", "kolonbi", "kolombi", "columbia"),
-    "VE": ("venezuela", "venezyela", "venezwela", "venesuela"),
-    "EC": ("ecuador", "equateur", "ekwate"),
-    "PE": ("peru", "perou", "pewou"),
-    "HT": ("haiti", "ayiti", "hayti"),
-    "CU": ("cuba", "kiba"),
-    "DO": (
-        "republica dominicana", "dominican republic", "republique dominicaine",
-        "repiblik dominiken", "dominicana", "dominikani", "rep dom",
-    ),
-    "NI": ("nicaragua", "nikaragwa"),
-    "CR": ("costa rica", "kosta rika", "costarica", "kostarika"),
-    "HN": ("honduras", "ondiras", "onduras"),
-    "SV": ("el salvador", "salvador", "salvado"),
-    "GT": ("guatemala", "gwatemala"),
-    "BZ": ("belize", "belice", "beliz"),
-    "AR": ("argentina", "argentine", "ajantin"),
-    "BO": ("bolivia", "bolivie", "bolivi"),
-    "PY": ("paraguay", "paragwe"),
-    "UY": ("uruguay", "irigwe", "urugwe"),
-    "MX": ("mexico", "mejico", "mexique", "meksik", "meksiko"),
-    "US": (
-        "estados unidos", "united states", "etats unis", "etazini", "ozetazini", "eeuu", "ee uu",
-        "usa", "u s a", "e u a", "eua",
-    ),
-    "BR": ("brasil", "brazil", "bresil", "brezil"),
-    "CA": ("canada", "kanada"),
-    "CL": ("chile", "chili", "chilie"),
+# The languages whose country names CLDR has (Creole ones are hand-kept).
+NAME_LANGUAGES = ("es", "en", "fr")
+# Other spellings learners write: abbreviations, short forms, Creole variants.
+OTHER_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "CO": ("kolombi", "columbia"),
+    "VE": ("venezwela", "venesuela"),
+    "HT": ("hayti",),
+    "DO": ("dominicana", "dominikani", "rep dom"),
+    "CR": ("costarica", "kostarika"),
+    "HN": ("onduras",),
+    "SV": ("salvador", "salvado"),
+    "UY": ("urugwe",),
+    "MX": ("mejico", "meksiko"),
+    "US": ("ozetazini", "eeuu", "ee uu", "usa", "u s a", "e u a", "eua"),
+    "CL": ("chilie",),
 }  # fmt: skip
+# CLDR names that are also everyday words or first names in the learners'
+# languages ("Chad", "Jordan", "Georgia" the US state): never read as a country.
+NOT_PLACES = frozenset({"chad", "jordan", "georgia", "turkey", "jersey", "guernsey", "maurice"})
 
 # Cities and regions: the country and the zone they settle. Cities of
 # single-zone countries are here too ("estoy en Bogotá").
@@ -86,6 +77,7 @@ _CITY_ZONES: dict[str, tuple[str, str]] = {
     "san pedro sula": ("HN", "America/Tegucigalpa"),
     "san salvador": ("SV", "America/El_Salvador"),
     "buenos aires": ("AR", "America/Argentina/Buenos_Aires"),
+    "lima": ("PE", "America/Lima"),
     # Mexico: the main cities on the migrants' way north
     "ciudad de mexico": ("MX", "America/Mexico_City"),
     "mexico city": ("MX", "America/Mexico_City"),
@@ -161,27 +153,60 @@ _CITY_ZONES: dict[str, tuple[str, str]] = {
     "easter island": ("CL", "Pacific/Easter"),
     "ile de paques": ("CL", "Pacific/Easter"),
     "rapa nui": ("CL", "Pacific/Easter"),
+    # Spain and Italy
+    "madrid": ("ES", "Europe/Madrid"),
+    "sevilla": ("ES", "Europe/Madrid"),
+    "canarias": ("ES", "Atlantic/Canary"),
+    "islas canarias": ("ES", "Atlantic/Canary"),
+    "canary islands": ("ES", "Atlantic/Canary"),
+    "iles canaries": ("ES", "Atlantic/Canary"),
+    "tenerife": ("ES", "Atlantic/Canary"),
+    "gran canaria": ("ES", "Atlantic/Canary"),
+    "roma": ("IT", "Europe/Rome"),
+    "rome": ("IT", "Europe/Rome"),
+    "milano": ("IT", "Europe/Rome"),
+    "milan": ("IT", "Europe/Rome"),
 }
 
 
-def _build_names() -> dict[str, Place]:
-    names: dict[str, Place] = {}
-    for code, spellings in _COUNTRY_NAMES.items():
-        country = COUNTRIES[code]
-        zone = None if country.has_several_zones else country.zone
+@cache
+def _names() -> dict[str, Place]:
+    """Every name understood, normalised, with the place it stands for."""
+    by_name: defaultdict[str, set[Place]] = defaultdict(set)
+    for code, found in all_countries().items():
+        place = Place(code, None if found.has_several_zones else found.zone)
+        spellings = [*_cldr_names(code), *OTHER_SPELLINGS.get(code, ())]
+        if code in CREOLE_NAMES:
+            spellings.append(CREOLE_NAMES[code])
         for spelling in spellings:
-            names[normalise(spelling)] = Place(code, zone)
-    for name, (code, zone) in _CITY_ZONES.items():
-        names[normalise(name)] = Place(code, zone)
+            name = normalise(spelling)
+            if name and name not in NOT_PLACES:
+                by_name[name].add(place)
+    for city, (code, zone) in _CITY_ZONES.items():
+        if country(code) is not None:
+            by_name[normalise(city)] = {Place(code, zone)}
+    # A name two countries share ("Congo") names neither.
+    return {name: places.pop() for name, places in by_name.items() if len(places) == 1}
+
+
+def _cldr_names(code: str) -> list[str]:
+    """The country's CLDR names, and their short forms: "Myanmar (Birmania)" is also "Myanmar"."""
+    names = []
+    for language in NAME_LANGUAGES:
+        name = Locale.parse(language).territories.get(code)
+        if name:
+            names += [name, re.sub(r"\s*\(.*\)", "", name), re.split(r"\s+-\s+|-", name)[0]]
     return names
 
 
-_NAMES = _build_names()
-# Longest names first, so that "nuevo mexico" wins over "mexico" and
-# "ciudad de panama" over "panama".
-_PATTERN = re.compile(
-    r"\b(" + "|".join(re.escape(n) for n in sorted(_NAMES, key=len, reverse=True)) + r")\b"
-)
+@cache
+def _pattern() -> re.Pattern[str]:
+    # Longest names first, so that "nuevo mexico" wins over "mexico" and
+    # "ciudad de panama" over "panama".
+    names = sorted(_names(), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(name) for name in names) + r")\b")
+
+
 # Words that put a place behind the learner: "soy de Venezuela", "I moved from
 # Colombia to Panama", "je viens du Venezuela", "mwen soti Ayiti".
 _FROM_WORDS = frozenset({"de", "desde", "from", "du", "d", "soti", "sot", "depuis"})
@@ -197,11 +222,12 @@ def read_place(text: str | None) -> Place | None:
     if not text:
         return None
     plain = normalise(text)
+    names = _names()
     found: list[tuple[Place, bool]] = []
-    for match in _PATTERN.finditer(plain):
+    for match in _pattern().finditer(plain):
         before = plain[: match.start()].split()
         behind = bool(before) and before[-1] in _FROM_WORDS
-        found.append((_NAMES[match.group(1)], behind))
+        found.append((names[match.group(1)], behind))
     places = list(dict.fromkeys(place for place, _ in found))
     if len(places) == 1:
         return places[0]

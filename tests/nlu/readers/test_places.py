@@ -17,7 +17,12 @@ from nlu.actions.readers.places import Place, read_place
         ("mwen nan Ayiti kounye a", "HT", "America/Port-au-Prince"),
         ("Estoy en PANAMÁ!", "PA", "America/Panama"),
         ("vivo en Venezuela", "VE", "America/Caracas"),
-        ("I'm in Ecuador", "EC", "America/Guayaquil"),
+        ("I'm in Peru now", "PE", "America/Lima"),
+        ("vivo en Italia", "IT", "Europe/Rome"),
+        ("je suis en Italie maintenant", "IT", "Europe/Rome"),
+        ("mwen nan Itali", "IT", "Europe/Rome"),
+        ("I moved to Japan", "JP", "Asia/Tokyo"),
+        ("Argentina", "AR", "America/Argentina/Buenos_Aires"),
         ("je suis au Pérou", "PE", "America/Lima"),
         ("La Habana", "CU", "America/Havana"),
         ("Rep. Dominicana", "DO", "America/Santo_Domingo"),
@@ -32,12 +37,25 @@ from nlu.actions.readers.places import Place, read_place
         ("mwen rive Ozetazini", "US", None),
         ("je vis au Brésil", "BR", None),
         ("Canada", "CA", None),
+        ("estoy en España", "ES", None),
+        ("I'm in Spain", "ES", None),
+        ("mwen nan Espay", "ES", None),
+        # Ecuador keeps the Galápagos an hour behind the mainland.
+        ("I'm in Ecuador", "EC", None),
+        ("estoy en Quito", "EC", "America/Guayaquil"),
         ("estoy en Tapachula", "MX", "America/Mexico_City"),
         ("ya llegué a Ciudad Juárez", "MX", "America/Ciudad_Juarez"),
         ("ahora vivo en Miami", "US", "America/New_York"),
         ("estoy en Houston Texas", "US", "America/Chicago"),
         ("je suis à Montréal", "CA", "America/Toronto"),
         ("Santiago de Chile", "CL", "America/Santiago"),
+        ("vivo en Madrid", "ES", "Europe/Madrid"),
+        ("estoy en Tenerife, Canarias", "ES", "Atlantic/Canary"),
+        ("I live in Rome", "IT", "Europe/Rome"),
+        ("estoy en Lima", "PE", "America/Lima"),
+        ("I'm in Chicago now", "US", "America/Chicago"),
+        ("me fui a Los Angeles", "US", "America/Los_Angeles"),
+        ("mwen nan Nouyòk", "US", "America/New_York"),
         # The longer name wins.
         ("Nuevo México", "US", "America/Denver"),
         ("Ciudad de Panamá", "PA", "America/Panama"),
@@ -53,7 +71,20 @@ def test_a_named_place(text: str, country: str, zone: str | None) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", None, "cambiar zona horaria", "estoy en Narnia", "I moved", "de Colombia y de Mexico"],
+    [
+        "",
+        None,
+        "cambiar zona horaria",
+        "estoy en Narnia",
+        "I moved",
+        "de Colombia y de Mexico",
+        # CLDR names that are everyday words or names are not read as places.
+        "Chad me dijo",
+        "I talked to Jordan",
+        "Georgia",
+        # A name two countries share names neither.
+        "Congo",
+    ],
 )
 def test_no_clear_place(text: str | None) -> None:
     assert read_place(text) is None
