@@ -1,17 +1,18 @@
 """lessonbot: SMS and WhatsApp micro-lessons for migrants in Panama.
 
 ``create_app`` is the Flask application factory (``flask --app bot run``).
+It imports the app only when called: ``import bot.text`` (the lessons do)
+must not load the web app, the database and the settings.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from bot import services
-from bot.services import Services
-from bot.settings import Settings, load_settings
+    from bot.settings import Settings
 
 
 def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
@@ -20,6 +21,14 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     ``overrides``: Flask's own config in capitals (``{"TESTING": True}``), and
     settings as dotted paths (``{"sender.rate_per_second": 1}``).
     """
+    from flask import Flask
+
+    from bot import broadcasts, dashboard, services, staff, tags
+    from bot.messaging import webhooks
+    from bot.ops import health
+    from bot.services import Services
+    from bot.settings import load_settings
+
     app = Flask(__name__)
     overrides = overrides or {}
     flask_config = {key: value for key, value in overrides.items() if key.isupper()}
@@ -36,11 +45,6 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
             app.wsgi_app, x_for=settings.app.proxy_hops, x_proto=settings.app.proxy_hops
         )
     services.init_app(app, Services.for_settings(settings))
-
-    from bot import broadcasts, dashboard, staff, tags
-    from bot.messaging import webhooks
-    from bot.ops import health
-
     webhooks.init_app(app)
     health.init_app(app)
     staff.init_app(app, settings)

@@ -16,8 +16,8 @@ from nlu.actions.onboarding import (
     ActionAskDeliveryTime,
     ActionAskLanguage,
     ActionFinishOnboarding,
-    ValidateOnboardingForm,
 )
+from nlu.actions.onboarding_form import ValidateOnboardingForm
 from tests.nlu.helpers import FIXED_NOW, add_learner, reload, run, tracker
 
 pytestmark = pytest.mark.usefixtures("action_context")
