@@ -10,23 +10,16 @@ intents.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.learning import ordered_courses
-from bot.models import (
-    InboundMessage,
-    InboundStatus,
-    Learner,
-    LearnerStatus,
-    OutboxMessage,
-    OutboxStatus,
-)
-from bot.options import LANGUAGE_ORDER
+from bot.clock import utc_now
+from bot.learners.progress import ordered_courses
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import encrypt_phone, phone_hash
 from bot.settings import Settings
+from bot.text.languages import LANGUAGES
+from bot.vocab import InboundStatus, LearnerStatus, OutboxStatus
 from lessons import load_catalog
 
 COURSE = "entrepreneurship"
@@ -40,7 +33,7 @@ def script(settings: Settings) -> list[str]:
     wrong = next(n for n in range(1, len(second.options) + 1) if n != second.correct_number)
     return [
         "Hola",
-        str(LANGUAGE_ORDER.index("es") + 1),
+        str(LANGUAGES.index("es") + 1),
         "si",
         str(courses.index(COURSE) + 1),
         "a las 7 de la noche",
@@ -62,10 +55,6 @@ def round_robin(learners: list[str], messages: list[str]) -> list[tuple[str, str
     return [(learner, text) for text in messages for learner in learners]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def add_learners(
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -81,8 +70,8 @@ def add_learners(
     with sessions() as session:
         rows = {
             phone: Learner(
-                phone_hash=phone_hash(phone, settings.phone_hash_key),
-                phone_encrypted=encrypt_phone(phone, settings.phone_encryption_key),
+                phone_hash=phone_hash(phone, settings.secrets.phone_hash_key),
+                phone_encrypted=encrypt_phone(phone, settings.secrets.phone_encryption_key),
                 channel="sms",
                 status=status,
                 language="es" if status == LearnerStatus.ACTIVE else None,

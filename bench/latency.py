@@ -20,7 +20,7 @@ from bench import conversation as conv
 from bench.load import open_loop, percentile, signed_inbound
 from bench.stack import Stack
 from bench.throughput import Phases
-from bot.models import InboundStatus
+from bot.vocab import InboundStatus
 
 
 def time_to_learner(

@@ -54,8 +54,8 @@ def signed_inbound(
 ) -> Prepared:
     """One Twilio inbound post, signed as Twilio signs it (over the public URL)."""
     form = inbound_form(body, number=number)
-    signature = RequestValidator(settings.twilio_auth_token).compute_signature(
-        settings.public_url.rstrip("/") + "/twilio/inbound", form
+    signature = RequestValidator(settings.twilio.auth_token).compute_signature(
+        settings.app.public_url.rstrip("/") + "/twilio/inbound", form
     )
     return Prepared(
         url=base_url + path,

@@ -2,7 +2,7 @@
 
     python -m bench.probe --out FILE [--no-fast-path]
 
-Runs ``bot.worker.run_forever`` unchanged, with timers wrapped around the
+Runs ``worker.run_forever`` unchanged, with timers wrapped around the
 functions a turn is made of (the claim, the call to Rasa, writing the replies,
 and the whole ``run_turn`` with its commits; the sender's batch claims and
 records), and writes their totals to FILE
@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import bot.db
-import bot.sender
-import bot.turns
-import bot.worker
-from bot.channels.twilio import TwilioChannel
 from bot.db import _configure_sqlite as configure_sqlite
-from bot.keywords import NOTHING_TO_UNDERSTAND, escape
-from bot.rasa_client import RasaClient
+from bot.messaging import sender as sending
+from bot.messaging import turns, worker
+from bot.messaging.channels.twilio import TwilioChannel
+from bot.messaging.keywords import NOTHING_TO_UNDERSTAND, escape
+from bot.messaging.rasa_client import RasaClient
 from bot.settings import load_settings
 
 TIMINGS: dict[str, list[float]] = {}
@@ -81,7 +80,7 @@ def synchronous_normal(dbapi_connection: Any, _record: Any) -> None:
 
 
 def without_fast_path(body: str | None) -> str:
-    """``bot.keywords.rasa_text`` minus the fast path."""
+    """``bot.messaging.keywords.rasa_text`` minus the fast path."""
     return escape(body or "") or NOTHING_TO_UNDERSTAND
 
 
@@ -114,17 +113,17 @@ def main() -> None:
     if args.sqlite_synchronous_normal:
         bot.db._configure_sqlite = synchronous_normal
     if args.no_fast_path:
-        bot.turns.rasa_text = without_fast_path  # type: ignore[assignment]
-    bot.worker.claim_turns = timed("claim", bot.worker.claim_turns)  # type: ignore[assignment]
-    bot.turns.finish_turn = timed("write replies", bot.turns.finish_turn)  # type: ignore[assignment]
+        turns.rasa_text = without_fast_path  # type: ignore[assignment]
+    worker.claim_turns = timed("claim", worker.claim_turns)  # type: ignore[assignment]
+    turns.finish_turn = timed("write replies", turns.finish_turn)  # type: ignore[assignment]
     RasaClient.send_message = timed("rasa call", RasaClient.send_message)  # type: ignore[method-assign]
-    bot.worker.run_claimed = timed("turn (all)", bot.worker.run_claimed)  # type: ignore[assignment]
-    bot.sender.Sender._claim = timed("send: claim a batch", bot.sender.Sender._claim)  # type: ignore[method-assign]
-    bot.sender.Sender._record = timed("send: record a batch", bot.sender.Sender._record)  # type: ignore[method-assign]
+    worker.run_claimed = timed("turn (all)", worker.run_claimed)  # type: ignore[assignment]
+    sending.Sender._claim = timed("send: claim a batch", sending.Sender._claim)  # type: ignore[method-assign]
+    sending.Sender._record = timed("send: record a batch", sending.Sender._record)  # type: ignore[method-assign]
     TwilioChannel.send = stamped(timed("send: HTTP to Twilio", TwilioChannel.send))  # type: ignore[method-assign]
-    bot.sender.Pacer.wait = timed_always("send: pacing wait", bot.sender.Pacer.wait)  # type: ignore[method-assign]
+    sending.Pacer.wait = timed_always("send: pacing wait", sending.Pacer.wait)  # type: ignore[method-assign]
     try:
-        bot.worker.run_forever(load_settings())
+        worker.run_forever(load_settings())
     finally:
         args.out.write_text(json.dumps({"timings": summary(), "send_starts": SEND_STARTS}))
 

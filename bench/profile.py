@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.up import APP_BIN
+from bot.local.up import APP_BIN
 
 CATEGORIES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "rasa": [

@@ -6,12 +6,13 @@ import hashlib
 import os
 import platform
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from bot.clock import utc_now
+from bot.local.up import MODEL_PATH
 from bot.settings import PROJECT_ROOT
-from bot.up import MODEL_PATH
 
 RASA_VERSION_FILE = "lib/python3.10/site-packages/rasa/version.py"
 
@@ -45,7 +46,7 @@ def machine(source: Path, fingerprint: str) -> dict[str, Any]:
     changed = [line for line in _git(source, "status", "--porcelain").splitlines() if line]
     model = MODEL_PATH.read_bytes() if MODEL_PATH.exists() else b""
     return {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "measured_at": utc_now().replace(tzinfo=UTC).isoformat(timespec="seconds"),
         "commit": _git(source, "rev-parse", "HEAD"),
         "commit_subject": _git(source, "log", "-1", "--format=%s"),
         # Other engineers work in the same tree: the run measured HEAD plus

@@ -35,9 +35,9 @@ from bench.profile import Profiler
 from bench.stack import BENCH_DIR, MemoryWatch, Ports, Stack, bench_environment
 from bench.standin import check_message
 from bot.db import make_engine, make_session_factory
+from bot.local.up import MODEL_PATH, RASA_BIN
 from bot.migrate import upgrade
 from bot.settings import PROJECT_ROOT
-from bot.up import MODEL_PATH, RASA_BIN
 
 # Beside the project (../shared), as in the tests; found from the tree the copy came from.
 TWILIO_OAI = Path("shared") / "twilio-oai" / "twilio_api_v2010.json"
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     ports = Ports()
     stack = Stack(workdir, ports, bench_environment(workdir, ports, f"sqlite:///{workdir}/app.db"))
     upgrade(stack.settings)
-    sessions = make_session_factory(make_engine(stack.settings.database_url))
+    sessions = make_session_factory(make_engine(stack.settings.app.database_url))
     phases = throughput.Phases()
     machine = report.machine(args.source, args.fingerprint)
     results: dict[str, Any] = {"machine": machine, "plan": _jsonable(plan)}
@@ -218,7 +218,7 @@ def _moderate_rate(results: dict[str, Any], stack: Stack) -> float:
     rounds = results.get("turn_throughput", {}).get("rounds", [])
     if rounds:
         replies = rounds[0]["lessonbot_fast_path"]["replies_per_turn"] or replies
-    ceiling = 0.6 * stack.settings.sender_rate_per_second / replies
+    ceiling = 0.6 * stack.settings.sender.rate_per_second / replies
     return round(max(1.0, min(capacity / 2, ceiling)), 1)
 
 

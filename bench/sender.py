@@ -6,7 +6,7 @@ Twilio channel to the stand-in. From the stand-in's receive times: the
 sustained rate (sends after the first, over the time they took), the most
 sends in any calendar second from the first send, and the most in any
 sliding one-second window. The worker runs with bench.probe's stopwatches
-(``bot.worker.run_forever`` unchanged), to show where a send's time goes,
+(``bot.messaging.worker.run_forever`` unchanged), to show where a send's time goes,
 and the unlimited run under py-spy.
 "Unlimited" is a limit far above what one sender
 can do: it shows the sender's own ceiling.
@@ -27,7 +27,8 @@ from bench import conversation as conv
 from bench.profile import Profiler
 from bench.stack import Stack, tree_cpu_seconds
 from bench.throughput import Phases
-from bot.models import LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import OutboxMessage
+from bot.vocab import LearnerStatus, OutboxStatus
 
 UNLIMITED = 100_000.0
 

@@ -1,6 +1,6 @@
 """The processes a benchmark run starts, on free loopback ports, and their memory.
 
-Every process is started exactly as `lessonbot up` starts it (``bot.up``'s
+Every process is started exactly as `lessonbot up` starts it (``bot.local.up``'s
 command lines and environment), except that its settings come from the
 environment of this run: a temporary SQLite database, test secrets, the Twilio
 channel pointed at the local stand-in. Each one logs to a file of the run.
@@ -25,8 +25,7 @@ from typing import IO
 import httpx
 from cryptography.fernet import Fernet
 
-from bot.settings import PROJECT_ROOT, Settings, load_settings
-from bot.up import (
+from bot.local.up import (
     APP_BIN,
     BACKGROUND_NICENESS,
     NLU_DIR,
@@ -34,7 +33,8 @@ from bot.up import (
     in_background,
     process_environment,
 )
-from bot.up import rasa_command as up_rasa_command
+from bot.local.up import rasa_command as up_rasa_command
+from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 BENCH_DIR = Path(__file__).resolve().parent
 RASA_SITE = BENCH_DIR / "rasa_site"
@@ -161,7 +161,7 @@ class Stack:
             self._check_alive("rasa", "actions")
             try:
                 status = httpx.get(
-                    f"{self.rasa_url}/status", params={"token": self.settings.rasa_token}, timeout=2
+                    f"{self.rasa_url}/status", params={"token": self.settings.rasa.token}, timeout=2
                 )
                 actions = httpx.get(f"http://127.0.0.1:{self.ports.actions}/health", timeout=2)
                 loaded = status.status_code == 200 and status.json().get("model_file")
@@ -184,7 +184,7 @@ class Stack:
                 "--workers",
                 "2",
                 # Threads let the requests of one process share a commit
-                # (bot.ingest) instead of each waiting for its own.
+                # (bot.messaging.ingest) instead of each waiting for its own.
                 "--threads",
                 "8",
                 "bot:create_app()",
@@ -265,7 +265,7 @@ class Stack:
         """Run ``names`` at normal priority meanwhile, as their own deployment would.
 
         lessonbot runs Rasa and the actions behind its web process
-        (``bot.up.in_background``); bare Rasa and Rasa's Twilio connector are
+        (``bot.local.up.in_background``); bare Rasa and Rasa's Twilio connector are
         measured without that handicap. Needs the right to raise a priority
         (root, or CAP_SYS_NICE); without it they stay niced, and the results
         say so (``niceness_of_rasa``).

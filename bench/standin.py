@@ -22,7 +22,7 @@ import json
 import re
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -30,13 +30,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
+from bot.clock import utc_now
+
 MESSAGES_PATH = "/2010-04-01/Accounts/{account}/Messages.json"
 
 
 def message_resource(account: str, form: dict[str, str]) -> dict[str, Any]:
     """The JSON Twilio answers to a created message (status ``accepted`` or ``queued``)."""
     sid = "SM" + secrets.token_hex(16)
-    now = format_datetime(datetime.now(UTC), usegmt=True)
+    now = format_datetime(utc_now().replace(tzinfo=UTC), usegmt=True)
     service = form.get("MessagingServiceSid")
     return {
         "account_sid": account,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bench import conversation as conv
 from bench.load import open_loop, percentile, signed_inbound
 from bench.stack import Stack, tree_cpu_seconds
-from bot.models import InboundStatus
+from bot.vocab import InboundStatus
 
 POST_RATE = 200.0
 
@@ -110,7 +110,7 @@ def bare_rasa(
     url = stack.rasa_url + "/webhooks/rest/webhook"
     with stack.as_deployed_alone("rasa", "actions"):
         before = cpu_seconds(stack, ["rasa", "actions"])
-        result = asyncio.run(_bare(url, settings.rasa_token, items, seconds, concurrency))
+        result = asyncio.run(_bare(url, settings.rasa.token, items, seconds, concurrency))
         cpu = cpu_ms_per_turn(before, cpu_seconds(stack, ["rasa", "actions"]), result["turns"])
     return (
         {"concurrency": concurrency, "learners": learners}
@@ -139,7 +139,7 @@ def lessonbot(
     ]
     names = [f"worker{n}" if workers > 1 else "worker" for n in range(1, workers + 1)]
     probe_files = [stack.workdir / f"{name}-{time.monotonic_ns()}.json" for name in names]
-    rate = str(settings.sender_rate_per_second / workers)
+    rate = str(settings.sender.rate_per_second / workers)
     for name, out in zip(names, probe_files, strict=True):
         probe = ["--out", str(out)] + ([] if fast_path else ["--no-fast-path"])
         stack.start_worker(name, probe=probe, LESSONBOT_SENDER_RATE_PER_SECOND=rate)

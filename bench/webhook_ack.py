@@ -30,7 +30,7 @@ from bench.load import open_loop, signed_inbound, summarise
 from bench.stack import Stack, free_port
 from bench.throughput import Phases
 from bot.migrate import upgrade
-from bot.models import InboundStatus
+from bot.vocab import InboundStatus
 
 SECONDS_PER_LEARNER_MESSAGE = 5.0  # each learner writes every 5 s: many learners
 POSTGRES = "postgresql+psycopg://root@127.0.0.1:5432"  # the machine's server, trust auth
@@ -92,7 +92,7 @@ def lessonbot_postgres(
     url = f"{POSTGRES}/{name}"
     results = []
     try:
-        upgrade(stack.settings.with_overrides(database_url=url))
+        upgrade(stack.settings.with_overrides({"app.database_url": url}))
         web = stack.start_web("web-pg", port=free_port(), LESSONBOT_DATABASE_URL=url)
         for rate in rates:
             phones = conv.numbers(phases.take(), int(rate * SECONDS_PER_LEARNER_MESSAGE))

@@ -3,14 +3,41 @@ this file only wires them together so that `lessonbot --help` lists them all."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from bot.settings import load_settings
+from bot.settings import SettingsError, load_settings
+
+# The exit status of any command whose settings are wrong.
+BAD_SETTINGS_EXIT = 2
 
 
-@click.group()
-def main() -> None:
+class _Commands(click.Group):
+    """``lessonbot``'s commands; a bad configuration is told in one line per problem."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            for problem in error.problems:
+                click.echo(f"bad settings: {problem}", err=True)
+            ctx.exit(BAD_SETTINGS_EXIT)
+
+
+@click.group(cls=_Commands)
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """lessonbot: SMS and WhatsApp lessons for migrants in Panama."""
+    from lessons.cli import Defaults
+
+    # `lessonbot lessons` reads where the lessons are from these settings.
+    ctx.obj = Defaults(read=_lesson_defaults)
+
+
+def _lesson_defaults() -> tuple[Path, bool]:
+    settings = load_settings()
+    return settings.lessons_path, settings.sender.sms_accent_free
 
 
 @main.group()
@@ -30,7 +57,7 @@ def db_upgrade() -> None:
 @main.command()
 def worker() -> None:
     """Run learners' messages through Rasa and send the outbox."""
-    from bot.worker import run_forever
+    from bot.messaging.worker import run_forever
 
     run_forever(load_settings())
 
@@ -38,12 +65,12 @@ def worker() -> None:
 def _register_subcommands() -> None:
     # Imported here so that a broken optional module names itself clearly.
     from bot.broadcasts.cli import broadcast
-    from bot.chat import chat
-    from bot.completion import verify
     from bot.dashboard.cli import stats
+    from bot.learners.completion import verify
+    from bot.local.chat import chat
+    from bot.local.up import up
     from bot.staff.cli import users
     from bot.tags.cli import tags
-    from bot.up import up
     from lessons.cli import lessons
     from scheduler.main import scheduler
 

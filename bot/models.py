@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +25,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base
+from bot.db import Base, vocabulary
+from bot.vocab import (
+    ChannelName,
+    FailureReason,
+    InboundStatus,
+    LearnerStatus,
+    OutboxKind,
+    OutboxStatus,
+)
 
 
 def new_public_id() -> str:
@@ -33,20 +41,12 @@ def new_public_id() -> str:
     return "L" + secrets.token_hex(8)
 
 
-class LearnerStatus:
-    NEW = "new"  # has written, has not finished onboarding
-    ACTIVE = "active"
-    PAUSED = "paused"
-    OPTED_OUT = "opted_out"  # said STOP, or Twilio reported 21610
-    ERASED = "erased"  # asked to delete their data; only a tombstone is left
-
-
 class Learner(Base):
     __tablename__ = "learner"
     __table_args__ = (
-        # The scheduler's due query (scheduler.due.due_query): a range scan in slot order.
+        # The scheduler's due query (bot.messaging.dispatch.due_query): a range scan in slot order.
         Index("ix_learner_due", "status", "next_lesson_at"),
-        # The reminder jobs (scheduler.reminders): each reads only its candidates.
+        # The reminder jobs (bot.messaging.reminders): each reads only its candidates.
         Index(
             "ix_learner_question_asked",
             "question_asked_at",
@@ -65,10 +65,12 @@ class Learner(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone_encrypted: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(16))  # "sms" or "whatsapp"
+    channel: Mapped[ChannelName] = mapped_column(vocabulary(ChannelName, 16))
     profile_name: Mapped[str | None] = mapped_column(String(120))
     language: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=LearnerStatus.NEW)
+    status: Mapped[LearnerStatus] = mapped_column(
+        vocabulary(LearnerStatus, 16), default=LearnerStatus.NEW
+    )
     consent_at: Mapped[datetime | None] = mapped_column(DateTime)
     course_key: Mapped[str | None] = mapped_column(String(64))
     # Preferred local delivery time "HH:MM" in the learner's time zone.
@@ -78,7 +80,7 @@ class Learner(Base):
     pending_question_key: Mapped[str | None] = mapped_column(String(64))
     next_lesson_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     # A pause with an end: the learner stays active and ``next_lesson_at`` is the
-    # first slot after it (scheduler.timing.schedule_next_lesson), so a pause
+    # first slot after it (bot.learners.schedule.schedule_next_lesson), so a pause
     # expires by itself. Status PAUSED is a pause with no end ("seguir" ends it).
     paused_until: Mapped[datetime | None] = mapped_column(DateTime)
     # Days of the week a lesson may arrive, local time, Monday first as in
@@ -93,10 +95,10 @@ class Learner(Base):
     # template went instead; the learner's next message releases the lesson.
     lesson_waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
     # When the waiting quiz question was sent; cleared once its one gentle
-    # reminder is handled (sent, or not needed): see scheduler.reminders.
+    # reminder is handled (sent, or not needed): see bot.messaging.reminders.
     question_asked_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Set when the one "still there?" message went after a long silence: no
-    # lesson is scheduled until the learner writes again (scheduler.timing).
+    # lesson is scheduled until the learner writes again (bot.learners.schedule).
     nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -111,12 +113,6 @@ class Learner(Base):
         return self.status not in (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
 
 
-class InboundStatus:
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"  # gave up after the configured attempts; kept for staff to see
-
-
 class InboundMessage(Base):
     """A message a learner sent, stored before anything else happens to it."""
 
@@ -126,11 +122,13 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[ChannelName] = mapped_column(vocabulary(ChannelName, 16))
     body: Mapped[str | None] = mapped_column(Text)  # purged after the retention period
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING, index=True)
+    status: Mapped[InboundStatus] = mapped_column(
+        vocabulary(InboundStatus, 16), default=InboundStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -142,37 +140,15 @@ class InboundMessage(Base):
     learner: Mapped[Learner] = relationship(back_populates="inbound")
 
 
-class OutboxStatus:
-    PENDING = "pending"  # waiting for the sender
-    QUEUED = "queued"  # accepted by the provider
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    FAILED = "failed"
-    UNDELIVERED = "undelivered"
-
-    # A status callback may only move a message forward along this order.
-    RANK: ClassVar[dict[str, int]] = {
-        PENDING: 0,
-        QUEUED: 1,
-        SENT: 2,
-        DELIVERED: 3,
-        READ: 4,
-        FAILED: 5,
-        UNDELIVERED: 5,
-    }
-    FINAL = frozenset({READ, FAILED, UNDELIVERED})
-
-
 class OutboxMessage(Base):
     """A message to send, written once per idempotency key."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "next_attempt_at", "id"),
-        # The sender's claim (bot.claims via bot.outbox.claim_batch): the oldest pending
-        # rows, read in id order from here and stopping at the batch's end, however long
-        # the outbox's history.
+        # The sender's claim (bot.messaging.outbox.claim_batch): the oldest pending rows,
+        # read in id order from here and stopping at the batch's end, however long the
+        # outbox's history.
         Index("ix_outbox_status_id", "status", "id"),
         # Coordinator statistics (bot.dashboard): messages per learner, and per day.
         Index(
@@ -181,12 +157,12 @@ class OutboxMessage(Base):
         Index(
             "ix_outbox_created_status", "created_at", "status", "learner_id", "sent_at", "segments"
         ),
-        # The window fallback (scheduler.window): fresh 63016 failures only.
+        # The window fallback (bot.messaging.templates): fresh "window closed" failures only.
         Index(
             "ix_outbox_window_closed",
             "status_updated_at",
-            sqlite_where=text("error_code = 63016"),
-            postgresql_where=text("error_code = 63016"),
+            sqlite_where=text("failure_reason = 'window_closed'"),
+            postgresql_where=text("failure_reason = 'window_closed'"),
         ),
     )
 
@@ -198,7 +174,7 @@ class OutboxMessage(Base):
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_message.id", ondelete="SET NULL")
     )
-    kind: Mapped[str] = mapped_column(String(32), default="reply")
+    kind: Mapped[OutboxKind] = mapped_column(vocabulary(OutboxKind, 32), default=OutboxKind.REPLY)
     body: Mapped[str | None] = mapped_column(Text)
     options: Mapped[list[str] | None] = mapped_column(JSON)
     # Twilio Content API template for WhatsApp outside the 24-hour window.
@@ -206,12 +182,17 @@ class OutboxMessage(Base):
     content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Send on this channel instead of the learner's: a broadcast falls back to
     # SMS for a WhatsApp learner whose 24-hour window is closed. None: the learner's.
-    channel: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[ChannelName | None] = mapped_column(vocabulary(ChannelName, 16))
     # True only for the confirmations of STOP and erasure and the reply to START:
     # the sender drops every other row of a learner who is opted out or erased.
     allow_when_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(
+        vocabulary(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Why a failed or undelivered message will not arrive, in the app's words;
+    # the provider's own code and text are kept beside it for staff to look up.
+    failure_reason: Mapped[FailureReason | None] = mapped_column(vocabulary(FailureReason, 24))
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -274,8 +255,8 @@ class LessonDelivery(Base):
     # The lesson's outcomes, kept in the transactions that change them so that the
     # funnel is one grouped read of this table: when the phone confirmed the lesson
     # (its outbox row delivered or read; None otherwise, see
-    # bot.outbox.sync_lesson_receipt), and the learner's first answers to its
-    # questions, and how many of them were right (bot.learning.grade_answer).
+    # bot.messaging.outbox.sync_lesson_receipt), and the learner's first answers to its
+    # questions, and how many of them were right (bot.learners.progress.grade_answer).
     delivered_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     questions_answered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     answered_right: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

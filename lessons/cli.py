@@ -1,19 +1,41 @@
-"""`lessonbot lessons`: check, measure and preview the lesson content."""
+"""`lessonbot lessons`: check, measure and preview the lesson content.
+
+The lessons depend on nothing of the app but ``bot.text``: where the lesson
+files are and whether SMS drop accents come from the app's settings only
+through ``Defaults``, which `lessonbot` hands down (``bot.cli``).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from bot.i18n import gettext_for
-from bot.rendering import CHANNELS, Channel, Message, lesson_message, question_message, render
-from bot.settings import Settings, load_settings
-from bot.sms import analyse
+from bot.text.i18n import gettext_for
+from bot.text.render import ChannelName, Message, render
+from bot.text.sms import analyse
 from lessons.loader import CheckResult, check_catalog
 from lessons.model import LANGUAGES, Catalog
+from lessons.render import lesson_message, question_message
 from lessons.report import build_report, format_report
+
+CONTENT_DIRECTORY = Path(__file__).resolve().parent / "content"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What the commands use unless an option says otherwise, read only when needed.
+
+    ``read`` returns the lesson directory and whether SMS are sent accent-free:
+    `lessonbot` passes its settings' (``lessons.directory``, ``sender.sms_accent_free``);
+    run on its own, the group uses the lessons beside this file, with accents.
+    """
+
+    read: Callable[[], tuple[Path, bool]] = lambda: (CONTENT_DIRECTORY, False)
+
 
 _directory_option = click.option(
     "--dir",
@@ -63,7 +85,9 @@ def report(as_json: bool, directory: Path | None) -> None:
 @lessons.command()
 @click.argument("key")
 @click.option("--lang", "language", type=click.Choice(LANGUAGES), default="es", show_default=True)
-@click.option("--channel", type=click.Choice(CHANNELS), default="sms", show_default=True)
+@click.option(
+    "--channel", type=click.Choice([c.value for c in ChannelName]), default="sms", show_default=True
+)
 @click.option(
     "--accent-free/--with-accents",
     default=None,
@@ -71,7 +95,7 @@ def report(as_json: bool, directory: Path | None) -> None:
 )
 @_directory_option
 def preview(
-    key: str, language: str, channel: Channel, accent_free: bool | None, directory: Path | None
+    key: str, language: str, channel: str, accent_free: bool | None, directory: Path | None
 ) -> None:
     """Print a lesson and its questions exactly as the phone shows them."""
     catalog = _load(directory)
@@ -81,7 +105,7 @@ def preview(
         known = ", ".join(lesson.key for lesson in catalog.lessons)
         raise click.ClickException(f"unknown lesson {key!r}; known: {known}") from None
     if accent_free is None:
-        accent_free = _settings().sms_accent_free
+        accent_free = _defaults()[1]
     messages = [lesson_message(lesson, language)]
     messages += [question_message(question, language) for question in lesson.questions]
     for index, message in enumerate(messages):
@@ -90,9 +114,9 @@ def preview(
         click.echo(_preview(message, channel, language, accent_free))
 
 
-def _preview(message: Message, channel: Channel, language: str, accent_free: bool) -> str:
+def _preview(message: Message, channel: str, language: str, accent_free: bool) -> str:
     text = render(message, channel, language, accent_free=accent_free)
-    if channel == "whatsapp":
+    if channel == ChannelName.WHATSAPP:
         return f"{text}\n-- WhatsApp: {len(text)} characters"
     info = analyse(text)
     forced = f" (forced by {' '.join(info.non_gsm_chars)})" if info.non_gsm_chars else ""
@@ -105,7 +129,7 @@ def _preview(message: Message, channel: Channel, language: str, accent_free: boo
 
 def _check(directory: Path | None) -> CheckResult:
     _require_gettext_catalogs()
-    return check_catalog(directory or _settings().lessons_path)
+    return check_catalog(directory or _defaults()[0])
 
 
 def _load(directory: Path | None) -> Catalog:
@@ -135,6 +159,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _settings() -> Settings:
+def _defaults() -> tuple[Path, bool]:
     # Read only when needed: the command line options take precedence.
-    return load_settings()
+    found = click.get_current_context().find_object(Defaults)
+    return (found or Defaults()).read()

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-# Spanish is the base language; every translatable text exists in all four.
-LANGUAGES: tuple[str, ...] = ("es", "en", "fr", "ht")
+# Spanish is the base language; every translatable text exists in all of them.
+from bot.text.languages import LANGUAGES
+
+__all__ = ["LANGUAGES", "Catalog", "Course", "Lesson", "Option", "Question", "Text"]
 
 # A translatable text: language code -> text.
 Text = Mapping[str, str]

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.rendering import Message, feedback_message, lesson_message, question_message, render
-from bot.sms import ACCENT_FREE_LANGUAGES, analyse
+from bot.text.render import ChannelName, Message, render
+from bot.text.sms import ACCENT_FREE_LANGUAGES, analyse
 from lessons.model import LANGUAGES, Catalog, Lesson
+from lessons.render import feedback_message, lesson_message, question_message
 
 SMS, SMS_ACCENT_FREE, WHATSAPP = "sms", "sms-accent-free", "whatsapp"
 
@@ -93,7 +94,7 @@ def _parts(lesson: Lesson, language: str) -> Iterator[tuple[str, Message]]:
 
 
 def _sms_size(message: Message, language: str) -> tuple[int, int]:
-    info = analyse(render(message, "sms", language))
+    info = analyse(render(message, ChannelName.SMS, language))
     return info.segments, info.units
 
 
@@ -102,12 +103,12 @@ def _measure(lesson: Lesson, part: str, language: str, message: Message) -> Iter
     if language in ACCENT_FREE_LANGUAGES:
         renderings.append((SMS_ACCENT_FREE, True))
     for channel, accent_free in renderings:
-        info = analyse(render(message, "sms", language, accent_free=accent_free))
+        info = analyse(render(message, ChannelName.SMS, language, accent_free=accent_free))
         yield Row(
             lesson.course_key, lesson.key, part, language, channel,
             info.characters, info.units, info.encoding, info.segments, info.non_gsm_chars,
         )  # fmt: skip
-    text = render(message, "whatsapp", language)
+    text = render(message, ChannelName.WHATSAPP, language)
     yield Row(
         lesson.course_key, lesson.key, part, language, WHATSAPP, len(text), None, None, None, ()
     )

@@ -4,7 +4,7 @@ Every problem is a ``LessonError`` naming the file, the line and the field
 (see lessons/errors.py). Errors stop the catalog from loading; warnings are
 printed by ``lessonbot lessons check`` but do not.
 
-Sizes are measured on the exact SMS rendering (``bot.rendering``) in every
+Sizes are measured on the exact SMS rendering (``bot.text.render``) in every
 language, both as written and in the accent-free rendering: a lesson in at
 most 3 segments, a question with its options and footer in 2, each feedback
 in 2.
@@ -25,10 +25,11 @@ import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from bot.rendering import Message, feedback_message, lesson_message, question_message, render
-from bot.sms import ACCENT_FREE_LANGUAGES, analyse, gsm_replacement, is_gsm7
+from bot.text.render import ChannelName, Message, render
+from bot.text.sms import ACCENT_FREE_LANGUAGES, analyse, gsm_replacement, is_gsm7
 from lessons.errors import InvalidCatalog, LessonError, SourceFile, YamlPath
 from lessons.model import LANGUAGES, Lesson, Text
+from lessons.render import feedback_message, lesson_message, question_message
 
 __all__ = ["InvalidCatalog", "LessonError", "check_course", "check_lesson"]
 
@@ -188,7 +189,7 @@ def _check_size(
     if language in ACCENT_FREE_LANGUAGES:
         renderings[" in the accent-free rendering"] = True
     for label, accent_free in renderings.items():
-        info = analyse(render(message, "sms", language, accent_free=accent_free))
+        info = analyse(render(message, ChannelName.SMS, language, accent_free=accent_free))
         if info.segments > limit:
             yield source.error(
                 path,

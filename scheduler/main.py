@@ -9,36 +9,26 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts.queueing import run as run_broadcasts
-from bot.db import make_engine, make_session_factory, session_scope
+from bot.clock import utc_now
+from bot.db import make_engine, session_scope
 from bot.logs import configure_logging
-from bot.rasa_client import RasaClient
+from bot.messaging.dispatch import deliver_due_lessons
+from bot.messaging.rasa_client import RasaClient
+from bot.messaging.reminders import send_quiz_reminders, send_still_there
+from bot.messaging.templates import send_window_templates
+from bot.privacy.retention import purge_message_bodies
+from bot.services import Services
 from bot.settings import Settings, load_settings
-from scheduler.due import deliver_due_lessons
-from scheduler.jobs import purge_message_bodies
 from scheduler.lock import SchedulerAlreadyRunning, SingleSchedulerLock
-from scheduler.reminders import send_quiz_reminders, send_still_there
-from scheduler.timing import check_schedule_settings
-from scheduler.window import send_window_templates
 
 log = logging.getLogger("scheduler")
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the jobs work with, made once per scheduler process."""
-
-    sessions: sessionmaker[Session]
-    settings: Settings
-    rasa: RasaClient
 
 
 JobBody = Callable[[Services, datetime], dict[str, int]]
@@ -46,7 +36,8 @@ JobBody = Callable[[Services, datetime], dict[str, int]]
 
 def _deliver_due_lessons(services: Services, now: datetime) -> dict[str, int]:
     # Opens a transaction per learner: Rasa is called with none open.
-    return deliver_due_lessons(services.sessions, services.rasa, services.settings, now)
+    rasa = services.part(RasaClient)
+    return deliver_due_lessons(services.sessions, rasa, services.settings, now)
 
 
 def _run_broadcasts(services: Services, now: datetime) -> dict[str, int]:
@@ -78,7 +69,7 @@ def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
     ("purge_message_bodies", _purge_message_bodies, {"trigger": "interval", "hours": 1}),
-    # 63016 on a lesson: the approved template instead; the reply brings the lesson.
+    # A lesson WhatsApp refused (window closed): the approved template instead; the reply brings it.
     ("send_window_templates", _send_window_templates, {"trigger": "interval", "minutes": 1}),
     ("send_quiz_reminders", _send_quiz_reminders, {"trigger": "interval", "minutes": 5}),
     ("send_still_there", _send_still_there, {"trigger": "interval", "minutes": 15}),
@@ -88,18 +79,14 @@ JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
 
 
 def run_job(job_id: str, body: JobBody, services: Services) -> None:
-    now = datetime.now(UTC).replace(tzinfo=None)
-    summary = body(services, now)
+    summary = body(services, services.now())
     log.info("job %s: %s", job_id, summary)
 
 
 def build_scheduler(settings: Settings) -> BlockingScheduler:
-    check_schedule_settings(settings)
-    services = Services(
-        sessions=make_session_factory(make_engine(settings.database_url)),
-        settings=settings,
-        rasa=RasaClient(settings),
-    )
+    # What the jobs work with, made once per scheduler process.
+    services = Services.for_settings(settings)
+    services.add(RasaClient(settings))
     scheduler = BlockingScheduler(timezone="UTC")
     for job_id, body, trigger in JOBS:
         scheduler.add_job(
@@ -108,7 +95,7 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
             args=(job_id, body, services),
             coalesce=True,
             max_instances=1,
-            next_run_time=datetime.now(UTC),
+            next_run_time=utc_now().replace(tzinfo=UTC),
             **trigger,
         )
     return scheduler
@@ -119,7 +106,7 @@ def scheduler() -> None:
     """Run the periodic jobs (only one scheduler per database)."""
     configure_logging()
     settings = load_settings()
-    lock = SingleSchedulerLock(make_engine(settings.database_url))
+    lock = SingleSchedulerLock(make_engine(settings.app.database_url))
     try:
         lock.acquire()
     except SchedulerAlreadyRunning as error:

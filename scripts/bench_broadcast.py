@@ -33,7 +33,6 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -45,13 +44,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.compose import Draft
 from bot.broadcasts.models import Broadcast, BroadcastStatus
-from bot.channels.twilio import TwilioChannel
+from bot.clock import utc_now
 from bot.db import Base, make_engine, make_session_factory, session_scope
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.messaging.channels.twilio import TwilioChannel
+from bot.messaging.sender import Sender
+from bot.models import Learner, OutboxMessage
 from bot.phones import encrypt_phone
-from bot.sender import Sender
 from bot.settings import Settings, load_settings
 from bot.staff import models as _staff_models  # noqa: F401  (the tables)
+from bot.vocab import LearnerStatus, OutboxStatus
 
 TARGET_SECONDS, TARGET_MB = 20.0, 300.0
 WARM_UP = 5.0
@@ -80,22 +81,20 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def bench_settings(url: str, rate: float, standin: str = "") -> Settings:
     """The app's settings on this database; no quiet hours, so the hour does not matter."""
     return load_settings().with_overrides(
-        database_url=url,
-        sender_rate_per_second=rate,
-        quiet_start="00:00",
-        quiet_end="00:00",
-        broadcast_whatsapp_template_sid="HX" + "0" * 32,
-        twilio_account_sid="AC" + "1" * 32,
-        twilio_auth_token="bench-token",  # noqa: S106 (a stand-in's)
-        twilio_messaging_service_sid="MG" + "2" * 32,
-        twilio_api_base_url=standin or "http://127.0.0.1:9",
+        {
+            "app.database_url": url,
+            "sender.rate_per_second": rate,
+            "schedule.quiet_start": "00:00",
+            "schedule.quiet_end": "00:00",
+            "broadcasts.whatsapp_template_sid": "HX" + "0" * 32,
+            "twilio.account_sid": "AC" + "1" * 32,
+            "twilio.auth_token": "bench-token",
+            "twilio.messaging_service_sid": "MG" + "2" * 32,
+            "twilio.api_base_url": standin or "http://127.0.0.1:9",
+        },
     )
 
 
@@ -106,7 +105,7 @@ def seed(url: str, learners: int, settings: Settings) -> None:
     engine = engine_for(url)
     Base.metadata.create_all(engine)
     now = utc_now()
-    cipher = encrypt_phone("+50761234567", settings.phone_encryption_key)  # one will do
+    cipher = encrypt_phone("+50761234567", settings.secrets.phone_encryption_key)  # one will do
     languages = ("es", "es", "es", "en", "fr", "ht")
     rows = []
     total = int(learners * 1.05)

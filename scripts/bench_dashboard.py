@@ -39,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import create_app
 from bot.db import Base, make_engine
+from bot.messaging.channels.twilio import reason_for
+from bot.services import services
 from bot.settings import load_settings
 from bot.staff import models as staff_models
 from bot.staff.accounts import hash_password
@@ -67,6 +69,7 @@ WIDE_PAGES = {
     "&language=es",
 }
 STATUSES = (("delivered", 0.75), ("read", 0.80), ("sent", 0.88), ("failed", 0.93))
+# Twilio error codes of the failed messages, stored as the channel reads them (reason_for).
 ERRORS = (30003, 30005, 30006, 30007, 30008, 63016)
 
 
@@ -102,8 +105,8 @@ class Plan:
         self.deliveries = sum(learner["lessons"] for learner in self.learners)
         self.outbox = int(OUTBOX * scale)
         self.quiz = 0  # counted while the quiz rows are generated
-        # Each lesson delivery's outcomes, as the app keeps them on the row (bot.outbox
-        # and bot.learning): noted while the outbox and quiz rows are generated.
+        # Each lesson delivery's outcomes, as the app keeps them on the row (bot.messaging.outbox
+        # and bot.learners.progress): noted while the outbox and quiz rows are generated.
         self.confirmed = bytearray(self.deliveries + 1)
         self.answered = bytearray(self.deliveries + 1)
         self.right = bytearray(self.deliveries + 1)
@@ -171,11 +174,23 @@ class Plan:
             if status == "read" and p["channel"] == "sms":
                 status = "delivered"
             error = rng.choice(ERRORS) if status == "failed" else None
+            reason = reason_for(error) if error else None
             if kind == "lesson":
                 self.confirmed[number] = status in ("delivered", "read")
             sent = at if status != "pending" else None
             segments = 1 + number % 3 if p["channel"] == "sms" else 1
-            yield (number, f"bench-{number}", p["id"], kind, status, error, at, sent, segments)
+            yield (
+                number,
+                f"bench-{number}",
+                p["id"],
+                kind,
+                status,
+                reason,
+                error,
+                at,
+                sent,
+                segments,
+            )
 
     def quiz_rows(self) -> Iterator[tuple]:
         rng = random.Random(11)
@@ -212,8 +227,8 @@ COLUMNS = {
     "last_inbound_at opted_out_at",
     "enrollment": "id learner_id course_key enrolled_at completed_at",
     "learner_tag": "id learner_id tag created_at",
-    "outbox_message": "id idempotency_key learner_id kind status error_code created_at sent_at "
-    "segments",
+    "outbox_message": "id idempotency_key learner_id kind status failure_reason error_code "
+    "created_at sent_at segments",
     "lesson_delivery": "id learner_id course_key lesson_key delivered_at outbox_id "
     "delivered_confirmed_at questions_answered answered_right",
     "quiz_attempt": "id learner_id lesson_key question_key chosen_option correct attempt_number "
@@ -307,10 +322,10 @@ def fill(engine: Engine, plan: Plan) -> None:
 
 
 def time_pages(database_url: str, catalog: Catalog, repeat: int) -> list[tuple[str, float]]:
-    settings = load_settings().with_overrides(database_url=database_url, testing=True)
+    settings = load_settings().with_overrides({"app.database_url": database_url, "testing": True})
     app = create_app(settings=settings)
-    app.extensions["lessonbot.clock"] = lambda: NOW
-    app.extensions["lessonbot.dashboard.catalog"] = catalog
+    services(app).clock = lambda: NOW
+    services(app).lessons = catalog
     client = app.test_client()
     with client.session_transaction() as session:
         session["staff_user_id"] = 1
@@ -328,7 +343,7 @@ def time_pages(database_url: str, catalog: Catalog, repeat: int) -> list[tuple[s
     results.append(
         (f"progress CSV ({size / 1e6:.1f} MB, once; an export)", time.perf_counter() - started)
     )
-    app.extensions["lessonbot.engine"].dispose()
+    services(app).close()
     return results
 
 

@@ -5,7 +5,7 @@
 Starts one Rasa server (the trained model) and one action server on free
 loopback ports, exactly as `lessonbot up` runs them, against a temporary
 SQLite database; adds N onboarded learners whose lesson is due, then times
-one run of ``scheduler.due.deliver_due_lessons`` over all of them: for each,
+one run of ``bot.messaging.dispatch.deliver_due_lessons`` over all of them: for each,
 the ``EXTERNAL_lesson_due`` turn in Rasa (which runs ``action_deliver_lesson``
 in the action server, writing to the database) and the outbox write. Twice,
 with N new learners each time: one learner at a time, then
@@ -27,20 +27,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
+from bot.local.up import MODEL_PATH, NLU_DIR, actions_command, process_environment, rasa_command
+from bot.messaging.dispatch import deliver_due_lessons
+from bot.messaging.rasa_client import RasaClient
 from bot.migrate import upgrade
-from bot.models import Learner, LearnerStatus
-from bot.rasa_client import RasaClient
+from bot.models import Learner
 from bot.settings import Settings, load_settings
-from bot.up import MODEL_PATH, NLU_DIR, actions_command, process_environment, rasa_command
-from scheduler.due import deliver_due_lessons
+from bot.vocab import LearnerStatus
 
 STARTUP_TIMEOUT_SECONDS = 300
 
@@ -54,21 +56,21 @@ def free_port() -> int:
 def bench_settings(directory: Path, learners: int) -> Settings:
     return load_settings(
         {
-            "database_url": f"sqlite:///{directory / 'lessonbot.db'}",
-            "rasa_tracker_store_url": f"sqlite:///{directory / 'rasa_tracker.db'}",
-            "rasa_url": f"http://127.0.0.1:{free_port()}",
-            "actions_port": free_port(),
-            "quiet_start": "00:00",  # no quiet hours: the run does not depend on the time
-            "quiet_end": "00:00",
-            "due_batch_size": learners + 1,
+            "app.database_url": f"sqlite:///{directory / 'lessonbot.db'}",
+            "rasa.tracker_store_url": f"sqlite:///{directory / 'rasa_tracker.db'}",
+            "rasa.url": f"http://127.0.0.1:{free_port()}",
+            "rasa.actions_port": free_port(),
+            "schedule.quiet_start": "00:00",  # no quiet hours: the run does not depend on the time
+            "schedule.quiet_end": "00:00",
+            "schedule.due_batch_size": learners + 1,
         }
     )
 
 
 def start_servers(settings: Settings, directory: Path) -> list[subprocess.Popen[bytes]]:
     env = process_environment(settings)
-    env["LESSONBOT_DATABASE_URL"] = settings.database_url
-    port = int(settings.rasa_url.rsplit(":", 1)[1])
+    env["LESSONBOT_DATABASE_URL"] = settings.app.database_url
+    port = int(settings.rasa.url.rsplit(":", 1)[1])
     processes = []
     for name, command, cwd in (
         ("actions", actions_command(settings), Path.cwd()),
@@ -89,9 +91,9 @@ def wait_until_ready(settings: Settings, processes: list[subprocess.Popen[bytes]
             raise SystemExit("a server exited early: see the logs (--keep)")
         try:
             status = httpx.get(
-                f"{settings.rasa_url}/status", params={"token": settings.rasa_token}, timeout=2
+                f"{settings.rasa.url}/status", params={"token": settings.rasa.token}, timeout=2
             )
-            actions = httpx.get(f"http://127.0.0.1:{settings.actions_port}/health", timeout=2)
+            actions = httpx.get(f"http://127.0.0.1:{settings.rasa.actions_port}/health", timeout=2)
             if status.status_code == 200 and status.json().get("model_file") and actions.is_success:
                 return time.monotonic() - started
         except httpx.HTTPError:
@@ -101,7 +103,7 @@ def wait_until_ready(settings: Settings, processes: list[subprocess.Popen[bytes]
 
 
 def add_learners(settings: Settings, count: int, due_at: datetime) -> None:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     with session_scope(make_session_factory(engine)) as session:
         session.add_all(
             Learner(
@@ -152,20 +154,23 @@ def main() -> None:
     processes = start_servers(settings, directory)
     try:
         print(f"Rasa and actions ready in {wait_until_ready(settings, processes):.0f} s")
-        now = datetime.now(UTC).replace(tzinfo=None)
-        sessions = make_session_factory(make_engine(settings.database_url))
+        now = utc_now()
+        sessions = make_session_factory(make_engine(settings.app.database_url))
         rasa = TimedRasa(RasaClient(settings))
         add_learners(settings, 1, now - timedelta(hours=1))  # the warm-up learner
         deliver_due_lessons(sessions, rasa, settings, now)
         rasa.seconds.clear()
 
         runs = {}
-        for concurrency in (1, settings.due_dispatch_concurrency):
+        for concurrency in (1, settings.schedule.dispatch_concurrency):
             rasa.seconds.clear()
             add_learners(settings, args.learners, now - timedelta(minutes=1))
             started = time.perf_counter()
             summary = deliver_due_lessons(
-                sessions, rasa, settings.with_overrides(due_dispatch_concurrency=concurrency), now
+                sessions,
+                rasa,
+                settings.with_overrides({"schedule.dispatch_concurrency": concurrency}),
+                now,
             )
             runs[concurrency] = (summary, time.perf_counter() - started, sorted(rasa.seconds))
     finally:
@@ -187,7 +192,7 @@ def main() -> None:
             f"median {statistics.median(turns) * 1000:.0f} ms, "
             f"p95 {turns[int(len(turns) * 0.95)] * 1000:.0f} ms"
         )
-    concurrent = settings.due_dispatch_concurrency
+    concurrent = settings.schedule.dispatch_concurrency
     print(f"ratio, {concurrent} at once to one at a time: {rates[concurrent] / rates[1]:.2f}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.keep:

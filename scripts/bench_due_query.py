@@ -5,7 +5,7 @@
 Builds the ``learner`` table from the models (same indexes as the migration)
 in a temporary SQLite file and in a schema of its own in PostgreSQL (database
 ``test`` on localhost, trust auth; dropped at the end), fills it, then times
-``scheduler.due.find_due`` — the query and the loading of its rows, as a tick
+``bot.messaging.dispatch.find_due`` — the query and the loading of its rows, as a tick
 runs it — at several moments. Prints the median against the 200 ms target and
 the query plan, and the same timing without ``ix_learner_due`` for comparison.
 
@@ -35,8 +35,9 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db import make_engine
-from bot.models import Learner, LearnerStatus
-from scheduler.due import due_query, find_due
+from bot.learners.due import due_query, find_due
+from bot.models import Learner
+from bot.vocab import LearnerStatus
 
 TARGET_MS = 200.0
 BATCH = 500

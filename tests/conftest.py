@@ -8,8 +8,9 @@ can reach Twilio or any other real service by accident.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -38,20 +39,23 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
-def make_test_settings(tmp_path: Path, **overrides: object) -> Settings:
-    """Settings on a temporary database, with test secrets and no real Twilio."""
-    values: dict[str, object] = {
-        "database_url": f"sqlite:///{tmp_path / 'lessonbot.db'}",
-        "rasa_tracker_store_url": f"sqlite:///{tmp_path / 'rasa_tracker.db'}",
-        "public_url": "https://lessonbot.example.org",
-        "phone_hash_key": "test-hash-key",
-        "phone_encryption_key": Fernet.generate_key().decode(),
-        "rasa_token": "test-rasa-token",
-        "twilio_auth_token": TEST_AUTH_TOKEN,
+def make_test_settings(tmp_path: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings on a temporary database, with test secrets and no real Twilio.
+
+    ``overrides`` are dotted paths: ``{"sender.rate_per_second": 1000}``.
+    """
+    values: dict[str, Any] = {
+        "app.database_url": f"sqlite:///{tmp_path / 'lessonbot.db'}",
+        "rasa.tracker_store_url": f"sqlite:///{tmp_path / 'rasa_tracker.db'}",
+        "app.public_url": "https://lessonbot.example.org",
+        "secrets.phone_hash_key": "test-hash-key",
+        "secrets.phone_encryption_key": Fernet.generate_key().decode(),
+        "rasa.token": "test-rasa-token",
+        "twilio.auth_token": TEST_AUTH_TOKEN,
         "testing": True,
     }
-    values.update(overrides)
-    return load_settings().with_overrides(**values)
+    values.update(overrides or {})
+    return load_settings().with_overrides(values)
 
 
 @pytest.fixture
@@ -73,7 +77,7 @@ def client(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def db_session(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     session = make_session_factory(engine)()
     try:
         yield session

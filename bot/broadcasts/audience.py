@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.broadcasts.models import BroadcastRecipient, RecipientState
-from bot.models import Enrollment, Learner, LearnerStatus, LessonDelivery
+from bot.models import Enrollment, Learner, LessonDelivery
 from bot.staff.models import LearnerTag
+from bot.vocab import ChannelName, LearnerStatus
 
-CHANNELS = ("sms", "whatsapp")
+CHANNELS = tuple(ChannelName)
 PROGRESS = ("not_started", "in_progress", "completed")
 
 

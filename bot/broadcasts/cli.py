@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,17 +32,19 @@ from bot.broadcasts import BROADCASTERS, forms, lifecycle, preview, progress
 from bot.broadcasts.audience import PROGRESS, Audience
 from bot.broadcasts.compose import Draft, FieldError, clean_text
 from bot.broadcasts.models import Broadcast
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.settings import Settings, load_settings
 from bot.staff.accounts import normalise_email
 from bot.staff.models import StaffUser
+from bot.vocab import ChannelName
 
 INVALID = 2
 
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session
@@ -51,7 +53,7 @@ def _database(settings: Settings) -> Iterator[Session]:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return utc_now()
 
 
 def _actor(session: Session, email: str) -> int:
@@ -107,7 +109,7 @@ def broadcast() -> None:
 @click.option("--name-fallback", "name_fallbacks", multiple=True, help="LANGUAGE=VALUE.")
 @click.option("--fallback-language", default=None, help="Else missing languages block it.")
 @click.option("--language", "languages", multiple=True, help="Audience: learner language.")
-@click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default=None)
+@click.option("--channel", type=click.Choice([c.value for c in ChannelName]), default=None)
 @click.option("--course", default=None)
 @click.option("--progress", "progress_", type=click.Choice(PROGRESS), default=None)
 @click.option("--enrolled-from", default=None, help="YYYY-MM-DD")
@@ -134,7 +136,7 @@ def create(**options: Any) -> None:
         }
     )
     draft = Draft(
-        base_language=options["base_language"] or settings.default_language,
+        base_language=options["base_language"] or settings.languages.default,
         texts={lang: clean_text(text) for lang, text in texts.items() if clean_text(text)},
         fallback_language=options["fallback_language"],
         name_fallbacks=_pairs(options["name_fallbacks"], "--name-fallback"),

@@ -12,9 +12,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from bot.broadcasts.compose import FieldError
-from bot.broadcasts.models import BroadcastStatus, Route
+from bot.broadcasts.models import BroadcastStatus, Route, SkipReason
 from bot.dashboard.formatting import channel_name, language_name
-from scheduler.timing import DEFAULT_TIMEZONE, to_local, to_utc, zone
+from bot.learners.localtime import DEFAULT_TIMEZONE, to_local, to_utc, zone
+from bot.staff.failures import failure_label  # noqa: F401  (the progress page's labels)
 
 STAFF_TIMEZONE = DEFAULT_TIMEZONE
 
@@ -65,51 +66,35 @@ def errors_by_field(errors: Iterable[FieldError]) -> dict[str, list[str]]:
 
 
 def status_name(status: str) -> str:
-    return {
+    names: dict[str, str] = {
         BroadcastStatus.DRAFT: _("Draft"),
         BroadcastStatus.AWAITING_APPROVAL: _("Waiting for approval"),
         BroadcastStatus.SCHEDULED: _("Scheduled"),
         BroadcastStatus.SENDING: _("Sending"),
         BroadcastStatus.SENT: _("Sent"),
         BroadcastStatus.CANCELLED: _("Cancelled"),
-    }.get(status, status)
+    }
+    return names.get(status, status)
 
 
 def route_name(route: str) -> str:
-    return {
+    names: dict[str, str] = {
         Route.SMS: _("SMS"),
         Route.WHATSAPP: _("WhatsApp"),
         Route.WHATSAPP_TEMPLATE: _("WhatsApp template (window closed)"),
         Route.SMS_FALLBACK: _("SMS instead of WhatsApp (window closed)"),
         Route.NONE: _("Cannot be reached (WhatsApp window closed)"),
-    }.get(route, route)
+    }
+    return names.get(route, route)
 
 
 def reason_name(reason: str) -> str:
-    return {
-        "whatsapp_window_closed": _("WhatsApp window closed, no template"),
-        "unreachable": _("Opted out or erased before their turn"),
-        "no_text": _("No text in their language"),
-    }.get(reason, reason)
-
-
-def failure_name(error: str) -> str:
-    """A failure's label: Twilio's code with what it means, or the app's reason."""
-    known = {
-        "21610": _("21610: the learner had replied STOP"),
-        "21211": _("21211: not a valid number"),
-        "30003": _("30003: phone unreachable"),
-        "30005": _("30005: unknown or inactive number"),
-        "30006": _("30006: landline or unreachable carrier"),
-        "30007": _("30007: filtered by the carrier"),
-        "30008": _("30008: unknown error"),
-        "63016": _("63016: WhatsApp window closed"),
+    names: dict[str, str] = {
+        SkipReason.WINDOW_CLOSED: _("WhatsApp window closed, no template"),
+        SkipReason.UNREACHABLE: _("Opted out or erased before their turn"),
+        SkipReason.NO_TEXT: _("No text in their language"),
     }
-    if error in known:
-        return known[error]
-    if error.startswith("not sent: learner is"):
-        return _("Opted out or erased before sending")
-    return _("Twilio error %(code)s", code=error) if error.isdigit() else error
+    return names.get(reason, reason)
 
 
 FILTERS = {"language_name": language_name, "channel_name": channel_name}

@@ -29,11 +29,12 @@ from bot.broadcasts.models import (
     RecipientState,
 )
 from bot.broadcasts.preview import build as build_preview
-from bot.broadcasts.queueing import CANCELLED_TEXT, KIND
-from bot.models import OutboxMessage, OutboxStatus
-from bot.outbox import rowcount
+from bot.broadcasts.queueing import CANCELLED_TEXT
+from bot.db import rowcount
+from bot.messaging.outbox import stop_pending
 from bot.settings import Settings
 from bot.staff.accounts import audit
+from bot.vocab import OutboxKind
 
 
 class BroadcastError(Exception):
@@ -76,7 +77,7 @@ def request_send(
     errors = (*preview.errors, *validate_send_at(send_at, now))
     if errors:
         raise BroadcastError(_("The broadcast cannot be sent as it is."), tuple(errors))
-    needs_approval = preview.recipients > settings.approval_threshold
+    needs_approval = preview.recipients > settings.broadcasts.approval_threshold
     target = BroadcastStatus.AWAITING_APPROVAL if needs_approval else BroadcastStatus.SCHEDULED
     values: dict[str, Any] = {
         "status": target,
@@ -159,20 +160,7 @@ def cancel(session: Session, broadcast: Broadcast, actor_id: int | None, now: da
         BroadcastRecipient.broadcast_id == broadcast.id,
         BroadcastRecipient.state == RecipientState.QUEUED,
     )
-    stopped = rowcount(
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
-            .where(OutboxMessage.id.in_(queued))
-            .values(
-                status=OutboxStatus.FAILED,
-                error_message=CANCELLED_TEXT,
-                next_attempt_at=None,
-                status_updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    )
+    stopped = stop_pending(session, queued, OutboxKind.BROADCAST, CANCELLED_TEXT, now)
     details = {"broadcast": broadcast.id, "stopped": stopped}
     audit(session, actor_id, "broadcast.cancel", details, now)
     return stopped
@@ -183,7 +171,7 @@ def live_count(session: Session, broadcast: Broadcast) -> int:
 
 
 def _schedule(send_at: datetime | None, settings: Settings, now: datetime) -> dict[str, Any]:
-    undo_until = now + timedelta(seconds=settings.undo_seconds)
+    undo_until = now + timedelta(seconds=settings.broadcasts.undo_seconds)
     start = max(send_at or now, undo_until)
     return {"status": BroadcastStatus.SCHEDULED, "send_at": start, "undo_until": start}
 

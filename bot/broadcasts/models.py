@@ -13,17 +13,19 @@ recipient per broadcast, whatever crashes in between.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot import models as _app_models  # noqa: F401  (recipients refer to learner and outbox)
-from bot.db import Base
+from bot.db import Base, vocabulary
 from bot.staff import models as _staff_models  # noqa: F401  (authors are staff users)
+from bot.vocab import ChannelName
 
 
-class BroadcastStatus:
+class BroadcastStatus(StrEnum):
     DRAFT = "draft"
     AWAITING_APPROVAL = "awaiting_approval"  # above the threshold: a second person must approve
     SCHEDULED = "scheduled"  # approved or not needing approval; undoable until it starts
@@ -31,29 +33,25 @@ class BroadcastStatus:
     SENT = "sent"  # every recipient's message has left the outbox (or was skipped)
     CANCELLED = "cancelled"
 
-    ALL = (DRAFT, AWAITING_APPROVAL, SCHEDULED, SENDING, SENT, CANCELLED)
 
-
-class RecipientState:
+class RecipientState(StrEnum):
     WAITING = "waiting"  # not in the outbox yet (the feed is ahead, or quiet hours)
     QUEUED = "queued"  # has its outbox row; the row's status says the rest
     SKIPPED = "skipped"  # never sent: see ``reason``
     CANCELLED = "cancelled"  # the broadcast was cancelled before this one was queued
 
 
-class Route:
+class Route(StrEnum):
     """How one recipient's message goes."""
 
-    SMS = "sms"
-    WHATSAPP = "whatsapp"  # free text inside the 24-hour window
+    SMS = ChannelName.SMS.value
+    WHATSAPP = ChannelName.WHATSAPP.value  # free text inside the 24-hour window
     WHATSAPP_TEMPLATE = "whatsapp_template"  # the approved template, window closed
     SMS_FALLBACK = "sms_fallback"  # window closed, no template: by SMS instead
     NONE = "none"  # window closed, neither template nor fallback configured
 
-    ALL = (SMS, WHATSAPP, WHATSAPP_TEMPLATE, SMS_FALLBACK, NONE)
 
-
-class SkipReason:
+class SkipReason(StrEnum):
     WINDOW_CLOSED = "whatsapp_window_closed"  # Route.NONE
     UNREACHABLE = "unreachable"  # opted out or erased after the snapshot
     NO_TEXT = "no_text"  # the learner's language changed to one with no text
@@ -65,7 +63,9 @@ class Broadcast(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[str] = mapped_column(String(20), default=BroadcastStatus.DRAFT)
+    status: Mapped[BroadcastStatus] = mapped_column(
+        vocabulary(BroadcastStatus, 20), default=BroadcastStatus.DRAFT
+    )
     base_language: Mapped[str] = mapped_column(String(8))
     # {"es": "...", "en": "..."}: one text per learner language; absent = not translated.
     texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
@@ -122,10 +122,12 @@ class BroadcastRecipient(Base):
     learner_id: Mapped[int] = mapped_column(
         ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
     )
-    state: Mapped[str] = mapped_column(String(16), default=RecipientState.WAITING)
-    route: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[RecipientState] = mapped_column(
+        vocabulary(RecipientState, 16), default=RecipientState.WAITING
+    )
+    route: Mapped[Route | None] = mapped_column(vocabulary(Route, 20))
     language: Mapped[str | None] = mapped_column(String(8))  # the text's language
-    reason: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[SkipReason | None] = mapped_column(vocabulary(SkipReason, 32))
     outbox_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_message.id", ondelete="SET NULL"), index=True
     )

@@ -20,7 +20,7 @@ from bot.broadcasts.compose import Draft, FieldError, validate
 from bot.broadcasts.models import Route
 from bot.broadcasts.routing import as_shown, choose_route, window_cutoff
 from bot.settings import Settings
-from bot.sms import analyse
+from bot.text.sms import analyse
 
 SHOWN_ALWAYS = (Route.SMS, Route.WHATSAPP)
 
@@ -62,13 +62,13 @@ class Preview:
 def build(session: Session, draft: Draft, settings: Settings, now: datetime) -> Preview:
     """Count the segment by language and route, and render what each group gets."""
     by_language: Counter[str] = Counter()
-    by_text_and_route: Counter[tuple[str, str]] = Counter()
+    by_text_and_route: Counter[tuple[str, Route]] = Counter()
     by_route: Counter[str] = Counter()
     blocked = 0
     for group in segment.groups(session, draft.audience, window_cutoff(now)):
-        language = group.language or settings.default_language
+        language = group.language or settings.languages.default
         by_language[language] += group.learners
-        text_language = draft.text_language(language, settings.default_language)
+        text_language = draft.text_language(language, settings.languages.default)
         if text_language is None:
             blocked += group.learners
             continue
@@ -84,7 +84,7 @@ def build(session: Session, draft: Draft, settings: Settings, now: datetime) -> 
             if route != Route.NONE:
                 recipients = by_text_and_route.get((language, route), 0)
                 renditions.append(_rendition(draft, language, route, recipients, settings))
-    errors = validate(draft, by_language, settings.supported_languages)
+    errors = validate(draft, by_language, settings.languages.supported)
     return Preview(
         recipients=sum(by_language.values()),
         renditions=tuple(renditions),
@@ -109,11 +109,11 @@ def _rendition(
             info.encoding,
             info.segments,
             info.non_gsm_chars,
-            info.segments * settings.price_per_sms_segment,
+            info.segments * settings.broadcasts.price_per_sms_segment,
         )
     price = (
-        settings.price_per_whatsapp_template
+        settings.broadcasts.price_per_whatsapp_template
         if route == Route.WHATSAPP_TEMPLATE
-        else settings.price_per_whatsapp_message
+        else settings.broadcasts.price_per_whatsapp_message
     )
     return Rendition(language, route, recipients, text, None, None, (), price)

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts.models import Broadcast, BroadcastRecipient, RecipientState
-from bot.broadcasts.queueing import CANCELLED_TEXT
 from bot.db import session_scope
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
+from bot.vocab import FailureReason, LearnerStatus, OutboxStatus
 
 CSV_BATCH = 2000
 CSV_HEADER = (
@@ -46,7 +46,7 @@ class Progress:
     failed: int = 0
     cancelled: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> recipients
-    failures: dict[str, int] = field(default_factory=dict)  # error -> messages
+    failures: dict[str, int] = field(default_factory=dict)  # failure reason -> messages
     opted_out_since: int = 0
 
     @property
@@ -61,14 +61,12 @@ class Progress:
 
 
 def progress(session: Session, broadcast: Broadcast) -> Progress:
-    error = case((OutboxMessage.error_code.is_(None), OutboxMessage.error_message))
     query = (
         select(
             BroadcastRecipient.state,
             BroadcastRecipient.reason,
             OutboxMessage.status,
-            OutboxMessage.error_code,
-            error,
+            OutboxMessage.failure_reason,
             func.count(),
         )
         .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
@@ -77,27 +75,26 @@ def progress(session: Session, broadcast: Broadcast) -> Progress:
             BroadcastRecipient.state,
             BroadcastRecipient.reason,
             OutboxMessage.status,
-            OutboxMessage.error_code,
-            error,
+            OutboxMessage.failure_reason,
         )
     )
     counts: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     failures: Counter[str] = Counter()
-    for state, reason, status, code, message, number in session.execute(query):
+    for state, reason, status, failure, number in session.execute(query):
         counts["recipients"] += number
         if state in (RecipientState.WAITING, RecipientState.CANCELLED):
             counts[state] += number
         elif state == RecipientState.SKIPPED:
             skipped[reason or "unknown"] += number
-        elif message == CANCELLED_TEXT:
+        elif failure == FailureReason.CANCELLED:
             counts["stopped"] += number  # queued, then stopped by the cancel
         elif status in (OutboxStatus.PENDING, OutboxStatus.QUEUED):
             counts["queued"] += number
             counts["queued_here"] += number if status == OutboxStatus.PENDING else 0
         elif status in (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED):
             counts["failed"] += number
-            failures[str(code) if code else (message or "unknown")] += number
+            failures[failure or FailureReason.PROVIDER_ERROR] += number
         elif status is not None:
             counts[status] += number
     return Progress(

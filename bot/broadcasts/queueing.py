@@ -36,11 +36,10 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    literal,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import audience as segment
@@ -54,22 +53,19 @@ from bot.broadcasts.models import (
     SkipReason,
 )
 from bot.broadcasts.routing import choose_route, template_variables, window_cutoff
-from bot.db import session_scope
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
-from bot.outbox import rowcount
+from bot.db import rowcount, session_scope
+from bot.learners.localtime import DEFAULT_TIMEZONE, ScheduleError, is_quiet
+from bot.messaging.outbox import new_row, write_many
+from bot.models import Learner, OutboxMessage
 from bot.settings import Settings
 from bot.staff.accounts import audit
-from scheduler.timing import DEFAULT_TIMEZONE, ScheduleError, is_quiet
+from bot.vocab import ChannelName, LearnerStatus, OutboxKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-KIND = "broadcast"  # the outbox rows' kind
 CANCELLED_TEXT = "not sent: the broadcast was cancelled"  # a stopped row's error
 BATCH = 1000
-# Learners of a batch who get the same message are written by one INSERT ... SELECT.
-SHARED_MESSAGE_MIN = 10
 UNREACHABLE = (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
-OUTBOX = cast(Table, OutboxMessage.__table__)
 RECIPIENTS = cast(Table, BroadcastRecipient.__table__)
 LearnerRow = Row[*tuple[Any, ...]]  # what ``_waiting`` reads of a learner
 # One recipient's outcome; the bound names differ from the columns' (executemany).
@@ -154,11 +150,13 @@ def start(session: Session, broadcast_id: int, now: datetime) -> int:
 
 def feed_budget(session: Session, settings: Settings) -> int:
     """How many more broadcast rows the outbox may hold now."""
-    ahead = math.ceil(settings.sender_rate_per_second * settings.broadcast_feed_ahead_seconds)
+    ahead = math.ceil(settings.sender.rate_per_second * settings.broadcasts.feed_ahead_seconds)
     pending = session.scalar(
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == OutboxKind.BROADCAST
+        )
     )
     return max(ahead, 1) - int(pending or 0)
 
@@ -199,16 +197,23 @@ def feed(
 
 def quiet_zones(session: Session, settings: Settings, now: datetime) -> list[str]:
     """Learners' time zones in quiet hours now or by the end of the feed's horizon."""
-    horizon = now + timedelta(seconds=settings.broadcast_feed_ahead_seconds)
+    horizon = now + timedelta(seconds=settings.broadcasts.feed_ahead_seconds)
     zones = []
     for tz in session.scalars(select(Learner.timezone).distinct()):
         try:
             quiet = any(
-                is_quiet(moment, tz or DEFAULT_TIMEZONE, settings.quiet_start, settings.quiet_end)
+                is_quiet(
+                    moment,
+                    tz or DEFAULT_TIMEZONE,
+                    settings.schedule.quiet_start,
+                    settings.schedule.quiet_end,
+                )
                 for moment in (now, horizon)
             )
         except ScheduleError:
-            quiet = is_quiet(now, DEFAULT_TIMEZONE, settings.quiet_start, settings.quiet_end)
+            quiet = is_quiet(
+                now, DEFAULT_TIMEZONE, settings.schedule.quiet_start, settings.schedule.quiet_end
+            )
         if quiet:
             zones.append(tz)
     return zones
@@ -249,11 +254,13 @@ def _queue(
     cutoff = window_cutoff(now)
     prefix = broadcast.key_prefix
     # (route, text language, skip reason) -> the learners it applies to
-    outcomes: defaultdict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
+    outcomes: defaultdict[tuple[Route, str | None, SkipReason | None], list[int]] = defaultdict(
+        list
+    )
     # (route, text language, text) -> the learners who get exactly that message
-    same_message: defaultdict[tuple[str, str, str], list[LearnerRow]] = defaultdict(list)
+    same_message: defaultdict[tuple[Route, str, str], list[LearnerRow]] = defaultdict(list)
     for learner in batch:
-        language = draft.text_language(learner.language, settings.default_language)
+        language = draft.text_language(learner.language, settings.languages.default)
         is_open = learner.last_inbound_at is not None and learner.last_inbound_at > cutoff
         route = choose_route(learner.channel, is_open, language, settings)
         reason = (
@@ -324,79 +331,24 @@ def _record_outcomes(session: Session, updates: list[dict[str, Any]]) -> None:
 def _write_rows(
     session: Session,
     prefix: str,
-    same_message: dict[tuple[str, str, str], list[LearnerRow]],
+    same_message: dict[tuple[Route, str, str], list[LearnerRow]],
     settings: Settings,
     now: datetime,
 ) -> dict[int, int]:
-    """Write the outbox rows; {learner id: outbox row id}, a row written before included.
-
-    Learners who get the very same message (most: names are known only on
-    WhatsApp) are written by one INSERT ... SELECT each; the rest in one
-    multi-row INSERT. A key written before (a crash after the insert) is kept
-    as it is and looked up.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    written: dict[int, int] = {}
-    singles: list[dict[str, Any]] = []
+    """Write the outbox rows; {learner id: outbox row id}, a row written before included."""
+    groups = []
     for (route, language, text), learners in same_message.items():
-        common = _row_values(text, route, language, settings, now)
-        if len(learners) < SHARED_MESSAGE_MIN:
-            singles += [
-                {"idempotency_key": prefix + learner.public_id, "learner_id": learner.id} | common
-                for learner in learners
-            ]
-            continue
-        chosen = select(
-            literal(prefix, String()) + Learner.public_id,
-            Learner.id,
-            *(literal(value, OUTBOX.c[name].type) for name, value in common.items()),
-        ).where(Learner.id.in_([learner.id for learner in learners]))
-        statement = insert(OUTBOX).from_select(["idempotency_key", "learner_id", *common], chosen)
-        result = session.execute(
-            statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
-                OUTBOX.c.learner_id, OUTBOX.c.id
-            )
+        template = route == Route.WHATSAPP_TEMPLATE
+        common = new_row(
+            OutboxKind.BROADCAST,
+            text,
+            now,
+            content_sid=settings.broadcast_template_sid(language) if template else None,
+            content_variables=template_variables(text) if template else None,
+            channel=ChannelName.SMS if route == Route.SMS_FALLBACK else None,
         )
-        written.update({learner_id: outbox_id for learner_id, outbox_id in result})
-    if singles:
-        result = session.execute(
-            insert(OUTBOX)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OUTBOX.c.learner_id, OUTBOX.c.id),
-            singles,
-        )
-        written.update({learner_id: outbox_id for learner_id, outbox_id in result})
-    earlier = [
-        prefix + learner.public_id
-        for learners in same_message.values()
-        for learner in learners
-        if learner.id not in written
-    ]
-    if earlier:
-        found = session.execute(
-            select(OUTBOX.c.learner_id, OUTBOX.c.id).where(OUTBOX.c.idempotency_key.in_(earlier))
-        )
-        written.update({learner_id: outbox_id for learner_id, outbox_id in found})
-    return written
-
-
-def _row_values(
-    text: str, route: str, language: str, settings: Settings, now: datetime
-) -> dict[str, Any]:
-    """An outbox row's columns but its key and learner."""
-    template = route == Route.WHATSAPP_TEMPLATE
-    return {
-        "kind": KIND,
-        "body": text,
-        "content_sid": settings.broadcast_template_sid(language) if template else None,
-        "content_variables": template_variables(text) if template else None,
-        "channel": "sms" if route == Route.SMS_FALLBACK else None,
-        "allow_when_opted_out": False,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "created_at": now,
-    }
+        groups.append((common, learners))
+    return write_many(session, prefix, groups)
 
 
 def finish(session: Session, now: datetime) -> int:
@@ -412,7 +364,10 @@ def finish(session: Session, now: datetime) -> int:
         pending = (
             select(OutboxMessage.id)
             .join(BroadcastRecipient, BroadcastRecipient.outbox_id == OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind == KIND)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.kind == OutboxKind.BROADCAST,
+            )
             .where(BroadcastRecipient.broadcast_id == broadcast.id)
         )
         if session.scalar(waiting.limit(1)) is None and session.scalar(pending.limit(1)) is None:

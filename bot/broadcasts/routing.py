@@ -13,16 +13,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.broadcasts.models import Route
-from bot.rendering import Channel, Message, render
+from bot.learners.localtime import WHATSAPP_WINDOW
 from bot.settings import Settings
-from scheduler.timing import WHATSAPP_WINDOW
+from bot.text.render import ChannelName, Message, render
 
 # A window closing within this margin counts as closed already.
 WINDOW_MARGIN = timedelta(minutes=5)
-PLAIN_ROUTES: dict[str, Channel] = {
-    Route.SMS: "sms",
-    Route.SMS_FALLBACK: "sms",
-    Route.WHATSAPP: "whatsapp",
+PLAIN_ROUTES: dict[str, ChannelName] = {
+    Route.SMS: ChannelName.SMS,
+    Route.SMS_FALLBACK: ChannelName.SMS,
+    Route.WHATSAPP: ChannelName.WHATSAPP,
 }
 
 
@@ -31,15 +31,17 @@ def window_cutoff(now: datetime) -> datetime:
     return now + WINDOW_MARGIN - WHATSAPP_WINDOW
 
 
-def choose_route(channel: str, window_open: bool, language: str | None, settings: Settings) -> str:
+def choose_route(
+    channel: str, window_open: bool, language: str | None, settings: Settings
+) -> Route:
     """The route of a message in ``language`` (the text's) to a learner on ``channel``."""
-    if channel != "whatsapp":
+    if channel != ChannelName.WHATSAPP:
         return Route.SMS
     if window_open:
         return Route.WHATSAPP
     if settings.broadcast_template_sid(language):
         return Route.WHATSAPP_TEMPLATE
-    if settings.sms_fallback_for_closed_window:
+    if settings.broadcasts.sms_fallback_for_closed_window:
         return Route.SMS_FALLBACK
     return Route.NONE
 
@@ -60,4 +62,4 @@ def as_shown(text: str, route: str, language: str, settings: Settings) -> str:
     channel = PLAIN_ROUTES.get(route)
     if channel is None:
         return ""
-    return render(Message(text=text), channel, language, settings.sms_accent_free)
+    return render(Message(text=text), channel, language, settings.sender.sms_accent_free)

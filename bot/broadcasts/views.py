@@ -17,7 +17,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     get_flashed_messages,
     jsonify,
@@ -29,7 +28,7 @@ from flask import (
 from flask import stream_with_context as keep_request
 from flask_babel import format_decimal, ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.broadcasts import BROADCASTERS, forms, lifecycle, preview, progress
 from bot.broadcasts import audience as segment
@@ -37,12 +36,11 @@ from bot.broadcasts.compose import Draft, FieldError
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.dashboard.queries import tag_names
 from bot.db import session_scope
-from bot.settings import Settings
+from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.accounts import audit
 from bot.staff.auth import current_staff, role_required
 from bot.staff.models import StaffUser
-from lessons import Catalog, load_catalog
 
 blueprint = Blueprint(
     "broadcasts",
@@ -58,7 +56,6 @@ _CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
     "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-_CATALOG_KEY = "lessonbot.broadcasts.catalog"
 REFRESH_SECONDS = 5
 
 
@@ -66,20 +63,6 @@ REFRESH_SECONDS = 5
 def _headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = _CONTENT_SECURITY_POLICY
     return secure_headers(response)
-
-
-def _settings() -> Settings:
-    return current_app.extensions["lessonbot.settings"]
-
-
-def _sessions() -> sessionmaker[Session]:
-    return current_app.extensions["lessonbot.sessions"]
-
-
-def _catalog() -> Catalog:
-    if _CATALOG_KEY not in current_app.extensions:
-        current_app.extensions[_CATALOG_KEY] = load_catalog(_settings().lessons_path)
-    return current_app.extensions[_CATALOG_KEY]
 
 
 def _staff_id() -> int:
@@ -108,7 +91,7 @@ def _count_label(count: int) -> str:
 @blueprint.get("/")
 @role_required(*BROADCASTERS)
 def list_page() -> str:
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         broadcasts = session.scalars(select(Broadcast).order_by(Broadcast.id.desc())).all()
         authors = _emails(session)
         return render_template(
@@ -123,12 +106,12 @@ def _render_compose(
     errors: list[FieldError] | tuple[FieldError, ...] = (),
     status: int = 200,
 ) -> tuple[str, int]:
-    courses = [(course.key, course.title) for course in _catalog().courses]
+    courses = [(course.key, course.title) for course in services().catalog().courses]
     page = render_template(
         "broadcasts/compose.html",
         draft=draft,
         broadcast=broadcast,
-        languages=_settings().supported_languages,
+        languages=services().settings.languages.supported,
         courses=courses,
         tags=tag_names(session),
         count_label=_count_label(segment.count(session, draft.audience)),
@@ -142,15 +125,15 @@ def _render_compose(
 @blueprint.get("/new")
 @role_required(*BROADCASTERS)
 def new_page() -> tuple[str, int]:
-    settings = _settings()
-    with session_scope(_sessions()) as session:
-        return _render_compose(session, Draft(settings.default_language, {}), None)
+    settings = services().settings
+    with session_scope(services().sessions) as session:
+        return _render_compose(session, Draft(settings.languages.default, {}), None)
 
 
 @blueprint.get("/<int:broadcast_id>/edit")
 @role_required(*BROADCASTERS)
 def edit_page(broadcast_id: int) -> Any:
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         broadcast = _load(session, broadcast_id)
         if broadcast.status != BroadcastStatus.DRAFT:
             return redirect(url_for(".show_page", broadcast_id=broadcast_id))
@@ -162,9 +145,9 @@ def edit_page(broadcast_id: int) -> Any:
 @role_required(*BROADCASTERS)
 def save(broadcast_id: int | None = None) -> Any:
     """Save the draft; with errors show them on the form, else go to the preview."""
-    settings = _settings()
-    draft = Draft.from_form(request.form, settings.supported_languages)
-    with session_scope(_sessions()) as session:
+    settings = services().settings
+    draft = Draft.from_form(request.form, settings.languages.supported)
+    with session_scope(services().sessions) as session:
         broadcast = _load(session, broadcast_id) if broadcast_id else None
         if request.form.get("action") == "count":  # the live count, without script
             return _render_compose(session, draft, broadcast)
@@ -189,8 +172,8 @@ def show_page(broadcast_id: int) -> Response:
 
 
 def _render_show(broadcast_id: int, errors: list[FieldError] | None = None) -> Response:
-    settings = _settings()
-    with session_scope(_sessions()) as session:
+    settings = services().settings
+    with session_scope(services().sessions) as session:
         broadcast = _load(session, broadcast_id)
         draft = Draft.from_broadcast(broadcast)
         shown = None
@@ -220,8 +203,8 @@ def _render_show(broadcast_id: int, errors: list[FieldError] | None = None) -> R
 
 
 def _step(broadcast_id: int, action: str) -> Any:
-    settings = _settings()
-    with session_scope(_sessions()) as session:
+    settings = services().settings
+    with session_scope(services().sessions) as session:
         broadcast = _load(session, broadcast_id)
         try:
             if action == "send":
@@ -276,7 +259,7 @@ def cancel(broadcast_id: int) -> Any:
 @role_required(*BROADCASTERS)
 def audience_count() -> Response:
     """The live count for the audience picker's script."""
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         count = segment.count(session, segment.Audience.from_form(request.args))
     return jsonify(count=count, label=_count_label(count))
 
@@ -285,10 +268,10 @@ def audience_count() -> Response:
 @role_required(*BROADCASTERS)
 def recipients_csv(broadcast_id: int) -> Response:
     """Recipients by pseudonymous id and status: never a number, a name or a text."""
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         _load(session, broadcast_id)
         audit(session, _staff_id(), "broadcast.export", {"broadcast": broadcast_id}, now())
-    rows = progress.recipient_rows(_sessions(), broadcast_id)
+    rows = progress.recipient_rows(services().sessions, broadcast_id)
     response = Response(keep_request(_csv_lines(rows)), mimetype="text/csv")
     filename = f"lessonbot-broadcast-{broadcast_id}-recipients.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

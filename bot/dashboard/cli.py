@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
+from bot.clock import utc_now
 from bot.dashboard import queries
 from bot.dashboard.filters import Filters
 from bot.dashboard.privacy import Suppressed, protect
@@ -28,7 +29,7 @@ def _protected(row: LearnerCounts) -> dict[str, Any]:
 
 def overview(now: datetime) -> dict[str, Any]:
     """The overview's figures, suppressed below 5, for every learner."""
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_settings().app.database_url)
     filters = Filters()
     try:
         with session_scope(make_session_factory(engine)) as session:
@@ -65,7 +66,7 @@ def _print_table(title: str, key: str, rows: list[dict[str, Any]]) -> None:
 def stats(as_json: bool) -> None:
     """Learners, enrolled, completed, active (7 and 30 days), opted out: by language,
     channel and course. Any count below 5 is shown as <5."""
-    result = overview(datetime.now(UTC).replace(tzinfo=None))
+    result = overview(utc_now())
     if as_json:
         click.echo(json.dumps(result, default=_json_value, indent=2))
         return

@@ -12,24 +12,8 @@ from bot.dashboard.formatting import cell_text, channel_name, period_note
 from bot.dashboard.privacy import protect_events, share
 from bot.dashboard.tables import Card, Cell, Column, Page, Section, Table
 from bot.dashboard.timebuckets import labels
-
-
-def error_meaning(code: int | None) -> str:
-    """What the Twilio error codes seen most often mean."""
-    meanings = {
-        21211: _("Not a valid phone number"),
-        21610: _("The learner replied STOP"),
-        30003: _("Phone unreachable or off"),
-        30004: _("Message blocked by the recipient"),
-        30005: _("Unknown number, or it no longer exists"),
-        30006: _("Landline or unreachable carrier"),
-        30007: _("Filtered by the carrier as spam"),
-        30008: _("Unknown error at the carrier"),
-        63016: _("WhatsApp: more than 24 hours since the learner's last message"),
-    }
-    if code is None:
-        return _("No error code")
-    return meanings.get(code, _("See Twilio's error reference"))
+from bot.staff.failures import failure_label
+from bot.vocab import ChannelName
 
 
 def _status_columns() -> tuple[Column, ...]:
@@ -57,7 +41,7 @@ def _by_channel(ctx: ViewContext, rows: list[DeliveryCounts]) -> Section:
             (
                 channel_name(row.key),
                 *_statuses(row, row.learners),
-                protect_events(row.segments, row.learners) if row.key == "sms" else None,
+                protect_events(row.segments, row.learners) if row.key == ChannelName.SMS else None,
             )
             for row in rows
         ),
@@ -112,13 +96,13 @@ def _errors(ctx: ViewContext) -> Section:
             Column(_("Messages")),
         ),
         tuple(
-            (channel_name(channel), str(code or "—"), error_meaning(code), protect_events(n, who))
-            for channel, code, n, who in found
+            (channel_name(channel), str(code or "—"), failure_label(reason), protect_events(n, who))
+            for channel, reason, code, n, who in found
         ),
     )
     bars = [
         (f"{channel_name(channel)} {code or '—'}", protect_events(n, who))
-        for channel, code, n, who in found
+        for channel, _reason, code, n, who in found
     ]
     return Section(table, bar_chart(table.title, bars, cell_text))
 

@@ -27,7 +27,8 @@ from bot.dashboard.queries import (
     per_bucket,
 )
 from bot.dashboard.timebuckets import Unit
-from bot.models import Learner, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
+from bot.vocab import ChannelName, OutboxStatus
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def delivery_by_channel(session: Session, filters: Filters) -> list[DeliveryCoun
         func.sum(counts.c[name]) for name in ("messages", "waiting", "sent", "delivered")
     ]
     sums += [func.sum(counts.c.read), func.sum(counts.c.failed)]
-    sms_segments = func.sum(case((Learner.channel == "sms", counts.c.segments), else_=0))
+    sms_segments = func.sum(case((Learner.channel == ChannelName.SMS, counts.c.segments), else_=0))
     query = (
         select(Learner.channel, *sums, sms_segments, func.count(counts.c.learner_id))
         .join(Learner, Learner.id == counts.c.learner_id)
@@ -131,24 +132,31 @@ def delivery_over_time(session: Session, filters: Filters, unit: Unit) -> list[D
     ]
 
 
-def failures(session: Session, filters: Filters) -> list[tuple[str, int | None, int, int]]:
-    """(channel, error code, messages, learners) of the failed and undelivered messages."""
+def failures(
+    session: Session, filters: Filters
+) -> list[tuple[str, str | None, int | None, int, int]]:
+    """(channel, failure reason, error code, messages, learners) of the messages that failed."""
     per_learner = (
         select(
             OutboxMessage.learner_id,
+            OutboxMessage.failure_reason,
             OutboxMessage.error_code,
             func.count(OutboxMessage.id).label("messages"),
         )
         .where(OutboxMessage.status.in_(FAILED), *in_period(OutboxMessage.created_at, filters))
-        .group_by(OutboxMessage.learner_id, OutboxMessage.error_code)
+        .group_by(OutboxMessage.learner_id, OutboxMessage.failure_reason, OutboxMessage.error_code)
         .subquery()
     )
     messages = func.sum(per_learner.c.messages)
+    reason, code = per_learner.c.failure_reason, per_learner.c.error_code
     query = (
-        select(Learner.channel, per_learner.c.error_code, messages, func.count())
+        select(Learner.channel, reason, code, messages, func.count())
         .join(Learner, Learner.id == per_learner.c.learner_id)
         .where(*learner_filter(filters))
-        .group_by(Learner.channel, per_learner.c.error_code)
+        .group_by(Learner.channel, reason, code)
         .order_by(messages.desc(), Learner.channel)
     )
-    return [(channel, code, int(n), int(who)) for channel, code, n, who in session.execute(query)]
+    return [
+        (channel, reason, code, int(n), int(who))
+        for channel, reason, code, n, who in session.execute(query)
+    ]

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-CHANNELS = ("sms", "whatsapp")
+from bot.vocab import ChannelName
+
+CHANNELS = tuple(ChannelName)
 
 
 @dataclass(frozen=True)

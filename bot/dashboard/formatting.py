@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from bot.dashboard.privacy import Suppressed
 from bot.dashboard.tables import Cell
+from bot.vocab import ChannelName
 
 DASH = "—"  # a share hidden for privacy, or nothing to show
 
@@ -32,7 +33,8 @@ def language_name(code: str | None) -> str:
 
 
 def channel_name(code: str | None) -> str:
-    return {"sms": "SMS", "whatsapp": "WhatsApp"}.get(code or "", code or _("Not set"))
+    names: dict[str, str] = {ChannelName.SMS: "SMS", ChannelName.WHATSAPP: "WhatsApp"}
+    return names.get(code or "", code or _("Not set"))
 
 
 def period_note(unit: str) -> str:

@@ -19,14 +19,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.dashboard.filters import Filters
 from bot.dashboard.timebuckets import Unit, sum_by_bucket, utc_slot
-from bot.models import (
-    Enrollment,
-    Learner,
-    LearnerStatus,
-    LessonDelivery,
-    OutboxStatus,
-)
+from bot.models import Enrollment, Learner, LessonDelivery
 from bot.staff.models import LearnerTag
+from bot.vocab import LearnerStatus, OutboxStatus
 
 LEFT = (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
 DELIVERED = (OutboxStatus.DELIVERED, OutboxStatus.READ)
@@ -249,7 +244,8 @@ def lesson_outcomes(
 
     ``questions`` gives each lesson's number of questions (from the lesson files):
     a learner answered the lesson when their first answers reach it. The counters
-    are kept by the writes (bot.outbox.sync_lesson_receipt, bot.learning.grade_answer).
+    are kept by the writes (bot.messaging.outbox.sync_lesson_receipt,
+    bot.learners.progress.grade_answer).
     """
     if not questions:
         return {}

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, timedelta, tzinfo
-from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask import stream_with_context as keep_request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -25,12 +24,11 @@ from bot.dashboard.filters import FilterChoices, Filters
 from bot.dashboard.formatting import cell_text, language_name
 from bot.dashboard.tables import Page, table_csv
 from bot.db import session_scope
-from bot.settings import Settings
+from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.accounts import audit
 from bot.staff.auth import current_staff, role_required
 from bot.staff.models import Role
-from lessons import Catalog, load_catalog
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
 blueprint.after_request(secure_headers)
@@ -46,22 +44,10 @@ BUILDERS: dict[str, Callable[[ViewContext], Page]] = {
 # Delivery health is about how sending goes now: without dates it shows the last
 # 30 days. The other views show everything unless a period is chosen.
 DEFAULT_PERIOD_DAYS = {"delivery": 30}
-_CATALOG_KEY = "lessonbot.dashboard.catalog"
-
-
-def _catalog() -> Catalog:
-    if _CATALOG_KEY not in current_app.extensions:
-        settings: Settings = current_app.extensions["lessonbot.settings"]
-        current_app.extensions[_CATALOG_KEY] = load_catalog(settings.lessons_path)
-    return current_app.extensions[_CATALOG_KEY]
-
-
-def _sessions() -> Any:
-    return current_app.extensions["lessonbot.sessions"]
 
 
 def _zone() -> tzinfo:
-    settings: Settings = current_app.extensions["lessonbot.settings"]
+    settings = services().settings
     return settings.reporting_zone
 
 
@@ -71,9 +57,9 @@ def _today() -> date:
 
 
 def _choices(session: Session) -> FilterChoices:
-    settings: Settings = current_app.extensions["lessonbot.settings"]
-    courses = tuple(course.key for course in _catalog().courses)
-    return FilterChoices(courses, settings.supported_languages, queries.tag_names(session))
+    settings = services().settings
+    courses = tuple(course.key for course in services().catalog().courses)
+    return FilterChoices(courses, settings.languages.supported, queries.tag_names(session))
 
 
 def _with_default_period(view: str, filters: Filters) -> Filters:
@@ -87,7 +73,7 @@ def _with_default_period(view: str, filters: Filters) -> Filters:
 def _build(view: str) -> tuple[Page, Filters, FilterChoices, ViewContext]:
     """The view's page; its filters as asked (not with a view's default period)."""
     language = str(get_locale() or "es")
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         if session.get_bind().dialect.name == "postgresql":
             # Grouping a few million rows: let hashes and sorts stay in memory, and
             # skip JIT compilation, which costs more than it saves on these queries.
@@ -96,7 +82,7 @@ def _build(view: str) -> tuple[Page, Filters, FilterChoices, ViewContext]:
         choices = _choices(session)
         asked = Filters.from_args(request.args, choices, _zone())
         filters = _with_default_period(view, asked)
-        ctx = ViewContext.build(session, filters, _catalog(), now(), language)
+        ctx = ViewContext.build(session, filters, services().catalog(), now(), language)
         return BUILDERS[view](ctx), asked, choices, ctx
 
 
@@ -148,7 +134,7 @@ def delivery_page() -> str:
 
 def _record_export(what: dict[str, str]) -> None:
     staff = current_staff()
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         audit(session, staff.id if staff else None, "dashboard.export", what, now())
 
 
@@ -182,7 +168,7 @@ def export_table(view: str, name: str) -> Response:
 @role_required(*COORDINATORS)
 def export_progress() -> Response:
     """One row per learner and course, by pseudonymous id: no number, name or text."""
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         filters = Filters.from_args(request.args, _choices(session), _zone())
     _record_export({"view": "progress", **filters.query_args()})
-    return _csv_response(progress_csv(_sessions(), filters), "progress")
+    return _csv_response(progress_csv(services().sessions, filters), "progress")

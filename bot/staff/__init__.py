@@ -6,12 +6,13 @@ the coordinator dashboard and the broadcast pages build on it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from flask_babel import get_locale
 
+from bot.services import services
 from bot.settings import Settings
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -26,13 +27,12 @@ _CONTENT_SECURITY_POLICY = (
 
 
 def now() -> datetime:
-    """Naive UTC, as stored; an app may set a clock (tests fix the time with it)."""
-    clock = current_app.extensions.get("lessonbot.clock")
-    return clock() if clock else datetime.now(UTC).replace(tzinfo=None)
+    """Naive UTC, as stored, from the app's clock (tests fix the time with it)."""
+    return services().now()
 
 
 def cookie_must_be_secure(settings: Settings, testing: bool) -> bool:
-    url = urlsplit(settings.public_url)
+    url = urlsplit(settings.app.public_url)
     local = url.scheme == "http" and url.hostname in _PLAIN_HTTP_HOSTS
     return not (testing or local)
 
@@ -49,9 +49,9 @@ def secure_headers(response: Response) -> Response:
 def init_app(app: Flask, settings: Settings) -> None:
     from bot.staff import auth, csrf, locale
 
-    if not settings.secret_key:
+    if not settings.secrets.secret_key:
         raise RuntimeError("LESSONBOT_SECRET_KEY is not set: staff sessions cannot be signed")
-    app.secret_key = settings.secret_key
+    app.secret_key = settings.secrets.secret_key
     app.config.update(
         SESSION_COOKIE_NAME="lessonbot_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -83,8 +83,8 @@ def create_user(
     email = normalise_email(email)
     if not _EMAIL.match(email):
         raise AccountError(f"not an email address: {email!r}")
-    if role not in Role.ALL:
-        raise AccountError(f"role must be one of {', '.join(Role.ALL)}, not {role!r}")
+    if role not in tuple(Role):
+        raise AccountError(f"role must be one of {', '.join(Role)}, not {role!r}")
     if len(password) < PASSWORD_MIN_LENGTH:
         raise AccountError(f"the password must have at least {PASSWORD_MIN_LENGTH} characters")
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -28,6 +27,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from bot.db import session_scope
+from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.accounts import audit, log_in
 from bot.staff.locale import choose_language
@@ -58,7 +58,7 @@ def current_staff() -> CurrentStaff | None:
         staff = None
         user_id = session.get(_USER_KEY)
         if isinstance(user_id, int):
-            with session_scope(current_app.extensions["lessonbot.sessions"]) as db:
+            with session_scope(services().sessions) as db:
                 user = db.get(StaffUser, user_id)
                 if user is not None and user.active:
                     staff = CurrentStaff(user.id, user.email, user.role)
@@ -108,7 +108,7 @@ def login_form() -> Any:
 def login() -> Any:
     email = request.form.get("email", "")
     next_path = safe_next(request.form.get("next"))
-    with session_scope(current_app.extensions["lessonbot.sessions"]) as db:
+    with session_scope(services().sessions) as db:
         result = log_in(
             db, email, request.form.get("password", ""), request.remote_addr or "unknown", now()
         )
@@ -134,14 +134,14 @@ def login() -> Any:
 def logout() -> ResponseReturnValue:
     staff = current_staff()
     if staff is not None:
-        with session_scope(current_app.extensions["lessonbot.sessions"]) as db:
+        with session_scope(services().sessions) as db:
             audit(db, staff.id, "staff.logout", {}, now())
     session.clear()
     return redirect(url_for("staff.login_form"))
 
 
 @blueprint.get("/")
-@role_required(*Role.ALL)
+@role_required(*Role)
 def home() -> str:
     staff = current_staff()
     assert staff is not None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.settings import load_settings
 from bot.staff.accounts import AccountError, create_user, set_active
@@ -19,7 +20,7 @@ from bot.staff.models import Role, StaffUser
 
 @contextmanager
 def _database() -> Iterator[Session]:
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_settings().app.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session
@@ -28,7 +29,7 @@ def _database() -> Iterator[Session]:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return utc_now()
 
 
 @click.group()
@@ -38,7 +39,7 @@ def users() -> None:
 
 @users.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(Role.ALL))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )

@@ -1,6 +1,6 @@
 """The staff pages' language: the one chosen with the switch, else the browser's.
 
-Learner-facing text has its own languages (``bot.i18n``); the staff and
+Learner-facing text has its own languages (``bot.text.i18n``); the staff and
 coordinator pages exist in Spanish and English.
 """
 

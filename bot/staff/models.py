@@ -8,6 +8,7 @@ holds across gunicorn workers.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,15 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot import models as _app_models  # noqa: F401  (learner_tag refers to learner)
-from bot.db import Base
+from bot.db import Base, vocabulary
 
 
-class Role:
+class Role(StrEnum):
     ADMIN = "admin"  # manages staff accounts
     STAFF = "staff"  # sends broadcasts
     COORDINATOR = "coordinator"  # reads statistics only
-
-    ALL = (ADMIN, STAFF, COORDINATOR)
 
 
 class StaffUser(Base):
@@ -39,7 +38,7 @@ class StaffUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(vocabulary(Role, 16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)

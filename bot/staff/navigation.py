@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask
 
-_KEY = "lessonbot.staff_links"
+from bot.services import services
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,18 @@ class NavLink:
     landing: bool = True  # False: a tool in the menu, never where a log-in lands
 
 
+class Menu(list[NavLink]):
+    """The app's links, in the order the surfaces registered them."""
+
+
 def register_link(
     app: Flask, label: str, endpoint: str, roles: tuple[str, ...], *, landing: bool = True
 ) -> None:
-    app.extensions.setdefault(_KEY, []).append(NavLink(label, endpoint, roles, landing))
+    services(app).part(Menu, Menu).append(NavLink(label, endpoint, roles, landing))
 
 
 def links_for(role: str) -> list[NavLink]:
-    return [link for link in current_app.extensions.get(_KEY, []) if role in link.roles]
+    return [link for link in services().part(Menu, Menu) if role in link.roles]
 
 
 def landing_endpoint(role: str) -> str | None:

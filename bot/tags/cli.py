@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import IO
 
 import click
 from sqlalchemy.orm import Session
 
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.settings import load_settings
 from bot.tags.service import LearnerIds, TagChange, TagError, change_tag, parse_ids, tag_counts
@@ -17,7 +17,7 @@ from bot.tags.service import LearnerIds, TagChange, TagError, change_tag, parse_
 
 @contextmanager
 def _database() -> Iterator[Session]:
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_settings().app.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session
@@ -50,7 +50,7 @@ def _report(change: TagChange) -> None:
 
 
 def _change(tag: str, learners: LearnerIds, add: bool) -> None:
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     try:
         with _database() as session:
             change = change_tag(session, tag, learners, add=add, now=now)

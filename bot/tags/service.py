@@ -17,9 +17,10 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.staff.accounts import audit
 from bot.staff.models import LearnerTag
+from bot.vocab import LearnerStatus
 
 TAG_MAX_LENGTH = 64
 # "L" and letters or digits: ``bot.models.new_public_id`` ("L" + 16 hex digits),

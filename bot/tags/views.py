@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from bot.db import session_scope
+from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.auth import current_staff, role_required
 from bot.tags import TAGGERS
@@ -23,12 +24,8 @@ blueprint.after_request(secure_headers)
 MAX_LINES = 5000
 
 
-def _sessions() -> Any:
-    return current_app.extensions["lessonbot.sessions"]
-
-
 def _page(status: int = 200, **values: Any) -> tuple[str, int]:
-    with session_scope(_sessions()) as session:
+    with session_scope(services().sessions) as session:
         counts = tag_counts(session)
     return render_template("tags/page.html", counts=counts, max_lines=MAX_LINES, **values), status
 
@@ -53,7 +50,7 @@ def change() -> tuple[str, int]:
         return _page(400, error=_("Paste at least one learner id."), tag=tag)
     staff = current_staff()
     try:
-        with session_scope(_sessions()) as session:
+        with session_scope(services().sessions) as session:
             result: TagChange = change_tag(
                 session, tag, learners, add=add, now=now(), actor_id=staff.id if staff else None
             )

@@ -6,6 +6,22 @@ is imported here so that the server registers every action, one small class
 each (names in docs/CONTRACTS.md).
 """
 
-from nlu.actions import account, info, lessons_flow, onboarding, privacy, timezone
+from nlu.actions import (
+    account,
+    info,
+    lessons_flow,
+    onboarding,
+    onboarding_form,
+    privacy,
+    timezone,
+)
 
-__all__ = ["account", "info", "lessons_flow", "onboarding", "privacy", "timezone"]
+__all__ = [
+    "account",
+    "info",
+    "lessons_flow",
+    "onboarding",
+    "onboarding_form",
+    "privacy",
+    "timezone",
+]

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.i18n import gettext_for, ngettext_for
-from bot.models import Learner, LearnerStatus
-from bot.options import LANGUAGE_ORDER, parse_language
-from bot.timeparse import parse_days, parse_time, parse_weekdays
+from bot.learners import lifecycle, schedule
+from bot.learners.localtime import EVERY_DAY
+from bot.models import Learner
+from bot.text.i18n import gettext_for, ngettext_for
+from bot.text.languages import LANGUAGE_NAMES, LANGUAGES
 from nlu.actions.base import LearnerAction, entity, latest_text, slot_events
 from nlu.actions.context import Turn, say
-from nlu.actions.texts import LANGUAGE_NAMES, format_clock, format_days
-from scheduler.timing import EVERY_DAY, schedule_next_lesson
-
-
-def reschedule(turn: Turn, learner: Learner) -> None:
-    """Move the next lesson to the learner's current preferences (see scheduler.timing)."""
-    schedule_next_lesson(learner, turn.now, turn.settings)
+from nlu.actions.readers.options import parse_language
+from nlu.actions.readers.timeparse import parse_days, parse_time, parse_weekdays
+from nlu.actions.texts import format_clock, format_days
 
 
 class ActionChangeLanguage(LearnerAction):
@@ -39,17 +36,17 @@ class ActionChangeLanguage(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         value = entity(tracker, "language")
-        code = value if value in turn.settings.supported_languages else None
+        code = value if value in turn.settings.languages.supported else None
         code = code or parse_language(value) or parse_language(latest_text(tracker))
         if code is None:
             _ = turn.gettext()
-            names = ", ".join(LANGUAGE_NAMES[c] for c in LANGUAGE_ORDER)
+            names = ", ".join(LANGUAGE_NAMES[c] for c in LANGUAGES)
             say(
                 dispatcher,
                 _("Which language? Write LANGUAGE and one of: {names}.").format(names=names),
             )
             return []
-        learner.language = code
+        lifecycle.choose_language(learner, code)
         _ = gettext_for(code)
         say(dispatcher, _("Done! From now on I will write to you in English."))
         return slot_events(domain, language=code)
@@ -77,9 +74,9 @@ class ActionChangeTime(LearnerAction):
         if hhmm is None and days is None:
             say(dispatcher, _('What time? Write TIME and the hour, like "TIME 7 pm".'))
             return []
-        learner.delivery_time = hhmm or learner.delivery_time
-        learner.delivery_days = days or learner.delivery_days
-        reschedule(turn, learner)
+        schedule.change_preferences(
+            learner, turn.now, turn.settings, delivery_time=hhmm, delivery_days=days
+        )
         say(dispatcher, schedule_confirmation(turn, hhmm, days))
         return slot_events(domain, delivery_time=hhmm) if hhmm else []
 
@@ -124,8 +121,7 @@ class ActionPause(LearnerAction):
         if not learner.is_reachable:
             return []  # a pause must not bring back a learner who said STOP
         days = parse_days(latest_text(tracker))
-        learner.paused_until = turn.now + timedelta(days=days)
-        reschedule(turn, learner)
+        schedule.pause(learner, turn.now + timedelta(days=days), turn.now, turn.settings)
         _ = turn.gettext()
         ngettext = ngettext_for(turn.language)
         paused = ngettext(
@@ -152,25 +148,12 @@ class ActionResume(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
-        if not is_paused(learner, turn.now):
+        if not lifecycle.is_paused(learner, turn.now):
             say(dispatcher, _("Your lessons are on. Write NEXT for a lesson now."))
             return []
-        resume(turn, learner)
+        lifecycle.resume(learner, turn.now, turn.settings)
         say(dispatcher, welcome_back_text(turn, learner))
         return []
-
-
-def is_paused(learner: Learner, now: datetime) -> bool:
-    return learner.status == LearnerStatus.PAUSED or (
-        learner.paused_until is not None and learner.paused_until > now
-    )
-
-
-def resume(turn: Turn, learner: Learner) -> None:
-    if learner.status == LearnerStatus.PAUSED:
-        learner.status = LearnerStatus.ACTIVE
-    learner.paused_until = None
-    reschedule(turn, learner)
 
 
 def welcome_back_text(turn: Turn, learner: Learner) -> str:

@@ -13,9 +13,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.models import Learner, LearnerStatus
-from bot.options import parse_option
+from bot.models import Learner
+from bot.vocab import LearnerStatus
 from nlu.actions.context import Turn, open_turn
+from nlu.actions.readers.options import parse_option
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +58,6 @@ def slot_events(domain: DomainDict, **values: Any) -> list[EventType]:
     """SlotSet events for the slots that exist in the domain (others are left out)."""
     slots = domain.get("slots", {})
     return [SlotSet(name, value) for name, value in values.items() if name in slots]
-
-
-def is_onboarded(learner: Learner) -> bool:
-    return (
-        learner.status != LearnerStatus.NEW
-        and learner.consent_at is not None
-        and learner.course_key is not None
-    )
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -1,4 +1,4 @@
-"""What every action needs: settings, the app database, the lesson catalog.
+"""What every action needs: the process's services (settings, database, lessons, clock).
 
 Created once per action-server process, lazily, from ``load_settings()``;
 tests call ``configure(settings, clock=...)`` first. A turn opens one session
@@ -12,37 +12,25 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.db import make_engine, make_session_factory, session_scope
-from bot.i18n import gettext_for
+from bot.clock import utc_now
+from bot.db import session_scope
 from bot.models import Learner
-from bot.rendering import Message
+from bot.services import Services
 from bot.settings import Settings, load_settings
-from lessons import Catalog, load_catalog
+from bot.text.i18n import gettext_for
+from bot.text.render import Message
+from bot.vocab import OutboxKind
+from lessons import Catalog
 
-
-def utc_now() -> datetime:
-    """Naive UTC, as the database stores it."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class ActionContext:
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    catalog: Catalog
-    clock: Callable[[], datetime]
-
-
-_context: ActionContext | None = None
+_context: Services | None = None
 _lock = threading.Lock()
 
 
@@ -51,22 +39,15 @@ def configure(
     *,
     catalog: Catalog | None = None,
     clock: Callable[[], datetime] = utc_now,
-) -> ActionContext:
-    """Set up (or replace) the process-wide context; returns it."""
+) -> Services:
+    """Set up (or replace) the process-wide services; returns them."""
     global _context
-    settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
-    context = ActionContext(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        catalog=catalog or load_catalog(settings.lessons_path),
-        clock=clock,
-    )
+    context = Services.for_settings(settings or load_settings(), clock=clock, lessons=catalog)
+    context.catalog()  # read and check the lesson files now, not in a learner's turn
     with _lock:
         previous, _context = _context, context
     if previous is not None:
-        previous.engine.dispose()
+        previous.close()
     return context
 
 
@@ -76,10 +57,10 @@ def reset() -> None:
     with _lock:
         previous, _context = _context, None
     if previous is not None:
-        previous.engine.dispose()
+        previous.close()
 
 
-def get_context() -> ActionContext:
+def get_context() -> Services:
     with _lock:
         context = _context
     return context or configure()
@@ -91,7 +72,7 @@ class Turn:
 
     session: Session
     learner: Learner | None
-    context: ActionContext
+    context: Services
     now: datetime
     language: str
 
@@ -101,7 +82,7 @@ class Turn:
 
     @property
     def catalog(self) -> Catalog:
-        return self.context.catalog
+        return self.context.catalog()
 
     def gettext(self) -> Callable[[str], str]:
         return gettext_for(self.language)
@@ -130,29 +111,31 @@ def learner_language(learner: Learner | None, tracker: Tracker, settings: Settin
         tracker.get_slot("language"),
         metadata.get("language"),
     ):
-        if candidate in settings.supported_languages:
+        if candidate in settings.languages.supported:
             return str(candidate)
-    return settings.default_language
+    return settings.languages.default
 
 
 def say(
     dispatcher: CollectingDispatcher,
     text: str,
     options: Sequence[str] = (),
-    kind: str = "reply",
+    kind: OutboxKind = OutboxKind.REPLY,
     allow_when_opted_out: bool = False,
 ) -> None:
     """Send one message in the shape of docs/CONTRACTS.md ("What actions send back")."""
     payload: dict[str, Any] = {
         "text": text,
         "options": list(options),
-        "kind": kind,
+        "kind": kind.value,
         "allow_when_opted_out": allow_when_opted_out,
     }
     dispatcher.utter_message(json_message=payload)
 
 
-def send(dispatcher: CollectingDispatcher, message: Message, kind: str = "reply") -> None:
+def send(
+    dispatcher: CollectingDispatcher, message: Message, kind: OutboxKind = OutboxKind.REPLY
+) -> None:
     """Send a rendered ``Message``; a title goes on the first line of the text."""
     text = f"{message.title}\n{message.text}" if message.title else message.text
     say(dispatcher, text, message.options, kind=kind)

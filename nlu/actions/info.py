@@ -7,20 +7,20 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import learning
-from bot.models import Learner, LearnerStatus
+from bot.learners import lifecycle, progress
+from bot.learners.lifecycle import is_onboarded
+from bot.models import Learner
+from bot.vocab import LearnerStatus
 from nlu.actions.base import (
     LearnerAction,
     has_no_words,
     in_onboarding,
-    is_onboarded,
     latest_intent,
     latest_text,
     slot_events,
 )
 from nlu.actions.context import Turn, say
 from nlu.actions.texts import course_title, menu_text
-from scheduler.timing import schedule_next_lesson
 
 
 class ActionGreet(LearnerAction):
@@ -43,9 +43,7 @@ class ActionGreet(LearnerAction):
         if coming_back:
             # START from someone who is not onboarded (left during onboarding, or
             # lost their tracker): the rules send it here, not to action_opt_in.
-            learner.status = LearnerStatus.ACTIVE if is_onboarded(learner) else LearnerStatus.NEW
-            learner.opted_out_at = None
-            schedule_next_lesson(learner, turn.now, turn.settings)
+            lifecycle.come_back(learner, turn.now, turn.settings)
         if is_onboarded(learner):
             # Also heals a lost tracker: the app database knows this learner.
             text = _("Welcome back!") + "\n" + menu_text(turn.language)
@@ -94,17 +92,17 @@ class ActionShowProgress(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
-        progress = learning.progress(turn.session, learner, turn.catalog)
-        if progress is None:
+        standing = progress.progress(turn.session, learner, turn.catalog)
+        if standing is None:
             say(dispatcher, _("You have not started a course yet. Write HELLO to begin."))
             return []
         lines = [
-            _('Course: "{course}"').format(course=course_title(progress.course, turn.language)),
+            _('Course: "{course}"').format(course=course_title(standing.course, turn.language)),
             _("Lessons done: {done} of {total}").format(
-                done=progress.lessons_done, total=progress.lessons_total
+                done=standing.lessons_done, total=standing.lessons_total
             ),
             _("Right answers: {right} of {answered}").format(
-                right=progress.right_answers, answered=progress.answered
+                right=standing.right_answers, answered=standing.answered
             ),
         ]
         say(dispatcher, "\n".join(lines))
@@ -142,7 +140,7 @@ class ActionFaq(LearnerAction):
                 "Your number is stored encrypted and staff cannot see it. We keep your "
                 "answers to show your progress and delete message texts after {days} days. "
                 "Write DELETE to erase everything."
-            ).format(days=turn.settings.message_retention_days)
+            ).format(days=turn.settings.app.message_retention_days)
         else:
             text = _(
                 "Short lessons by message, at the time you choose: how to start a small "

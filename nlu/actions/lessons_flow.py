@@ -1,4 +1,8 @@
-"""Lessons and quizzes: deliver the next lesson, repeat it, grade an answer."""
+"""Lessons and quizzes: deliver the next lesson, repeat it, grade an answer.
+
+What comes next is decided in ``bot.learners`` (``delivery.next_lesson``,
+``quiz.after_answer``); these actions render it.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +11,27 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import catchup, learning
-from bot.completion import completion_code
+from bot.learners import progress, quiz, schedule
+from bot.learners.delivery import CourseEnded, next_lesson
+from bot.learners.lifecycle import is_onboarded
 from bot.models import Learner
-from bot.rendering import feedback_message, lesson_message, question_message
+from bot.vocab import OutboxKind
 from lessons import Course, Lesson, Question
-from nlu.actions.base import (
-    LearnerAction,
-    chosen_option,
-    is_external,
-    is_onboarded,
-    message_sid,
-)
+from lessons.render import feedback_message, lesson_message, question_message
+from nlu.actions.base import LearnerAction, chosen_option, is_external, message_sid
 from nlu.actions.context import Turn, say, send
 from nlu.actions.texts import course_title, format_clock
-from scheduler.timing import record_lesson_sent
 
 
 def send_lesson(turn: Turn, dispatcher: CollectingDispatcher, lesson: Lesson) -> None:
-    send(dispatcher, lesson_message(lesson, turn.language), kind="lesson")
+    send(dispatcher, lesson_message(lesson, turn.language), kind=OutboxKind.LESSON)
 
 
 def send_question(turn: Turn, dispatcher: CollectingDispatcher, question: Question) -> None:
-    send(dispatcher, question_message(question, turn.language), kind="quiz")
+    send(dispatcher, question_message(question, turn.language), kind=OutboxKind.QUIZ)
     if turn.learner is not None:
-        # Its one reminder comes if no answer does (scheduler.reminders).
-        turn.learner.question_asked_at = turn.now
+        # Its one reminder comes if no answer does (bot.messaging.reminders).
+        schedule.question_asked(turn.learner, turn.now)
 
 
 def course_done_text(
@@ -62,35 +61,13 @@ def course_done_text(
 def deliver_next(
     turn: Turn, learner: Learner, dispatcher: CollectingDispatcher, *, external: bool
 ) -> None:
-    """Send the learner's next lesson and its first question (or the end of the course).
-
-    A lesson the learner asks for counts as today's lesson and moves their
-    next slot on. A scheduled turn (``external``) leaves the slot to the
-    scheduler, which moves it once the messages are in the outbox.
-    """
+    """Send the learner's next lesson and its first question (or the end of the course)."""
     _ = turn.gettext()
-    if external:
-        started = learning.lesson_started_in_slot(turn.session, learner, turn.catalog)
-        if started is not None:
-            question = learning.start_lesson(turn.session, learner, started, turn.now)
-            send_lesson(turn, dispatcher, started)
-            send_question(turn, dispatcher, question)
-            return
-    missed = catchup.missed_lesson(turn.session, learner, turn.catalog)
-    if missed is not None:
-        # The phone never got it (bot.catchup): this one again, not the next.
-        question = catchup.resend_lesson(turn.session, learner, missed, turn.now)
-        send_lesson(turn, dispatcher, missed)
-        send_question(turn, dispatcher, question)
-        if not external:
-            record_lesson_sent(learner, turn.now, turn.settings)
-        return
-    outcome = learning.deliver_next_lesson(
-        turn.session, learner, turn.catalog, turn.now, may_switch=not external
+    outcome = next_lesson(
+        turn.session, learner, turn.catalog, turn.now, turn.settings, scheduled=external
     )
-    if isinstance(outcome, learning.CourseFinished):
-        # A scheduled turn announces the end once; nothing is due after it.
-        if not external or outcome.first_time:
+    if isinstance(outcome, CourseEnded):
+        if outcome.announce:
             text = course_done_text(turn, outcome.course, outcome.next_course, outcome.code)
             say(dispatcher, text)
         return
@@ -99,8 +76,6 @@ def deliver_next(
         say(dispatcher, _('Let\'s start the course "{course}".').format(course=title))
     send_lesson(turn, dispatcher, outcome.lesson)
     send_question(turn, dispatcher, outcome.question)
-    if not external:
-        record_lesson_sent(learner, turn.now, turn.settings)
 
 
 class ActionDeliverLesson(LearnerAction):
@@ -143,12 +118,12 @@ class ActionRepeatLesson(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        lesson = learning.last_lesson(turn.session, learner, turn.catalog)
+        lesson = progress.last_lesson(turn.session, learner, turn.catalog)
         if lesson is None:
             _ = turn.gettext()
             say(dispatcher, _("You have no lesson yet. Write NEXT to get your first one."))
             return []
-        question = learning.start_lesson(turn.session, learner, lesson, turn.now)
+        question = progress.start_lesson(turn.session, learner, lesson, turn.now)
         send_lesson(turn, dispatcher, lesson)
         send_question(turn, dispatcher, question)
         return []
@@ -174,9 +149,9 @@ class ActionGradeAnswer(LearnerAction):
     ) -> list[EventType]:
         _ = turn.gettext()
         sid = message_sid(tracker)
-        grade = learning.previous_grade(turn.session, turn.catalog, sid)
+        grade = quiz.previous_grade(turn.session, turn.catalog, sid)
         if grade is None:
-            pending = learning.pending_question(learner, turn.catalog)
+            pending = quiz.pending_question(learner, turn.catalog)
             if pending is None:
                 say(
                     dispatcher,
@@ -189,7 +164,7 @@ class ActionGradeAnswer(LearnerAction):
                 say(dispatcher, _("Please answer with the number of an option."))
                 send_question(turn, dispatcher, question)
                 return []
-            grade = learning.grade_answer(
+            grade = quiz.grade_answer(
                 turn.session, learner, lesson, question, chosen, sid, turn.now
             )
         self.reply(turn, learner, dispatcher, grade)
@@ -200,7 +175,7 @@ class ActionGradeAnswer(LearnerAction):
         turn: Turn,
         learner: Learner,
         dispatcher: CollectingDispatcher,
-        grade: learning.Grade,
+        grade: quiz.Grade,
     ) -> None:
         _ = turn.gettext()
         option = grade.question.options[grade.chosen - 1]
@@ -211,18 +186,17 @@ class ActionGradeAnswer(LearnerAction):
             text += "\n" + _("The right answer is {number}: {answer}").format(
                 number=right, answer=answer
             )
-        say(dispatcher, text, kind="feedback")
-        if grade.next_question is not None:
-            send_question(turn, dispatcher, grade.next_question)
+        say(dispatcher, text, kind=OutboxKind.FEEDBACK)
+        after = quiz.after_answer(turn.session, learner, turn.catalog, grade, turn.now)
+        if isinstance(after, quiz.NextQuestion):
+            send_question(turn, dispatcher, after.question)
             return
-        if learning.course_finished(turn.session, learner, turn.catalog, turn.now):
-            course = turn.catalog.course(learner.course_key or grade.lesson.course_key)
-            following = learning.next_course(turn.session, learner, turn.catalog)
-            code = completion_code(turn.session, learner.id, course.key)
-            say(dispatcher, course_done_text(turn, course, following, code))
+        if isinstance(after, quiz.CourseDone):
+            say(dispatcher, course_done_text(turn, after.course, after.next_course, after.code))
             return
-        right, total = learning.lesson_score(turn.session, learner, grade.lesson)
-        lines = [_("Lesson done: {right} of {total} right.").format(right=right, total=total)]
+        lines = [
+            _("Lesson done: {right} of {total} right.").format(right=after.right, total=after.total)
+        ]
         if learner.delivery_time:
             when = format_clock(learner.delivery_time, turn.language)
             lines.append(

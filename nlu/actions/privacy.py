@@ -12,18 +12,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.erasure import erase_learner
-from bot.models import Learner, LearnerStatus
-from bot.options import parse_yes_no
-from nlu.actions.account import is_paused, reschedule, resume, welcome_back_text
-from nlu.actions.base import (
-    LearnerAction,
-    chosen_option,
-    is_onboarded,
-    latest_intent,
-    latest_text,
-)
+from bot.learners import lifecycle
+from bot.models import Learner
+from bot.privacy.erasure import erase_learner
+from bot.vocab import LearnerStatus, OutboxKind
+from nlu.actions.account import welcome_back_text
+from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text
 from nlu.actions.context import Turn, say
+from nlu.actions.readers.options import parse_yes_no
 
 CONFIRM_DELETE = "action_confirm_delete"
 
@@ -42,10 +38,7 @@ class ActionOptOut(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        if learner.status != LearnerStatus.OPTED_OUT:
-            learner.status = LearnerStatus.OPTED_OUT
-            learner.opted_out_at = turn.now
-        reschedule(turn, learner)  # nothing is due for an opted-out learner
+        lifecycle.opt_out(learner, turn.now, turn.settings)
         _ = turn.gettext()
         say(
             dispatcher,
@@ -53,7 +46,7 @@ class ActionOptOut(LearnerAction):
                 "You will not get more messages. To come back, write START. "
                 "To erase your data, write DELETE."
             ),
-            kind="opt_out",
+            kind=OutboxKind.OPT_OUT,
             allow_when_opted_out=True,
         )
         return []
@@ -74,13 +67,9 @@ class ActionOptIn(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
-        if learner.status == LearnerStatus.OPTED_OUT:
-            learner.status = LearnerStatus.ACTIVE if is_onboarded(learner) else LearnerStatus.NEW
-            learner.opted_out_at = None
-        elif not is_paused(learner, turn.now):
+        if not lifecycle.opt_in(learner, turn.now, turn.settings):
             say(dispatcher, _("You are already signed up. Write NEXT for a lesson now."))
             return []
-        resume(turn, learner)
         say(dispatcher, welcome_back_text(turn, learner), allow_when_opted_out=True)
         return []
 
@@ -141,7 +130,7 @@ def last_action_before_message(tracker: Tracker) -> str | None:
 
 
 class ActionDeleteData(LearnerAction):
-    """The answer to the question: on yes, erase (see bot.erasure); otherwise cancel."""
+    """The answer to the question: on yes, erase (see bot.privacy.erasure); otherwise cancel."""
 
     runs_for_erased = True  # a replay of this turn gets the same confirmation
 
@@ -165,7 +154,7 @@ class ActionDeleteData(LearnerAction):
         say(
             dispatcher,
             _("Your data has been erased and you will not get more messages. Take care!"),
-            kind="erasure",
+            kind=OutboxKind.ERASURE,
             allow_when_opted_out=True,
         )
         return []

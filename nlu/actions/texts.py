@@ -10,11 +10,8 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
-from bot.i18n import gettext_for
+from bot.text.i18n import gettext_for
 from lessons import Course
-
-# Each language's own name, as the language menu shows it.
-LANGUAGE_NAMES = {"es": "Español", "en": "English", "fr": "Français", "ht": "Kreyòl"}
 
 # CLDR locales for times of day. Spanish uses Panama's 12-hour clock, written
 # "7:00 pm" as in text messages (CLDR's "7:00 p. m." would end a sentence in

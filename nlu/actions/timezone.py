@@ -1,9 +1,10 @@
 """ZONE Colombia, "estoy en Costa Rica ahora", "I moved to Miami": the learner's time zone.
 
-The place is read from the message (``bot.places``). When it cannot be read,
+The place is read from the message (``nlu.actions.readers.places``). When it cannot be read,
 the learner gets a numbered menu of the countries migrants in Panama most
 come from or go to; a country with several zones (Mexico, the United States,
-Brazil, Canada, Chile) gets a menu of its main zones. Which menu is open is
+Brazil, Canada, Chile, Spain, Ecuador...) gets a menu of its main zones
+(``bot.learners.zones``). Which menu is open is
 kept in the ``timezone_menu`` slot ("countries" or a country code), and a
 rule (data/rules.yml) brings the option the learner answers back here.
 
@@ -22,14 +23,22 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.learners import schedule
+from bot.learners.localtime import is_valid_timezone, to_local
+from bot.learners.zones import (
+    MENU_COUNTRIES,
+    ZoneChoice,
+    city_name,
+    country,
+    country_name,
+    country_of_zone,
+)
 from bot.models import Learner
-from bot.options import normalise
-from bot.places import Place, read_place
 from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text, slot_events
 from nlu.actions.context import Turn, say
+from nlu.actions.readers.options import normalise
+from nlu.actions.readers.places import Place, read_place
 from nlu.actions.texts import day_names, format_clock
-from scheduler.timing import is_valid_timezone, schedule_next_lesson, to_local
-from scheduler.zones import COUNTRIES, MENU_COUNTRIES, Country, country_of_zone
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +83,7 @@ class ActionChangeTimezone(LearnerAction):
             # The machine's tz database is older than the table (a new zone).
             log.error("time zone %s is not in this machine's tz database", place.zone)
             return _ask(turn, dispatcher, domain, COUNTRY_MENU, "")
-        learner.timezone = place.zone
-        schedule_next_lesson(learner, turn.now, turn.settings)
+        schedule.change_preferences(learner, turn.now, turn.settings, timezone=place.zone)
         say(dispatcher, confirmation(turn, learner))
         return slot_events(domain, **{MENU_SLOT: None})
 
@@ -84,11 +92,11 @@ def _from_menu(tracker: Tracker, menu: str) -> Place | None:
     """The place behind the option the learner chose from the open menu."""
     if menu == COUNTRY_MENU:
         number = chosen_option(tracker, len(MENU_COUNTRIES))
-        if number is None:
+        chosen = country(MENU_COUNTRIES[number - 1]) if number is not None else None
+        if chosen is None:
             return None
-        country = COUNTRIES[MENU_COUNTRIES[number - 1]]
-        return Place(country.code, None if country.has_several_zones else country.zone)
-    found = COUNTRIES.get(menu)
+        return Place(chosen.code, None if chosen.has_several_zones else chosen.zone)
+    found = country(menu)
     if found is None or not found.has_several_zones:
         return None
     number = chosen_option(tracker, len(found.choices))
@@ -100,35 +108,39 @@ def _ask(
 ) -> list[EventType]:
     """Show the menu of countries, or of one country's zones; remember which is open."""
     _ = turn.gettext()
-    country = COUNTRIES.get(menu)
-    if country is not None and country.has_several_zones:
+    found = country(menu) if menu != COUNTRY_MENU else None
+    if found is not None and found.has_several_zones:
         question = _("{country} has several time zones. Which one is yours?").format(
-            country=_(country.name)
+            country=country_name(found.code, turn.language)
         )
-        options = [_(choice.label) for choice in country.choices]
+        options = [zone_label(choice, turn.language, _) for choice in found.choices]
     else:
         menu = COUNTRY_MENU
         question = _("Which country are you in now?")
-        options = [_(COUNTRIES[code].name) for code in MENU_COUNTRIES]
+        options = [country_name(code, turn.language) for code in MENU_COUNTRIES]
     say(dispatcher, f"{lead} {question}".strip(), options)
     return slot_events(domain, **{MENU_SLOT: menu})
 
 
-def place_name(zone: str, _: Callable[[str], str]) -> str:
+def zone_label(choice: ZoneChoice, language: str, _: Callable[[str], str]) -> str:
+    """A menu's words for a zone: the places it covers (hand-picked), else its city."""
+    return _(choice.label) if choice.label else city_name(choice.zone, language)
+
+
+def place_name(zone: str, language: str, _: Callable[[str], str]) -> str:
     """ "Colombia", or "México (Cancún)" for a country with several zones."""
-    country: Country | None = country_of_zone(zone)
-    if country is None:
+    found = country_of_zone(zone)
+    if found is None:
         return zone
-    choice = country.choice_for(zone)
-    if choice is None:
-        return _(country.name)
-    return f"{_(country.name)} ({_(choice.label)})"
+    name = country_name(found.code, language)
+    choice = found.choice_for(zone)
+    return name if choice is None else f"{name} ({zone_label(choice, language, _)})"
 
 
 def confirmation(turn: Turn, learner: Learner) -> str:
     """The new zone, and when the next lesson comes in it (local day and time)."""
     _ = turn.gettext()
-    place = place_name(learner.timezone, _)
+    place = place_name(learner.timezone, turn.language, _)
     if learner.next_lesson_at is None:
         return _("Done! Time zone: {place}.").format(place=place)
     local = to_local(learner.next_lesson_at, learner.timezone)

@@ -13,11 +13,12 @@ from bot.broadcasts import lifecycle
 from bot.broadcasts.audience import Audience
 from bot.broadcasts.compose import Draft
 from bot.broadcasts.models import Broadcast
-from bot.models import Enrollment, Learner, LearnerStatus, LessonDelivery
+from bot.models import Enrollment, Learner, LessonDelivery
 from bot.phones import encrypt_phone, phone_hash
 from bot.settings import Settings
 from bot.staff.accounts import create_user
 from bot.staff.models import LearnerTag, StaffUser
+from bot.vocab import LearnerStatus
 
 # 10:00 in Panama: outside the quiet hours (21:00-07:00) there.
 NOW = datetime(2026, 3, 4, 15, 0)
@@ -52,8 +53,8 @@ def add_learner(
     """One learner (not committed); course, progress and tags as asked."""
     phone = phone or number()
     learner = Learner(
-        phone_hash=phone_hash(phone, settings.phone_hash_key),
-        phone_encrypted=encrypt_phone(phone, settings.phone_encryption_key),
+        phone_hash=phone_hash(phone, settings.secrets.phone_hash_key),
+        phone_encrypted=encrypt_phone(phone, settings.secrets.phone_encryption_key),
         channel=channel,
         language=language,
         status=status,

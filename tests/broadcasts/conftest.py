@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import create_app
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
+from bot.services import services
 from bot.settings import Settings, load_settings
 from bot.staff.models import StaffUser
 from lessons import Catalog, load_catalog
@@ -32,7 +33,7 @@ def staffed_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("broadcasts")
     settings = make_test_settings(folder)
     upgrade(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     try:
         with make_session_factory(engine)() as session:
             for name, role in STAFF.items():
@@ -58,7 +59,7 @@ def people(db_session: Session) -> dict[str, StaffUser]:
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
@@ -71,9 +72,8 @@ def catalog() -> Catalog:
 @pytest.fixture
 def app(settings: Settings, catalog: Catalog) -> Flask:
     app = create_app(settings=settings)
-    app.extensions["lessonbot.clock"] = lambda: NOW
-    app.extensions["lessonbot.broadcasts.catalog"] = catalog
-    app.extensions["lessonbot.dashboard.catalog"] = catalog
+    services(app).clock = lambda: NOW
+    services(app).lessons = catalog
     return app
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.broadcasts import audience as segment
 from bot.broadcasts.audience import Audience
 from bot.broadcasts.models import BroadcastRecipient
-from bot.models import LearnerStatus
+from bot.vocab import LearnerStatus
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
 
 COURSE = "entrepreneurship"

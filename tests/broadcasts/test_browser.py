@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import queueing
-from bot.channels.local import LocalChannel
-from bot.models import LearnerStatus
-from bot.sender import Pacer
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.pacer import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.settings import Settings
-from bot.worker import run_sends_once
+from bot.vocab import LearnerStatus
 from tests.broadcasts.builders import NOW, PASSWORD, add_learner
 from tests.browser import ARTIFACTS
 
@@ -100,8 +100,10 @@ def test_staff_compose_preview_send_and_follow_a_broadcast(page, learners, sessi
     page.wait_for_selector("#undo")
     assert page.locator("#status").inner_text() == "Scheduled"
 
-    start = NOW + timedelta(seconds=settings.undo_seconds)
-    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=3)
+    start = NOW + timedelta(seconds=settings.broadcasts.undo_seconds)
+    paced = settings.with_overrides(
+        {"sender.rate_per_second": 1, "broadcasts.feed_ahead_seconds": 3}
+    )
     queueing.run(sessions, paced, start)  # starts it, 3 rows ahead of the sender
     run_sends_once(sessions, LocalChannel(), paced, Pacer(1000), start, limit=2)
     page.reload()

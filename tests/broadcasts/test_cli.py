@@ -14,7 +14,7 @@ from tests.broadcasts.builders import add_learner
 
 
 def run(settings, monkeypatch, *args: str):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.app.database_url)
     return CliRunner().invoke(main, ["broadcast", *args])
 
 

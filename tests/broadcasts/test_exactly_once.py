@@ -1,7 +1,7 @@
 """Exactly once: 10,000 learners, the worker killed (SIGKILL) mid-way and restarted.
 
 The real `lessonbot worker` runs as a subprocess on a temporary SQLite
-database and sends through ``bot.channels.twilio`` to a stand-in of Twilio's
+database and sends through ``bot.messaging.channels.twilio`` to a stand-in of Twilio's
 API on loopback, which calls the app's status webhook back like Twilio. The
 scheduler's broadcast job feeds the outbox from a thread here. Halfway, the
 worker is killed with SIGKILL (no chance to finish anything) and started
@@ -30,7 +30,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -43,13 +42,16 @@ from bot import create_app
 from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.broadcasts.progress import progress
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
+from bot.models import Learner, OutboxMessage
 from bot.phones import encrypt_phone, phone_hash
+from bot.services import services
 from bot.settings import Settings
 from bot.staff.models import StaffUser
+from bot.vocab import LearnerStatus, OutboxStatus
 from tests.broadcasts.builders import make_broadcast
-from tests.broadcasts.twilio_standin import TwilioStandIn
+from tests.fakes import TwilioStandIn
 
 pytestmark = pytest.mark.slow
 
@@ -61,10 +63,6 @@ SEND_RATE = 1000  # messages per second: as fast as SQLite lets one worker go
 KILL_AFTER = 3000  # messages Twilio has taken when the worker is killed
 WORKER = Path(sys.executable).parent / "lessonbot"
 SHM = Path("/dev/shm")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
@@ -86,7 +84,7 @@ def fast_database(settings: Settings, staffed_database: Path) -> Iterator[Settin
     folder = Path(tempfile.mkdtemp(prefix="lessonbot-once-", dir=SHM))
     try:
         shutil.copyfile(staffed_database, folder / "lessonbot.db")
-        yield settings.with_overrides(database_url=f"sqlite:///{folder / 'lessonbot.db'}")
+        yield settings.with_overrides({"app.database_url": f"sqlite:///{folder / 'lessonbot.db'}"})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -95,15 +93,15 @@ def fast_database(settings: Settings, staffed_database: Path) -> Iterator[Settin
 def twilio_settings(fast_database: Settings) -> Settings:
     # No quiet hours (start == end): the test must not depend on the hour it runs at.
     return fast_database.with_overrides(
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_messaging_service_sid="MG" + "6" * 32,
-        sender_rate_per_second=SEND_RATE,
-        # The feeder here runs every half second (the scheduler: every 5 s), so
-        # one second ahead keeps the sender busy and the outbox short.
-        broadcast_feed_ahead_seconds=1,
-        quiet_start="00:00",
-        quiet_end="00:00",
+        {
+            "twilio.account_sid": ACCOUNT_SID,
+            "twilio.auth_token": AUTH_TOKEN,
+            "twilio.messaging_service_sid": "MG" + "6" * 32,
+            "sender.rate_per_second": SEND_RATE,
+            "broadcasts.feed_ahead_seconds": 1,
+            "schedule.quiet_start": "00:00",
+            "schedule.quiet_end": "00:00",
+        },
     )
 
 
@@ -111,8 +109,10 @@ def twilio_settings(fast_database: Settings) -> Settings:
 def web(twilio_settings: Settings) -> Iterator[tuple[Flask, Settings]]:
     """The app's web process (it takes Twilio's status callbacks), on a free loopback port."""
     server = make_server("127.0.0.1", 0, create_app(settings=twilio_settings), threaded=True)
-    public = twilio_settings.with_overrides(public_url=f"http://127.0.0.1:{server.server_port}")
-    server.app.extensions["lessonbot.settings"] = public  # Twilio signs the URL it calls
+    public = twilio_settings.with_overrides(
+        {"app.public_url": f"http://127.0.0.1:{server.server_port}"}
+    )
+    services(server.app).settings = public  # Twilio signs the URL it calls
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -125,7 +125,7 @@ def web(twilio_settings: Settings) -> Iterator[tuple[Flask, Settings]]:
 
 @pytest.fixture
 def db(twilio_settings: Settings) -> Iterator[tuple[sessionmaker[Session], Session]]:
-    engine = make_engine(twilio_settings.database_url)
+    engine = make_engine(twilio_settings.app.database_url)
     sessions = make_session_factory(engine)
     session = sessions()
     try:
@@ -151,8 +151,8 @@ def add_learners(session: Session, settings: Settings) -> dict[str, list[str]]:
             rows.append(
                 {
                     "public_id": f"L{serial:016x}",
-                    "phone_hash": phone_hash(number, settings.phone_hash_key),
-                    "phone_encrypted": encrypt_phone(number, settings.phone_encryption_key),
+                    "phone_hash": phone_hash(number, settings.secrets.phone_hash_key),
+                    "phone_encrypted": encrypt_phone(number, settings.secrets.phone_encryption_key),
                     "channel": "sms",
                     "language": "es" if serial % 3 else "en",
                     "status": status.get(group, LearnerStatus.ERASED),
@@ -169,19 +169,19 @@ def add_learners(session: Session, settings: Settings) -> dict[str, list[str]]:
 def start_worker(settings: Settings, twilio_url: str, log_path: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "LESSONBOT_"))}
     env.update(
-        LESSONBOT_DATABASE_URL=settings.database_url,
-        LESSONBOT_RASA_TRACKER_STORE_URL=settings.rasa_tracker_store_url,
-        LESSONBOT_PUBLIC_URL=settings.public_url,
+        LESSONBOT_DATABASE_URL=settings.app.database_url,
+        LESSONBOT_RASA_TRACKER_STORE_URL=settings.rasa.tracker_store_url,
+        LESSONBOT_PUBLIC_URL=settings.app.public_url,
         LESSONBOT_TWILIO_API_BASE_URL=twilio_url,
         LESSONBOT_SENDER_RATE_PER_SECOND=str(SEND_RATE),
         LESSONBOT_RASA_URL="http://127.0.0.1:9",  # no inbound messages: never called
-        LESSONBOT_PHONE_HASH_KEY=settings.phone_hash_key,
-        LESSONBOT_PHONE_ENCRYPTION_KEY=settings.phone_encryption_key,
-        LESSONBOT_RASA_TOKEN=settings.rasa_token,
-        LESSONBOT_SECRET_KEY=settings.secret_key,
+        LESSONBOT_PHONE_HASH_KEY=settings.secrets.phone_hash_key,
+        LESSONBOT_PHONE_ENCRYPTION_KEY=settings.secrets.phone_encryption_key,
+        LESSONBOT_RASA_TOKEN=settings.rasa.token,
+        LESSONBOT_SECRET_KEY=settings.secrets.secret_key,
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_MESSAGING_SERVICE_SID=settings.twilio_messaging_service_sid,
+        TWILIO_MESSAGING_SERVICE_SID=settings.twilio.messaging_service_sid,
     )
     with log_path.open("ab") as log_file:
         return subprocess.Popen(
@@ -215,7 +215,7 @@ def test_every_eligible_learner_gets_exactly_one_message_across_a_kill(web, db, 
         select(StaffUser).where(StaffUser.email == "author@example.org")
     ).one()
     clock = time.monotonic()
-    caplog.set_level(logging.INFO, logger="bot.status")
+    caplog.set_level(logging.INFO, logger="bot.messaging.status")
     numbers = add_learners(db_session, settings)
     broadcast = make_broadcast(db_session, author, fallback_language="es")
     lifecycle.request_send(
@@ -223,7 +223,7 @@ def test_every_eligible_learner_gets_exactly_one_message_across_a_kill(web, db, 
         broadcast,
         author.id,
         None,
-        settings.with_overrides(approval_threshold=ELIGIBLE),
+        settings.with_overrides({"broadcasts.approval_threshold": ELIGIBLE}),
         utc_now(),
     )
     broadcast.send_at = utc_now()  # no undo window to wait through here
@@ -248,7 +248,7 @@ def test_every_eligible_learner_gets_exactly_one_message_across_a_kill(web, db, 
             assert wait_for(twilio.idle, 180), "the stand-in's callbacks never caught up"
             # Some who were still to come opt out while the worker is down.
             leaving = numbers["eligible"][-OPTING_OUT_MIDWAY:]
-            hashes = [phone_hash(number, settings.phone_hash_key) for number in leaving]
+            hashes = [phone_hash(number, settings.secrets.phone_hash_key) for number in leaving]
             db_session.execute(
                 update(Learner)
                 .where(Learner.phone_hash.in_(hashes))

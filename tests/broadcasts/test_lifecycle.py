@@ -10,11 +10,12 @@ from sqlalchemy import select
 from bot.broadcasts import lifecycle, queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus, RecipientState
 from bot.broadcasts.progress import progress
-from bot.channels.local import LocalChannel
-from bot.models import OutboxMessage, OutboxStatus
-from bot.sender import Pacer
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.pacer import Pacer
+from bot.messaging.worker import run_sends_once
+from bot.models import OutboxMessage
 from bot.staff.models import AuditLog
-from bot.worker import run_sends_once
+from bot.vocab import OutboxStatus
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
 
 
@@ -35,7 +36,7 @@ def test_a_small_broadcast_is_scheduled_after_the_undo_window(db_session, settin
 
     lifecycle.request_send(db_session, broadcast, people["author"].id, None, settings, NOW)
 
-    undo_end = NOW + timedelta(seconds=settings.undo_seconds)
+    undo_end = NOW + timedelta(seconds=settings.broadcasts.undo_seconds)
     assert (broadcast.status, broadcast.send_at, broadcast.undo_until) == (
         BroadcastStatus.SCHEDULED,
         undo_end,
@@ -49,7 +50,7 @@ def test_a_small_broadcast_is_scheduled_after_the_undo_window(db_session, settin
 
 def test_above_the_threshold_another_staff_member_must_approve(db_session, settings, people):
     crowd(db_session, settings, 4)
-    strict = settings.with_overrides(approval_threshold=3)
+    strict = settings.with_overrides({"broadcasts.approval_threshold": 3})
     broadcast = make_broadcast(db_session, people["author"])
     later = NOW + timedelta(hours=2)
 
@@ -77,13 +78,13 @@ def test_an_approval_after_the_chosen_time_sends_after_the_undo_window(
     db_session, settings, people
 ):
     crowd(db_session, settings, 4)
-    strict = settings.with_overrides(approval_threshold=3)
+    strict = settings.with_overrides({"broadcasts.approval_threshold": 3})
     broadcast = make_broadcast(db_session, people["author"])
     soon = NOW + timedelta(minutes=5)
     lifecycle.request_send(db_session, broadcast, people["author"].id, soon, strict, NOW)
     approved_at = NOW + timedelta(hours=1)
     lifecycle.approve(db_session, broadcast, people["admin"].id, strict, approved_at)
-    assert broadcast.send_at == approved_at + timedelta(seconds=settings.undo_seconds)
+    assert broadcast.send_at == approved_at + timedelta(seconds=settings.broadcasts.undo_seconds)
 
 
 def test_a_send_that_cannot_go_names_the_fields(db_session, settings, people):
@@ -121,7 +122,7 @@ def test_undo_is_too_late_once_it_has_started(db_session, sessions, settings, pe
     broadcast = make_broadcast(db_session, people["author"])
     lifecycle.request_send(db_session, broadcast, people["author"].id, None, settings, NOW)
     db_session.commit()
-    queueing.run(sessions, settings, NOW + timedelta(seconds=settings.undo_seconds))
+    queueing.run(sessions, settings, NOW + timedelta(seconds=settings.broadcasts.undo_seconds))
     db_session.expire_all()
     with pytest.raises(lifecycle.BroadcastError, match="Too late"):
         lifecycle.undo(db_session, db_session.get(Broadcast, broadcast.id), None, NOW)
@@ -132,8 +133,10 @@ def test_cancel_while_sending_stops_what_is_still_queued(db_session, sessions, s
     broadcast = make_broadcast(db_session, people["author"])
     lifecycle.request_send(db_session, broadcast, people["author"].id, None, settings, NOW)
     db_session.commit()
-    start = NOW + timedelta(seconds=settings.undo_seconds)
-    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=6)
+    start = NOW + timedelta(seconds=settings.broadcasts.undo_seconds)
+    paced = settings.with_overrides(
+        {"sender.rate_per_second": 1, "broadcasts.feed_ahead_seconds": 6}
+    )
     queueing.run(sessions, paced, start)  # 6 rows queued, 4 recipients waiting
     run_sends_once(sessions, LocalChannel(), paced, Pacer(1000), start, limit=2)
 

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from bot.broadcasts import queueing
 from bot.broadcasts.models import Broadcast, BroadcastStatus
-from bot.channels.local import LocalChannel
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.pacer import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.models import Learner
-from bot.sender import Pacer
+from bot.services import services
 from bot.staff.models import AuditLog
-from bot.worker import run_sends_once
 from tests.broadcasts.builders import NOW, add_learner, csrf_token, log_in
 
 PAGES = (
@@ -144,8 +145,8 @@ def test_a_form_without_the_csrf_token_is_refused(client, setup, db_session):
 
 
 def test_the_author_cannot_approve_a_colleague_can(client, app, setup, db_session):
-    app.extensions["lessonbot.settings"] = app.extensions["lessonbot.settings"].with_overrides(
-        approval_threshold=2
+    services(app).settings = services(app).settings.with_overrides(
+        {"broadcasts.approval_threshold": 2}
     )
     broadcast_id = _a_draft(client, setup)
     page = client.get(f"/broadcasts/{broadcast_id}").get_data(as_text=True)
@@ -184,7 +185,7 @@ def test_the_recipients_csv_names_pseudonymous_ids_never_numbers(
     client.post(
         f"/broadcasts/{broadcast_id}/send", data={"csrf_token": csrf_token(page), "when": "now"}
     )
-    start = NOW + timedelta(seconds=settings.undo_seconds)
+    start = NOW + timedelta(seconds=settings.broadcasts.undo_seconds)
     queueing.run(sessions, settings, start)
     run_sends_once(sessions, LocalChannel(), settings, Pacer(1000), start)
 

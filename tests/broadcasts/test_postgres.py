@@ -25,13 +25,14 @@ from bot.broadcasts.models import (
     SkipReason,
 )
 from bot.broadcasts.progress import progress
-from bot.channels.local import LocalChannel
 from bot.db import make_engine, make_session_factory
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.pacer import Pacer
+from bot.messaging.worker import run_sends_once
 from bot.migrate import upgrade
-from bot.models import LearnerStatus, OutboxMessage
-from bot.sender import Pacer
+from bot.models import OutboxMessage
 from bot.settings import Settings
-from bot.worker import run_sends_once
+from bot.vocab import LearnerStatus
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
 from tests.conftest import make_test_settings
 from tests.postgres import scratch_database
@@ -47,7 +48,7 @@ def pg_database() -> Iterator[str]:
 
 @pytest.fixture
 def pg(pg_database: str, tmp_path: Path) -> Iterator[tuple[Settings, sessionmaker[Session]]]:
-    settings = make_test_settings(tmp_path, database_url=pg_database)
+    settings = make_test_settings(tmp_path, {"app.database_url": pg_database})
     upgrade(settings)
     engine = make_engine(pg_database)
     yield settings, make_session_factory(engine)
@@ -66,7 +67,9 @@ def test_a_broadcast_starts_feeds_sends_and_finishes(pg):
         broadcast.status, broadcast.send_at = BroadcastStatus.SCHEDULED, NOW
         session.commit()
         broadcast_id = broadcast.id
-    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=5)
+    paced = settings.with_overrides(
+        {"sender.rate_per_second": 1, "broadcasts.feed_ahead_seconds": 5}
+    )
 
     first = queueing.run(sessions, paced, NOW)
     again = queueing.run(sessions, paced, NOW)  # nothing more while 5 are pending
@@ -94,7 +97,9 @@ def test_cancel_stops_the_rest_on_postgres(pg):
         broadcast.status, broadcast.send_at = BroadcastStatus.SCHEDULED, NOW
         session.commit()
         broadcast_id = broadcast.id
-    paced = settings.with_overrides(sender_rate_per_second=1, broadcast_feed_ahead_seconds=3)
+    paced = settings.with_overrides(
+        {"sender.rate_per_second": 1, "broadcasts.feed_ahead_seconds": 3}
+    )
     queueing.run(sessions, paced, NOW)
     run_sends_once(sessions, LocalChannel(), paced, Pacer(1000), NOW, limit=1)
 
@@ -151,7 +156,7 @@ def test_each_recipient_records_its_route_language_and_row_on_postgres(pg):
         session.commit()
         broadcast_id, expected_ids = broadcast.id, (english.id, french.id, silent.id)
     no_template = settings.with_overrides(
-        broadcast_whatsapp_template_sid="", sms_fallback_for_closed_window=False
+        {"broadcasts.whatsapp_template_sid": "", "broadcasts.sms_fallback_for_closed_window": False}
     )
 
     assert queueing.run(sessions, no_template, NOW)["queued"] == 2

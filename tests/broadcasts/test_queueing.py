@@ -18,12 +18,13 @@ from bot.broadcasts.models import (
     Route,
     SkipReason,
 )
-from bot.channels.local import LocalChannel
-from bot.models import Learner, LearnerStatus, OutboxMessage, OutboxStatus
-from bot.sender import Pacer
-from bot.worker import run_sends_once
-from tests.bot.worker_fakes import FakeChannel, FakeTime
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.pacer import Pacer
+from bot.messaging.worker import run_sends_once
+from bot.models import Learner, OutboxMessage
+from bot.vocab import LearnerStatus, OutboxStatus
 from tests.broadcasts.builders import NOW, add_learner, make_broadcast
+from tests.fakes import FakeChannel, FakeTime
 
 TEMPLATE = "HX" + "a1" * 16
 
@@ -72,7 +73,9 @@ def test_each_recipient_gets_one_row_however_often_the_job_runs(db_session, sess
 def test_a_feed_that_crashed_resumes_without_duplicates_or_gaps(db_session, sessions, settings):
     learners = [add_learner(db_session, settings) for _ in range(30)]
     broadcast = scheduled(db_session)
-    slow = settings.with_overrides(sender_rate_per_second=0.2, broadcast_feed_ahead_seconds=20)
+    slow = settings.with_overrides(
+        {"sender.rate_per_second": 0.2, "broadcasts.feed_ahead_seconds": 20}
+    )
     queueing.run(sessions, slow, NOW)  # 4 fed
     assert len(outbox(db_session, broadcast)) == 4
     # A batch that died before its commit left nothing; a row written by a run whose
@@ -105,7 +108,9 @@ def test_the_outbox_is_fed_a_little_ahead_of_the_sender(db_session, sessions, se
     for _ in range(25):
         add_learner(db_session, settings)
     broadcast = scheduled(db_session)
-    paced = settings.with_overrides(sender_rate_per_second=2, broadcast_feed_ahead_seconds=5)
+    paced = settings.with_overrides(
+        {"sender.rate_per_second": 2, "broadcasts.feed_ahead_seconds": 5}
+    )
 
     queueing.run(sessions, paced, NOW)
     assert len(outbox(db_session, broadcast)) == 10  # 2 a second, 5 seconds ahead
@@ -141,7 +146,10 @@ def test_whatsapp_learners_outside_the_window_get_the_template_or_an_sms(
     )
     broadcast = scheduled(db_session)
     chosen = settings.with_overrides(
-        broadcast_whatsapp_template_sid=template, sms_fallback_for_closed_window=fallback
+        {
+            "broadcasts.whatsapp_template_sid": template,
+            "broadcasts.sms_fallback_for_closed_window": fallback,
+        }
     )
 
     queueing.run(sessions, chosen, NOW)
@@ -170,7 +178,9 @@ def test_many_learners_outside_the_window_share_one_insert_of_the_template(
         for _ in range(12)
     ]
     broadcast = scheduled(db_session)
-    queueing.run(sessions, settings.with_overrides(broadcast_whatsapp_template_sid=TEMPLATE), NOW)
+    queueing.run(
+        sessions, settings.with_overrides({"broadcasts.whatsapp_template_sid": TEMPLATE}), NOW
+    )
 
     rows = outbox(db_session, broadcast)
     assert {row.learner_id for row in rows} == {learner.id for learner in silent}
@@ -194,7 +204,10 @@ def test_the_template_goes_in_the_language_of_the_text_it_carries(db_session, se
     }
     broadcast = scheduled(db_session)
     only_english = settings.with_overrides(
-        broadcast_whatsapp_template_sid="", broadcast_whatsapp_template_sids=(("en", english_sid),)
+        {
+            "broadcasts.whatsapp_template_sid": "",
+            "broadcasts.whatsapp_template_sids": {"en": english_sid},
+        }
     )
     shown = preview.build(db_session, Draft.from_broadcast(broadcast), only_english, NOW)
 
@@ -211,7 +224,7 @@ def test_the_template_goes_in_the_language_of_the_text_it_carries(db_session, se
 def test_the_sms_fallback_leaves_by_sms(db_session, sessions, settings):
     learner = add_learner(db_session, settings, channel="whatsapp", last_inbound_at=None)
     scheduled(db_session)
-    chosen = settings.with_overrides(sms_fallback_for_closed_window=True)
+    chosen = settings.with_overrides({"broadcasts.sms_fallback_for_closed_window": True})
     queueing.run(sessions, chosen, NOW)
     channel = FakeChannel()
     fake_time = FakeTime()
@@ -288,7 +301,7 @@ def test_names_fill_in_and_learners_gone_since_the_start_are_skipped(
         texts={"es": "Hola {first_name}: curso nuevo.", "en": "Hi {first_name}: new course."},
         name_fallbacks={"es": "amiga", "en": "friend"},
     )
-    paced = settings.with_overrides(sender_rate_per_second=0.05)  # one row per run
+    paced = settings.with_overrides({"sender.rate_per_second": 0.05})  # one row per run
     queueing.run(sessions, paced, NOW)
     db_session.get(Learner, leaving.id).status = LearnerStatus.OPTED_OUT
     db_session.commit()

@@ -2,7 +2,7 @@
 
 Twilio's Messages API has no idempotency key; the outbox key rides on the
 status callback URL instead, so Twilio's callback tells which row it took
-(``bot.status``), and the row is not sent again when its lease ends.
+(``bot.messaging.status``), and the row is not sent again when its lease ends.
 """
 
 from __future__ import annotations
@@ -11,20 +11,22 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.channels import OutgoingMessage
-from bot.channels.twilio import TwilioChannel
-from bot.models import OutboxMessage, OutboxStatus
-from bot.outbox import claim_due, mark_sent
-from bot.status import StatusOutcome, apply_status_callback
-from tests.bot.worker_fakes import NOW, add_learner, add_outbox
-from tests.builders import new_sid, signed_post
+from bot.messaging.channels import OutgoingMessage
+from bot.messaging.channels.twilio import TwilioChannel, status_report
+from bot.messaging.outbox import claim_due, mark_sent
+from bot.messaging.status import StatusOutcome, apply_status_callback
+from bot.models import OutboxMessage
+from bot.vocab import OutboxStatus
+from tests.builders import NOW, add_learner, add_outbox, new_sid, signed_post
 
 LEASE = NOW + timedelta(minutes=2)
 
 
 def test_the_callback_url_carries_the_outbox_key(settings):
     channel = TwilioChannel(
-        settings.with_overrides(twilio_account_sid="AC1", twilio_messaging_service_sid="MG1")
+        settings.with_overrides(
+            {"twilio.account_sid": "AC1", "twilio.messaging_service_sid": "MG1"}
+        )
     )
     message = OutgoingMessage(to="+50761234567", channel="sms", body="Hola", reference="b:7:Lx")
     form = channel.form(message, message.to)
@@ -39,7 +41,7 @@ def test_a_callback_settles_a_row_whose_send_was_never_recorded(db_session, sett
     sid = new_sid()
 
     outcome = apply_status_callback(
-        db_session, sid, "sent", None, NOW, reference=claimed.idempotency_key
+        db_session, status_report(sid, "sent", None), NOW, reference=claimed.idempotency_key
     )
     db_session.commit()
 
@@ -55,7 +57,7 @@ def test_a_late_callback_of_an_earlier_attempt_changes_nothing(db_session, setti
     mark_sent(row, new_sid(), OutboxStatus.QUEUED, NOW)
     db_session.commit()
     stray = apply_status_callback(
-        db_session, new_sid(), "delivered", None, NOW, reference=row.idempotency_key
+        db_session, status_report(new_sid(), "delivered", None), NOW, reference=row.idempotency_key
     )
     assert stray == StatusOutcome.UNKNOWN_MESSAGE
     assert db_session.get(OutboxMessage, row.id).status == OutboxStatus.QUEUED
@@ -64,7 +66,9 @@ def test_a_late_callback_of_an_earlier_attempt_changes_nothing(db_session, setti
 def test_the_senders_record_never_moves_a_status_back(db_session, settings):
     row = add_outbox(db_session, add_learner(db_session, settings))
     sid = new_sid()
-    apply_status_callback(db_session, sid, "delivered", None, NOW, reference=row.idempotency_key)
+    apply_status_callback(
+        db_session, status_report(sid, "delivered", None), NOW, reference=row.idempotency_key
+    )
     mark_sent(row, sid, OutboxStatus.QUEUED, NOW)  # Twilio's answer, recorded after its callback
     db_session.commit()
     assert db_session.scalar(select(OutboxMessage.status)) == OutboxStatus.DELIVERED

@@ -16,6 +16,7 @@ from flask import Flask
 from bot import create_app
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
+from bot.services import services
 from bot.settings import Settings, load_settings
 from bot.staff.accounts import create_user
 from lessons import Catalog, load_catalog
@@ -42,7 +43,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) 
     folder = tmp_path_factory.mktemp("seeded")
     settings = make_test_settings(folder)
     upgrade(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.app.database_url)
     try:
         with make_session_factory(engine)() as session:
             seed(session, catalog)
@@ -64,8 +65,8 @@ def settings(tmp_path: Path, seeded_database: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings, catalog: Catalog) -> Flask:
     app = create_app(settings=settings)
-    app.extensions["lessonbot.clock"] = fixed_clock
-    app.extensions["lessonbot.dashboard.catalog"] = catalog
+    services(app).clock = fixed_clock
+    services(app).lessons = catalog
     return app
 
 

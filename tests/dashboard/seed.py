@@ -30,7 +30,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.learning import grade_answer
+from bot.learners.quiz import grade_answer
+from bot.messaging.channels.twilio import status_report
+from bot.messaging.status import apply_status_callback
 from bot.models import (
     Enrollment,
     InboundMessage,
@@ -39,7 +41,6 @@ from bot.models import (
     OutboxMessage,
 )
 from bot.staff.models import LearnerTag
-from bot.status import apply_status_callback
 from lessons import Catalog, Lesson, Question
 
 NOW = datetime(2025, 8, 15, 12, 0)
@@ -179,7 +180,7 @@ def _deliver(
         )
     )
     session.flush()
-    apply_status_callback(session, f"SMout{i}x{k}", status, error, at)
+    apply_status_callback(session, status_report(f"SMout{i}x{k}", status, error), at)
     for question in lesson.questions:
         chosen = _answer(i, k, question)
         if chosen is not None:

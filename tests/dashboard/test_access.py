@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.services import services
 from bot.staff.models import AuditLog, StaffUser
 from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.pages import log_in
@@ -85,7 +86,7 @@ def test_wrong_passwords_are_refused_and_throttled_per_account(app, client):
     # Another account, from an address without failures, is not locked by them...
     assert log_in(app.test_client(), USERS["admin"], PASSWORD, ip="10.0.0.3").status_code == 302
     # ...and fifteen minutes later the account can log in again.
-    app.extensions["lessonbot.clock"] = lambda: NOW + timedelta(minutes=15, seconds=1)
+    services(app).clock = lambda: NOW + timedelta(minutes=15, seconds=1)
     assert log_in(client, USERS["coordinator"], PASSWORD, ip="10.0.0.2").status_code == 302
 
 
@@ -118,7 +119,7 @@ def test_cookies_are_secure_unless_testing_or_on_loopback_http(settings):
     from bot.staff import cookie_must_be_secure
 
     assert cookie_must_be_secure(settings, testing=False)  # https://lessonbot.example.org
-    local = settings.with_overrides(public_url="http://127.0.0.1:5000")
+    local = settings.with_overrides({"app.public_url": "http://127.0.0.1:5000"})
     assert not cookie_must_be_secure(local, testing=False)
     assert not cookie_must_be_secure(settings, testing=True)
 

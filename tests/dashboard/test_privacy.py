@@ -81,7 +81,7 @@ def test_the_progress_export_takes_the_filters(coordinator):
 
 
 def test_stats_prints_the_overview_with_small_counts_suppressed(settings, monkeypatch):
-    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.app.database_url)
     result = CliRunner().invoke(main, ["stats", "--json"])
     assert result.exit_code == 0, result.output
     stats = json.loads(result.output)

@@ -11,6 +11,7 @@ from bot import create_app
 from bot.dashboard.filters import Filters
 from bot.dashboard.timebuckets import sum_by_bucket, whole_hours
 from bot.models import Learner
+from bot.services import services
 from bot.settings import SettingsError, load_settings
 from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.pages import fixed_clock, log_in, parse_page
@@ -65,7 +66,7 @@ def test_zones_with_offsets_in_minutes_are_counted_per_minute():
 
 
 def test_the_setting_defaults_to_panama_and_refuses_unknown_zones(monkeypatch):
-    assert load_settings().reporting_timezone == "America/Panama"
+    assert load_settings().dashboard.timezone == "America/Panama"
     monkeypatch.setenv("LESSONBOT_DASHBOARD_TIMEZONE", "America/Bogota")
     assert load_settings().reporting_zone == ZoneInfo("America/Bogota")
     monkeypatch.setenv("LESSONBOT_DASHBOARD_TIMEZONE", "Panama/Nowhere")
@@ -100,9 +101,9 @@ def test_the_date_filter_and_the_chart_use_panama_days(coordinator, db_session):
 
 def test_in_utc_the_same_learner_counts_on_the_next_day(settings, db_session, catalog):
     _late_signup(db_session)
-    utc_app = create_app(settings=settings.with_overrides(reporting_timezone="UTC"))
-    utc_app.extensions["lessonbot.clock"] = fixed_clock
-    utc_app.extensions["lessonbot.dashboard.catalog"] = catalog
+    utc_app = create_app(settings=settings.with_overrides({"dashboard.timezone": "UTC"}))
+    services(utc_app).clock = fixed_clock
+    services(utc_app).lessons = catalog
     client = _coordinator_on(utc_app)
     response = client.get("/dashboard/?start=2025-06-10&end=2025-06-10", headers=EN)
     _tables, cards = parse_page(response.get_data(as_text=True))
@@ -111,7 +112,7 @@ def test_in_utc_the_same_learner_counts_on_the_next_day(settings, db_session, ca
 
 def test_the_default_period_ends_on_panamas_today(app, coordinator):
     # 02:00 UTC on August 16 is still August 15 in Panama.
-    app.extensions["lessonbot.clock"] = lambda: datetime(2025, 8, 16, 2)
+    services(app).clock = lambda: datetime(2025, 8, 16, 2)
     response = coordinator.get("/dashboard/delivery", headers=EN)
     tables, _cards = parse_page(response.get_data(as_text=True))
     days = [row[0] for row in tables["over_time"][1:]]

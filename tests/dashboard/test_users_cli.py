@@ -11,7 +11,7 @@ from bot.staff.models import AuditLog, StaffUser
 
 
 def run(settings, monkeypatch, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.app.database_url)
     return CliRunner().invoke(main, ["users", *args], input=stdin)
 
 

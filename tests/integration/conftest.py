@@ -18,9 +18,16 @@ from typing import IO
 import httpx
 import pytest
 
+from bot.local.up import (
+    MODEL_PATH,
+    NLU_DIR,
+    RASA_BIN,
+    actions_command,
+    process_environment,
+    rasa_command,
+)
 from bot.migrate import upgrade
 from bot.settings import Settings
-from bot.up import MODEL_PATH, NLU_DIR, RASA_BIN, actions_command, process_environment, rasa_command
 from tests.conftest import make_test_settings
 
 STARTUP_TIMEOUT_SECONDS = 240
@@ -37,9 +44,11 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     directory = tmp_path_factory.mktemp("stack")
     settings = make_test_settings(
         directory,
-        rasa_url=f"http://127.0.0.1:{free_port()}",
-        actions_port=free_port(),
-        sender_rate_per_second=1000.0,
+        {
+            "rasa.url": f"http://127.0.0.1:{free_port()}",
+            "rasa.actions_port": free_port(),
+            "sender.rate_per_second": 1000.0,
+        },
     )
     upgrade(settings)
     return settings
@@ -58,11 +67,11 @@ class RasaStack:
         env = process_environment(self.settings)
         env.update(
             {
-                "LESSONBOT_DATABASE_URL": self.settings.database_url,
-                "TWILIO_AUTH_TOKEN": self.settings.twilio_auth_token,
+                "LESSONBOT_DATABASE_URL": self.settings.app.database_url,
+                "TWILIO_AUTH_TOKEN": self.settings.twilio.auth_token,
             }
         )
-        rasa_port = int(self.settings.rasa_url.rsplit(":", 1)[1])
+        rasa_port = int(self.settings.rasa.url.rsplit(":", 1)[1])
         self._spawn("actions", actions_command(self.settings), env, Path.cwd())
         self._spawn("rasa", rasa_command(self.settings, rasa_port), env, NLU_DIR)
         self._wait_until_ready()
@@ -82,12 +91,12 @@ class RasaStack:
                     pytest.fail(f"{name} exited early:\n{self.log_tail(name)}")
             try:
                 status = httpx.get(
-                    f"{self.settings.rasa_url}/status",
-                    params={"token": self.settings.rasa_token},
+                    f"{self.settings.rasa.url}/status",
+                    params={"token": self.settings.rasa.token},
                     timeout=2,
                 )
                 actions = httpx.get(
-                    f"http://127.0.0.1:{self.settings.actions_port}/health", timeout=2
+                    f"http://127.0.0.1:{self.settings.rasa.actions_port}/health", timeout=2
                 )
                 if (
                     status.status_code == 200
@@ -147,10 +156,10 @@ def new_phone(rasa_stack: RasaStack, stack_app, stack_settings: Settings):  # ty
     import secrets
 
     from bot.db import make_engine, make_session_factory
-    from bot.rasa_client import RasaClient
+    from bot.messaging.rasa_client import RasaClient
     from tests.integration.phone import Phone
 
-    engine = make_engine(stack_settings.database_url)
+    engine = make_engine(stack_settings.app.database_url)
     sessions = make_session_factory(engine)
     rasa = RasaClient(stack_settings)
 

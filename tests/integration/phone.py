@@ -13,14 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.local import LocalChannel
-from bot.models import InboundMessage, InboundStatus, Learner, OutboxMessage
+from bot.clock import utc_now
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.pacer import Pacer
+from bot.messaging.rasa_client import RasaClient
+from bot.messaging.worker import run_sends_once, run_turns_once
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import phone_hash
-from bot.rasa_client import RasaClient
-from bot.rendering import Message, render
-from bot.sender import Pacer
 from bot.settings import Settings
-from bot.worker import run_sends_once, run_turns_once, utc_now
+from bot.text.render import Message, render
+from bot.vocab import InboundStatus
 from tests.builders import inbound_form, signed_post
 
 MAX_PASSES = 50
@@ -52,7 +54,7 @@ class Phone:
     def work(self, rasa: RasaClient | None = None) -> None:
         """Let the worker answer everything pending, then send the outbox."""
         channel = LocalChannel()
-        pacer = Pacer(self.settings.sender_rate_per_second)
+        pacer = Pacer(self.settings.sender.rate_per_second)
         for _ in range(MAX_PASSES):
             turns = run_turns_once(self.sessions, rasa or self.rasa, self.settings, utc_now())
             sends = run_sends_once(self.sessions, channel, self.settings, pacer, utc_now())
@@ -104,20 +106,20 @@ class Phone:
             )
             if rows:
                 self.seen_outbox_id = rows[-1].id
-            language = learner.language or self.settings.default_language
+            language = learner.language or self.settings.languages.default
             return [
                 render(
                     Message(row.body or "", tuple(row.options or ())),
                     learner.channel,
                     language,
-                    self.settings.sms_accent_free,
+                    self.settings.sender.sms_accent_free,
                 )
                 for row in rows
                 if row.status == "delivered"
             ]
 
     def learner(self, session: Session) -> Learner | None:
-        key = phone_hash(self.number, self.settings.phone_hash_key)
+        key = phone_hash(self.number, self.settings.secrets.phone_hash_key)
         return session.scalar(select(Learner).where(Learner.phone_hash == key))
 
     def inbound_statuses(self, session: Session) -> list[str]:

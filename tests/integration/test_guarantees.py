@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.db import make_engine
-from bot.i18n import gettext_for
-from bot.models import InboundMessage, LearnerStatus, OutboxMessage
-from bot.rasa_client import RasaClient
+from bot.messaging.rasa_client import RasaClient
+from bot.models import InboundMessage, OutboxMessage
+from bot.text.i18n import gettext_for
+from bot.vocab import LearnerStatus
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.rasa
@@ -52,7 +53,9 @@ def test_messages_wait_while_rasa_is_down_and_are_answered_in_order(new_phone, s
     """Rasa "down" is a Rasa URL where nothing listens: the worker sees the same
     refused connection as when the server is stopped."""
     phone = new_phone()
-    dead = RasaClient(stack_settings.with_overrides(rasa_url=f"http://127.0.0.1:{free_port()}"))
+    dead = RasaClient(
+        stack_settings.with_overrides({"rasa.url": f"http://127.0.0.1:{free_port()}"})
+    )
     try:
         phone.post("hola")
         phone.post("2")  # English
@@ -151,7 +154,7 @@ def test_erasure_removes_app_data_and_the_rasa_tracker(new_phone, stack_settings
             text("SELECT public_id FROM learner WHERE id = :id"), {"id": learner}
         )
 
-    tracker = make_engine(stack_settings.rasa_tracker_store_url)
+    tracker = make_engine(stack_settings.rasa.tracker_store_url)
     with tracker.connect() as connection:
         left = connection.scalar(
             text("SELECT count(*) FROM events WHERE sender_id = :id"), {"id": public_id}

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.clock import utc_now
+from bot.messaging.dispatch import deliver_due_lessons
 from bot.models import OutboxMessage, QuizAttempt
-from bot.worker import utc_now
 from lessons import load_catalog
-from scheduler.due import deliver_due_lessons
 
 pytestmark = pytest.mark.rasa
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
-from bot.models import Learner, LearnerStatus, LessonDelivery, OutboxMessage
+from bot.models import Learner, LessonDelivery, OutboxMessage
 from bot.settings import Settings
-from bot.worker import utc_now
+from bot.vocab import LearnerStatus
 from lessons import load_catalog
 from tests.scheduler.processes import scheduler_environment, start_scheduler, stop, wait_for
 
@@ -31,7 +32,7 @@ NO_QUIET_HOURS = {
 def test_a_killed_tick_sends_every_due_lesson_exactly_once(
     rasa_stack, stack_settings: Settings, tmp_path: Path
 ) -> None:
-    engine = make_engine(stack_settings.database_url)
+    engine = make_engine(stack_settings.app.database_url)
     sessions = make_session_factory(engine)
     now = utc_now()
     with session_scope(sessions) as session:

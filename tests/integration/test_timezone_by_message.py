@@ -7,8 +7,8 @@ from datetime import time
 import pytest
 from sqlalchemy import func, select
 
+from bot.learners.localtime import to_local
 from bot.models import QuizAttempt
-from scheduler.timing import to_local
 
 pytestmark = pytest.mark.rasa
 

@@ -12,18 +12,12 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from bot.i18n import gettext_for
-from bot.models import (
-    Enrollment,
-    InboundMessage,
-    LearnerStatus,
-    LessonDelivery,
-    OutboxMessage,
-    QuizAttempt,
-)
-from bot.options import LANGUAGE_ORDER
+from bot.learners.localtime import to_local
+from bot.models import Enrollment, InboundMessage, LessonDelivery, OutboxMessage, QuizAttempt
+from bot.text.i18n import gettext_for
+from bot.text.languages import LANGUAGES
+from bot.vocab import LearnerStatus
 from lessons import load_catalog
-from scheduler.timing import to_local
 
 pytestmark = pytest.mark.rasa
 
@@ -86,7 +80,7 @@ def test_whole_conversation(new_phone, stack_settings, script: Script) -> None:
         assert name in reply
 
     # Language: from here on everything is in the learner's language.
-    reply = joined(phone.say(str(LANGUAGE_ORDER.index(lang) + 1)))
+    reply = joined(phone.say(str(LANGUAGES.index(lang) + 1)))
     assert _("Do you agree?") in reply
 
     reply = joined(phone.say(script.yes))

@@ -1,4 +1,4 @@
-"""WhatsApp refuses a scheduled lesson (63016): the learner gets the approved template,
+"""WhatsApp refuses a scheduled lesson (window closed): the learner gets the approved template,
 and their reply brings that same lesson, through the real jobs, Rasa and actions."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.clock import utc_now
+from bot.messaging.dispatch import deliver_due_lessons
+from bot.messaging.outbox import mark_failed
+from bot.messaging.templates import send_window_templates
 from bot.models import OutboxMessage
-from bot.outbox import mark_failed
-from bot.worker import utc_now
+from bot.vocab import FailureReason
 from lessons import load_catalog
-from scheduler.due import deliver_due_lessons
-from scheduler.window import send_window_templates
 
 pytestmark = pytest.mark.rasa
 
@@ -22,9 +23,11 @@ TEMPLATE_SID = "HX" + "2" * 32
 
 def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stack_settings) -> None:
     settings = stack_settings.with_overrides(
-        twilio_whatsapp_window_template_sid=TEMPLATE_SID,
-        quiet_start="00:00",  # no quiet hours: the test runs at any time of day
-        quiet_end="00:00",
+        {
+            "twilio.whatsapp_window_template_sid": TEMPLATE_SID,
+            "schedule.quiet_start": "00:00",
+            "schedule.quiet_end": "00:00",
+        },
     )
     phone = new_phone(channel="whatsapp")
     phone.onboard()  # Spanish, entrepreneurship, evening, every day
@@ -41,7 +44,7 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
     # matters is this learner's rows, checked below.
     assert deliver_due_lessons(phone.sessions, phone.rasa, settings, tick)["triggered"] >= 1
     # The sender finds the window closed after all (the learner's last message
-    # turned 24 h old meanwhile): Twilio refuses both rows with 63016.
+    # turned 24 h old meanwhile): Twilio refuses both rows, the window being closed.
     with phone.sessions() as session:
         rows = session.scalars(
             select(OutboxMessage).where(
@@ -50,7 +53,8 @@ def test_a_refused_lesson_is_sent_again_after_the_learners_reply(new_phone, stac
         ).all()
         assert [row.kind for row in rows] == ["lesson", "quiz"]
         for row in rows:
-            mark_failed(session, row, 63016, "Twilio error 63016", tick + timedelta(minutes=1))
+            failed_at = tick + timedelta(minutes=1)
+            mark_failed(session, row, FailureReason.WINDOW_CLOSED, None, "window closed", failed_at)
         session.commit()
 
     with phone.sessions() as session:

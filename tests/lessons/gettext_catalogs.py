@@ -14,9 +14,9 @@ import pytest
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.mofile import write_mo
 
-import bot.i18n
+import bot.text.i18n
 
-# The msgids bot.rendering uses, with the translations intended for the catalogs.
+# The msgids bot.text.render uses, with the translations intended for the catalogs.
 FOOTERS: dict[str, dict[str, str]] = {
     "es": {
         "Reply 1": "Responde 1",
@@ -55,12 +55,12 @@ def translations_for_tests(language: str) -> gettext.GNUTranslations:
 
 
 def use_test_catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.i18n, "translations", translations_for_tests)
+    monkeypatch.setattr(bot.text.i18n, "translations", translations_for_tests)
 
 
 def compiled_catalogs_exist() -> bool:
     """True when ``make catalogs`` has built a catalog for every language."""
     return all(
-        (bot.i18n.TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.mo").is_file()
+        (bot.text.i18n.TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.mo").is_file()
         for language in FOOTERS
     )

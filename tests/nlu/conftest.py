@@ -10,7 +10,8 @@ import yaml
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-import bot.i18n
+import bot.text.i18n
+from bot.services import Services
 from bot.settings import PROJECT_ROOT, Settings
 from nlu.actions import context
 from tests.nlu.helpers import FIXED_NOW, Clock
@@ -19,7 +20,7 @@ from tests.nlu.helpers import FIXED_NOW, Clock
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs() -> None:
     """Compile the committed .po files, as `make catalogs` does, when a .mo is missing or old."""
-    for po_path in bot.i18n.TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"):
+    for po_path in bot.text.i18n.TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
@@ -27,7 +28,7 @@ def compiled_catalogs() -> None:
             catalog = read_po(source)
         with mo_path.open("wb") as target:
             write_mo(target, catalog)
-    bot.i18n.translations.cache_clear()
+    bot.text.i18n.translations.cache_clear()
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def action_context(settings: Settings, clock: Clock) -> Iterator[context.ActionContext]:
+def action_context(settings: Settings, clock: Clock) -> Iterator[Services]:
     yield context.configure(settings, clock=clock)
     context.reset()
 

@@ -12,7 +12,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
+from bot.vocab import LearnerStatus
 from tests.builders import new_sid
 
 # A Monday, 9:00 in Panama (UTC-5, no daylight saving).

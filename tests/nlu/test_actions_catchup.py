@@ -11,8 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import LessonDelivery, OutboxMessage, OutboxStatus
-from bot.outbox import Reply, write_reply
+from bot.messaging.outbox import write_reply
+from bot.messaging.replies import Reply
+from bot.models import LessonDelivery, OutboxMessage
+from bot.vocab import OutboxStatus
 from lessons import Lesson
 from nlu.actions.lessons_flow import ActionDeliverLesson
 from tests.nlu.helpers import FIXED_NOW, add_learner, reload, run, tracker
@@ -23,7 +25,7 @@ DAY = timedelta(days=1)
 
 
 def lessons(action_context) -> tuple[Lesson, ...]:  # type: ignore[no-untyped-def]
-    return action_context.catalog.course("entrepreneurship").lessons
+    return action_context.catalog().course("entrepreneurship").lessons
 
 
 def scheduled_turn(learner, domain) -> list[dict]:  # type: ignore[no-untyped-def]

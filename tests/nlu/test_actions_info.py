@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import ActionExecutor
 
-from bot.models import LearnerStatus
+from bot.vocab import LearnerStatus
 from nlu.actions.info import ActionFallback, ActionFaq, ActionGreet, ActionHelp, ActionThanks
 from tests.nlu.helpers import add_learner, reload, run, tracker
 
@@ -95,7 +95,7 @@ def test_faq_answers(db_session, domain, settings, intent, expected):
     learner = add_learner(db_session, language="es")
     result = run(ActionFaq(), tracker(learner, "?", intent=intent), domain)
 
-    assert result.texts == [expected.format(days=settings.message_retention_days)]
+    assert result.texts == [expected.format(days=settings.app.message_retention_days)]
 
 
 def test_thanks(db_session, domain):

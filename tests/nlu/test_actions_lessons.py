@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("action_context")
 
 
 def course_lessons(action_context, key: str = "entrepreneurship") -> tuple[Lesson, ...]:  # type: ignore[no-untyped-def]
-    return action_context.catalog.course(key).lessons
+    return action_context.catalog().course(key).lessons
 
 
 def answer(learner, text, sid=None, entity=None):  # type: ignore[no-untyped-def]
@@ -208,7 +208,7 @@ def test_progress_counts_lessons_done_and_right_answers(db_session, domain, acti
 
     result = run(ActionShowProgress(), tracker(learner, "progress", intent="progress"), domain)
 
-    title = action_context.catalog.course("entrepreneurship").title["en"]
+    title = action_context.catalog().course("entrepreneurship").title["en"]
     total = len(course_lessons(action_context))
     answered = len(lesson.questions)
     assert result.texts == [
@@ -238,8 +238,8 @@ def test_last_answer_of_a_course_offers_the_other_course(db_session, domain, act
     for question in lessons[-1].questions:
         result = run(ActionGradeAnswer(), answer(learner, str(question.correct_number)), domain)
 
-    course = action_context.catalog.course("entrepreneurship").title["es"]
-    other = action_context.catalog.course("digital_safety").title["es"]
+    course = action_context.catalog().course("entrepreneurship").title["es"]
+    other = action_context.catalog().course("digital_safety").title["es"]
     db_session.rollback()
     enrollment = db_session.scalars(select(Enrollment)).one()
     assert enrollment.completed_at is not None

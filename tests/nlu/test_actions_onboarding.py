@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.models import Enrollment, LearnerStatus, LessonDelivery
+from bot.models import Enrollment, LessonDelivery
+from bot.vocab import LearnerStatus
 from nlu.actions.onboarding import (
     ActionAskConsent,
     ActionAskCourse,
@@ -15,8 +16,8 @@ from nlu.actions.onboarding import (
     ActionAskDeliveryTime,
     ActionAskLanguage,
     ActionFinishOnboarding,
-    ValidateOnboardingForm,
 )
+from nlu.actions.onboarding_form import ValidateOnboardingForm
 from tests.nlu.helpers import FIXED_NOW, add_learner, reload, run, tracker
 
 pytestmark = pytest.mark.usefixtures("action_context")
@@ -87,7 +88,7 @@ def test_privacy_notice_is_in_the_chosen_language(db_session, domain, settings):
 
     (message,) = result.messages
     assert message["text"].startswith("Confidentialité : on garde ton numéro chiffré")
-    assert f"après {settings.message_retention_days} jours" in message["text"]
+    assert f"après {settings.app.message_retention_days} jours" in message["text"]
     assert "SUPPRIMER" in message["text"]
     assert message["text"].endswith("Es-tu d'accord ?")
     assert message["options"] == ["Oui", "Non"]
@@ -133,7 +134,7 @@ def test_course_prompt_lists_both_courses(db_session, domain, action_context):
     learner = add_learner(db_session, onboarded=False, language="en")
     result = run(ActionAskCourse(), tracker(learner, "yes"), domain)
 
-    catalog = action_context.catalog
+    catalog = action_context.catalog()
     assert result.messages[0]["text"] == "Which course do you want to start?"
     assert result.messages[0]["options"] == [
         catalog.course("entrepreneurship").title["en"],
@@ -316,9 +317,9 @@ def test_finish_enrols_confirms_and_sends_the_first_lesson(db_session, domain, a
     slots = {"consent": True, "course": "entrepreneurship", "delivery_time": "19:00"}
     result = run(ActionFinishOnboarding(), tracker(learner, "4", slots=slots), domain)
 
-    first = action_context.catalog.course("entrepreneurship").lessons[0]
+    first = action_context.catalog().course("entrepreneurship").lessons[0]
     confirmation, lesson, quiz = result.messages
-    title = action_context.catalog.course("entrepreneurship").title["es"]
+    title = action_context.catalog().course("entrepreneurship").title["es"]
     assert confirmation["text"] == (
         f'¡Listo! Tu curso: "{title}".\n'
         "Tus lecciones llegarán todos los días a las 7:00 pm.\n"

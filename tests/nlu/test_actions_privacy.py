@@ -5,14 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import (
-    Enrollment,
-    InboundMessage,
-    Learner,
-    LearnerStatus,
-    LessonDelivery,
-    QuizAttempt,
-)
+from bot.models import Enrollment, InboundMessage, Learner, LessonDelivery, QuizAttempt
+from bot.vocab import LearnerStatus
 from nlu.actions.lessons_flow import ActionDeliverLesson, ActionGradeAnswer
 from nlu.actions.privacy import (
     ActionCancelDelete,

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.models import LearnerStatus
-from bot.rendering import Message, render
-from bot.sms import analyse
+from bot.text.render import Message, render
+from bot.text.sms import analyse
+from bot.vocab import LearnerStatus
 from nlu.actions.timezone import MENU_SLOT, ActionChangeTimezone
 from tests.nlu.helpers import FIXED_NOW, Result, add_learner, reload, run, tracker
 
@@ -145,6 +145,30 @@ def test_a_country_with_several_zones_asks_which_then_an_option_sets_it(db_sessi
     assert (stored.timezone, stored.next_lesson_at) == ("America/Cancun", datetime(2026, 3, 3))
 
 
+def test_anywhere_a_country_with_several_times_asks_by_city(db_session, domain):
+    learner = add_learner(db_session)
+
+    country = change(learner, "ZONA España", domain)
+
+    assert country.messages[0]["text"] == "España tiene varias zonas horarias. ¿Cuál es la tuya?"
+    assert country.messages[0]["options"] == ["Madrid", "Canarias"]
+    assert country.slots == {MENU_SLOT: "ES"}
+
+    zone = change(learner, "", domain, option="2", menu="ES")
+
+    assert zone.texts[0].startswith("¡Listo! Zona horaria: España (Canarias). Próxima lección:")
+    assert reload(db_session, learner).timezone == "Atlantic/Canary"
+
+
+def test_anywhere_a_country_with_one_time_sets_it_at_once(db_session, domain):
+    learner = add_learner(db_session, language="en")
+
+    result = change(learner, "I moved to Japan", domain)
+
+    assert result.texts[0].startswith("Done! Time zone: Japan. Next lesson:")
+    assert reload(db_session, learner).timezone == "Asia/Tokyo"
+
+
 def test_a_country_named_in_creole_gets_its_zones_in_creole(db_session, domain):
     learner = add_learner(db_session, language="ht")
 
@@ -171,7 +195,7 @@ def test_a_number_outside_the_menu_shows_it_again(db_session, domain):
     ("text", "language", "reply"),
     [
         (
-            "je suis au Japon",
+            "je suis en Atlantide",
             "fr",
             "Je ne connais pas cet endroit. Dans quel pays es-tu maintenant ?",
         ),

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.local.up import process_environment
 from bot.settings import PROJECT_ROOT, Settings
-from bot.up import process_environment
 
 LESSONBOT = Path(sys.executable).parent / "lessonbot"
 
@@ -18,9 +18,9 @@ def scheduler_environment(settings: Settings, **extra: str) -> dict[str, str]:
     env = process_environment(settings)
     env.update(
         {
-            "LESSONBOT_DATABASE_URL": settings.database_url,
-            "LESSONBOT_RASA_URL": settings.rasa_url,
-            "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+            "LESSONBOT_DATABASE_URL": settings.app.database_url,
+            "LESSONBOT_RASA_URL": settings.rasa.url,
+            "TWILIO_AUTH_TOKEN": settings.twilio.auth_token,
             **extra,
         }
     )

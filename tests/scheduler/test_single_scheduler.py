@@ -24,7 +24,7 @@ ALREADY_RUNNING = 3
 @pytest.fixture
 def pg_settings(tmp_path: Path) -> Iterator[Settings]:
     with scratch_database("lessonbot_lock") as url:
-        settings = make_test_settings(tmp_path, database_url=url)
+        settings = make_test_settings(tmp_path, {"app.database_url": url})
         upgrade(settings)
         yield settings
 

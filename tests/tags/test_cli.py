@@ -8,7 +8,7 @@ from bot.cli import main
 
 
 def run(settings, monkeypatch, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LESSONBOT_DATABASE_URL", settings.app.database_url)
     return CliRunner().invoke(main, ["tags", *args], input=stdin)
 
 

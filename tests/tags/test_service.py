@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.models import Learner, LearnerStatus
+from bot.models import Learner
 from bot.staff.models import AuditLog, LearnerTag
 from bot.tags.service import TagError, change_tag, normalise_tag, parse_ids, tag_counts
+from bot.vocab import LearnerStatus
 from tests.dashboard.seed import NOW
 
 

@@ -1,0 +1,1 @@
+"""Developer tools for one machine: ``lessonbot up`` (the whole system) and ``lessonbot chat``."""

@@ -1,0 +1,141 @@
+"""The app's only way to Rasa: its REST channel, its HTTP API, its tracker store.
+
+Errors say what to do next: ``RasaUnavailable`` (connection refused, timeout,
+5xx, no model loaded yet) means try again later; ``RasaRejected`` (any other
+4xx, or an answer that is not what Rasa sends) is a bug that retrying will not
+fix. The auth token travels as Rasa expects it, in the query string: keep the
+``httpx`` logger at WARNING so that request URLs are not logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, column, delete, inspect, table
+from sqlalchemy.exc import OperationalError
+
+from bot.db import make_engine
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REST_WEBHOOK = "/webhooks/rest/webhook"
+# Rasa's SQLTrackerStore (rasa/core/tracker_store.py, SQLEvent): one row per event.
+_EVENTS = table("events", column("sender_id"))
+
+
+class RasaError(Exception):
+    """Rasa did not answer a turn."""
+
+
+class RasaUnavailable(RasaError):
+    """Rasa is down, slow or starting: try again later.
+
+    ``reached`` is false when the request never got to Rasa (connection refused
+    or not made in time), so the turn cannot have run there.
+    """
+
+    def __init__(self, message: str, *, reached: bool) -> None:
+        super().__init__(message)
+        self.reached = reached
+
+
+class RasaRejected(RasaError):
+    """Rasa refused the request (4xx) or answered nonsense: a bug, do not retry."""
+
+
+class RasaClient:
+    def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
+        self._base_url = settings.rasa.url.rstrip("/")
+        self._token = settings.rasa.token
+        self._tracker_store_url = settings.rasa.tracker_store_url
+        self._tracker_engine: Engine | None = None
+        self._client = client or httpx.Client(timeout=settings.rasa.timeout_seconds)
+
+    def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict]:
+        """Run one turn through the REST channel; return the bot's messages."""
+        body = {"sender": sender_id, "message": text, "metadata": metadata}
+        answer = self._post(REST_WEBHOOK, body, sender_id)
+        if not isinstance(answer, list):
+            raise RasaRejected(f"REST channel answered {type(answer).__name__}, not a list")
+        return [message for message in answer if isinstance(message, dict)]
+
+    def trigger_intent(
+        self,
+        sender_id: str,
+        intent: str,
+        entities: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> list[dict]:
+        """Inject an external intent (e.g. EXTERNAL_lesson_due); return the bot's messages.
+
+        Rasa 3.6's endpoint takes no metadata (the action sees only
+        ``metadata.is_external``), so ``metadata`` is not sent; it is accepted
+        so that callers can pass the same context as for a turn.
+        """
+        path = f"/conversations/{sender_id}/trigger_intent"
+        answer = self._post(
+            path,
+            {"name": intent, "entities": entities or {}},
+            sender_id,
+            params={"include_events": "NONE"},
+        )
+        messages = answer.get("messages") if isinstance(answer, dict) else None
+        if not isinstance(messages, list):
+            raise RasaRejected("trigger_intent answered without a list of messages")
+        return [message for message in messages if isinstance(message, dict)]
+
+    def delete_tracker(self, sender_id: str) -> int:
+        """Delete the conversation from Rasa's SQL tracker store; return rows deleted.
+
+        Rasa 3.6 has no endpoint for this. Rasa reads the tracker from the store
+        on every turn, so the next message starts a fresh conversation.
+        """
+        engine = self._tracker_store()
+        try:
+            with engine.begin() as connection:
+                if not inspect(connection).has_table("events"):
+                    return 0  # Rasa never stored a conversation here
+                result = connection.execute(delete(_EVENTS).where(_EVENTS.c.sender_id == sender_id))
+        except OperationalError as error:
+            raise RasaUnavailable(f"tracker store: {error.orig}", reached=False) from error
+        log.info("rasa tracker of %s deleted (%d events)", sender_id, result.rowcount)
+        return result.rowcount
+
+    def close(self) -> None:
+        self._client.close()
+        if self._tracker_engine is not None:
+            self._tracker_engine.dispose()
+
+    def _tracker_store(self) -> Engine:
+        if self._tracker_engine is None:
+            self._tracker_engine = make_engine(self._tracker_store_url)
+        return self._tracker_engine
+
+    def _post(
+        self, path: str, body: dict[str, Any], sender_id: str, params: dict[str, str] | None = None
+    ) -> Any:
+        query = {"token": self._token, **(params or {})} if self._token else dict(params or {})
+        try:
+            response = self._client.post(self._base_url + path, json=body, params=query)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise RasaUnavailable(
+                f"cannot connect: {type(error).__name__}", reached=False
+            ) from error
+        except httpx.TransportError as error:
+            raise RasaUnavailable(f"no answer: {type(error).__name__}", reached=True) from error
+        log.debug("rasa %s for %s: HTTP %s", path.split("/")[-1], sender_id, response.status_code)
+        status = response.status_code
+        if status == 409:
+            # "No agent loaded": the server is up but its model is not yet.
+            raise RasaUnavailable("Rasa has no model loaded yet", reached=False)
+        if status >= 500:
+            raise RasaUnavailable(f"HTTP {status}", reached=True)
+        if status >= 400:
+            raise RasaRejected(f"HTTP {status}: {response.text[:200]}")
+        try:
+            return response.json()
+        except ValueError as error:
+            raise RasaRejected(f"HTTP {status} with a body that is not JSON") from error

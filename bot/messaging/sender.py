@@ -1,0 +1,327 @@
+"""Send the outbox through the channel: batched, concurrent, paced, every outcome recorded.
+
+- Batches: rows are claimed a batch at a time (``bot.messaging.outbox.claim_batch``, one
+  transaction) and their outcomes recorded a batch at a time (another). A
+  commit per message cost more than the send itself (SQLite flushes the disk
+  on each commit), which held one sender under 100 messages a second.
+- Concurrency: up to ``sender_concurrency`` sends are in flight at once, so the
+  provider's answer time (a tenth of a second or more for Twilio) does not cap
+  the rate at a few messages a second. A learner never has two rows in flight:
+  a row is claimed only when none of the learner's earlier rows is pending,
+  and a row stays pending until its outcome is recorded, so a quiz question
+  never overtakes its lesson.
+- Pacing: sends start on a grid of slots ``1 / rate`` apart (``Pacer``), shared
+  by the sending threads, so no one-second window holds more than
+  ``sender_rate_per_second`` sends *from this process*. With several worker
+  processes, give each its share of the provider's rate.
+- Retries: 429, 5xx and timeouts are tried again after ``sender_backoff_seconds``,
+  doubling each time (or after Twilio's Retry-After, if longer), up to
+  ``sender_max_attempts``; any other error fails the row with its code.
+  The channel's reason is kept on the row: "opted out" marks the learner opted
+  out; "window closed" is answered with a WhatsApp template (bot.messaging.templates).
+- A learner who is opted out or erased gets only rows marked
+  ``allow_when_opted_out`` (the STOP and erasure confirmations); once the
+  erasure confirmation has gone, the learner's encrypted number is wiped.
+- Crashes: a claimed row is leased for ``sender_lease_seconds``. If this
+  process dies, the row is due again when the lease ends, unless Twilio's
+  status callback has shown by then that it took the message (``bot.messaging.status``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, sessionmaker
+
+from bot.db import session_scope
+from bot.learners import lifecycle
+from bot.messaging.channels import Channel, ChannelError, OutgoingMessage, SendResult
+from bot.messaging.outbox import (
+    claim_batch,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    record_rendering,
+    suppress,
+)
+from bot.messaging.pacer import Pacer
+from bot.models import OutboxMessage
+from bot.phones import InvalidPhoneNumber, decrypt_phone
+from bot.settings import Settings
+from bot.text.render import Message, render
+from bot.text.sms import analyse
+from bot.vocab import ChannelName, FailureReason, OutboxKind, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+# The most rows one claim takes: half a second's sends at the configured rate,
+# so a claimed row waits about a second at most before its send starts.
+MAX_BATCH = 100
+# How long one step of the sending loop lets sends run before it records the
+# finished ones: recording every send on its own would cost a commit each.
+STEP_WAIT_SECONDS = 0.05
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"  # the learner opted out or was erased
+
+
+def default_concurrency(rate_per_second: float) -> int:
+    """Enough sends in flight to keep the rate at a third of a second per answer."""
+    return min(32, max(1, math.ceil(rate_per_second * 0.3) + 1))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    row_id: int
+    attempts: int
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """The channel's answer to one send: a result or an error."""
+
+    prepared: _Prepared
+    result: SendResult | None = None
+    error: ChannelError | None = None
+
+
+class Sender:
+    """Claims due outbox rows, sends them through the channel and records the outcomes.
+
+    ``send_due`` does whole passes and waits for every send (tests and tools);
+    ``step`` is one step of the worker's endless loop, which keeps sends in
+    flight while it records finished ones and claims more.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        channel: Channel,
+        settings: Settings,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._channel = channel
+        self._settings = settings
+        rate = settings.sender.rate_per_second
+        self.pacer = pacer or Pacer(rate)
+        self.batch_size = min(MAX_BATCH, max(1, math.ceil(rate / 2)))
+        self.concurrency = settings.sender.concurrency or default_concurrency(rate)
+        # One thread sends inline (and in order), which tests with a fake clock need.
+        self._pool = (
+            ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
+            if self.concurrency > 1
+            else None
+        )
+        self._in_flight: set[Future[_Attempt]] = set()
+        # After a claim that found less than a batch, the next waits for the
+        # idle poll or a nudge (a turn wrote replies): a claim is a query, and
+        # asking every 50 ms while the last sends finish would be wasted work.
+        self._drained_at: float | None = None
+        self._nudged = threading.Event()
+
+    def nudge(self) -> None:
+        """New rows are in the outbox: claim them at the next step."""
+        self._nudged.set()
+
+    def send_due(self, now: datetime, limit: int) -> dict[str, int]:
+        """Send due rows until none is left or ``limit`` were handled; all are recorded."""
+        done: Counter[str] = Counter()
+        while (room := limit - done.total()) > 0:
+            prepared, settled = self._claim(now, min(self.batch_size, room))
+            done.update(settled)
+            if not prepared and not settled:
+                break
+            started = [self._start(item) for item in prepared]
+            outcomes = self._record([future.result() for future in started], now)
+            done.update(outcomes)
+            if outcomes[SendOutcome.RETRY]:
+                break  # rate limited or the provider is struggling: back off as a whole
+        return dict(done)
+
+    def step(self, now: datetime) -> dict[str, int]:
+        """Claim more rows if few are in flight, let sends run a moment, record what finished.
+
+        Returns the outcomes recorded, plus ``sending``: the rows still in flight.
+        """
+        done: Counter[str] = Counter()
+        if len(self._in_flight) < self.batch_size and self._may_claim():
+            self._nudged.clear()
+            prepared, settled = self._claim(now, self.batch_size)
+            done.update(settled)
+            self._in_flight.update(self._start(item) for item in prepared)
+            short = len(prepared) + settled.total() < self.batch_size
+            self._drained_at = time.monotonic() if short else None
+        if self._in_flight:
+            wait(self._in_flight, timeout=STEP_WAIT_SECONDS)  # or until all are done
+        done.update(self._record_finished(now))
+        if self._in_flight:
+            done["sending"] = len(self._in_flight)
+        return dict(done)
+
+    def _may_claim(self) -> bool:
+        if self._drained_at is None or self._nudged.is_set():
+            return True
+        return time.monotonic() - self._drained_at >= self._settings.worker.idle_poll_seconds
+
+    def finish(self, now: datetime) -> dict[str, int]:
+        """Wait for the sends in flight and record them (the worker is stopping)."""
+        wait(self._in_flight)
+        outcomes = self._record_finished(now)
+        if self._pool is not None:
+            self._pool.shutdown()
+        return dict(outcomes)
+
+    def _record_finished(self, now: datetime) -> Counter[str]:
+        finished = {future for future in self._in_flight if future.done()}
+        if not finished:
+            return Counter()
+        outcomes = self._record([future.result() for future in finished], now)
+        # Forgotten only once recorded: should recording fail, the loop tries again.
+        self._in_flight -= finished
+        return outcomes
+
+    def _claim(self, now: datetime, limit: int) -> tuple[list[_Prepared], Counter[str]]:
+        """Lease up to ``limit`` due rows; settle at once those that must not go."""
+        lease_until = now + timedelta(seconds=self._settings.sender.lease_seconds)
+        prepared: list[_Prepared] = []
+        settled: Counter[str] = Counter()
+        with session_scope(self._sessions) as session:
+            for row in claim_batch(session, now, lease_until, limit):
+                item = _prepare(session, row, self._settings, now)
+                if isinstance(item, SendOutcome):
+                    settled[item] += 1
+                else:
+                    prepared.append(item)
+        return prepared, settled
+
+    def _start(self, prepared: _Prepared) -> Future[_Attempt]:
+        if self._pool is not None:
+            return self._pool.submit(self._send, prepared)
+        future: Future[_Attempt] = Future()
+        future.set_result(self._send(prepared))
+        return future
+
+    def _send(self, prepared: _Prepared) -> _Attempt:
+        self.pacer.wait()
+        try:
+            return _Attempt(prepared, result=self._channel.send(prepared.message))
+        except ChannelError as error:
+            return _Attempt(prepared, error=error)
+        except Exception as error:  # a bug or a surprise in the channel: retry, never lose the row
+            log.exception("%s: unexpected error while sending", prepared.message.reference)
+            return _Attempt(
+                prepared,
+                error=ChannelError(
+                    FailureReason.PROVIDER_ERROR,
+                    f"unexpected: {type(error).__name__}",
+                    retryable=True,
+                ),
+            )
+
+    def _record(self, attempts: Iterable[_Attempt], now: datetime) -> Counter[str]:
+        """Store every answer in one transaction."""
+        attempts = list(attempts)
+        outcomes: Counter[str] = Counter()
+        if not attempts:
+            return outcomes
+        ids = [attempt.prepared.row_id for attempt in attempts]
+        with session_scope(self._sessions) as session:
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids))
+                    .options(joinedload(OutboxMessage.learner))
+                )
+            }
+            for attempt in attempts:
+                row = rows.get(attempt.prepared.row_id)
+                if row is None:
+                    log.error("outbox row %s vanished while it was sent", attempt.prepared.row_id)
+                    continue
+                if attempt.error is not None:
+                    outcomes[_record_error(session, row, attempt, self._settings, now)] += 1
+                else:
+                    assert attempt.result is not None
+                    mark_sent(row, attempt.result.provider_sid, attempt.result.status, now)
+                    _after_final(row)
+                    outcomes[SendOutcome.SENT] += 1
+        return outcomes
+
+
+def _prepare(
+    session: Session, row: OutboxMessage, settings: Settings, now: datetime
+) -> _Prepared | SendOutcome:
+    """Render the row for the learner's channel, or settle it if it must not go."""
+    learner = row.learner
+    if not learner.is_reachable and not row.allow_when_opted_out:
+        suppress(session, row, now)
+        return SendOutcome.SUPPRESSED
+    channel = row.channel or learner.channel  # a broadcast's SMS fallback overrides it
+    try:
+        if not learner.phone_encrypted:
+            raise InvalidPhoneNumber("no phone number: the learner's data was erased")
+        to = decrypt_phone(learner.phone_encrypted, settings.secrets.phone_encryption_key)
+        body = None if row.content_sid else _render(row, channel, learner.language, settings)
+    except ValueError as error:  # InvalidPhoneNumber, unknown channel, empty text
+        mark_failed(session, row, FailureReason.NO_ADDRESS, None, f"not sent: {error}", now)
+        _after_final(row)
+        return SendOutcome.FAILED
+    if body is not None and channel == ChannelName.SMS:
+        record_rendering(row, analyse(body))
+    message = OutgoingMessage(
+        to=to,
+        channel=channel,
+        body=body,
+        content_sid=row.content_sid,
+        content_variables=row.content_variables,
+        reference=row.idempotency_key,
+    )
+    return _Prepared(row_id=row.id, attempts=row.attempts, message=message)
+
+
+def _render(row: OutboxMessage, channel: str, language: str | None, settings: Settings) -> str:
+    if not row.body:
+        raise ValueError("the message has no text")
+    message = Message(text=row.body, options=tuple(row.options or ()))
+    language = language or settings.languages.default
+    return render(message, channel, language, settings.sender.sms_accent_free)
+
+
+def _record_error(
+    session: Session, row: OutboxMessage, attempt: _Attempt, settings: Settings, now: datetime
+) -> SendOutcome:
+    error, prepared = attempt.error, attempt.prepared
+    assert error is not None
+    if error.retryable and prepared.attempts < settings.sender.max_attempts:
+        delay = settings.sender.backoff_seconds * 2 ** (prepared.attempts - 1)
+        retry_at = now + timedelta(seconds=max(delay, error.retry_after or 0.0))
+        mark_retry(row, error.code, error.message, retry_at)
+        log.warning("%s: %s; retry at %s", row.idempotency_key, error, retry_at.isoformat())
+        return SendOutcome.RETRY
+    mark_failed(session, row, error.reason, error.code, error.message, now)
+    _after_final(row)
+    log.error("%s failed (attempt %d): %s", row.idempotency_key, prepared.attempts, error)
+    return SendOutcome.FAILED
+
+
+def _after_final(row: OutboxMessage) -> None:
+    """Once the erasure confirmation has gone (or never will), forget the number."""
+    if row.kind == OutboxKind.ERASURE and row.status != OutboxStatus.PENDING:
+        lifecycle.forget_number(row.learner)

@@ -1,0 +1,1 @@
+"""Operating the web process: liveness and readiness for process managers and load balancers."""

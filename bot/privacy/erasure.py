@@ -1,0 +1,63 @@
+"""Erase a learner's data when they ask for it ("BORRAR", "DELETE").
+
+What is left is a tombstone (``bot.learners.lifecycle.mark_erased``): the row
+(so that foreign keys and statistics of message counts hold), its opaque id,
+the channel and the encrypted number. The number is kept only until the
+confirmation of the erasure has been sent; the sender wipes it then (see
+docs/CONTRACTS.md, "After an erasure turn"). The learner's Rasa tracker is
+deleted by the worker after the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from bot.broadcasts.models import BroadcastRecipient
+from bot.db import rowcount
+from bot.learners import lifecycle, progress
+from bot.messaging import outbox
+from bot.models import InboundMessage, Learner
+from bot.staff.models import LearnerTag
+
+
+@dataclass(frozen=True)
+class ErasureSummary:
+    quiz_attempts: int
+    lesson_deliveries: int
+    enrollments: int
+    inbound_bodies: int
+    outbox_bodies: int
+
+
+def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureSummary:
+    """Delete the learner's progress, message texts and personal fields; do not commit."""
+    forgotten = progress.forget(session, learner)
+    # Tags say where a person trained (a site, a cohort), and a broadcast's
+    # recipient list which announcements reached them, in which language:
+    # theirs to erase too.
+    session.execute(delete(LearnerTag).filter_by(learner_id=learner.id))
+    session.execute(delete(BroadcastRecipient).filter_by(learner_id=learner.id))
+    inbound = rowcount(
+        session.execute(
+            update(InboundMessage)
+            .filter_by(learner_id=learner.id)
+            .where(InboundMessage.body.is_not(None))
+            .values(body=None)
+        )
+    )
+    # Messages still waiting for the sender keep their text: the sender drops
+    # them for an erased learner, except the confirmation of this erasure.
+    texts = outbox.erase_texts(session, learner.id)
+    lifecycle.mark_erased(learner, now)
+    session.flush()
+    return ErasureSummary(
+        forgotten.quiz_attempts,
+        forgotten.lesson_deliveries,
+        forgotten.enrollments,
+        inbound,
+        texts,
+    )

@@ -1,0 +1,328 @@
+"""The shape of the settings: one section per block of config.yml, every value checked.
+
+A value is checked when it is read, not when it is first used: a quiet hour
+of "25:00", an unknown time zone or a lease under 20 s stops the start-up
+with a message naming the setting, instead of failing a scheduler tick
+hours later. Types are strict (``sms_accent_free: ture`` is an error, not
+false); values from the environment are read from their text first
+(``bot.settings.sources``).
+
+``Settings(...)`` reads nothing but its arguments; ``load_settings()`` adds
+config.yml and the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Self
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.text.languages import LANGUAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Twilio's own timeout (15 s) plus a few seconds of queued sends.
+MIN_SENDER_LEASE_SECONDS = 20.0
+
+
+def _clock_time(value: str) -> str:
+    hours, colon, minutes = value.partition(":")
+    if not (colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"expected a time of day HH:MM, quoted in YAML, got {value!r}")
+    if len(hours) > 2 or int(hours) > 23 or int(minutes) > 59:
+        raise ValueError(f"not a time of day: {value!r}")
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"unknown time zone {value!r} (an IANA name such as America/Panama)"
+        ) from error
+    return value
+
+
+def _web_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def _database_url(value: str) -> str:
+    try:
+        make_url(value)
+    except ArgumentError as error:
+        raise ValueError(f"not a database URL: {value!r}") from error
+    return value
+
+
+def _directory(value: str) -> str:
+    if not resolve(value).is_dir():
+        raise ValueError(f"no such directory: {resolve(value)}")
+    return value
+
+
+def _language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"{value!r} is not one of the languages ({', '.join(LANGUAGES)})")
+    return value
+
+
+def _fernet_key(value: str) -> str:
+    if value:
+        try:
+            Fernet(value.encode())
+        except ValueError as error:
+            # The value is a secret: never repeat it.
+            raise ValueError("not a Fernet key (see README: how to make one)") from error
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_clock_time)]
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
+Language = Annotated[str, AfterValidator(_language)]
+# A value per learner language, e.g. {"en": "HX...", "ht": "HX..."}; checked against
+# languages.supported by ``Settings``.
+LanguageMap = dict[str, str]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+
+class AppSection(Section):
+    database_url: DatabaseUrl = "sqlite:///var/lessonbot.db"
+    public_url: WebUrl = "http://127.0.0.1:5000"
+    web_port: int = Field(default=5000, ge=1, le=65535)
+    proxy_hops: int = Field(default=0, ge=0)
+    message_retention_days: int = Field(default=90, ge=1)
+
+
+class LanguagesSection(Section):
+    default: Language = "es"
+    supported: tuple[Language, ...] = Field(default=LANGUAGES, min_length=1, strict=False)
+
+
+class RasaSection(Section):
+    url: WebUrl = "http://127.0.0.1:5005"
+    token: str = Field(default="", repr=False)
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+    tracker_store_url: DatabaseUrl = "sqlite:///var/rasa_tracker.db"
+    timeout_seconds: float = Field(default=20.0, gt=0)
+
+
+class WorkerSection(Section):
+    idle_poll_seconds: float = Field(default=0.2, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+    # Turns run at once by one worker process (threads; each learner's in order).
+    turn_concurrency: int = Field(default=8, ge=1)
+
+
+class SenderSection(Section):
+    rate_per_second: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_seconds: float = Field(default=2.0, ge=0)
+    # Sends in flight at once; 0 picks enough for the rate
+    # (bot.messaging.sender.default_concurrency).
+    concurrency: int = Field(default=0, ge=0)
+    # How long a claimed row is kept from other senders before it is due again
+    # (should this one die): above Twilio's timeout (15 s) plus a second's sends,
+    # and above how late Twilio's status callbacks come (they settle the rows a
+    # dead sender handed to Twilio but never recorded).
+    lease_seconds: float = Field(default=60.0, ge=MIN_SENDER_LEASE_SECONDS)
+    sms_accent_free: bool = False
+
+
+class TwilioSection(Section):
+    account_sid: str = ""
+    auth_token: str = Field(default="", repr=False)
+    messaging_service_sid: str = ""
+    api_base_url: WebUrl = "https://api.twilio.com"
+    whatsapp_window_template_sid: str = ""
+    # A Content template (one SID) is in one language: the same template in
+    # other languages; a learner whose language has none gets the one above.
+    whatsapp_window_template_sids: LanguageMap = Field(default_factory=dict)
+
+
+class LessonsSection(Section):
+    # Relative to the project root unless absolute.
+    directory: Annotated[str, AfterValidator(_directory)] = "lessons/content"
+
+
+class ScheduleSection(Section):
+    # Local "HH:MM" in each learner's own time zone; start later than end wraps midnight.
+    quiet_start: ClockTime = "21:00"
+    quiet_end: ClockTime = "07:00"
+    reminder_delay_hours: float = Field(default=20.0, gt=0)
+    inactive_days: int = Field(default=7, ge=1)
+    due_batch_size: int = Field(default=500, ge=1)
+    # Due learners whose turns run in Rasa at once (threads of the scheduler).
+    dispatch_concurrency: int = Field(default=4, ge=1)
+
+
+class BroadcastsSection(Section):
+    # Prices per message as Twilio bills them, in US dollars, for the estimate.
+    price_per_sms_segment: float = Field(default=0.05, ge=0)
+    price_per_whatsapp_message: float = Field(default=0.005, ge=0)
+    price_per_whatsapp_template: float = Field(default=0.015, ge=0)
+    # A broadcast to more learners than this needs a second staff member's approval.
+    approval_threshold: int = Field(default=500, ge=0)
+    undo_seconds: int = Field(default=120, ge=0)
+    # The approved WhatsApp template with one variable, {{1}}, that carries the
+    # announcement to learners whose 24-hour window is closed; and per language.
+    whatsapp_template_sid: str = ""
+    whatsapp_template_sids: LanguageMap = Field(default_factory=dict)
+    sms_fallback_for_closed_window: bool = False
+    # Broadcast rows are fed into the outbox this many seconds of sending ahead,
+    # so that learners' conversations never queue behind a whole broadcast.
+    feed_ahead_seconds: float = Field(default=10.0, gt=0)
+
+
+class DashboardSection(Section):
+    # Coordinator statistics: the time zone their dates, filters and charts use.
+    timezone: TimeZone = "America/Panama"
+
+
+class SecretsSection(Section):
+    """Keys that unlock personal data; only ever from the environment."""
+
+    phone_hash_key: str = Field(default="", repr=False)
+    phone_encryption_key: Annotated[str, AfterValidator(_fernet_key)] = Field(
+        default="", repr=False
+    )
+    # Signs the staff pages' session cookies.
+    secret_key: str = Field(default="", repr=False)
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read once into one frozen object."""
+
+    model_config = SettingsConfigDict(frozen=True, strict=True, extra="forbid")
+
+    app: AppSection = AppSection()
+    languages: LanguagesSection = LanguagesSection()
+    rasa: RasaSection = RasaSection()
+    worker: WorkerSection = WorkerSection()
+    sender: SenderSection = SenderSection()
+    twilio: TwilioSection = TwilioSection()
+    lessons: LessonsSection = LessonsSection()
+    schedule: ScheduleSection = ScheduleSection()
+    broadcasts: BroadcastsSection = BroadcastsSection()
+    dashboard: DashboardSection = DashboardSection()
+    secrets: SecretsSection = SecretsSection()
+    testing: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only the arguments: load_settings() chooses the file and the environment.
+        return (init_settings,)
+
+    @model_validator(mode="after")
+    def _languages_agree(self) -> Self:
+        supported = self.languages.supported
+        if self.languages.default not in supported:
+            _refuse(
+                "languages.default", f"{self.languages.default!r} is not in languages.supported"
+            )
+        maps = {
+            "twilio.whatsapp_window_template_sids": self.twilio.whatsapp_window_template_sids,
+            "broadcasts.whatsapp_template_sids": self.broadcasts.whatsapp_template_sids,
+        }
+        for path, values in maps.items():
+            for language, value in values.items():
+                if language not in supported:
+                    _refuse(
+                        path,
+                        f"{language!r} is not one of the supported languages"
+                        f" ({', '.join(supported)})",
+                    )
+                if not value.strip():
+                    _refuse(path, f"no value for {language!r}")
+        return self
+
+    @property
+    def channel_name(self) -> str:
+        """``twilio`` when credentials are set, else the local stand-in."""
+        if self.twilio.account_sid and self.twilio.auth_token:
+            return "twilio"
+        return "local"
+
+    @property
+    def lessons_path(self) -> Path:
+        return resolve(self.lessons.directory)
+
+    @property
+    def reporting_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.dashboard.timezone)
+
+    def window_template_sid(self, language: str | None) -> str:
+        """The window template's Content SID in this language, else the one for all."""
+        twilio = self.twilio
+        by_language = twilio.whatsapp_window_template_sids
+        return by_language.get(language or "", twilio.whatsapp_window_template_sid)
+
+    def broadcast_template_sid(self, language: str | None) -> str:
+        """The broadcast template's Content SID in this language, else the one for all."""
+        broadcasts = self.broadcasts
+        by_language = broadcasts.whatsapp_template_sids
+        return by_language.get(language or "", broadcasts.whatsapp_template_sid)
+
+    def with_overrides(self, changes: Mapping[str, Any]) -> Settings:
+        """A copy with some values changed, checked like loaded ones.
+
+        Keys are dotted paths (``{"sender.rate_per_second": 1000}``) or sections
+        with nested values (``{"sender": {"rate_per_second": 1000}}``).
+        """
+        from bot.settings.load import validated
+
+        return validated(deep_merge(self.model_dump(), nest(changes)), source=None)
+
+
+def _refuse(path: str, message: str) -> None:
+    raise PydanticCustomError("setting", "{message}", {"path": path, "message": message})
+
+
+def resolve(path_text: str) -> Path:
+    """A path from the settings, relative to the project root unless absolute."""
+    path = Path(path_text)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def nest(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"sender.rate_per_second": 1}`` as ``{"sender": {"rate_per_second": 1}}``."""
+    nested: dict[str, Any] = {}
+    for key, value in values.items():
+        section, dot, name = key.partition(".")
+        nested = deep_merge(nested, {section: {name: value}} if dot else {key: value})
+    return nested
+
+
+def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` laid over it, section by section (a value is replaced whole)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged

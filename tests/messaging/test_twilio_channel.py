@@ -1,0 +1,341 @@
+"""The Twilio channel against Twilio's network edge.
+
+A loopback stand-in answers like Twilio's Messages API (201 with sid and
+status, 429, 500, 400 with Twilio's error JSON, or no answer in time), so the
+request we build and the way we read answers are tested without Twilio. One
+more test sends through Prism, serving Twilio's own OpenAPI description, which
+answers 422 to any request that breaks the spec.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult, make_channel
+from bot.messaging.channels.local import LocalChannel
+from bot.messaging.channels.twilio import InvalidCallback, TwilioChannel, read_status_callback
+from bot.settings import Settings, SettingsError
+from bot.vocab import FailureReason, OutboxStatus
+from tests.conftest import make_test_settings
+from tests.fakes import Answer, Recorded, StandInServer, closed_port_url
+
+ACCOUNT_SID = "AC" + "a1" * 16
+SERVICE_SID = "MG" + "b2" * 16
+TEMPLATE_SID = "HX" + "c3" * 16
+NUMBER = "+50761234567"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TWILIO_OAI = PROJECT_ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
+PRISM_VERSION = "5.14.2"  # as in package.json
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Test settings without a database: the channel never touches one."""
+    return make_test_settings(tmp_path)
+
+
+def twilio_settings(settings: Settings, base_url: str) -> Settings:
+    return settings.with_overrides(
+        {
+            "twilio.account_sid": ACCOUNT_SID,
+            "twilio.auth_token": "secret-token",
+            "twilio.messaging_service_sid": SERVICE_SID,
+            "twilio.api_base_url": base_url,
+        },
+    )
+
+
+def created(request: Recorded) -> Answer:
+    return 201, {"sid": "SM" + "d4" * 16, "status": "accepted", "to": request.form()["To"]}, {}
+
+
+def send(
+    settings: Settings, message: OutgoingMessage, client: httpx.Client | None = None
+) -> SendResult:
+    with closing(TwilioChannel(settings, client)) as channel:
+        return channel.send(message)
+
+
+def sms(body: str = "Hola") -> OutgoingMessage:
+    return OutgoingMessage(to=NUMBER, channel="sms", body=body, reference="SM1:0")
+
+
+def test_an_sms_is_posted_as_twilio_expects(settings):
+    with StandInServer(created) as twilio:
+        result = send(twilio_settings(settings, twilio.url), sms("Hola, ¿cómo estás?"))
+
+    assert result == SendResult(provider_sid="SM" + "d4" * 16, status="queued")
+    (request,) = twilio.requests
+    assert (request.method, request.path) == (
+        "POST",
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+    )
+    assert (
+        request.headers["Authorization"]
+        == "Basic " + base64.b64encode(f"{ACCOUNT_SID}:secret-token".encode()).decode()
+    )
+    assert request.form() == {
+        "To": NUMBER,
+        "MessagingServiceSid": SERVICE_SID,
+        "Body": "Hola, ¿cómo estás?",
+        "StatusCallback": "https://lessonbot.example.org/twilio/status?ref=SM1%3A0",
+    }
+
+
+def test_whatsapp_template_goes_as_content_sid_and_variables(settings):
+    message = OutgoingMessage(
+        to=NUMBER, channel="whatsapp", content_sid=TEMPLATE_SID, content_variables={"1": "Ana"}
+    )
+    with StandInServer(created) as twilio:
+        send(twilio_settings(settings, twilio.url), message)
+
+    form = twilio.requests[0].form()
+    assert form["To"] == f"whatsapp:{NUMBER}"
+    assert (form["ContentSid"], form["ContentVariables"]) == (TEMPLATE_SID, '{"1": "Ana"}')
+    assert "Body" not in form
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "reason", "retryable", "retry_after"),
+    [
+        (
+            (
+                429,
+                {"code": 20429, "message": "Too Many Requests", "status": 429},
+                {"Retry-After": "3"},
+            ),
+            20429,
+            FailureReason.RATE_LIMITED,
+            True,
+            3.0,
+        ),
+        (
+            (500, {"code": 20500, "message": "Internal Server Error", "status": 500}, {}),
+            20500,
+            FailureReason.PROVIDER_ERROR,
+            True,
+            None,
+        ),
+        ((503, "Service Unavailable", {}), None, FailureReason.PROVIDER_ERROR, True, None),
+        (
+            (
+                400,
+                {
+                    "code": 21610,
+                    "message": "Attempt to send to unsubscribed recipient",
+                    "status": 400,
+                },
+                {},
+            ),
+            21610,
+            FailureReason.OPTED_OUT,
+            False,
+            None,
+        ),
+        (
+            (
+                400,
+                {
+                    "code": 21211,
+                    "message": f"The 'To' number {NUMBER} is not a valid phone number.",
+                    "status": 400,
+                },
+                {},
+            ),
+            21211,
+            FailureReason.INVALID_NUMBER,
+            False,
+            None,
+        ),
+        (
+            (400, {"code": 63016, "message": "outside the allowed window", "status": 400}, {}),
+            63016,
+            FailureReason.WINDOW_CLOSED,
+            False,
+            None,
+        ),
+        ((400, {"code": 21601, "message": "Body too long", "status": 400}, {}), 21601,
+         FailureReason.REFUSED, False, None),
+    ],
+    ids=["429", "500", "503-not-json", "21610", "21211", "63016", "other-4xx"],
+)  # fmt: skip
+def test_errors_say_why_and_whether_to_retry(
+    settings, caplog, answer, code, reason, retryable, retry_after
+):
+    caplog.set_level(logging.DEBUG)
+    with StandInServer(lambda request: answer) as twilio, pytest.raises(ChannelError) as raised:
+        send(twilio_settings(settings, twilio.url), sms())
+
+    error = raised.value
+    assert (error.code, error.retryable, error.retry_after) == (code, retryable, retry_after)
+    assert error.reason == reason
+    assert "61234567" not in error.message  # a number quoted back by Twilio is redacted
+    assert "61234567" not in caplog.text
+
+
+def test_a_timeout_is_retryable(settings):
+    def slow(request: Recorded) -> Answer:
+        time.sleep(0.5)
+        return created(request)
+
+    with StandInServer(slow) as twilio:
+        configured = twilio_settings(settings, twilio.url)
+        client = httpx.Client(auth=(ACCOUNT_SID, "secret-token"), timeout=0.1)
+        with pytest.raises(ChannelError) as raised:
+            send(configured, sms(), client)
+
+    assert raised.value.retryable and "timeout" in raised.value.message
+
+
+def test_a_refused_connection_is_retryable(settings):
+    with pytest.raises(ChannelError) as raised:
+        send(twilio_settings(settings, closed_port_url()), sms())
+    assert raised.value.retryable
+
+
+def test_numbers_never_reach_the_logs(settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    with StandInServer(created) as twilio:
+        send(twilio_settings(settings, twilio.url), sms())
+    assert "+507…67" in caplog.text
+    assert "61234567" not in caplog.text
+
+
+def test_the_channel_is_chosen_by_configuration(settings):
+    assert isinstance(make_channel(settings), LocalChannel)
+    with closing(make_channel(twilio_settings(settings, "http://127.0.0.1:9"))) as channel:
+        assert isinstance(channel, TwilioChannel)
+    with pytest.raises(SettingsError):
+        make_channel(
+            twilio_settings(settings, "").with_overrides({"twilio.messaging_service_sid": ""})
+        )
+
+
+def prism_command(port: int) -> list[str] | None:
+    local = PROJECT_ROOT / "node_modules" / ".bin" / "prism"
+    if local.exists() and shutil.which("node"):
+        return [str(local), "mock", "-p", str(port), str(TWILIO_OAI)]
+    if shutil.which("npx"):
+        package = f"@stoplight/prism-cli@{PRISM_VERSION}"
+        return ["npx", "--yes", package, "mock", "-p", str(port), str(TWILIO_OAI)]
+    return None
+
+
+@pytest.fixture(scope="module")
+def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Prism mocking Twilio's API from its OpenAPI file; its base URL."""
+    port = int(closed_port_url().rsplit(":", 1)[1])
+    command = prism_command(port)
+    if command is None:
+        pytest.skip("Prism needs Node.js: neither node_modules/.bin/prism (npm ci) nor npx found")
+    assert TWILIO_OAI.exists(), f"Twilio's OpenAPI file is missing: {TWILIO_OAI}"
+    log_path = tmp_path_factory.mktemp("prism") / "prism.log"
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            command, stdout=log_file, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_listening(url, process, log_path, timeout=180)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_listening(
+    url: str, process: subprocess.Popen, log_path: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Prism exited with {process.returncode}:\n{log_path.read_text()[-2000:]}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.3)
+    pytest.fail(f"Prism did not listen within {timeout:.0f} s:\n{log_path.read_text()[-2000:]}")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        sms("Lección 1: separa el dinero del negocio y el de la casa."),
+        OutgoingMessage(to=NUMBER, channel="whatsapp", body="*Lección 1*\n\n1. Sí\n2. No"),
+        OutgoingMessage(
+            to=NUMBER, channel="whatsapp", content_sid=TEMPLATE_SID, content_variables={"1": "Ana"}
+        ),
+    ],
+    ids=["sms", "whatsapp", "whatsapp-template"],
+)
+def test_outbound_requests_validate_against_twilios_openapi(settings, prism, message):
+    result = send(
+        twilio_settings(settings, prism), message
+    )  # Prism answers 422 to a request that breaks the spec
+
+    assert result.provider_sid.startswith("SM")
+    assert result.status == "queued"
+
+
+def test_prism_does_refuse_a_request_that_breaks_the_spec(settings, prism):
+    """The check above means something: a malformed service SID gets Prism's 422."""
+    broken = twilio_settings(settings, prism).with_overrides(
+        {"twilio.messaging_service_sid": "MG-not-a-sid"}
+    )
+
+    with pytest.raises(ChannelError) as raised:
+        send(broken, sms())
+
+    assert not raised.value.retryable
+    assert raised.value.message == "HTTP 422 Unprocessable Entity"
+
+
+# case, Twilio's MessageStatus and ErrorCode, the status and reason the app keeps
+CALLBACKS = [
+    ("accepted, a step before sent", {"MessageStatus": "accepted"}, OutboxStatus.QUEUED, None),
+    ("sending", {"MessageStatus": "sending"}, OutboxStatus.QUEUED, None),
+    ("sent", {"MessageStatus": "sent"}, OutboxStatus.SENT, None),
+    ("delivered", {"MessageStatus": "delivered"}, OutboxStatus.DELIVERED, None),
+    ("WhatsApp read", {"MessageStatus": "read"}, OutboxStatus.READ, None),
+    ("undelivered, replied STOP", {"MessageStatus": "undelivered", "ErrorCode": "21610"},
+     OutboxStatus.UNDELIVERED, FailureReason.OPTED_OUT),
+    ("failed, WhatsApp window closed", {"MessageStatus": "failed", "ErrorCode": "63016"},
+     OutboxStatus.FAILED, FailureReason.WINDOW_CLOSED),
+    ("undelivered, unreachable", {"MessageStatus": "undelivered", "ErrorCode": "30003"},
+     OutboxStatus.UNDELIVERED, FailureReason.UNREACHABLE),
+    ("failed, another code", {"MessageStatus": "failed", "ErrorCode": "12300"},
+     OutboxStatus.FAILED, FailureReason.PROVIDER_ERROR),
+    ("a status Twilio may add one day", {"MessageStatus": "teleported"}, None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "reason"), [c[1:] for c in CALLBACKS], ids=[c[0] for c in CALLBACKS]
+)
+def test_status_callbacks_are_read_in_the_apps_words(fields, status, reason):
+    report = read_status_callback({"MessageSid": "SM" + "1" * 32, **fields})
+    assert (report.status, report.reason) == (status, reason)
+    assert report.code == (int(fields["ErrorCode"]) if "ErrorCode" in fields else None)
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "MessageStatus"])
+def test_a_callback_without_its_fields_is_refused_naming_the_field(missing):
+    fields = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "sent"}
+    del fields[missing]
+    with pytest.raises(InvalidCallback) as refused:
+        read_status_callback(fields)
+    assert refused.value.field == missing

@@ -1,0 +1,336 @@
+"""The turn loop: order per learner, retries while Rasa is down, outbox rules.
+
+These tests are about the worker's own logic, so a small loopback server
+stands in for Rasa's REST channel (``rasa_echo`` and friends answer the way
+the channel does: a list of ``{"recipient_id", "custom"}``). What Rasa and the
+actions make of real messages is tested against a real Rasa server in
+``tests/integration`` (marked ``rasa``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import make_engine, make_session_factory
+from bot.messaging.keywords import NOTHING_TO_UNDERSTAND
+from bot.messaging.rasa_client import RasaClient
+from bot.messaging.turns import BACKOFF_CAP_SECONDS, claim_turn, lease
+from bot.messaging.worker import TurnRunner, run_turns_once
+from bot.models import InboundMessage, Learner, OutboxMessage
+from bot.settings import Settings
+from bot.vocab import InboundStatus, LearnerStatus
+from tests.builders import NOW, add_inbound, add_learner
+from tests.fakes import Answer, Recorded, StandInServer, closed_port_url, rasa_echo
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(settings.app.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def rasa_at(settings: Settings) -> Iterator[Callable[[str], RasaClient]]:
+    clients: list[RasaClient] = []
+
+    def make(url: str) -> RasaClient:
+        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def sent_texts(server: StandInServer, sender: str | None = None) -> list[str]:
+    bodies = [request.json() for request in server.requests]
+    return [body["message"] for body in bodies if sender in (None, body["sender"])]
+
+
+def inbound(db_session: Session, message: InboundMessage) -> InboundMessage:
+    db_session.expire_all()
+    found = db_session.get(InboundMessage, message.id)
+    assert found is not None
+    return found
+
+
+def outbox_bodies(db_session: Session) -> list[str | None]:
+    db_session.expire_all()
+    return list(db_session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)))
+
+
+def test_each_learners_messages_reach_rasa_in_order(db_session, settings, sessions, rasa_at):
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222", channel="whatsapp")
+    a1, b1 = add_inbound(db_session, ana, "hola"), add_inbound(db_session, ben, "hi")
+    a2, a3 = add_inbound(db_session, ana, "quiero aprender"), add_inbound(db_session, ana, "2")
+
+    with StandInServer(rasa_echo) as rasa:
+        done = run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    assert done == {"answered": 4}
+    assert sent_texts(rasa, ana.public_id) == [
+        "hola",
+        "quiero aprender",
+        '/choose_option{"option":"2"}',
+    ]
+    first = rasa.requests[0]
+    assert first.path == "/webhooks/rest/webhook"
+    assert first.json() == {
+        "sender": ana.public_id,
+        "message": "hola",
+        "metadata": {"channel": "sms", "language": "es", "message_sid": a1.message_sid},
+    }
+    assert rasa.requests[1].json()["metadata"]["channel"] == "whatsapp"
+    assert all(b"6111" not in request.body for request in rasa.requests)  # no phone number
+    keys = db_session.scalars(select(OutboxMessage.idempotency_key).order_by(OutboxMessage.id))
+    assert list(keys) == [f"{m.message_sid}:0" for m in (a1, b1, a2, a3)]
+    assert all(inbound(db_session, m).status == InboundStatus.DONE for m in (a1, a2, a3, b1))
+
+
+def test_while_rasa_is_down_nothing_is_lost_and_order_holds(
+    db_session, settings, sessions, rasa_at
+):
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    first = add_inbound(db_session, ana, "uno")
+    add_inbound(db_session, ana, "dos")
+    add_inbound(db_session, ben, "hola")
+    down = rasa_at(closed_port_url())
+
+    # Each pass stops at the first refusal; a message waits with backoff.
+    assert run_turns_once(sessions, down, settings, NOW) == {"retry": 1}
+    waiting = inbound(db_session, first)
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert waiting.next_attempt_at == NOW + timedelta(seconds=1)
+    assert "cannot connect" in waiting.last_error
+    # Ana's second message is not tried while her first one waits; Ben's is.
+    assert run_turns_once(sessions, down, settings, NOW) == {"retry": 1}
+    assert run_turns_once(sessions, down, settings, NOW) == {}
+
+    # Rasa stays down far longer than worker_max_attempts retries: still waiting.
+    later = NOW
+    for _ in range(settings.worker.max_attempts + 3):
+        later += timedelta(seconds=BACKOFF_CAP_SECONDS)
+        run_turns_once(sessions, down, settings, later)
+    waiting = inbound(db_session, first)
+    assert waiting.status == "pending" and waiting.attempts > settings.worker.max_attempts
+    assert waiting.next_attempt_at - later <= timedelta(seconds=BACKOFF_CAP_SECONDS)
+    assert outbox_bodies(db_session) == []
+
+    with StandInServer(rasa_echo) as rasa:
+        done = run_turns_once(sessions, rasa_at(rasa.url), settings, later + timedelta(minutes=1))
+
+    assert done == {"answered": 3}
+    assert sent_texts(rasa, ana.public_id) == ["uno", "dos"]
+    assert sorted(outbox_bodies(db_session)) == ["echo: dos", "echo: hola", "echo: uno"]
+
+
+def test_a_message_rasa_fails_on_holds_back_only_that_learner(
+    db_session, settings, sessions, rasa_at
+):
+    def flaky(request: Recorded) -> Answer:
+        return (500, {}, {}) if request.json()["message"] == "uno" else rasa_echo(request)
+
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    first = add_inbound(db_session, ana, "uno")
+    add_inbound(db_session, ana, "dos")
+    add_inbound(db_session, ben, "hola")
+    settings = settings.with_overrides({"worker.max_attempts": 3})
+
+    with StandInServer(flaky) as rasa:
+        client = rasa_at(rasa.url)
+        now = NOW
+        for _ in range(3):
+            run_turns_once(sessions, client, settings, now)
+            now += timedelta(minutes=1)
+        # After three 500s on "uno" it is given up, and Ana's next message goes.
+        assert inbound(db_session, first).status == InboundStatus.FAILED
+        assert inbound(db_session, first).attempts == 3
+        run_turns_once(sessions, client, settings, now)
+
+    assert sent_texts(rasa, ana.public_id) == ["uno", "uno", "uno", "dos"]
+    assert sent_texts(rasa, ben.public_id) == ["hola"]
+    assert sorted(outbox_bodies(db_session)) == ["echo: dos", "echo: hola"]
+
+
+def test_a_request_rasa_rejects_fails_at_once(db_session, settings, sessions, rasa_at):
+    learner = add_learner(db_session, settings)
+    rejected, after = (
+        add_inbound(db_session, learner, "hola"),
+        add_inbound(db_session, learner, "ok"),
+    )
+    answers = iter([(400, {"message": "bad"}, {})])
+
+    with StandInServer(lambda request: next(answers, None) or rasa_echo(request)) as rasa:
+        done = run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    assert done == {"failed": 1, "answered": 1}
+    assert inbound(db_session, rejected).status == InboundStatus.FAILED
+    assert "rejected by Rasa: HTTP 400" in inbound(db_session, rejected).last_error
+    assert inbound(db_session, after).status == InboundStatus.DONE
+
+
+def test_an_empty_answer_is_retried(db_session, settings, sessions, rasa_at):
+    """The REST channel answers 200 [] when an action failed (action server down)."""
+    message = add_inbound(db_session, add_learner(db_session, settings), "hola")
+    answers = iter([(200, [], {})])
+
+    with StandInServer(lambda request: next(answers, None) or rasa_echo(request)) as rasa:
+        client = rasa_at(rasa.url)
+        assert run_turns_once(sessions, client, settings, NOW) == {"retry": 1}
+        assert run_turns_once(sessions, client, settings, NOW + timedelta(seconds=1)) == {
+            "answered": 1
+        }
+    assert inbound(db_session, message).status == InboundStatus.DONE
+
+
+def test_media_only_message_gets_the_fallback(db_session, settings, sessions, rasa_at):
+    add_inbound(db_session, add_learner(db_session, settings), "", num_media=1)
+
+    with StandInServer(rasa_echo) as rasa:
+        run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    assert sent_texts(rasa) == [NOTHING_TO_UNDERSTAND]
+
+
+def test_a_claim_abandoned_by_a_dead_worker_is_retried_after_its_lease(
+    db_session, settings, sessions, rasa_at
+):
+    message = add_inbound(db_session, add_learner(db_session, settings), "hola")
+    with sessions() as session, session.begin():
+        assert claim_turn(session, settings, NOW) is not None  # ... and the worker dies
+
+    with StandInServer(rasa_echo) as rasa:
+        client = rasa_at(rasa.url)
+        assert run_turns_once(sessions, client, settings, NOW) == {}
+        done = run_turns_once(sessions, client, settings, NOW + lease(settings))
+
+    assert done == {"answered": 1}
+    assert inbound(db_session, message).attempts == 2
+    assert outbox_bodies(db_session) == ["echo: hola"]
+
+
+def opt_out_in_rasa(sessions: sessionmaker[Session], learner_id: int) -> Callable:
+    """Rasa plus action_opt_out: the action opts the learner out during the turn."""
+
+    def answer(request: Recorded) -> Answer:
+        with sessions() as session, session.begin():
+            session.get(Learner, learner_id).status = LearnerStatus.OPTED_OUT
+        sender = request.json()["sender"]
+        confirm = {
+            "text": "No recibirás más mensajes.",
+            "kind": "opt_out",
+            "allow_when_opted_out": True,
+        }
+        menu = {"text": "Menú", "kind": "reply"}
+        return 200, [{"recipient_id": sender, "custom": c} for c in (confirm, menu)], {}
+
+    return answer
+
+
+def test_an_opted_out_learner_gets_only_the_confirmation(db_session, settings, sessions, rasa_at):
+    learner = add_learner(db_session, settings)
+    stop = add_inbound(db_session, learner, "STOP")
+
+    with StandInServer(opt_out_in_rasa(sessions, learner.id)) as rasa:
+        run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    assert outbox_bodies(db_session) == ["No recibirás más mensajes."]
+    row = db_session.scalars(select(OutboxMessage)).one()
+    assert (row.idempotency_key, row.allow_when_opted_out) == (f"{stop.message_sid}:0", True)
+    assert inbound(db_session, stop).status == InboundStatus.DONE
+    assert inbound(db_session, stop).last_error == "1 replies not written: learner is opted_out"
+
+
+def test_an_opted_out_learners_message_is_done_without_replies(
+    db_session, settings, sessions, rasa_at
+):
+    learner = add_learner(db_session, settings, status=LearnerStatus.OPTED_OUT)
+    message = add_inbound(db_session, learner, "hola?")
+
+    with StandInServer(rasa_echo) as rasa:
+        run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    assert outbox_bodies(db_session) == []
+    assert inbound(db_session, message).status == InboundStatus.DONE
+
+
+def test_erasure_deletes_the_rasa_tracker(db_session, settings, sessions, rasa_at):
+    learner = add_learner(db_session, settings)
+    add_inbound(db_session, learner, "si, borrar")
+    # Rasa's SQL tracker store, as rasa/core/tracker_store.py creates it.
+    tracker_engine = make_engine(settings.rasa.tracker_store_url)
+    events = Table(
+        "events",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("sender_id", String(255), nullable=False, index=True),
+        Column("type_name", String(255), nullable=False),
+    )
+    events.create(tracker_engine)
+    with tracker_engine.begin() as connection:
+        for sender in (learner.public_id, learner.public_id, "Lsomeoneelse"):
+            connection.execute(events.insert().values(sender_id=sender, type_name="user"))
+
+    def erase(request: Recorded) -> Answer:
+        payload = {"text": "Borramos tus datos.", "kind": "erasure", "allow_when_opted_out": True}
+        return 200, [{"recipient_id": learner.public_id, "custom": payload}], {}
+
+    with StandInServer(erase) as rasa:
+        run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    with tracker_engine.connect() as connection:
+        left = connection.execute(select(events.c.sender_id)).scalars().all()
+    tracker_engine.dispose()
+    assert left == ["Lsomeoneelse"]
+    assert outbox_bodies(db_session) == ["Borramos tus datos."]
+
+
+def test_nothing_due_does_nothing(settings, sessions, rasa_at, db_session):
+    assert run_turns_once(sessions, rasa_at(closed_port_url()), settings, NOW) == {}
+    assert db_session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+
+
+def test_the_turn_runner_asks_again_after_its_poll_or_when_a_turn_ends(
+    db_session, settings, sessions, rasa_at
+):
+    settings = settings.with_overrides(
+        {"worker.idle_poll_seconds": 60.0, "worker.turn_concurrency": 2}
+    )
+    ana = add_learner(db_session, settings, number="+50761111111")
+    with StandInServer(rasa_echo) as server:
+        runner = TurnRunner(sessions, rasa_at(server.url), settings)
+        try:
+            assert runner.step(NOW) == {}  # nothing due: drained
+
+            add_inbound(db_session, ana, "uno")
+            assert runner.step(NOW) == {}  # not asked again before the poll
+            runner._drained_at = None
+            done = run_until_settled(runner)
+            assert done == {"answered": 1}
+
+            add_inbound(db_session, ana, "dos")  # a turn ended: the runner asks at once
+            assert run_until_settled(runner) == {"answered": 1}
+        finally:
+            runner.finish()
+    assert outbox_bodies(db_session) == ["echo: uno", "echo: dos"]
+
+
+def run_until_settled(runner: TurnRunner) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for _ in range(200):
+        done = runner.step(NOW)
+        for key, count in done.items():
+            if key != "running":
+                total[key] = total.get(key, 0) + count
+        if total and "running" not in done:
+            return total
+    return total
