@@ -14,7 +14,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-COPIED = ("bot", "lessons", "nlu", "scheduler", "bench", "config.yml")
+COPIED = ("bot", "lessons", "nlu", "scheduler", "bench", "rasa_runtime", "config.yml")
 TEST_HELPERS = ("tests/__init__.py", "tests/builders.py")
 LEFT_OUT = shutil.ignore_patterns("__pycache__", "models", "results", ".rasa", "*.pyc")
 MODEL = Path("nlu/models/lessonbot.tar.gz")

@@ -1,9 +1,11 @@
 """The processes a benchmark run starts, on free loopback ports, and their memory.
 
-Every process is started exactly as `lessonbot up` starts it (``bot.local.up``'s
+Every process is started exactly as `lessonbot up` starts it (``bot.up``'s
 command lines and environment), except that its settings come from the
 environment of this run: a temporary SQLite database, test secrets, the Twilio
 channel pointed at the local stand-in. Each one logs to a file of the run.
+Besides that Rasa (patched, through rasa_runtime), a second Rasa server with
+the same model runs as installed (Rasa's own `rasa` script): the baseline.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.local.up import (
     APP_BIN,
     BACKGROUND_NICENESS,
     NLU_DIR,
+    RASA_BIN,
     actions_command,
     in_background,
     process_environment,
@@ -43,6 +46,11 @@ SERVICE_SID = "MG" + "be" * 16
 TWILIO_NUMBER = "+15005550006"
 PUBLIC_URL = "https://lessonbot.example.org"
 RASA_STARTUP_SECONDS = 300
+# The Rasa server lessonbot uses (as `lessonbot up` runs it, patched), and the
+# same Rasa as installed, unpatched: what a deployer of plain Rasa runs.
+PATCHED = "rasa"
+UNPATCHED = "rasa_unpatched"
+PATCH_LOG_LINE = "rasa_runtime: Rasa 3.6.21 checked;"
 
 
 def free_port() -> int:
@@ -54,6 +62,7 @@ def free_port() -> int:
 @dataclass
 class Ports:
     rasa: int = field(default_factory=free_port)
+    rasa_unpatched: int = field(default_factory=free_port)
     actions: int = field(default_factory=free_port)
     web: int = field(default_factory=free_port)
     standin: int = field(default_factory=free_port)
@@ -130,8 +139,12 @@ class Stack:
     def start_actions(self) -> None:
         self.spawn("actions", in_background(actions_command(self.settings)))
 
-    def start_rasa(self) -> None:
-        """`rasa run` as `lessonbot up` runs it, with the REST and the Twilio connector."""
+    def start_rasa(self, name: str = PATCHED) -> None:
+        """`rasa run` as `lessonbot up` runs it, with the REST and the Twilio connector.
+
+        ``UNPATCHED``: the same arguments to Rasa's own `rasa` script instead of
+        rasa_runtime, on a port and a tracker database of its own.
+        """
         credentials = self.workdir / "credentials.yml"
         credentials.write_text(
             "rest:\n"
@@ -140,37 +153,51 @@ class Stack:
             f"  auth_token: {self.env['TWILIO_AUTH_TOKEN']}\n"
             f'  twilio_number: "{TWILIO_NUMBER}"\n'
         )
-        command = up_rasa_command(self.settings, self.ports.rasa)
+        command = up_rasa_command(self.settings, self.rasa_port(name))
         command[command.index("--credentials") + 1] = str(credentials)
-        self.spawn(
-            "rasa",
-            in_background(command),
-            cwd=NLU_DIR,
-            env={
-                "PYTHONPATH": f"{RASA_SITE}{os.pathsep}{self.env['PYTHONPATH']}",
-                "BENCH_TWILIO_API_URL": self.standin_url,
-                "BENCH_RASA_CACHED_VALIDATOR": str(self.validator_flag),
-            },
-        )
+        env = {
+            "PYTHONPATH": f"{RASA_SITE}{os.pathsep}{self.env['PYTHONPATH']}",
+            "BENCH_TWILIO_API_URL": self.standin_url,
+        }
+        if name == UNPATCHED:
+            command = [str(RASA_BIN), *command[command.index("run") :]]
+            env["LESSONBOT_RASA_TRACKER_DB"] = str(self.workdir / "rasa_tracker_unpatched.db")
+        self.spawn(name, in_background(command), cwd=NLU_DIR, env=env)
 
     def wait_rasa(self) -> float:
-        """Wait until Rasa has its model and the action server answers; return seconds."""
+        """Wait until every Rasa started has its model and the actions answer; return seconds.
+
+        Also make sure that each Rasa is what its rows say: only the patched
+        one logged rasa_runtime's line.
+        """
         started = time.monotonic()
         deadline = started + RASA_STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            self._check_alive("rasa", "actions")
-            try:
-                status = httpx.get(
-                    f"{self.rasa_url}/status", params={"token": self.settings.rasa.token}, timeout=2
-                )
-                actions = httpx.get(f"http://127.0.0.1:{self.ports.actions}/health", timeout=2)
-                loaded = status.status_code == 200 and status.json().get("model_file")
-                if loaded and actions.status_code == 200:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        raise RuntimeError("Rasa did not start in time; see " + str(self.workdir / "rasa.log"))
+        waiting = [name for name in (PATCHED, UNPATCHED) if name in self.processes]
+        while waiting:
+            self._check_alive(*waiting, "actions")
+            waiting = [name for name in waiting if not self._rasa_ready(name)]
+            if waiting:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{', '.join(waiting)} did not start in time; see its log")
+                time.sleep(1)
+        for name in (name for name in (PATCHED, UNPATCHED) if name in self.processes):
+            logged = PATCH_LOG_LINE in (self.workdir / f"{name}.log").read_text(errors="replace")
+            if logged != (name == PATCHED):
+                raise RuntimeError(f"{name} is {'' if logged else 'not '}patched; see its log")
+        return time.monotonic() - started
+
+    def _rasa_ready(self, name: str) -> bool:
+        try:
+            status = httpx.get(
+                f"{self.rasa_url_of(name)}/status",
+                params={"token": self.settings.rasa.token},
+                timeout=2,
+            )
+            actions = httpx.get(f"http://127.0.0.1:{self.ports.actions}/health", timeout=2)
+        except httpx.HTTPError:
+            return False
+        loaded = status.status_code == 200 and status.json().get("model_file")
+        return bool(loaded) and actions.status_code == 200
 
     def start_web(self, name: str = "web", port: int | None = None, **env: str) -> str:
         """gunicorn with the app factory, as `lessonbot up` runs it; return its URL."""
@@ -184,7 +211,7 @@ class Stack:
                 "--workers",
                 "2",
                 # Threads let the requests of one process share a commit
-                # (bot.messaging.ingest) instead of each waiting for its own.
+                # (bot.ingest) instead of each waiting for its own.
                 "--threads",
                 "8",
                 "bot:create_app()",
@@ -240,14 +267,16 @@ class Stack:
 
     # --- looking --------------------------------------------------------------
 
-    @property
-    def validator_flag(self) -> Path:
-        """While this file exists, Rasa runs the cached-validator experiment (rasa_site)."""
-        return self.workdir / "rasa-cached-validator.on"
+    def rasa_port(self, name: str) -> int:
+        return self.ports.rasa_unpatched if name == UNPATCHED else self.ports.rasa
+
+    def rasa_url_of(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.rasa_port(name)}"
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.rasa}"
+        """The Rasa that lessonbot's processes use (the patched one)."""
+        return self.rasa_url_of(PATCHED)
 
     @property
     def web_url(self) -> str:
@@ -265,7 +294,7 @@ class Stack:
         """Run ``names`` at normal priority meanwhile, as their own deployment would.
 
         lessonbot runs Rasa and the actions behind its web process
-        (``bot.local.up.in_background``); bare Rasa and Rasa's Twilio connector are
+        (``bot.up.in_background``); bare Rasa and Rasa's Twilio connector are
         measured without that handicap. Needs the right to raise a priority
         (root, or CAP_SYS_NICE); without it they stay niced, and the results
         say so (``niceness_of_rasa``).

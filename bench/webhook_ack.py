@@ -8,7 +8,8 @@ settled, so that the next rate starts clean. Then the same web process alone
 on PostgreSQL (the production database), in a database of its own.
 
 Rasa's Twilio connector: the same posts to ``/webhooks/twilio/webhook`` of the
-same Rasa server, which runs the whole turn (NLU, policies, actions, the
+run's unpatched Rasa server (same model, as a deployer of plain Rasa runs
+it), which runs the whole turn (NLU, policies, actions, the
 reply's ``messages.create`` to the stand-in) before it answers. Its
 learners exist in the app database with their number as conversation id, so
 that the custom actions do the same work as for lessonbot's learners.
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import conversation as conv
 from bench.load import open_loop, signed_inbound, summarise
-from bench.stack import Stack, free_port
+from bench.stack import UNPATCHED, Stack, free_port
 from bench.throughput import Phases
 from bot.migrate import upgrade
 from bot.vocab import InboundStatus
@@ -115,15 +116,16 @@ def rasa_connector(
     rates: list[float],
     seconds: float,
 ) -> list[dict[str, Any]]:
+    """Rasa's Twilio connector on the unpatched Rasa: what a deployer of plain Rasa runs."""
     results = []
     for rate in rates:
         phones = conv.numbers(phases.take(), int(rate * SECONDS_PER_LEARNER_MESSAGE))
         conv.add_learners(sessions, stack.settings, phones, public_id_is_number=True)
         requests = _requests(
-            stack, stack.rasa_url, "/webhooks/twilio/webhook", phones, rate, seconds
+            stack, stack.rasa_url_of(UNPATCHED), "/webhooks/twilio/webhook", phones, rate, seconds
         )
         sent_before = _standin_count(stack)
-        with stack.as_deployed_alone("rasa", "actions"):
+        with stack.as_deployed_alone(UNPATCHED, "actions"):
             outcomes = open_loop(requests, rate)
             summary = summarise(outcomes, rate)
             summary["replies_sent_to_twilio"] = _standin_count(stack) - sent_before
@@ -165,7 +167,7 @@ def _settle(stack: Stack, limit: float = 90) -> float:
     while time.monotonic() - started < limit:
         try:
             sent = time.monotonic()
-            httpx.get(f"{stack.rasa_url}/", timeout=5)
+            httpx.get(f"{stack.rasa_url_of(UNPATCHED)}/", timeout=5)
             if time.monotonic() - sent < 0.2:
                 break
         except httpx.HTTPError:

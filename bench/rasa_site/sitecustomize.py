@@ -11,9 +11,10 @@
    arguments (a TypeError on every turn). A deployer of the connector would
    render text instead; ``send_custom_json`` does that here, numbering the
    options, and sends it as the connector sends any text.
-4. An experiment that is off unless a flag file exists: Rasa's validation of
-   action server answers with a validator built once (see
-   ``_patch_action_validation``), to measure what it costs per turn.
+
+Nothing here touches Rasa's dialogue or its validation of action answers:
+the patched Rasa of the run gets that from rasa_runtime, as `lessonbot up`
+runs it, and the unpatched one not at all.
 """
 
 from __future__ import annotations
@@ -62,38 +63,9 @@ def _patch_connector(module: Any) -> None:
     module.TwilioOutput.send_custom_json = send_custom_json
 
 
-def _patch_action_validation(module: Any) -> None:
-    """An experiment, on only while the file named by BENCH_RASA_CACHED_VALIDATOR exists.
-
-    Rasa checks every action server answer with ``jsonschema.validate``, which
-    first checks the schema itself against its meta-schema, on every call.
-    A validator built once checks the answer the same way, without that.
-    """
-    flag = os.environ.get("BENCH_RASA_CACHED_VALIDATOR", "")
-    original = module.RemoteAction._validate_action_result
-    built: list[Any] = []
-
-    def validate(self: Any, result: dict[str, Any]) -> bool:
-        if not (flag and os.path.exists(flag)):
-            return bool(original(self, result))
-        if not built:
-            from jsonschema.validators import validator_for
-
-            schema = self.action_response_format_spec()
-            kind = validator_for(schema)
-            kind.check_schema(schema)
-            built.append(kind(schema))
-        if built[0].is_valid(result):
-            return True
-        return bool(original(self, result))  # the same error, worded as Rasa words it
-
-    module.RemoteAction._validate_action_result = validate
-
-
 _PATCHES = {
     "twilio.base.client_base": _patch_twilio,
     "rasa.core.channels.twilio": _patch_connector,
-    "rasa.core.actions.action": _patch_action_validation,
 }
 
 

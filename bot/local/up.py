@@ -15,6 +15,7 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 NLU_DIR = PROJECT_ROOT / "nlu"
 MODEL_PATH = NLU_DIR / "models" / "lessonbot.tar.gz"
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 APP_BIN = Path(sys.executable).parent
 # Twilio gives the webhook 15 s and then retries: when the CPU is short, the
 # web process goes first. Rasa, the actions, the worker and the scheduler run
@@ -28,9 +29,15 @@ def in_background(command: list[str]) -> list[str]:
 
 
 def rasa_command(settings: Settings, port: int) -> list[str]:
-    """Rasa's HTTP API with a token, on loopback only (CVE-2024-49375)."""
+    """Rasa's HTTP API with a token, on loopback only (CVE-2024-49375).
+
+    Started through ``rasa_runtime`` (README: Rasa runtime patch), found on
+    ``process_environment``'s PYTHONPATH.
+    """
     return [
-        str(RASA_BIN),
+        str(RASA_PYTHON),
+        "-m",
+        "rasa_runtime",
         "run",
         "--enable-api",
         "--auth-token",
