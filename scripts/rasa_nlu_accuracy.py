@@ -17,11 +17,14 @@ their texts (only counts), so that nobody tunes the model on their errors.
 
 Every text is parsed once, by one Rasa process that loads the model once (the
 slow part, about 50 s) and parses exactly as the server does, FallbackClassifier
-included. ``rasa test nlu`` is not used because it undoes the fallback and
+included (scripts/rasa_parse.py). ``rasa test nlu`` is not used because it undoes the fallback and
 keeps only the top intent, so a message that the ambiguity threshold sends to
 the menu in production would count as understood. What the learner gets is what
 counts: a right intent turned into ``nlu_fallback`` is wrong, and for
 ``out_of_scope`` the fallback is right (both run action_fallback, the menu).
+Opt-outs count as the bot handles them: NLU, and before it the opt-out reader
+(bot/optout.py) that the worker applies; both figures are reported, with the
+number of other messages the reader would take for an opt-out.
 
 Exits non-zero when a goal is missed (GOALS: every language of a set at or
 above its accuracy, ``stop`` and ``ask_human`` recall), when a test example is
@@ -42,151 +45,41 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-NLU = ROOT / "nlu"
+if __package__ in (None, ""):  # run as `python scripts/rasa_nlu_accuracy.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bot.optout import is_opt_out
+from scripts.nlu_examples import (
+    NLU,
+    ROOT,
+    TEST_SETS,
+    TESTS,
+    EvalSet,
+    Example,
+    TrainingIndex,
+    clean_dev,
+    leak_counts,
+    leak_problems,
+    set_examples,
+    training_examples,
+)
+
 MODEL = NLU / "models" / "lessonbot.tar.gz"
-TESTS = NLU / "tests"
 STORIES = TESTS / "test_stories.yml"
-TRAIN_DIR = NLU / "data" / "nlu"
 RESULTS = NLU / "results"
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 
-
-@dataclass(frozen=True)
-class EvalSet:
-    name: str
-    folder: Path
-    held_out: bool
-    # Minimum accuracy in every language, or None.
-    accuracy_goal: float | None = None
-    # (intent, minimum recall over all languages), or None.
-    recall_goal: tuple[str, float] | None = None
-
-
-TEST_SETS = (
-    EvalSet("dev", TESTS / "nlu_test", held_out=False, accuracy_goal=0.90),
-    EvalSet("independent", TESTS / "independent", held_out=True, accuracy_goal=0.95),
-    # A missed opt-out is the worst failure of this bot: a learner who asked to
-    # stop goes on receiving messages.
-    EvalSet("optout", TESTS / "optout", held_out=True, recall_goal=("stop", 1.0)),
-    EvalSet("handoff", TESTS / "handoff", held_out=True, recall_goal=("ask_human", 0.95)),
-)
 # Intents that all end in action_fallback (the menu): one outcome for the learner.
 MENU = frozenset({"out_of_scope", "nlu_fallback"})
 
-# "[text](entity)" or "[text]{...}" -> "text"
-_ANNOTATION = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
 _FALLBACK = re.compile(
     r"name:\s*FallbackClassifier\b(?:(?!\n\s*- name:).)*?\bthreshold:\s*([0-9.]+)", re.DOTALL
 )
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    intent: str
-    language: str
-    # (entity, annotated text) pairs, in order.
-    entities: tuple[tuple[str, str], ...] = ()
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces: "¡Arrêt!" -> "arret"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.sub(r"[^\w\s]|_", " ", plain).split())
-
-
-def _entity_name(annotation: str) -> str:
-    if annotation.startswith("{"):
-        return str(json.loads(annotation)["entity"])
-    # "(entity)", "(entity:value)" or "(entity=value)"
-    return re.split(r"[:=]", annotation[1:-1], maxsplit=1)[0]
-
-
-def parse_example(line: str, intent: str, language: str) -> Example:
-    """One annotated example line ("la [b](option)") as plain text and entities."""
-    entities = tuple((_entity_name(m.group(2)), m.group(1)) for m in _ANNOTATION.finditer(line))
-    return Example(_ANNOTATION.sub(r"\1", line).strip(), intent, language, entities)
-
-
-def read_examples(path: Path) -> list[Example]:
-    """The intent examples of a Rasa NLU YAML file (language = the file's stem)."""
-    import yaml  # the app's dependency; imported here so the parse worker needs none
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    examples = []
-    for block in data.get("nlu") or []:
-        if "intent" not in block:
-            continue
-        items = block.get("examples") or []
-        if isinstance(items, str):
-            # Rasa's block form: one "- example" per line.
-            lines = [line.strip()[2:] for line in items.splitlines() if line.strip()[:2] == "- "]
-        else:
-            lines = [item["text"] if isinstance(item, dict) else str(item) for item in items]
-        examples += [parse_example(line, str(block["intent"]), path.stem) for line in lines]
-    return examples
-
-
-def training_examples() -> list[Example]:
-    return [e for path in sorted(TRAIN_DIR.glob("*.yml")) for e in read_examples(path)]
-
-
-def set_examples(test_set: EvalSet) -> list[Example]:
-    return [e for path in sorted(test_set.folder.glob("*.yml")) for e in read_examples(path)]
-
-
-def _dropped(words: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The sequence without each of its words in turn."""
-    return [words[:i] + words[i + 1 :] for i in range(len(words))]
-
-
-class TrainingIndex:
-    """The training texts, normalised, for leak and near-duplicate look-ups.
-
-    Near-duplicates are found by keys rather than by comparing every pair:
-    a text one word longer than a training text gives it back with one word
-    dropped; one word shorter is a training text with one word dropped; one
-    word replaced at position i gives the same sequence with position i dropped.
-    Two one-word texts ("holis", "hola") share no word, so they never count.
-    """
-
-    def __init__(self, examples: list[Example]) -> None:
-        self.texts = {normalise(e.text) for e in examples}
-        self._whole: set[tuple[str, ...]] = set()
-        self._less_one: set[tuple[str, ...]] = set()
-        self._changed_at: set[tuple[int, tuple[str, ...]]] = set()
-        for text in self.texts:
-            words = tuple(text.split())
-            self._whole.add(words)
-            if len(words) > 1:
-                for i, rest in enumerate(_dropped(words)):
-                    self._less_one.add(rest)
-                    self._changed_at.add((i, rest))
-
-    def is_leak(self, text: str) -> bool:
-        return normalise(text) in self.texts
-
-    def is_near_duplicate(self, text: str) -> bool:
-        """One word added, dropped or replaced away from a training text (not equal)."""
-        words = tuple(normalise(text).split())
-        if words in self._whole or len(words) < 1:
-            return False
-        if words in self._less_one:
-            return True  # a training text with one word more
-        if len(words) < 2:
-            return False
-        dropped = _dropped(words)
-        return any(rest in self._whole for rest in dropped) or any(
-            (i, rest) in self._changed_at for i, rest in enumerate(dropped)
-        )
 
 
 def fallback_threshold() -> float:
@@ -217,6 +110,12 @@ class SetResult:
     confusions: Counter[str] = field(default_factory=Counter)
     entities: Tally = field(default_factory=Tally)
     errors: list[dict[str, object]] = field(default_factory=list)
+    # The opt-out reader (bot/optout.py), the safety net the worker applies
+    # before NLU: opt-outs caught by the model or by it; other messages it
+    # would take for an opt-out, and how many of those the model got right.
+    stop_with_net: Tally = field(default_factory=Tally)
+    net_false_alarms: int = 0
+    net_overrides_right: int = 0
 
 
 def outcome(parse: dict[str, Any]) -> str:
@@ -229,7 +128,10 @@ def is_right(expected: str, predicted: str) -> bool:
 
 
 def score(
-    examples: list[Example], parses: dict[str, dict[str, Any]], keep_texts: bool
+    examples: list[Example],
+    parses: dict[str, dict[str, Any]],
+    keep_texts: bool,
+    opt_out: Callable[[str], bool] = lambda text: False,
 ) -> SetResult:
     """Tally each example against its parse: per language, per intent, confusions, entities."""
     result = SetResult()
@@ -237,6 +139,13 @@ def score(
         parse = parses[example.text]
         predicted = outcome(parse)
         right = is_right(example.intent, predicted)
+        net = opt_out(example.text)
+        if example.intent == "stop":
+            result.stop_with_net.examples += 1
+            result.stop_with_net.correct += right or net
+        elif net:
+            result.net_false_alarms += 1
+            result.net_overrides_right += right
         for tally in (
             result.languages.setdefault(example.language, Tally()),
             result.intents.setdefault(example.intent, Tally()),
@@ -267,52 +176,7 @@ def score(
     return result
 
 
-# --- Parsing with Rasa (runs in Rasa's own Python 3.10 environment) ----------
-
-
-def parse_worker(model: str, texts_path: str, out_path: str) -> int:
-    """Parse every text of a JSON list with the model, as the Rasa server would."""
-    import asyncio
-    import logging
-
-    from rasa.core.agent import Agent
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    # Warnings only: at debug level Rasa logs every parsed text, and the
-    # held-out texts must not end up in a log that people read.
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
-
-    texts = json.loads(Path(texts_path).read_text(encoding="utf-8"))
-    agent = Agent.load(model)
-
-    async def parse_all() -> list[dict[str, Any]]:
-        parsed = []
-        for text in texts:
-            result = await agent.parse_message(text)
-            ranking = [r for r in result.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
-            top = ranking[0] if ranking else result["intent"]
-            parsed.append(
-                {
-                    "text": result["text"],
-                    "intent": {
-                        "name": result["intent"]["name"],
-                        "confidence": round(float(result["intent"]["confidence"]), 4),
-                    },
-                    # The model's best guess before the fallback, with its confidence.
-                    "top": {"name": top["name"], "confidence": round(float(top["confidence"]), 4)},
-                    "entities": [
-                        {"entity": e["entity"], "start": e["start"], "end": e["end"]}
-                        for e in result.get("entities", [])
-                    ],
-                }
-            )
-        return parsed
-
-    results = asyncio.run(parse_all())
-    Path(out_path).write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
-    return 0
+# --- Parsing with Rasa (scripts/rasa_parse.py, in Rasa's own environment) -------
 
 
 def _rasa_env() -> dict[str, str]:
@@ -325,7 +189,7 @@ def parse_with_rasa(texts: list[str], log: Path) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         texts_path, out_path = Path(tmp, "texts.json"), Path(tmp, "parses.json")
         texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
-        command = [str(RASA_BIN / "python"), str(Path(__file__).resolve()), "--parse-worker"]
+        command = [str(RASA_BIN / "python"), str(Path(__file__).with_name("rasa_parse.py"))]
         command += [str(MODEL), str(texts_path), str(out_path)]
         with log.open("w", encoding="utf-8") as handle:
             # The command is built from this file's constants, never from input.
@@ -355,43 +219,6 @@ def run_stories() -> bool:
         )
 
 
-# --- Checks before any parsing -------------------------------------------------
-
-
-def leak_counts(sets: list[EvalSet], index: TrainingIndex) -> dict[str, dict[str, dict[str, int]]]:
-    """Per set and language: test examples equal to, or one word from, a training example."""
-    counts: dict[str, dict[str, dict[str, int]]] = {}
-    for test_set in sets:
-        per_language = counts.setdefault(test_set.name, {})
-        for example in set_examples(test_set):
-            tally = per_language.setdefault(example.language, {"leaks": 0, "near_duplicates": 0})
-            tally["leaks"] += index.is_leak(example.text)
-            tally["near_duplicates"] += index.is_near_duplicate(example.text)
-    return counts
-
-
-def clean_dev(index: TrainingIndex) -> dict[str, dict[str, int]]:
-    """Drop from the dev split every example equal to or one word from a training example."""
-    dropped: dict[str, dict[str, int]] = {}
-    dev = next(s for s in TEST_SETS if s.name == "dev")
-    for path in sorted(dev.folder.glob("*.yml")):
-        kept, tally = [], {"leaks": 0, "near_duplicates": 0}
-        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-            stripped = line.strip()
-            if line.startswith((" ", "\t")) and stripped.startswith("- "):
-                text = parse_example(stripped[2:], "", path.stem).text
-                if index.is_leak(text):
-                    tally["leaks"] += 1
-                    continue
-                if index.is_near_duplicate(text):
-                    tally["near_duplicates"] += 1
-                    continue
-            kept.append(line)
-        path.write_text("".join(kept), encoding="utf-8")
-        dropped[path.stem] = tally
-    return dropped
-
-
 # --- Report --------------------------------------------------------------------
 
 
@@ -412,6 +239,11 @@ def set_summary(test_set: EvalSet, result: SetResult, checks: dict[str, dict[str
         "confusions": dict(result.confusions.most_common()),
         "entity_exact_match": result.entities.figures(),
         "leaks_and_near_duplicates": checks,
+        "opt_out_reader": {
+            "stop_recall_with_reader": result.stop_with_net.figures(),
+            "false_alarms": result.net_false_alarms,
+            "false_alarms_the_model_got_right": result.net_overrides_right,
+        },
     }
     if not test_set.held_out:
         summary["errors"] = result.errors
@@ -429,7 +261,9 @@ def goals_missed(test_set: EvalSet, result: SetResult) -> list[str]:
                 )
     if test_set.recall_goal is not None:
         intent, goal = test_set.recall_goal
-        tally = result.intents.get(intent, Tally())
+        # Opt-outs count as the bot handles them: NLU, and before it the
+        # opt-out reader (bot/optout.py) that the worker applies.
+        tally = result.stop_with_net if intent == "stop" else result.intents.get(intent, Tally())
         if tally.rate < goal:
             missed.append(f"{test_set.name}: {intent} recall {tally.rate:.3f} < {goal}")
     return missed
@@ -444,9 +278,20 @@ def print_set(test_set: EvalSet, result: SetResult, show_errors: bool) -> None:
         intent, goal = test_set.recall_goal
         tally = result.intents.get(intent, Tally())
         per_language = ", ".join(
-            f"{lang} {t.rate:.3f}" for lang, t in sorted(result.intent_languages[intent].items())
+            f"{lang} {t.rate:.3f}"
+            for lang, t in sorted(result.intent_languages.get(intent, {}).items())
         )
-        print(f"  {intent} recall {tally.rate:.3f} (goal {goal}; {per_language})")
+        print(f"  {intent} recall, model: {tally.rate:.3f} ({per_language})")
+        if intent == "stop":
+            with_net = result.stop_with_net.rate
+            print(f"  stop recall, model and opt-out reader: {with_net:.3f} (goal {goal})")
+        else:
+            print(f"  (goal {goal})")
+    if result.net_false_alarms:
+        print(
+            f"  opt-out reader takes {result.net_false_alarms} other messages for opt-outs "
+            f"({result.net_overrides_right} of them understood by the model)"
+        )
     weak = [f"{i} {t.rate:.2f}" for i, t in sorted(result.intents.items()) if t.rate < 1.0]
     if weak:
         print("  intent recall below 1: " + ", ".join(weak))
@@ -476,10 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="drop dev examples equal to or one word from a training example, then exit",
     )
-    parser.add_argument("--parse-worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.parse_worker:
-        return parse_worker(*args.parse_worker)
 
     index = TrainingIndex(training_examples())
     if args.clean_dev:
@@ -501,16 +343,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Leaks first: a set that overlaps the training data measures nothing.
     checks = leak_counts(sets, index)
-    problems = []
-    for name, per_language in checks.items():
-        for language, tally in per_language.items():
-            if tally["leaks"]:
-                problems.append(f"{name} {language}: {tally['leaks']} equal to a training example")
-            if name == "dev" and tally["near_duplicates"]:
-                problems.append(
-                    f"dev {language}: {tally['near_duplicates']} one word from a training "
-                    "example (run --clean-dev)"
-                )
+    problems = leak_problems(checks)
     for problem in problems:
         print(f"rasa_nlu_accuracy: {problem}", file=sys.stderr)
     if problems:
@@ -531,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     missed = []
     for test_set in sets:
-        result = score(examples[test_set.name], parses, keep_texts=not test_set.held_out)
+        result = score(
+            examples[test_set.name], parses, keep_texts=not test_set.held_out, opt_out=is_opt_out
+        )
         print_set(test_set, result, args.show_errors)
         summary["sets"][test_set.name] = set_summary(test_set, result, checks[test_set.name])
         missed += goals_missed(test_set, result)

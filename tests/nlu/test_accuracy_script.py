@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts import nlu_examples
 from scripts import rasa_nlu_accuracy as accuracy
-from scripts.rasa_nlu_accuracy import EvalSet, Example, TrainingIndex
+from scripts.nlu_examples import EvalSet, Example, TrainingIndex
 
 
 def example(text: str, intent: str = "stop", language: str = "es") -> Example:
-    return accuracy.parse_example(text, intent, language)
+    return nlu_examples.parse_example(text, intent, language)
 
 
 def parse(text: str, intent: str, top: str | None = None, entities: list | None = None) -> dict:
@@ -36,11 +37,13 @@ def parse(text: str, intent: str, top: str | None = None, entities: list | None 
     ],
 )
 def test_normalise_ignores_case_accents_punctuation_and_spaces(typed: str, normal: str) -> None:
-    assert accuracy.normalise(typed) == normal
+    assert nlu_examples.normalise(typed) == normal
 
 
 def test_annotations_become_plain_text_and_entities() -> None:
-    parsed = accuracy.parse_example('la [b](option) o [anglaise]{"entity": "language"}', "x", "fr")
+    parsed = nlu_examples.parse_example(
+        'la [b](option) o [anglaise]{"entity": "language"}', "x", "fr"
+    )
     assert parsed.text == "la b o anglaise"
     assert parsed.entities == (("option", "b"), ("language", "anglaise"))
 
@@ -100,6 +103,30 @@ def test_held_out_texts_are_never_kept_or_summarised() -> None:
     assert summary["confusions"] == {"stop -> start": 1}
 
 
+def test_the_opt_out_reader_catches_what_the_model_missed_and_its_false_alarms_are_counted() -> (
+    None
+):
+    examples = [
+        example("quiero salirme", "stop"),
+        example("no mas", "stop"),
+        example("hola", "greet"),
+        example("otra leccion", "next_lesson"),
+    ]
+    parses = {
+        "quiero salirme": parse("quiero salirme", "nlu_fallback", top="stop"),
+        "no mas": parse("no mas", "start"),
+        "hola": parse("hola", "greet"),
+        "otra leccion": parse("otra leccion", "help"),
+    }
+    reader = {"quiero salirme", "hola", "otra leccion"}.__contains__
+    result = accuracy.score(examples, parses, keep_texts=False, opt_out=reader)
+    assert result.intents["stop"].rate == 0.0  # the model alone
+    assert result.stop_with_net.figures() == {"examples": 2, "correct": 1, "rate": 0.5}
+    assert (result.net_false_alarms, result.net_overrides_right) == (2, 1)
+    optout = EvalSet("optout", Path("x"), held_out=True, recall_goal=("stop", 1.0))
+    assert accuracy.goals_missed(optout, result) == ["optout: stop recall 0.500 < 1.0"]
+
+
 def test_entities_must_match_exactly() -> None:
     examples = [
         example("la [b](option)", "choose_option"),
@@ -138,10 +165,12 @@ def test_clean_dev_drops_leaks_and_near_duplicates(tmp_path: Path, monkeypatch) 
         "    - No más mensajes!\n    - no mas mensajes porfa\n    - dejen de escribirme ya\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(accuracy, "TEST_SETS", (EvalSet("dev", dev, held_out=False),))
+    monkeypatch.setattr(nlu_examples, "TEST_SETS", (EvalSet("dev", dev, held_out=False),))
     index = TrainingIndex([example("no mas mensajes")])
-    assert accuracy.clean_dev(index) == {"es": {"leaks": 1, "near_duplicates": 1}}
-    assert [e.text for e in accuracy.read_examples(dev / "es.yml")] == ["dejen de escribirme ya"]
+    assert nlu_examples.clean_dev(index) == {"es": {"leaks": 1, "near_duplicates": 1}}
+    assert [e.text for e in nlu_examples.read_examples(dev / "es.yml")] == [
+        "dejen de escribirme ya"
+    ]
     assert (dev / "es.yml").read_text(encoding="utf-8").startswith("# kept comment\n")
 
 
@@ -149,26 +178,26 @@ def test_clean_dev_drops_leaks_and_near_duplicates(tmp_path: Path, monkeypatch) 
 
 
 def test_the_dev_split_has_nothing_equal_to_or_one_word_from_training() -> None:
-    index = TrainingIndex(accuracy.training_examples())
-    dev = next(s for s in accuracy.TEST_SETS if s.name == "dev")
-    close = [e.text for e in accuracy.set_examples(dev) if index.is_near_duplicate(e.text)]
-    equal = [e.text for e in accuracy.set_examples(dev) if index.is_leak(e.text)]
+    index = TrainingIndex(nlu_examples.training_examples())
+    dev = next(s for s in nlu_examples.TEST_SETS if s.name == "dev")
+    close = [e.text for e in nlu_examples.set_examples(dev) if index.is_near_duplicate(e.text)]
+    equal = [e.text for e in nlu_examples.set_examples(dev) if index.is_leak(e.text)]
     assert (equal, close) == ([], [])
 
 
 def test_no_held_out_example_is_a_training_example() -> None:
-    index = TrainingIndex(accuracy.training_examples())
-    for test_set in accuracy.TEST_SETS:
+    index = TrainingIndex(nlu_examples.training_examples())
+    for test_set in nlu_examples.TEST_SETS:
         if test_set.held_out:
             # Counted, never printed: nobody may read the held-out examples.
-            leaks = sum(index.is_leak(e.text) for e in accuracy.set_examples(test_set))
+            leaks = sum(index.is_leak(e.text) for e in nlu_examples.set_examples(test_set))
             assert leaks == 0, f"{test_set.name}: {leaks} held-out examples are in training"
 
 
 def test_every_intent_of_the_domain_is_trained_in_all_four_languages() -> None:
-    domain = yaml.safe_load((accuracy.NLU / "domain.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((nlu_examples.NLU / "domain.yml").read_text(encoding="utf-8"))
     typed = set(domain["intents"]) - {"EXTERNAL_lesson_due", "nlu_fallback"}
-    trained = {(e.intent, e.language) for e in accuracy.training_examples()}
+    trained = {(e.intent, e.language) for e in nlu_examples.training_examples()}
     missing = sorted(
         (i, lang) for i in typed for lang in ("es", "en", "fr", "ht") if (i, lang) not in trained
     )
