@@ -1,38 +1,34 @@
 """Measure how well the NLU model understands learners, per test set and language.
 
-Run with the app's Python after the model is trained (scripts/rasa_train.py):
+Run with the app's Python after training (scripts/rasa_train.py):
 `.venv/bin/python scripts/rasa_nlu_accuracy.py` (all sets; `make test` adds
-`--stories`). The test sets, one <lang>.yml per language in each folder:
-
-- ``dev`` (nlu/tests/nlu_test/): the old held-out split, cleaned of examples
-  equal to or one word away from a training example. The NLU engineer reads it
-  and tunes on it, so it is a development set, not a measure.
-- ``independent`` (nlu/tests/independent/): every intent, written from the
-  intent descriptions alone by someone who never saw the training data.
-- ``optout`` (nlu/tests/optout/): only ``stop``, written the same way.
-- ``handoff`` (nlu/tests/handoff/): only ``ask_human``, written the same way.
-
-The three independent sets are held out: this script never prints or stores
-their texts (only counts), so that nobody tunes the model on their errors.
+`--stories`). The sets (scripts/nlu_examples.py), one <lang>.yml per language:
+``dev`` (nlu/tests/nlu_test/, the old held-out split cleaned of examples equal
+to or one word from a training example; read and tuned on, so not a measure),
+and three held out, written from the intent descriptions by someone who never
+saw the training data: ``independent`` (every intent), ``optout`` (``stop``)
+and ``handoff`` (``ask_human``). Held-out texts are never printed or stored
+here, only counts, so that nobody tunes the model on their errors.
 
 Every text is parsed once, by one Rasa process that loads the model once (the
-slow part, about 50 s) and parses exactly as the server does, FallbackClassifier
-included (scripts/rasa_parse.py). ``rasa test nlu`` is not used because it undoes the fallback and
-keeps only the top intent, so a message that the ambiguity threshold sends to
-the menu in production would count as understood. What the learner gets is what
-counts: a right intent turned into ``nlu_fallback`` is wrong, and for
-``out_of_scope`` the fallback is right (both run action_fallback, the menu).
-Opt-outs count as the bot handles them: NLU, and before it the opt-out reader
-(bot/optout.py) that the worker applies; both figures are reported, with the
-number of other messages the reader would take for an opt-out.
+slow part) and parses exactly as the server does, FallbackClassifier included
+(scripts/rasa_parse.py); ``rasa test nlu`` undoes the fallback and keeps only
+the top intent, so a message sent to the menu in production would count as
+understood. What the learner gets counts: a right intent turned into
+``nlu_fallback`` is wrong; for ``out_of_scope`` the fallback is right (both run
+action_fallback). Opt-outs count as the bot handles them: the opt-out reader
+(bot/optout.py) the worker applies before NLU, then NLU; both figures are
+reported, with the other messages the reader would take for opt-outs.
 
-Exits non-zero when a goal is missed (GOALS: every language of a set at or
-above its accuracy, ``stop`` and ``ask_human`` recall), when a test example is
-also a training example once case, accents, punctuation and spaces are
-ignored (a leak: the set would measure memory), when a dev example is one word
-away from a training example (`--clean-dev` drops those), or, with --stories,
-when a conversation test in nlu/tests/test_stories.yml fails. Writes every
-figure to nlu/results/accuracy.json.
+A test example equal to a training example once case, accents, punctuation
+and spaces are ignored is a leak. Held-out leaks are left out of the score and
+counted (see nlu_examples.unseen); a leak or a near-duplicate (one word away)
+in the dev split is an error (`--clean-dev` drops them).
+
+Exits non-zero when a goal of TEST_SETS is missed, when the dev split has a
+leak or a near-duplicate, or, with --stories, when a conversation test in
+nlu/tests/test_stories.yml fails. Writes every figure to
+nlu/results/accuracy.json.
 """
 
 from __future__ import annotations
@@ -67,6 +63,7 @@ from scripts.nlu_examples import (
     leak_problems,
     set_examples,
     training_examples,
+    unseen,
 )
 
 MODEL = NLU / "models" / "lessonbot.tar.gz"
@@ -238,6 +235,8 @@ def set_summary(test_set: EvalSet, result: SetResult, checks: dict[str, dict[str
         },
         "confusions": dict(result.confusions.most_common()),
         "entity_exact_match": result.entities.figures(),
+        # Per language: examples equal to a training example (not scored) and
+        # one word from one (scored).
         "leaks_and_near_duplicates": checks,
         "opt_out_reader": {
             "stop_recall_with_reader": result.stop_with_net.figures(),
@@ -269,9 +268,14 @@ def goals_missed(test_set: EvalSet, result: SetResult) -> list[str]:
     return missed
 
 
-def print_set(test_set: EvalSet, result: SetResult, show_errors: bool) -> None:
+def print_set(
+    test_set: EvalSet, result: SetResult, checks: dict[str, dict[str, int]], show_errors: bool
+) -> None:
     label = "held out" if test_set.held_out else "development"
     print(f"{test_set.name} ({test_set.folder.relative_to(ROOT)}, {label}):")
+    left_out = ", ".join(f"{lang} {c['leaks']}" for lang, c in sorted(checks.items()) if c["leaks"])
+    if left_out:
+        print(f"  left out, equal to a training example: {left_out}")
     for language, tally in sorted(result.languages.items()):
         print(f"  {language}: {tally.rate:.3f} ({tally.correct}/{tally.examples})")
     if test_set.recall_goal is not None:
@@ -350,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     started = time.monotonic()
-    examples = {s.name: set_examples(s) for s in sets}
+    # Held-out examples equal to training ones are left out: see unseen().
+    examples = {s.name: unseen(set_examples(s), index) for s in sets}
     texts = sorted({e.text for group in examples.values() for e in group})
     parses = parse_with_rasa(texts, RESULTS / "parse.log")
     summary: dict[str, Any] = {
@@ -367,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         result = score(
             examples[test_set.name], parses, keep_texts=not test_set.held_out, opt_out=is_opt_out
         )
-        print_set(test_set, result, args.show_errors)
+        print_set(test_set, result, checks[test_set.name], args.show_errors)
         summary["sets"][test_set.name] = set_summary(test_set, result, checks[test_set.name])
         missed += goals_missed(test_set, result)
 

@@ -185,13 +185,21 @@ def test_the_dev_split_has_nothing_equal_to_or_one_word_from_training() -> None:
     assert (equal, close) == ([], [])
 
 
-def test_no_held_out_example_is_a_training_example() -> None:
-    index = TrainingIndex(nlu_examples.training_examples())
-    for test_set in nlu_examples.TEST_SETS:
-        if test_set.held_out:
-            # Counted, never printed: nobody may read the held-out examples.
-            leaks = sum(index.is_leak(e.text) for e in nlu_examples.set_examples(test_set))
-            assert leaks == 0, f"{test_set.name}: {leaks} held-out examples are in training"
+def test_held_out_examples_equal_to_training_ones_are_left_out_of_the_score() -> None:
+    index = TrainingIndex([example("hola"), example("Stop")])
+    examples = [example("HOLA!"), example("stop ya"), example("¡stop!")]
+    assert [e.text for e in nlu_examples.unseen(examples, index)] == ["stop ya"]
+
+
+def test_only_the_dev_split_must_be_free_of_leaks_and_near_duplicates() -> None:
+    checks = {
+        "dev": {"es": {"leaks": 1, "near_duplicates": 2}, "en": {"leaks": 0, "near_duplicates": 0}},
+        "independent": {"es": {"leaks": 30, "near_duplicates": 90}},
+    }
+    assert nlu_examples.leak_problems(checks) == [
+        "dev es: 1 equal to a training example",
+        "dev es: 2 one word from a training example (run --clean-dev)",
+    ]
 
 
 def test_every_intent_of_the_domain_is_trained_in_all_four_languages() -> None:
