@@ -54,11 +54,12 @@ _ES = (
     r"\b(desuscrib|desinscrib|desafili)\w*",
     r"\bcancel\w* (mi |mis |la |las |el )?(suscripcion|inscripcion|lecciones|mensajes|curso|"
     r"todo)\b",
-    r"\b(elimin|borr|quit)\w* (mi |la )?suscripcion\b",
+    r"\b(elimin|borr|quit|anul)\w* (mi |la )?suscripcion\b",
+    r"\bcancel\w* (el |este )?(servicio|programa)\b",
     r"\b(paren|pare|para|parar|detengan|detener|detenga|basta) (de |con )?(los |las |todos los )?"
     r"(mensajes|msjs?|lecciones|sms|whatsapp|envios)\b",
     r"\bno (quiero|deseo) que me (escriban|manden|envien|contacten|molesten|lleguen)\b",
-    r"\bya no (quiero|deseo) (estar|seguir|aprender|participar|nada)\b",
+    r"\bya no (quiero|deseo) (estar|seguir|aprender|participar|nada|esto)\b",
     r"\bno quiero (saber )?nada (mas )?de (ustedes|esto)\b",
     r"^(ya )?no mas( por favor| porfa| gracias)?$",
     r"\bfuera de (la lista|esto)\b",
@@ -67,8 +68,14 @@ _ES = (
     r"\b(canse|cansado|cansada|harto|harta) (de|con) (\w+ )?(mensajes|msjs?|lecciones|sms)\b",
     r"\b(deja|dejen|deje|dejar|paren|pare|para|parar|detengan|detener) de "
     r"(enviar|mandar|escribir|molestar|contactar)\w*",
-    r"\b(no|nunca|jamas) (me )?(manden|envien|mandes|envies|escriban|escribas|contacten|"
-    r"molesten|vuelvan a)\b",
+    r"\b(no|nunca|jamas)( mas)? (me )?(manden|envien|mandes|envies|escriban|escribas|contacten|"
+    r"molesten|lleguen|vuelvan a)\b",
+    r"\bpara que (paren|dejen|no me lleguen)\b",
+    r"\bya (tuve|fue) suficiente\b",
+    r"\b(no|ya no) (quiero|deseo) (formar|ser) parte\b",
+    r"\bno cuenten conmigo\b",
+    r"\b(borrenme|borrame|sacame|saquenme|quitame|quitenme|eliminenme|retirenme|retireme)\b"
+    r"(?! (mis |los |la |el |mi )?(datos|informacion|numero|historial|cuenta))",
     r"\b(no|ya no) (quiero|deseo|necesito) (\w+ ){0,3}?(mensajes?|msjs?|lecciones|sms|"
     r"whatsapp|recibir|recibiendo|seguir|continuar|participar)\b",
     r"\bno (mas|\+) (mensajes|msjs?|lecciones|sms|whatsapp)\b",
@@ -84,7 +91,14 @@ _ES = (
 _EN = (
     r"\bunsubscribe\b",
     r"\b(want|wanna|like) to (stop|quit|unsubscribe|cancel)\b",
-    r"\bi want out\b|\bget me out\b|^i quit\b",
+    r"\bi want out\b|\bget me out\b|^i quit\b|\bcount me out\b|\bremove me\b",
+    r"\b(i m|im|i am) done with (this|these|the|your)\b",
+    r"^(no more|nothing more)( please| thanks| thank you)?$",
+    r"\bhow (do|can|should) i (stop|unsubscribe|opt out|cancel)\b",
+    r"\b(how|what) (do|can|should|must) i \w+ to (stop|unsubscribe|opt out)\b",
+    r"\b(had|have) enough\b",
+    r"\b(don t|dont|do not|no longer) (want to |wish to )?be (a )?part of\b",
+    r"\b(stop|cancel|end|quit) (this|the) (service|program|programme)\b",
     r"\benough (of )?(messages|texts|sms|msgs|lessons)\b",
     r"\b(tired|sick|fed up|cant stand|can t stand) (of |with )?(these |the |your |all )*"
     r"(messages|texts|sms|msgs|lessons)\b",
@@ -121,15 +135,23 @@ _FR = (
     r"\bfin (de l abonnement|des messages|des sms)\b",
     r"\b(assez|marre|trop) (de|des) (messages|sms|msg|lecons)\b",
     r"\bje n en veux plus\b",
-    r"\bne (m|me) (envoyez|envoie|envoyer|ecrivez|ecris|ecrire|contactez|contacte) "
-    r"(plus|jamais)\b",
+    r"\bne (m|me) (envoyez|renvoyez|envoie|renvoie|envoyer|ecrivez|ecris|ecrire|contactez|"
+    r"contacte) (plus|jamais)\b",
+    r"\bn (envoyez|renvoyez|ecrivez|envoie|ecris) plus\b",
+    r"\bne plus (rien )?(recevoir|etre contacte|m envoyer|avoir de messages)\b",
+    r"\bpour (arreter|me desabonner|ne plus recevoir)\b",
+    r"\b(arret\w*|annul\w*) (le|ce) (service|programme)\b",
+    r"\bveux pas de (lecons|messages|sms)\b",
+    r"\bne comptez plus sur moi\b",
+    r"(^|\bnon( merci)? )plus de (messages|sms|msg|lecons)\b",
     r"\bne plus m (envoyer|ecrire|contacter)\b",
-    r"\bne veux plus( (rien|recevoir|continuer|participer|de (messages|sms|lecons|msg)|"
-    r"d (messages|sms)|(ces|vos|les) (messages|sms|lecons))\b|$)",
+    r"\bne (veux|souhaite|desire|voudrais) plus( jamais)?( (rien|recevoir|continuer|participer|"
+    r"faire partie|de (messages|sms|lecons|msg|ca)|d (messages|sms)|(ces|vos|les) "
+    r"(messages|sms|lecons))\b|$)",
     r"\bveux plus (rien|recevoir|ces|vos|continuer|participer)\b",
     r"^plus de (messages?|sms|msg|lecons?)\b",
     r"\blaisse[rz]? moi (tranquille|en paix)\b",
-    r"\b(retirez|enlevez|sortez|supprimez) (moi|mon numero)( (de|du)\b|$)",
+    r"\b(retirez|enlevez|sortez|supprimez|rayez) (moi|mon numero)( (de|du)\b|$)",
     r"\b(quitte|quitter) (le|ce) (cours|programme)\b",
     r"\bannul\w* (mon |l |cet )?(abonnement|inscription)\b",
     r"\bm interesse plus\b",
@@ -138,7 +160,13 @@ _FR = (
 )
 _HT = (
     r"\bdezabon\w*",
-    r"\b(sispann|kanpe|stop) (voye|ekri|kontakte|deranje|resevwa|mesaj|leson|tout|sa)\b",
+    r"\b(sispann|kanpe|stop) (voye|ekri|kontakte|deranje|resevwa|mesaj|leson|tout|sa|sevis|"
+    r"pwogram)\b",
+    r"\bpa vle (sa|fe pati)( \w+)? anko\b|\bpa vle fe pati\b",
+    r"\bpou m pa resevwa\b",
+    r"\bpa konte sou (m|mwen)\b",
+    r"\befase (m|mwen) nan lis\b|\bretire non (m|mwen)\b",
+    r"\bmete (yon )?fen (nan|a|ak)\b",
     r"\b(m|mwen) (vle|ta vle) (kanpe|sispann|soti|retire ko m|dezabone|kite)\b",
     r"^(m|mwen) kite\b",
     r"\base (mesaj|leson)\b",
@@ -155,7 +183,7 @@ _HT = (
     r"\b(kite|soti nan) (kou a|pwogram nan|lis la)\b",
     r"\bkite m (anpe|trankil)\b",
     r"\banile (abonman|enskripsyon)\w*",
-    r"\bpa enterese anko\b",
+    r"\bpa enterese( ak \w+( yo)?)? anko\b",
     r"\bbouke ak (mesaj|leson)\w*",
 )
 _SPANISH_VERBS = frozenset({"parar", "para", "cancelar", "detener"})
@@ -180,16 +208,19 @@ _REVERSAL = re.compile(
     r"\b(mistake|accident|accidentally|error|erreur|expres|aksidan|querer)\b|\bpa ere\b|"
     r"\b(suis|etais|etait) (desabonn|desinscri)|\bte (dezabon|kite|kanpe)|\bundo\b|"
     r"\bdeshacer\b|\bannul\w* (le |la |mon )?(desabonn|desinscri)|\banile dezabon|"
-    r"\bcancel\w* (the |my )?unsubscri"
+    r"\bcancel\w* (the |my )?unsubscri|"
+    r"\b(anile|annul\w*|cancel\w*|undo|deshacer) (the |la |le |a |mon |my |mi )?"
+    r"(kanpe|stop|arret\w*|baja|desabonn\w*|dezabon\w*|unsubscri\w*)"
 )
 # A negation just before an opt-out verb turns it round: "no quiero darme de
 # baja", "don't unsubscribe me", "je ne veux pas arrêter", "pa kanpe".
 _NEGATED_VERB = re.compile(
-    r"\b(no|not|don t|dont|do not|never|nunca|ne|n|pas|pa)"
-    r"( (quiero|deseo|me|te|nos|lo|want|wanna|to|please|veux|voulez|pas|vle|m|mwen|janm)){0,2} "
+    r"\b(no|not|don t|dont|do not|didn t|didnt|did not|never|nunca|ne|n|pas|pa)"
+    r"( (quiero|queria|deseo|me|te|nos|lo|want|wanted|wanna|mean|meant|to|please|veux|voulais|"
+    r"voulez|pas|vle|t|m|mwen|janm)){0,3} "
     r"(stop|stopping|unsubscribe|quit|quitting|cancel\w*|(des|den|dar|darme) de baja|parar|"
     r"dejar|dejes|dejen|"
-    r"pares|paren|salir|saquen|retires|arret\w*|desabonn\w*|desinscri\w*|quitter|retirez|"
+    r"pares|paren|salir|saquen|retires|arret\w*|desabonn\w*|desinscri\w*|quitter|retirez|remove|"
     r"kanpe|sispann|dezabon\w*|kite|retire)\b"
 )
 
@@ -212,11 +243,13 @@ def is_opt_out(text: str) -> bool:
     words = normalise(text)
     if not words:
         return False
+    if _REVERSAL.search(words):
+        return False
     tokens = words.split()
     if any(t in KEYWORDS for t in tokens) and all(t in KEYWORDS or t in FILLERS for t in tokens):
         # "no, STOP" asks to stop; "no parar" (an instruction in the infinitive) does not.
         return not (tokens[0] == "no" and len(tokens) > 1 and tokens[1] in _SPANISH_VERBS)
-    if _PAUSE_OR_TIME.search(words) or _REVERSAL.search(words):
+    if _PAUSE_OR_TIME.search(words):
         return False
     if _NEGATED_VERB.search(words) and not _negation_is_the_request(words):
         return False

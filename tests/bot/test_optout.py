@@ -56,6 +56,15 @@ from scripts import nlu_examples
         "retire m nan lis la",
         "m vle dezabòne",
         "m pa enterese ankò",
+        # Questions on how to stop, and ways of saying "I am done with this".
+        "how can i unsubscribe from this?",
+        "que mando para que paren los mensajes",
+        "comment faire pour ne plus rien recevoir",
+        "kijan pou m fè pou m pa resevwa leson ankò",
+        "i've had enough, bye",
+        "ya no quiero formar parte del programa",
+        "je ne souhaite plus recevoir de sms",
+        "m pa vle fè pati pwogram nan ankò",
     ],
 )
 def test_requests_to_stop_are_opt_outs(text: str) -> None:
@@ -106,6 +115,10 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "je veux plus de leçons",  # ambiguous in French: left to NLU
         "para que sirve esto",
         "quiero salir del pais",
+        "borrenme los datos",  # erasure, which asks for confirmation
+        "i didn't mean to unsubscribe",
+        "anile kanpe a",
+        "no queria darme de baja",
     ],
 )
 def test_near_misses_are_left_to_nlu(text: str) -> None:
