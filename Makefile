@@ -75,7 +75,7 @@ catalogs-update: $(VENV)/.installed ## Extract new strings and merge them into e
 model: $(VENV)/.installed $(RASA_VENV)/.installed ## Train the Rasa model, only when its inputs changed
 	$(VENV)/bin/python scripts/rasa_train.py
 
-nlu-accuracy: model ## Intent accuracy per language on the held-out test split
+nlu-accuracy: model ## Intent accuracy per language: dev split, independent, opt-out and hand-off sets
 	$(VENV)/bin/python scripts/rasa_nlu_accuracy.py
 
 bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks vs bare Rasa and Rasa's Twilio connector (~11 min, loopback only): table + bench/results.json

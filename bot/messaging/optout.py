@@ -1,0 +1,263 @@
+"""Recognise a request to stop all messages in a learner's own words (es, en, fr, ht).
+
+A missed opt-out is the worst failure of this bot: someone who asked to stop
+keeps receiving messages. NLU is a statistical model, so a phrasing it has not
+seen may get another intent or fall below the fallback threshold. This reader
+is the deterministic safety net beside it: patterns written from how people
+ask to stop in the four languages (imperatives, "no more messages", "I don't
+want to receive...", "unsubscribe me", Kreyòl "pa ... ankò"), not from any
+test set.
+
+It is built for precision: it stays silent (and leaves the message to NLU)
+when the message also speaks of a pause or a time of day ("stop for a week",
+"no me manden a esa hora"), of a mistake ("I unsubscribed by mistake"), or
+negates the opt-out verb itself ("no quiero darme de baja", "pa kanpe").
+
+Wiring: the worker should send ``/stop`` for a message when
+``is_opt_out(text)`` is true, before NLU, as it does for the STOP keyword
+(``bot.keywords.fast_path``). This module imports nothing from the project,
+so it can move with the bot/ restructure.
+
+Regular expressions rather than a library: no maintained library reads opt-out
+requests in Haitian Creole or Latin American SMS Spanish; the patterns are few
+and each is tested (tests/bot/test_optout.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def _words(*lines: str) -> frozenset[str]:
+    """The words of some lines (one language per line reads better than one word per line)."""
+    return frozenset(word for line in lines for word in line.split())
+
+
+# A message made only of KEYWORDS and FILLERS is an opt-out: "STOP", "baja
+# porfa", "ARRÊT SVP", "kanpe tanpri", "stop stop".
+KEYWORDS = _words(
+    "stop stopall unsubscribe unsub cancel end quit optout revoke enough",
+    "baja alto parar para cancelar detener basta fin terminar",
+    "arret arrete arreter arretez desabonner desinscription desabonnement annuler quitter",
+    "kanpe sispann dezabone dezabonnen anile ase",
+)
+FILLERS = _words(
+    "please pls plz now all it ok no thanks already",
+    "ya ahora porfa porfavor por favor xfa gracias todo",
+    "svp stp maintenant merci tout",
+    "tanpri souple mesi kounye a sa konsa",
+)
+
+_ES = (
+    r"\b(dar|darme|darse|darnos|den|denme|dame|doy|des) de baja\b",
+    r"\b(desuscrib|desinscrib|desafili)\w*",
+    r"\bcancel\w* (mi |mis |la |las |el )?(suscripcion|inscripcion|lecciones|mensajes|curso|"
+    r"todo)\b",
+    r"\b(elimin|borr|quit|anul)\w* (mi |la )?suscripcion\b",
+    r"\bcancel\w* (el |este )?(servicio|programa)\b",
+    r"\b(paren|pare|para|parar|detengan|detener|detenga|basta) (de |con )?(los |las |todos los )?"
+    r"(mensajes|msjs?|lecciones|sms|whatsapp|envios)\b",
+    r"\bno (quiero|deseo) que me (escriban|manden|envien|contacten|molesten|lleguen)\b",
+    r"\bya no (quiero|deseo) (estar|seguir|aprender|participar|nada|esto)\b",
+    r"\bno quiero (saber )?nada (mas )?de (ustedes|esto)\b",
+    r"^(ya )?no mas( por favor| porfa| gracias)?$",
+    r"\bfuera de (la lista|esto)\b",
+    r"\b(dejar|dejo|deje) (el curso|el programa|de recibir|las lecciones)\b",
+    r"\bno (sigan|siga|sigas) (enviando|mandando|escribiendo)\b",
+    r"\b(canse|cansado|cansada|harto|harta) (de|con) (\w+ )?(mensajes|msjs?|lecciones|sms)\b",
+    r"\b(deja|dejen|deje|dejar|paren|pare|para|parar|detengan|detener) de "
+    r"(enviar|mandar|escribir|molestar|contactar)\w*",
+    r"\b(no|nunca|jamas)( mas)? (me )?(manden|envien|mandes|envies|escriban|escribas|contacten|"
+    r"molesten|lleguen|vuelvan a)\b",
+    r"\bpara que (paren|dejen|no me lleguen)\b",
+    r"\bya (tuve|fue) suficiente\b",
+    r"\b(no|ya no) (quiero|deseo) (formar|ser) parte\b",
+    r"\bno cuenten conmigo\b",
+    r"\b(borrenme|borrame|sacame|saquenme|quitame|quitenme|eliminenme|retirenme|retireme)\b"
+    r"(?! (mis |los |la |el |mi )?(datos|informacion|numero|historial|cuenta))",
+    r"\b(no|ya no) (quiero|deseo|necesito) (\w+ ){0,3}?(mensajes?|msjs?|lecciones|sms|"
+    r"whatsapp|recibir|recibiendo|seguir|continuar|participar)\b",
+    r"\bno (mas|\+) (mensajes|msjs?|lecciones|sms|whatsapp)\b",
+    r"\b(sacame|saquenme|sacarme|quitame|quitenme|quitarme|borrame|borrenme|eliminame|"
+    r"eliminenme) (de|del)\b",
+    r"\bme (salgo|retiro)\b",
+    r"\b(salir|salirme|retirarme)( (del (curso|programa|grupo)|de (la lista|este|esta|esto|"
+    r"aqui))|$)",
+    r"\b(dejame|dejenme) en paz\b",
+    r"\bya no me interesa\b",
+    r"\bno me interesa (mas|ya)\b",
+)
+_EN = (
+    r"\bunsubscribe\b",
+    r"\b(want|wanna|like) to (stop|quit|unsubscribe|cancel)\b",
+    r"\bi want out\b|\bget me out\b|^i quit\b|\bcount me out\b|\bremove me\b",
+    r"\b(i m|im|i am) done with (this|these|the|your)\b",
+    r"^(no more|nothing more)( please| thanks| thank you)?$",
+    r"\bhow (do|can|should) i (stop|unsubscribe|opt out|cancel)\b",
+    r"\b(how|what) (do|can|should|must) i \w+ to (stop|unsubscribe|opt out)\b",
+    r"\b(had|have) enough\b",
+    r"\b(don t|dont|do not|no longer) (want to |wish to )?be (a )?part of\b",
+    r"\b(stop|cancel|end|quit) (this|the) (service|program|programme)\b",
+    r"\benough (of )?(messages|texts|sms|msgs|lessons)\b",
+    r"\b(tired|sick|fed up|cant stand|can t stand) (of |with )?(these |the |your |all )*"
+    r"(messages|texts|sms|msgs|lessons)\b",
+    r"\b(don t|dont|do not) (want|wanna|wish) (to )?(continue|keep (getting|receiving)|go on)\b",
+    r"\b(don t|dont|do not) (want|need) (this|it|these|them|that) any ?more\b",
+    r"\bopt (me )?out\b",
+    r"\b(stop|quit|cease|end) (sending|texting|messaging|writing|contacting|bothering|receiving|"
+    r"getting|the messages|the texts|all messages|these messages|messages|texts|msgs?|sms)\b",
+    r"\b(take|remove|delete|get) me (off|out|from)\b",
+    r"\b(remove|take|delete) my number (\w+ )?(from|off) (the|your|this) (list|program|course)\b",
+    r"^remove me$",
+    r"\bno (more|further) (messages?|texts?|sms|msgs?|lessons?|notifications?)\b",
+    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg) (me|to me|us)\b",
+    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg)( \w+)? "
+    r"(anymore|any more|again|ever)\b",
+    r"\b(don t|dont|do not) (want|need|wanna) (to (get|receive) )?(any |these |the |your |"
+    r"more |any more )*(messages?|texts?|sms|msgs?|lessons)\b",
+    r"\bno longer (want|need|interested|wish)\b",
+    r"\bnot interested any ?more\b",
+    r"\bleave me alone\b",
+    r"\b(quit|leave) (the|this) (course|program|programme|lessons)\b",
+    r"\b(cancel|end|stop) (my |the )?(subscription|lessons|messages|course|everything)\b",
+)
+_FR = (
+    r"\b(desabonn|desinscri)\w*",
+    r"\b(arret|stop|cesse)\w* (d |de )?(m |me )?(envoyer|ecrire|contacter|deranger|embeter|"
+    r"l envoi|ca|tout|(les|vos|ces) (messages|msg|sms|lecons))\b",
+    r"\b(veux|voudrais|vais) (m )?(arreter|me retirer|me desabonner|quitter)\b",
+    r"\bveux pas (continuer|poursuivre)\b",
+    r"\b(ca|cela) suffit\b",
+    r"\bplus jamais de (messages|sms|msg|lecons)\b",
+    r"^je quitte\b",
+    r"\b(me )?retirer (du|de la|de ce) (programme|cours|liste)\b",
+    r"\bfin (de l abonnement|des messages|des sms)\b",
+    r"\b(assez|marre|trop) (de|des) (messages|sms|msg|lecons)\b",
+    r"\bje n en veux plus\b",
+    r"\bne (m|me) (envoyez|renvoyez|envoie|renvoie|envoyer|ecrivez|ecris|ecrire|contactez|"
+    r"contacte) (plus|jamais)\b",
+    r"\bn (envoyez|renvoyez|ecrivez|envoie|ecris) plus\b",
+    r"\bne plus (rien )?(recevoir|etre contacte|m envoyer|avoir de messages)\b",
+    r"\bpour (arreter|me desabonner|ne plus recevoir)\b",
+    r"\b(arret\w*|annul\w*) (le|ce) (service|programme)\b",
+    r"\bveux pas de (lecons|messages|sms)\b",
+    r"\bne comptez plus sur moi\b",
+    r"(^|\bnon( merci)? )plus de (messages|sms|msg|lecons)\b",
+    r"\bne plus m (envoyer|ecrire|contacter)\b",
+    r"\bne (veux|souhaite|desire|voudrais) plus( jamais)?( (rien|recevoir|continuer|participer|"
+    r"faire partie|de (messages|sms|lecons|msg|ca)|d (messages|sms)|(ces|vos|les) "
+    r"(messages|sms|lecons))\b|$)",
+    r"\bveux plus (rien|recevoir|ces|vos|continuer|participer)\b",
+    r"^plus de (messages?|sms|msg|lecons?)\b",
+    r"\blaisse[rz]? moi (tranquille|en paix)\b",
+    r"\b(retirez|enlevez|sortez|supprimez|rayez) (moi|mon numero)( (de|du)\b|$)",
+    r"\b(quitte|quitter) (le|ce) (cours|programme)\b",
+    r"\bannul\w* (mon |l |cet )?(abonnement|inscription)\b",
+    r"\bm interesse plus\b",
+    r"\bj en ai (marre|assez)\b",
+    r"\bras le bol\b",
+)
+_HT = (
+    r"\bdezabon\w*",
+    r"\b(sispann|kanpe|stop) (voye|ekri|kontakte|deranje|resevwa|mesaj|leson|tout|sa|sevis|"
+    r"pwogram)\b",
+    r"\bpa vle (sa|fe pati)( \w+)? anko\b|\bpa vle fe pati\b",
+    r"\bpou m pa resevwa\b",
+    r"\bpa konte sou (m|mwen)\b",
+    r"\befase (m|mwen) nan lis\b|\bretire non (m|mwen)\b",
+    r"\bmete (yon )?fen (nan|a|ak)\b",
+    r"\b(m|mwen) (vle|ta vle) (kanpe|sispann|soti|retire ko m|dezabone|kite)\b",
+    r"^(m|mwen) kite\b",
+    r"\base (mesaj|leson)\b",
+    r"\bfini (abonman|ak mesaj|ak leson)\w*",
+    r"\bpa vle tande pale\b",
+    r"\bpa (janm )?(voye|ekri|kontakte|deranje)\b.*\b(anko|janm)\b",
+    r"\bpa janm (voye|ekri|kontakte)\b",
+    r"\b(m|mwen) pa (vle|bezwen) (resevwa |okenn |tande )?(\w+ )?(mesaj|leson)\b",
+    r"\b(m|mwen) pa (vle|bezwen) (resevwa |okenn )?anyen\b",
+    r"\b(m|mwen) pa (vle|bezwen) resevwa\b",
+    r"\b(m|mwen) pa vle (kontinye|patisipe|swiv)\b",
+    r"\bpa gen (mesaj|leson) anko\b",
+    r"\bretire (m|mwen|nimewo m|nimewo mwen)( nan (lis|kou|pwogram)\w*|$)",
+    r"\b(kite|soti nan) (kou a|pwogram nan|lis la)\b",
+    r"\bkite m (anpe|trankil)\b",
+    r"\banile (abonman|enskripsyon)\w*",
+    r"\bpa enterese( ak \w+( yo)?)? anko\b",
+    r"\bbouke ak (mesaj|leson)\w*",
+)
+_SPANISH_VERBS = frozenset({"parar", "para", "cancelar", "detener"})
+_ANY = (
+    r"(^| )(stop|kanpe|sispann|arretez|arrete|baja|alto|basta|unsubscribe)"
+    r"( (please|pls|now|porfa|svp|tanpri|ya|souple|plz))?$",
+)
+_OPT_OUT = re.compile("|".join(f"(?:{p})" for p in _ES + _EN + _FR + _HT + _ANY))
+
+# Contexts in which an opt-out pattern may mean something else; NLU decides.
+_PAUSE_OR_TIME = re.compile(
+    r"\b(pausa|pause|pauser|poz|poze|vacation|vacaciones|vacances|vakans|viaje|voyage|"
+    r"vwayaj|travel\w*|trip|week|weeks|semana|semanas|semaine|semaines|semen|dia|dias|day|"
+    r"days|jour|jours|jou|month|mois|mwa|until|hasta|jusqu|jiska|today|hoy|jodi|tonight|"
+    r"yet|todavia|encore|hora|hour|heure|morning|night|manana|noche|tarde|matin|soir|maten|"
+    r"aswe|apremidi|am|pm|later|luego|despues|pita)\b|\d|\b(por ahora|for now|pour l instant|"
+    r"pour le moment|pou kounye a|por el momento|plus tard)\b"
+)
+# A mistake, or undoing an opt-out: "me di de baja sin querer", "quitar la baja".
+_REVERSAL = re.compile(
+    r"\b(estar|quitar|quita|quiten|quitenme) (de |la )?baja\b|"
+    r"\b(mistake|accident|accidentally|error|erreur|expres|aksidan|querer)\b|\bpa ere\b|"
+    r"\b(suis|etais|etait) (desabonn|desinscri)|\bte (dezabon|kite|kanpe)|\bundo\b|"
+    r"\bdeshacer\b|\bannul\w* (le |la |mon )?(desabonn|desinscri)|\banile dezabon|"
+    r"\bcancel\w* (the |my )?unsubscri|"
+    r"\b(anile|annul\w*|cancel\w*|undo|deshacer) (the |la |le |a |mon |my |mi )?"
+    r"(kanpe|stop|arret\w*|baja|desabonn\w*|dezabon\w*|unsubscri\w*)"
+)
+# A negation just before an opt-out verb turns it round: "no quiero darme de
+# baja", "don't unsubscribe me", "je ne veux pas arrêter", "pa kanpe".
+_NEGATED_VERB = re.compile(
+    r"\b(no|not|don t|dont|do not|didn t|didnt|did not|never|nunca|ne|n|pas|pa)"
+    r"( (quiero|queria|deseo|me|te|nos|lo|want|wanted|wanna|mean|meant|to|please|veux|voulais|"
+    r"voulez|pas|vle|t|m|mwen|janm)){0,3} "
+    r"(stop|stopping|unsubscribe|quit|quitting|cancel\w*|(des|den|dar|darme) de baja|parar|"
+    r"dejar|dejes|dejen|"
+    r"pares|paren|salir|saquen|retires|arret\w*|desabonn\w*|desinscri\w*|quitter|retirez|remove|"
+    r"kanpe|sispann|dezabon\w*|kite|retire)\b"
+)
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, punctuation as spaces, letters said thrice said once."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(
+        " " if unicodedata.category(char).startswith("P") else char
+        for char in decomposed
+        if not unicodedata.combining(char)
+    )
+    # "stoooop", "bajaaa": an SMS habit; no word of the four languages needs
+    # one letter three times in a row.
+    return " ".join(re.sub(r"(\w)\1{2,}", r"\1", plain).split())
+
+
+def is_opt_out(text: str) -> bool:
+    """Whether the message asks to stop all messages (False when unsure: NLU decides)."""
+    words = normalise(text)
+    if not words:
+        return False
+    if _REVERSAL.search(words):
+        return False
+    tokens = words.split()
+    if any(t in KEYWORDS for t in tokens) and all(t in KEYWORDS or t in FILLERS for t in tokens):
+        # "no, STOP" asks to stop; "no parar" (an instruction in the infinitive) does not.
+        return not (tokens[0] == "no" and len(tokens) > 1 and tokens[1] in _SPANISH_VERBS)
+    if _PAUSE_OR_TIME.search(words):
+        return False
+    if _NEGATED_VERB.search(words) and not _negation_is_the_request(words):
+        return False
+    return _OPT_OUT.search(words) is not None
+
+
+def _negation_is_the_request(words: str) -> bool:
+    """Negations that ask for the stop ("no more", "ne ... plus", "pa ... ankò")."""
+    return bool(
+        re.search(r"\b(no (more|mas)|ne \w+ plus|ne plus|plus de|pa \w+( \w+)* anko)\b", words)
+    )

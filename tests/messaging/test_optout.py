@@ -1,0 +1,137 @@
+"""The opt-out safety net: requests to stop in four languages, and the near misses it must leave."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.messaging.optout import is_opt_out, normalise
+from scripts import nlu_examples
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Keywords, alone or with politeness, in any case, with or without accents.
+        "STOP",
+        "Stop!!!",
+        "stoooop",
+        "baja porfa",
+        "ARRÊT SVP",
+        "kanpe tanpri",
+        "no, STOP",
+        "Unsubscribe",
+        # Spanish
+        "quiero darme de baja ya",
+        "como me doy de baja?",
+        "por favor dejen de enviarme mensajes",
+        "no me manden nada mas",
+        "ya no quiero recibir sus lecciones",
+        "no mas mensajes gracias",
+        "saquenme de la lista",
+        "estoy harta de tantos mensajes",
+        "ya no me interesa",
+        # English
+        "please unsubscribe me",
+        "stop texting me",
+        "i don't want any more messages",
+        "no more texts please",
+        "take me off this list",
+        "i no longer want these",
+        "i'm sick of these messages",
+        "i dont wanna continue",
+        "these are too many texts, stop",
+        # French
+        "désabonnez-moi svp",
+        "arrêtez de m'envoyer des messages",
+        "je ne veux plus rien recevoir",
+        "ne m'écrivez plus",
+        "laissez-moi tranquille",
+        "j'en ai marre de ces sms",
+        "plus de messages svp",
+        # Haitian Creole
+        "mwen pa vle resevwa mesaj ankò",
+        "m pa vle mesaj ankò",
+        "pa voye m anyen ankò souple",
+        "sispann voye mesaj ban mwen",
+        "retire m nan lis la",
+        "m vle dezabòne",
+        "m pa enterese ankò",
+        # Questions on how to stop, and ways of saying "I am done with this".
+        "how can i unsubscribe from this?",
+        "que mando para que paren los mensajes",
+        "comment faire pour ne plus rien recevoir",
+        "kijan pou m fè pou m pa resevwa leson ankò",
+        "i've had enough, bye",
+        "ya no quiero formar parte del programa",
+        "je ne souhaite plus recevoir de sms",
+        "m pa vle fè pati pwogram nan ankò",
+    ],
+)
+def test_requests_to_stop_are_opt_outs(text: str) -> None:
+    assert is_opt_out(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "hola",
+        "next",
+        "no",
+        "no gracias",
+        "no me interesa",  # consent declined: deny, not an opt-out of a course not started
+        # Negated opt-outs.
+        "no quiero darme de baja",
+        "no me des de baja",
+        "no pares las lecciones",
+        "i don't want to stop",
+        "don't unsubscribe me",
+        "je ne veux pas arrêter",
+        "n'arrêtez pas",
+        "m pa vle kanpe",
+        "pa kanpe leson yo",
+        # Coming back.
+        "me di de baja por error, quiero volver",
+        "i unsubscribed by mistake",
+        "je me suis désabonné, je veux revenir",
+        "m te dezabòne, m vle tounen",
+        "undo unsubscribe",
+        "quitar la baja",
+        "quiero volver a recibir mensajes",
+        # A pause, a time, a day.
+        "stop for a week",
+        "no me manden nada esta semana",
+        "no lessons until monday",
+        "arrêtez pendant les vacances",
+        "kanpe yon semèn",
+        "stop sending at 7am, send at 9",
+        "no me manden mensajes en la noche",
+        "stop the pause",
+        # Other intents that share words with opt-outs.
+        "borrar mis datos",
+        "delete my data",
+        "i need help",
+        "m pa konprann",
+        "je veux plus de leçons",  # ambiguous in French: left to NLU
+        "para que sirve esto",
+        "quiero salir del pais",
+        "borrenme los datos",  # erasure, which asks for confirmation
+        "i didn't mean to unsubscribe",
+        "anile kanpe a",
+        "no queria darme de baja",
+    ],
+)
+def test_near_misses_are_left_to_nlu(text: str) -> None:
+    assert not is_opt_out(text)
+
+
+def test_normalise_drops_case_accents_punctuation_and_stretched_letters() -> None:
+    assert normalise("¡¡ARRÊTEZ, s'il vous plaît!!") == "arretez s il vous plait"
+    assert normalise("Bajaaaa   YA") == "baja ya"
+
+
+def test_no_other_intent_of_the_training_data_or_dev_split_is_taken_for_an_opt_out() -> None:
+    dev = next(s for s in nlu_examples.TEST_SETS if s.name == "dev")
+    examples = nlu_examples.training_examples() + nlu_examples.set_examples(dev)
+    taken = [(e.intent, e.text) for e in examples if e.intent != "stop" and is_opt_out(e.text)]
+    assert taken == []

@@ -1,0 +1,212 @@
+"""scripts/rasa_nlu_accuracy.py: leaks, near-duplicates, scoring, goals; the data as committed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts import nlu_examples
+from scripts import rasa_nlu_accuracy as accuracy
+from scripts.nlu_examples import EvalSet, Example, TrainingIndex
+
+
+def example(text: str, intent: str = "stop", language: str = "es") -> Example:
+    return nlu_examples.parse_example(text, intent, language)
+
+
+def parse(text: str, intent: str, top: str | None = None, entities: list | None = None) -> dict:
+    best = top or intent
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "top": {"name": best, "confidence": 0.9},
+        "entities": entities or [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "normal"),
+    [
+        ("¡ARRÊT!", "arret"),
+        ("  Désabonné,   merci ", "desabonne merci"),
+        ("mwen pa vle resevwa mesaj ankò", "mwen pa vle resevwa mesaj anko"),
+        ("l'après-midi", "l apres midi"),
+        ("kiyès ki la?", "kiyes ki la"),
+    ],
+)
+def test_normalise_ignores_case_accents_punctuation_and_spaces(typed: str, normal: str) -> None:
+    assert nlu_examples.normalise(typed) == normal
+
+
+def test_annotations_become_plain_text_and_entities() -> None:
+    parsed = nlu_examples.parse_example(
+        'la [b](option) o [anglaise]{"entity": "language"}', "x", "fr"
+    )
+    assert parsed.text == "la b o anglaise"
+    assert parsed.entities == (("option", "b"), ("language", "anglaise"))
+
+
+def test_a_leak_is_found_whatever_the_case_accents_or_punctuation() -> None:
+    index = TrainingIndex([example("arrêter"), example("kiyes ki la")])
+    assert index.is_leak("ARRETER")
+    assert index.is_leak("kiyès ki la?")
+    assert not index.is_leak("arrêter svp")
+
+
+@pytest.mark.parametrize(
+    ("text", "near"),
+    [
+        ("no quiero mas mensajes porfa", True),  # a word added
+        ("quiero mas mensajes", True),  # a word dropped
+        ("no quiero mas textos", True),  # a word replaced
+        ("No quiero más mensajes", False),  # equal: a leak, not a near-duplicate
+        ("no quiero recibir mas textos", False),  # two words away
+        ("holis", False),  # one-word texts share no word with "hola"
+        ("hola amigo", True),
+        ("STOP STOP", True),
+    ],
+)
+def test_near_duplicates_are_one_word_away(text: str, near: bool) -> None:
+    index = TrainingIndex([example("no quiero mas mensajes"), example("hola"), example("stop")])
+    assert index.is_near_duplicate(text) is near
+
+
+def test_a_right_intent_turned_fallback_is_wrong_but_the_menu_is_right_for_out_of_scope() -> None:
+    examples = [
+        example("para ya", "stop"),
+        example("no mas", "stop"),
+        example("jajaja", "out_of_scope"),
+        example("tengo hambre", "out_of_scope", "es"),
+    ]
+    parses = {
+        "para ya": parse("para ya", "nlu_fallback", top="stop"),
+        "no mas": parse("no mas", "stop"),
+        "jajaja": parse("jajaja", "nlu_fallback", top="thanks"),
+        "tengo hambre": parse("tengo hambre", "progress"),
+    }
+    result = accuracy.score(examples, parses, keep_texts=True)
+    assert result.languages["es"].correct == 2
+    assert result.intents["stop"].rate == 0.5
+    assert result.confusions == {"stop -> nlu_fallback": 1, "out_of_scope -> progress": 1}
+    assert [e["text"] for e in result.errors] == ["para ya", "tengo hambre"]
+
+
+def test_held_out_texts_are_never_kept_or_summarised() -> None:
+    held_out = EvalSet("optout", Path("nlu/tests/optout").resolve(), held_out=True)
+    examples = [example("secret phrasing", "stop", "en")]
+    result = accuracy.score(examples, {"secret phrasing": parse("x", "start")}, keep_texts=False)
+    summary = accuracy.set_summary(held_out, result, {})
+    assert result.errors == []
+    assert "secret phrasing" not in repr(summary)
+    assert summary["confusions"] == {"stop -> start": 1}
+
+
+def test_the_opt_out_reader_catches_what_the_model_missed_and_its_false_alarms_are_counted() -> (
+    None
+):
+    examples = [
+        example("quiero salirme", "stop"),
+        example("no mas", "stop"),
+        example("hola", "greet"),
+        example("otra leccion", "next_lesson"),
+    ]
+    parses = {
+        "quiero salirme": parse("quiero salirme", "nlu_fallback", top="stop"),
+        "no mas": parse("no mas", "start"),
+        "hola": parse("hola", "greet"),
+        "otra leccion": parse("otra leccion", "help"),
+    }
+    reader = {"quiero salirme", "hola", "otra leccion"}.__contains__
+    result = accuracy.score(examples, parses, keep_texts=False, opt_out=reader)
+    assert result.intents["stop"].rate == 0.0  # the model alone
+    assert result.stop_with_net.figures() == {"examples": 2, "correct": 1, "rate": 0.5}
+    assert (result.net_false_alarms, result.net_overrides_right) == (2, 1)
+    optout = EvalSet("optout", Path("x"), held_out=True, recall_goal=("stop", 1.0))
+    assert accuracy.goals_missed(optout, result) == ["optout: stop recall 0.500 < 1.0"]
+
+
+def test_entities_must_match_exactly() -> None:
+    examples = [
+        example("la [b](option)", "choose_option"),
+        example("[2](option) ya", "choose_option"),
+    ]
+    parses = {
+        "la b": parse(
+            "la b", "choose_option", entities=[{"entity": "option", "start": 3, "end": 4}]
+        ),
+        "2 ya": parse("2 ya", "choose_option", entities=[]),
+    }
+    assert accuracy.score(examples, parses, keep_texts=True).entities.figures() == {
+        "examples": 2,
+        "correct": 1,
+        "rate": 0.5,
+    }
+
+
+def test_goals_per_language_and_for_recall() -> None:
+    independent = EvalSet("independent", Path("x"), held_out=True, accuracy_goal=0.95)
+    optout = EvalSet("optout", Path("x"), held_out=True, recall_goal=("stop", 1.0))
+    texts = [f"t{i}" for i in range(20)]
+    examples = [example(t, "stop", "ht") for t in texts]
+    parses = {t: parse(t, "stop") for t in texts}
+    parses["t0"] = parse("t0", "nlu_fallback", top="stop")
+    result = accuracy.score(examples, parses, keep_texts=False)
+    assert accuracy.goals_missed(independent, result) == []  # 19/20 = 0.95
+    assert accuracy.goals_missed(optout, result) == ["optout: stop recall 0.950 < 1.0"]
+
+
+def test_clean_dev_drops_leaks_and_near_duplicates(tmp_path: Path, monkeypatch) -> None:
+    dev = tmp_path / "nlu_test"
+    dev.mkdir()
+    (dev / "es.yml").write_text(
+        '# kept comment\nversion: "3.1"\nnlu:\n- intent: stop\n  examples: |\n'
+        "    - No más mensajes!\n    - no mas mensajes porfa\n    - dejen de escribirme ya\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(nlu_examples, "TEST_SETS", (EvalSet("dev", dev, held_out=False),))
+    index = TrainingIndex([example("no mas mensajes")])
+    assert nlu_examples.clean_dev(index) == {"es": {"leaks": 1, "near_duplicates": 1}}
+    assert [e.text for e in nlu_examples.read_examples(dev / "es.yml")] == [
+        "dejen de escribirme ya"
+    ]
+    assert (dev / "es.yml").read_text(encoding="utf-8").startswith("# kept comment\n")
+
+
+# --- The committed data -------------------------------------------------------
+
+
+def test_the_dev_split_has_nothing_equal_to_or_one_word_from_training() -> None:
+    index = TrainingIndex(nlu_examples.training_examples())
+    dev = next(s for s in nlu_examples.TEST_SETS if s.name == "dev")
+    close = [e.text for e in nlu_examples.set_examples(dev) if index.is_near_duplicate(e.text)]
+    equal = [e.text for e in nlu_examples.set_examples(dev) if index.is_leak(e.text)]
+    assert (equal, close) == ([], [])
+
+
+def test_held_out_examples_equal_to_training_ones_are_left_out_of_the_score() -> None:
+    index = TrainingIndex([example("hola"), example("Stop")])
+    examples = [example("HOLA!"), example("stop ya"), example("¡stop!")]
+    assert [e.text for e in nlu_examples.unseen(examples, index)] == ["stop ya"]
+
+
+def test_only_the_dev_split_must_be_free_of_leaks_and_near_duplicates() -> None:
+    checks = {
+        "dev": {"es": {"leaks": 1, "near_duplicates": 2}, "en": {"leaks": 0, "near_duplicates": 0}},
+        "independent": {"es": {"leaks": 30, "near_duplicates": 90}},
+    }
+    assert nlu_examples.leak_problems(checks) == [
+        "dev es: 1 equal to a training example",
+        "dev es: 2 one word from a training example (run --clean-dev)",
+    ]
+
+
+def test_every_intent_of_the_domain_is_trained_in_all_four_languages() -> None:
+    domain = yaml.safe_load((nlu_examples.NLU / "domain.yml").read_text(encoding="utf-8"))
+    typed = set(domain["intents"]) - {"EXTERNAL_lesson_due", "nlu_fallback"}
+    trained = {(e.intent, e.language) for e in nlu_examples.training_examples()}
+    missing = sorted(
+        (i, lang) for i in typed for lang in ("es", "en", "fr", "ht") if (i, lang) not in trained
+    )
+    assert missing == []
