@@ -1,0 +1,128 @@
+"""Fixtures of the fault suite: the session's Rasa server, a database per scenario, the table.
+
+The seed of the run is printed with the table at the end of the session (and
+is in every failure and in test-artifacts/faults.json); LESSONBOT_FAULTS_SEED
+repeats a run's random kill points and faults.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.faults import appside, report
+from tests.faults.run import Recorder, Run
+from tests.faults.scale import Scale, current_scale, current_seed
+from tests.faults.stack import RasaServer, Secrets, prepare_database
+from tests.faults.system import System
+from tests.postgres import scratch_database
+
+_RECORDER: list[Recorder] = []
+
+
+@pytest.fixture(scope="session")
+def scale() -> Scale:
+    return current_scale()
+
+
+@pytest.fixture(scope="session")
+def recorder(scale: Scale) -> Recorder:
+    found = Recorder(report.run_header(scale.name, current_seed()), path=report.DEFAULT_PATH)
+    _RECORDER.append(found)
+    return found
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
+    missing = [p for p in ("nlu/models/lessonbot.tar.gz", ".venv-rasa/bin/rasa")]
+    absent = [p for p in missing if not (appside.PROJECT_ROOT / p).exists()]
+    if absent:
+        pytest.fail("the fault suite needs " + ", ".join(absent) + ": run `make model`")
+    server = RasaServer(tmp_path_factory.mktemp("faults-rasa"), Secrets())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with the staff account, copied for each scenario."""
+    path = tmp_path_factory.mktemp("faults-template") / "lessonbot.db"
+    prepare_database(rasa_server.env() | {"LESSONBOT_DATABASE_URL": f"sqlite:///{path}"})
+    return path
+
+
+def _settings_env(settings: dict[str, str]) -> dict[str, str]:
+    return {
+        "LESSONBOT_" + name.replace(".", "_").upper(): value for name, value in settings.items()
+    }
+
+
+@pytest.fixture
+def fault_run(
+    request: pytest.FixtureRequest,
+    rasa_server: RasaServer,
+    sqlite_template: Path,
+    recorder: Recorder,
+    scale: Scale,
+    tmp_path: Path,
+) -> Iterator[Callable[..., Run]]:
+    """Make a scenario's run: ``fault_run(name, database="sqlite", settings={...})``.
+
+    ``settings`` are config names ("worker.max_attempts") and values; any the
+    app does not read makes the test fail (after the run, so that its numbers
+    are still in the table) with "setting ... not supported".
+    """
+    with ExitStack() as cleanup:
+
+        def make(
+            name: str,
+            database: str = "sqlite",
+            settings: dict[str, str] | None = None,
+            rasa_via_proxy: bool = False,
+            broadcast: bool = True,
+        ) -> Run:
+            url = _database(database, sqlite_template, tmp_path, rasa_server, cleanup)
+            env_settings = _settings_env(settings or {})
+            system = System(rasa_server, tmp_path, url, scale, env_settings, rasa_via_proxy)
+            kinds = {n: "path" if n.endswith("directory") else "number" for n in settings or {}}
+            missing = appside.unsupported(system.env(), kinds)
+            rng = random.Random(f"{recorder.header['seed']}:{request.node.nodeid}")
+            run = Run(name, database, system, scale, rng, recorder, missing)
+            cleanup.callback(system.stop)
+            system.start()
+            run.prepare(broadcast=broadcast)
+            return run
+
+        yield make
+
+
+def _database(
+    kind: str, template: Path, tmp_path: Path, rasa: RasaServer, cleanup: ExitStack
+) -> str:
+    if kind == "sqlite":
+        copy = tmp_path / "lessonbot.db"
+        shutil.copyfile(template, copy)
+        return f"sqlite:///{copy}"
+    try:
+        url = cleanup.enter_context(scratch_database("lessonbot_faults"))
+    except pytest.skip.Exception as skipped:
+        # A fault test that needs PostgreSQL fails without it; it never skips.
+        pytest.fail(f"PostgreSQL is needed for this scenario: {skipped}")
+    prepare_database(rasa.env() | {"LESSONBOT_DATABASE_URL": url})
+    return url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for found in _RECORDER:
+        if found.rows:
+            terminalreporter.write_sep("=", "fault table")
+            terminalreporter.write_line(report.table(found.header, found.rows))
+            terminalreporter.write_line(f"written to {found.path}")
