@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults import appside, report
+from tests.faults import appside, report, seed
 from tests.faults.run import Recorder, Run
 from tests.faults.scale import Scale, current_scale, current_seed
 from tests.faults.stack import RasaServer, Secrets, prepare_database
@@ -23,6 +23,7 @@ from tests.faults.system import System
 from tests.postgres import scratch_database
 
 _RECORDER: list[Recorder] = []
+LOGS = report.DEFAULT_PATH.parent / "faults-logs"
 
 
 @pytest.fixture(scope="session")
@@ -43,20 +44,30 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
     absent = [p for p in missing if not (appside.PROJECT_ROOT / p).exists()]
     if absent:
         pytest.fail("the fault suite needs " + ", ".join(absent) + ": run `make model`")
-    server = RasaServer(tmp_path_factory.mktemp("faults-rasa"), Secrets())
+    workdir = tmp_path_factory.mktemp("faults-rasa")
+    server = RasaServer(workdir, Secrets())
     try:
         server.start()
         yield server
     finally:
         server.stop()
+        _keep_logs(workdir, "rasa-server")
+
+
+def _new_database(env: dict[str, str]) -> int:
+    """Migrate, add the staff account and draft the broadcast; the draft's id."""
+    prepare_database(env)
+    return seed.create_broadcast(env)
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated database with the staff account, copied for each scenario."""
+def sqlite_template(
+    rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, int]:
+    """A migrated database with the staff account and a broadcast draft, copied per scenario."""
     path = tmp_path_factory.mktemp("faults-template") / "lessonbot.db"
-    prepare_database(rasa_server.env() | {"LESSONBOT_DATABASE_URL": f"sqlite:///{path}"})
-    return path
+    draft = _new_database(rasa_server.env() | {"LESSONBOT_DATABASE_URL": f"sqlite:///{path}"})
+    return path, draft
 
 
 def _settings_env(settings: dict[str, str]) -> dict[str, str]:
@@ -69,7 +80,7 @@ def _settings_env(settings: dict[str, str]) -> dict[str, str]:
 def fault_run(
     request: pytest.FixtureRequest,
     rasa_server: RasaServer,
-    sqlite_template: Path,
+    sqlite_template: tuple[Path, int],
     recorder: Recorder,
     scale: Scale,
     tmp_path: Path,
@@ -81,6 +92,8 @@ def fault_run(
     are still in the table) with "setting ... not supported".
     """
     with ExitStack() as cleanup:
+        # Last in, first out: the logs are copied once every process has stopped.
+        cleanup.callback(_keep_logs, tmp_path, request.node.name)
 
         def make(
             name: str,
@@ -89,7 +102,7 @@ def fault_run(
             rasa_via_proxy: bool = False,
             broadcast: bool = True,
         ) -> Run:
-            url = _database(database, sqlite_template, tmp_path, rasa_server, cleanup)
+            url, draft = _database(database, sqlite_template, tmp_path, rasa_server, cleanup)
             env_settings = _settings_env(settings or {})
             system = System(rasa_server, tmp_path, url, scale, env_settings, rasa_via_proxy)
             kinds = {n: "path" if n.endswith("directory") else "number" for n in settings or {}}
@@ -98,26 +111,35 @@ def fault_run(
             run = Run(name, database, system, scale, rng, recorder, missing)
             cleanup.callback(system.stop)
             system.start()
-            run.prepare(broadcast=broadcast)
+            run.prepare(draft if broadcast else None)
             return run
 
         yield make
 
 
 def _database(
-    kind: str, template: Path, tmp_path: Path, rasa: RasaServer, cleanup: ExitStack
-) -> str:
+    kind: str, template: tuple[Path, int], tmp_path: Path, rasa: RasaServer, cleanup: ExitStack
+) -> tuple[str, int]:
+    """The scenario's database URL and its broadcast draft."""
     if kind == "sqlite":
         copy = tmp_path / "lessonbot.db"
-        shutil.copyfile(template, copy)
-        return f"sqlite:///{copy}"
+        shutil.copyfile(template[0], copy)
+        return f"sqlite:///{copy}", template[1]
     try:
         url = cleanup.enter_context(scratch_database("lessonbot_faults"))
     except pytest.skip.Exception as skipped:
         # A fault test that needs PostgreSQL fails without it; it never skips.
         pytest.fail(f"PostgreSQL is needed for this scenario: {skipped}")
-    prepare_database(rasa.env() | {"LESSONBOT_DATABASE_URL": url})
-    return url
+    return url, _new_database(rasa.env() | {"LESSONBOT_DATABASE_URL": url})
+
+
+def _keep_logs(workdir: Path, test_name: str) -> None:
+    """Keep each process's log beside the table (pytest prunes old temporary folders)."""
+    target = LOGS / "".join(c if c.isalnum() or c in "-_" else "_" for c in test_name)
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for log in workdir.glob("*.log"):
+        shutil.copyfile(log, target / log.name)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -88,6 +88,7 @@ def build(
     links = _Links(snapshot, records)
     reasons: Counter[str] = Counter()
     notices: dict[str, list[str]] = defaultdict(list)  # learner number -> texts told
+    late: Counter[str] = Counter()
     for message in sent.values():
         outcome, why = _classify(message, snapshot, links)
         setattr(ledger, outcome, getattr(ledger, outcome) + 1)
@@ -102,9 +103,11 @@ def build(
                 for row in links.rows_for[message.sid]
                 if links.taken[row["idempotency_key"]]
             ]
-        late = message.error == "timeout" or (message.latency or 0) >= 15.0
-        ledger.webhook_late += late
+        if message.error == "timeout" or (message.latency or 0) >= 15.0:
+            ledger.webhook_late += 1
+            late[message.error or f"HTTP {message.status}"] += 1
     ledger.details["reasons"] = dict(reasons.most_common(12))
+    ledger.details["webhook_late_answers"] = dict(late)
     ledger.details["told_failed_wrong_language"] = _wrong_language(notices, learners)
     ledger.duplicated = _duplicates(records, snapshot, ledger.details)
     ledger.opted_out_sent = _opted_out_sends(sent, opted_out_before, records, ledger.details)

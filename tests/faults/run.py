@@ -91,8 +91,8 @@ class Run:
 
     # --- set-up and load --------------------------------------------------------
 
-    def prepare(self, broadcast: bool = True) -> None:
-        """Seed the silent learners and draft the broadcast (sent later, on the timeline)."""
+    def prepare(self, broadcast_draft: int | None) -> None:
+        """Seed the silent learners; the broadcast draft is sent later, on the timeline."""
         env = self.system.env()
         groups = seed.seed_learners(
             env, self.rng, self.scale.broadcast_silent, self.scale.opted_out
@@ -103,8 +103,7 @@ class Run:
         self.stoppers = stopping(
             [groups["active"][n] for n in last], [LANGUAGES[n % len(LANGUAGES)] for n in last]
         )
-        if broadcast:
-            self.broadcast_id = seed.create_broadcast(env)
+        self.broadcast_id = broadcast_draft
 
     def _simulator(self, learners: list[SimLearner], rate: float) -> Simulator:
         secrets = self.system.rasa.secrets
@@ -112,7 +111,7 @@ class Run:
 
     def send_broadcast(self) -> None:
         """Send the broadcast; at once, the last learners it will reach write STOP."""
-        assert self.broadcast_id is not None, "prepare(broadcast=True) first"
+        assert self.broadcast_id is not None, "this run was made without a broadcast"
         seed.send_broadcast(self.system.env(), self.broadcast_id)
         stops = self._simulator(self.stoppers, STOP_RATE)
         self.simulators.append(stops)

@@ -34,8 +34,8 @@ class Scale:
 
 SMALL = Scale(
     name="small",
-    learners=8,
-    inbound_per_second=8.0,
+    learners=6,
+    inbound_per_second=6.0,
     broadcast_silent=120,
     opted_out=10,
     send_rate=20.0,

@@ -145,6 +145,10 @@ class System:
         owner = self.rasa.processes if name == "rasa" else self.processes
         owner.start(name, wait=wait)
 
+    def wait_ready(self, name: str) -> None:
+        owner = self.rasa.processes if name == "rasa" else self.processes
+        owner.wait_ready(name)
+
     def stop(self) -> None:
         self.processes.stop_all()
         self.rasa.set_actions_mode(mode="pass")

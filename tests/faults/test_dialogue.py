@@ -1,8 +1,8 @@
 """Rasa and the action server failing: outages wait (within a time budget), poison gives up.
 
-Time is compressed through settings: a 30 s outage budget stands for the
+Time is compressed through settings: a 20 s outage budget stands for the
 default 6 hours, and `worker.max_attempts` 3 makes a count of attempts run
-out inside a 40-second outage, as 8 attempts ran out after about 100 s in the
+out inside a 27-second outage, as 8 attempts ran out after about 100 s in the
 issue. Every message must end answered, or with the learner told in their
 language that it could not be handled; never lost, never sent twice.
 """
@@ -20,7 +20,7 @@ from tests.faults.run import Run
 
 pytestmark = [pytest.mark.faults, pytest.mark.rasa]
 
-OUTAGE_BUDGET_SECONDS = 30
+OUTAGE_BUDGET_SECONDS = 20
 BACKOFF_CAP_SECONDS = 5
 # A message the budget has run out for is told at its next retry, within the cap.
 TOLD_WITHIN_SECONDS = OUTAGE_BUDGET_SECONDS + BACKOFF_CAP_SECONDS + 5
@@ -29,17 +29,17 @@ BUDGET_SETTINGS = {
     "worker.retry_backoff_cap_seconds": str(BACKOFF_CAP_SECONDS),
     "worker.holding_reply_after_seconds": "10",
 }
-ACTION_FAULT_SECONDS = 13.0
+ACTION_FAULT_SECONDS = 9.0
 MAX_ATTEMPTS = 3
 
 
 def test_rasa_down_longer_than_the_budget(fault_run: Callable[..., Run]) -> None:
-    """Rasa unreachable for budget + 30 s: those who waited past the budget are told, in time."""
+    """Rasa unreachable for budget + 20 s: those who waited past the budget are told, in time."""
     run = fault_run(
         "rasa down beyond budget", settings=BUDGET_SETTINGS, rasa_via_proxy=True, broadcast=False
     )
     down_at = 0.2 * run.simulator.duration
-    outage = OUTAGE_BUDGET_SECONDS + 30
+    outage = OUTAGE_BUDGET_SECONDS + 20
 
     def look_while_down() -> None:
         now = time.time()

@@ -56,4 +56,5 @@ def test_kill9_rasa(fault_run: Callable[..., Run]) -> None:
 
     run.at(point, "kill -9 rasa (restarting), broadcast sent, STOPs", kill_rasa_then_broadcast)
     run.play()
+    run.system.wait_ready("rasa")
     run.finish()
