@@ -23,6 +23,14 @@ def schedule_kills(run: Run, name: str) -> None:
         run.at(point, f"kill -9 {name}, restarted", run.kill_and_restart(name))
 
 
+def test_no_fault(fault_run: Callable[..., Run]) -> None:
+    """The same run with nothing killed: what the other rows are measured against."""
+    run = fault_run("no fault")
+    run.broadcast_at()
+    run.play()
+    run.finish()
+
+
 @pytest.mark.parametrize("name", ["worker", "web", "scheduler", "actions"])
 def test_kill9(fault_run: Callable[..., Run], name: str) -> None:
     run = fault_run(f"kill -9 {name}")
