@@ -63,8 +63,10 @@ def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
-def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    """Run `lessonbot ARGS` as staff would; return its output, fail loudly on an error."""
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str | None = None, exits: tuple[int, ...] = (0,)
+) -> str:
+    """Run `lessonbot ARGS` as staff would; return its output, fail loudly on another exit."""
     settings = appside.settings_from(env)
     done = subprocess.run(
         [str(APP_BIN / "lessonbot"), *args],
@@ -75,8 +77,10 @@ def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
         text=True,
         timeout=120,
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"lessonbot {' '.join(args)}: exit {done.returncode}\n{done.stderr}")
+    if done.returncode not in exits:
+        raise RuntimeError(
+            f"lessonbot {args[0]} {args[1]}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 

@@ -173,3 +173,8 @@ class System:
 
     def set_actions_mode(self, **mode: Any) -> None:
         self.rasa.set_actions_mode(**mode)
+
+    def set_rasa_mode(self, **mode: Any) -> None:
+        """How Rasa seems to answer the worker and the scheduler (``rasa_via_proxy`` runs)."""
+        url = f"{self.rasa_proxy_url}/_faults/mode"
+        httpx.post(url, json=mode, timeout=5).raise_for_status()

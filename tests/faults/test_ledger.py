@@ -6,7 +6,7 @@ from typing import Any
 
 from tests.faults import appside
 from tests.faults.learners import Sent, SimLearner
-from tests.faults.ledger import STOP_GRACE_SECONDS, build
+from tests.faults.ledger import STOP_GRACE_SECONDS, Ledger, build
 from tests.faults.snapshot import Snapshot
 
 KEY = "hash-key"
@@ -43,22 +43,25 @@ def snapshot(inbound: list[tuple[str, int, str]], outbox: list[dict[str, Any]]) 
         for n, (sid, who, status) in enumerate(inbound, start=1)
     }
     ids = {sid: row["id"] for sid, row in rows.items()}
-    keyed = {}
-    for n, row in enumerate(outbox, start=1):
-        row = {
+    keyed: dict[str, dict[str, Any]] = {}
+    for n, given in enumerate(outbox, start=1):
+        key = str(given["idempotency_key"])
+        row: dict[str, Any] = {
             "id": n,
             "learner_id": 1,
             "kind": "reply",
             "status": "delivered",
             "error_message": None,
             "body": "¡Hola!",
-        } | row
-        row["inbound_id"] = ids.get(row["idempotency_key"].split(":")[0])
-        keyed[row["idempotency_key"]] = row
+            "inbound_id": ids.get(key.split(":")[0]),
+        }
+        keyed[key] = row | given
     return Snapshot(learners, rows, keyed, [])
 
 
-def ledger(messages: list[Sent], snap: Snapshot, records: list[dict], before: list[str] = ()):
+def ledger(
+    messages: list[Sent], snap: Snapshot, records: list[dict], before: tuple[str, ...] = ()
+) -> Ledger:
     return build({m.sid: m for m in messages}, LEARNERS, list(before), records, snap, KEY)
 
 
@@ -114,7 +117,7 @@ def test_after_stop_only_its_confirmation_may_go() -> None:
         record("broadcast:1:L2", to=BEN, t=late),  # Ben never stopped
         record("broadcast:1:L0", to="+50767000000", t=T0),  # opted out before the run
     ]
-    found = ledger([stop], snap, records, before=["+50767000000"])
+    found = ledger([stop], snap, records, before=("+50767000000",))
     assert found.opted_out_sent == 2
     assert found.details["opted_out_sent"] == {
         "after STOP: broadcast": 1,
