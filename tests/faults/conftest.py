@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,6 +24,18 @@ from tests.faults.system import System
 from tests.postgres import scratch_database
 
 _RECORDER: list[Recorder] = []
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A SIGTERM (a CI timeout, `kill`) runs the teardowns as Ctrl-C does, so
+    # that no process of a run outlives it (they run in sessions of their own).
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 LOGS = report.DEFAULT_PATH.parent / "faults-logs"
 
 

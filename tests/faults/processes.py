@@ -8,6 +8,7 @@ workers, say), as a crash of a container or a machine would.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -18,6 +19,14 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: be killed if the test process dies without cleaning up (Linux)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class ProcessFailed(RuntimeError):
@@ -75,6 +84,7 @@ class Processes:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self.events.append((time.monotonic(), "start", name))
         if wait:

@@ -86,6 +86,30 @@ def test_action_server_faults(fault_run: Callable[..., Run]) -> None:
     run.finish()
 
 
+def test_poison_message(fault_run: Callable[..., Run]) -> None:
+    """One learner's turns always get a malformed reply (options: 5) from the actions."""
+    run = fault_run("poison message", settings={"worker.max_attempts": str(MAX_ATTEMPTS)})
+    victim = run.learners[0]
+
+    def poison() -> None:
+        sender = _public_id(run, victim.number)
+        run.system.set_actions_mode(mode="poison", senders=[sender])
+
+    run.broadcast_at()
+    run.at(0.3, "poison every turn of one learner", poison)
+    run.play()
+    ledger = run.finish_counting()
+    others = [n for n in ledger.told_failed_numbers if n != victim.number]
+    run.check(ledger.told_failed > 0, "the poisoned messages were never given up")
+    run.check(not others, f"{len(others)} other learners' messages failed with it")
+    attempts = _most_attempts(run)
+    run.check(
+        attempts <= MAX_ATTEMPTS,
+        f"a message was tried {attempts} times (worker.max_attempts {MAX_ATTEMPTS})",
+    )
+    run.verdict(ledger)
+
+
 def _set_mode(run: Run, who: str, mode: str, **extra: object) -> Callable[[], None]:
     set_mode = run.system.set_actions_mode if who == "actions" else run.system.set_rasa_mode
     return lambda: set_mode(mode=mode, **extra)
