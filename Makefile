@@ -83,7 +83,7 @@ bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks v
 	@test -x $(VENV)/bin/py-spy || $(VENV)/bin/pip install $(PIP_QUIET) 'py-spy==0.4.3'
 	$(VENV)/bin/python -m bench.run
 
-faults: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Fault injection at the issue's sizes (about an hour): kills, outages, Twilio faults; table + test-artifacts/faults.json
+faults: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Fault injection at the issue's sizes (about 70 min): kills, outages, Twilio faults; table + test-artifacts/faults.json
 	@# The small run is part of `make test`; this one is 2,000 messages and a 5,000-recipient broadcast.
 	LESSONBOT_FAULTS_SCALE=full $(VENV)/bin/pytest -m faults -p no:cacheprovider; status=$$?; \
 		$(VENV)/bin/python -m tests.faults.report; exit $$status
