@@ -63,6 +63,9 @@ class Plan:
     weights: dict[str, float] = field(default_factory=dict)
     retry_after: list[str] = field(default_factory=lambda: ["1"])
     callback_delay: float = 0.3
+    # Seconds between taking a message and answering (Twilio: 0.1-0.3 s): a
+    # sender killed meanwhile never learns that the message was taken.
+    answer_delay: float = 0.0
     seed: int = 0
 
     @classmethod
@@ -74,6 +77,7 @@ class Plan:
             weights={k: float(v) for k, v in data.get("weights", {}).items()},
             retry_after=[str(v) for v in data.get("retry_after", ["1"])],
             callback_delay=float(data.get("callback_delay", 0.3)),
+            answer_delay=float(data.get("answer_delay", 0.0)),
             seed=int(data.get("seed", 0)),
         )
 
@@ -129,6 +133,8 @@ class StandIn:
             await asyncio.sleep(TIMEOUT_HOLD_SECONDS)
             return web.json_response(_twilio_error(500, 20500, "late"), status=500)
         resource = self._take(form)
+        if self.plan.answer_delay:
+            await asyncio.sleep(self.plan.answer_delay)
         if kind == "timeout_after":
             await asyncio.sleep(TIMEOUT_HOLD_SECONDS)
         if kind == "malformed_201":

@@ -8,6 +8,7 @@ must not hold up anybody else's messages.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -44,11 +45,26 @@ def test_twilio_faults(fault_run: Callable[..., Run]) -> None:
 
 
 def test_status_callbacks_later_than_the_lease(fault_run: Callable[..., Run]) -> None:
-    """Callbacks 15 s after the sender's lease, and the worker killed mid-broadcast."""
+    """Callbacks 15 s after the sender's lease, and the worker killed mid-broadcast.
+
+    Twilio answers each send after 0.3 s, as it does at its slower moments, and
+    the kills come at random points of the broadcast's progress (so many
+    messages taken), so that each finds messages Twilio has taken and the
+    sender has not heard of.
+    """
     run = fault_run("late status callbacks + kill -9 worker")
-    run.system.plan_twilio(callback_delay=SENDER_LEASE_SECONDS + 15)
+    run.system.plan_twilio(callback_delay=SENDER_LEASE_SECONDS + 15, answer_delay=0.3)
     run.broadcast_at()
-    for point in run.random_points(run.scale.kills, low=BROADCAST_AT + 0.02, high=0.5):
-        run.at(point, "kill -9 worker, restarted", run.kill_and_restart("worker"))
+    recipients = run.scale.broadcast_silent
+    marks = sorted(run.rng.randrange(recipients // 10, recipients * 6 // 10) for _ in range(2))
+
+    def kill_as_it_sends() -> None:
+        for taken in marks:
+            while run.system.twilio_stats()["taken"] < taken:
+                time.sleep(0.05)
+            run.log.append(f"{run.elapsed():6.1f} s: {taken} taken by Twilio: kill -9 worker")
+            run.kill_and_restart("worker")()
+
+    run.at(BROADCAST_AT + 0.01, "kills at random points of the broadcast", kill_as_it_sends)
     run.play()
     run.finish()
