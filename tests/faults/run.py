@@ -139,6 +139,32 @@ class Run:
 
         return action
 
+    def kills_during_broadcast(self, name: str, count: int) -> None:
+        """Kill -9 ``name`` at random points of the broadcast's progress (messages Twilio took).
+
+        Points in time would often fall before or after the broadcast, which
+        takes seconds at the small size; the feed and the sender are what a
+        kill of the scheduler or the worker should catch in the middle.
+        """
+        recipients = self.scale.broadcast_silent
+        marks = sorted(
+            self.rng.randrange(recipients // 10, recipients * 9 // 10) for _ in range(count)
+        )
+
+        def kill_as_it_sends() -> None:
+            start = self.system.twilio_stats()["taken"]
+            deadline = time.monotonic() + self.scale.settle_seconds
+            for mark in marks:
+                while self.system.twilio_stats()["taken"] < start + mark:
+                    if time.monotonic() > deadline:
+                        self.log.append(f"{self.elapsed():6.1f} s: sending stopped before {mark}")
+                        return
+                    time.sleep(0.05)
+                self.log.append(f"{self.elapsed():6.1f} s: {mark} more taken: kill -9 {name}")
+                self.kill_and_restart(name)()
+
+        self.at(BROADCAST_AT + 0.01, f"kill -9 {name} as the broadcast goes", kill_as_it_sends)
+
     def broadcast_at(self, fraction: float = BROADCAST_AT) -> None:
         self.at(fraction, "broadcast sent, STOPs from its last recipients", self.send_broadcast)
 

@@ -8,12 +8,11 @@ must not hold up anybody else's messages.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
 
-from tests.faults.run import BROADCAST_AT, Run
+from tests.faults.run import Run
 from tests.faults.system import SENDER_LEASE_SECONDS
 
 pytestmark = [pytest.mark.faults, pytest.mark.rasa]
@@ -55,16 +54,6 @@ def test_status_callbacks_later_than_the_lease(fault_run: Callable[..., Run]) ->
     run = fault_run("late status callbacks + kill -9 worker")
     run.system.plan_twilio(callback_delay=SENDER_LEASE_SECONDS + 15, answer_delay=0.3)
     run.broadcast_at()
-    recipients = run.scale.broadcast_silent
-    marks = sorted(run.rng.randrange(recipients // 10, recipients * 6 // 10) for _ in range(2))
-
-    def kill_as_it_sends() -> None:
-        for taken in marks:
-            while run.system.twilio_stats()["taken"] < taken:
-                time.sleep(0.05)
-            run.log.append(f"{run.elapsed():6.1f} s: {taken} taken by Twilio: kill -9 worker")
-            run.kill_and_restart("worker")()
-
-    run.at(BROADCAST_AT + 0.01, "kills at random points of the broadcast", kill_as_it_sends)
+    run.kills_during_broadcast("worker", run.scale.kills)
     run.play()
     run.finish()
