@@ -13,7 +13,7 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help install up browser test test-fast lint format typecheck catalogs catalogs-update model nlu-accuracy bench clean
+.PHONY: help install up browser test test-fast lint format typecheck catalogs catalogs-update model nlu-accuracy bench faults clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -82,6 +82,11 @@ bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks v
 	@# py-spy profiles the worker, Rasa and the actions; a benchmark-only tool, not an app dependency.
 	@test -x $(VENV)/bin/py-spy || $(VENV)/bin/pip install $(PIP_QUIET) 'py-spy==0.4.3'
 	$(VENV)/bin/python -m bench.run
+
+faults: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Fault injection at the issue's sizes (about 70 min): kills, outages, Twilio faults; table + test-artifacts/faults.json
+	@# The small run is part of `make test`; this one is 2,000 messages and a 5,000-recipient broadcast.
+	LESSONBOT_FAULTS_SCALE=full $(VENV)/bin/pytest -m faults -p no:cacheprovider; status=$$?; \
+		$(VENV)/bin/python -m tests.faults.report; exit $$status
 
 clean: ## Remove build outputs (environments, model, compiled catalogs, local data)
 	rm -rf $(VENV) $(RASA_VENV) node_modules nlu/models nlu/results var

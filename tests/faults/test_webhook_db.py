@@ -1,0 +1,54 @@
+"""The database locked for 30 s under the webhook: Twilio must still get 200 within 15 s.
+
+Another process holds SQLite's write lock (``BEGIN EXCLUSIVE``) while the
+learners write. Twilio waits 15 s for the webhook and does not retry a 5xx,
+so the validated message has to be kept (a spool file) and answered 200 in
+time, then stored once the database is back, once.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from tests.faults import appside
+from tests.faults.run import Run
+
+pytestmark = [pytest.mark.faults, pytest.mark.rasa]
+
+LOCK_SECONDS = 30
+
+
+def test_database_locked_at_the_webhook(fault_run: Callable[..., Run], tmp_path) -> None:
+    run = fault_run(
+        "database locked 30 s",
+        settings={
+            "webhook.spool_directory": str(tmp_path / "spool"),
+            "webhook.store_timeout_seconds": "2",
+        },
+    )
+    database = run.system.database_url.removeprefix("sqlite:///")
+    lockers: list[subprocess.Popen[str]] = []
+
+    def lock() -> None:
+        locker = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.locker", database, str(LOCK_SECONDS)],
+            cwd=appside.PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        lockers.append(locker)
+        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+
+    run.broadcast_at()
+    run.at(0.2, f"database locked for {LOCK_SECONDS} s", lock)
+    try:
+        run.play()
+        run.finish()
+    finally:
+        for locker in lockers:
+            locker.kill()
+            locker.wait()
