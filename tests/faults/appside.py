@@ -8,7 +8,7 @@ restructured) there is one file to fix:
 - the settings, built exactly as every process builds them (config.yml plus
   the environment), to find out whether a setting exists;
 - the command lines and environment of the five processes as `lessonbot up`
-  runs them (``bot.up.process_table``);
+  runs them (``bot.local.up.process_table``);
 - the keyed hash and the encryption of phone numbers, to seed the silent
   learners a broadcast goes to and to find learners by number.
 """
@@ -18,12 +18,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import fields
 from pathlib import Path
 
+from bot.local.up import process_environment, process_table
 from bot.phones import encrypt_phone, phone_hash
 from bot.settings import PROJECT_ROOT, Settings, load_settings
-from bot.up import process_environment, process_table
 
 __all__ = [
     "PROJECT_ROOT",
@@ -69,11 +68,22 @@ def _reads(env: Mapping[str, str], variable: str, probe: str) -> bool:
             probed = load_settings()
         except ValueError:
             return True  # it was read, and refused: the name is known
-    for field in fields(probed):
-        value = getattr(probed, field.name)
-        if value != getattr(base, field.name) and str(value) in (probe, f"{probe}.0"):
-            return True
-    return False
+    before, after = _flat(base.model_dump()), _flat(probed.model_dump())
+    return any(
+        value != before.get(path) and str(value) in (probe, f"{probe}.0")
+        for path, value in after.items()
+    )
+
+
+def _flat(values: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    """``{"worker": {"max_attempts": 3}}`` -> ``{"worker.max_attempts": 3}``."""
+    flat: dict[str, object] = {}
+    for name, value in values.items():
+        if isinstance(value, Mapping):
+            flat |= _flat(value, f"{prefix}{name}.")
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
 
 
 def unsupported(env: Mapping[str, str], names: Mapping[str, str]) -> list[str]:

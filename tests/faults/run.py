@@ -223,7 +223,7 @@ class Run:
             self.opted_out_before,
             self.system.twilio_records(),
             take(self.system.database_url),
-            settings.phone_hash_key,
+            settings.secrets.phone_hash_key,
         )
 
     def check(self, holds: bool, failure: str) -> None:

@@ -40,7 +40,7 @@ def seed_learners(
     The n-th learner of a group speaks ``LANGUAGES[n % 4]``.
     """
     settings = appside.settings_from(env)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.app.database_url)
     try:
         learner = Table("learner", MetaData(), autoload_with=engine)
         numbers = {
@@ -48,11 +48,12 @@ def seed_learners(
             "opted_out": [f"+50767{n:06d}" for n in rng.sample(range(10**6), opted_out)],
         }
         now = _now()
+        keys = settings.secrets
         rows = [
             {
                 "public_id": f"L{rng.getrandbits(64):016x}",
-                "phone_hash": appside.phone_hash(number, settings.phone_hash_key),
-                "phone_encrypted": appside.encrypt_phone(number, settings.phone_encryption_key),
+                "phone_hash": appside.phone_hash(number, keys.phone_hash_key),
+                "phone_encrypted": appside.encrypt_phone(number, keys.phone_encryption_key),
                 "channel": "sms",
                 "language": LANGUAGES[index % len(LANGUAGES)],
                 "status": group,

@@ -118,7 +118,7 @@ def _set_mode(run: Run, who: str, mode: str, **extra: object) -> Callable[[], No
 def _public_id(run: Run, number: str) -> str:
     """The learner's Rasa conversation id, once the webhook has stored them."""
     settings = appside.settings_from(run.system.env())
-    hashed = appside.phone_hash(number, settings.phone_hash_key)
+    hashed = appside.phone_hash(number, settings.secrets.phone_hash_key)
     engine = create_engine(run.system.database_url)
     try:
         with engine.connect() as connection:
