@@ -210,3 +210,25 @@ def test_every_intent_of_the_domain_is_trained_in_all_four_languages() -> None:
         (i, lang) for i in typed for lang in ("es", "en", "fr", "ht") if (i, lang) not in trained
     )
     assert missing == []
+
+
+def test_floors_fail_the_build_goals_are_only_reported() -> None:
+    general = EvalSet(
+        "final-general", Path("x"), held_out=True, accuracy_goal=0.95, accuracy_floor=0.90
+    )
+    texts = [f"t{i}" for i in range(10)]
+    examples = [example(t, "greet", "fr") for t in texts]
+    parses = {t: parse(t, "greet") for t in texts}
+    parses["t0"] = parse("t0", "help")  # 9/10: under the goal, over the floor
+    result = accuracy.score(examples, parses, keep_texts=False)
+    assert accuracy.goals_missed(general, result) == ["final-general fr: accuracy 0.900 < 0.95"]
+    assert accuracy.floors_broken(general, result) == []
+    parses["t1"] = parse("t1", "help")  # 8/10: under the floor too
+    result = accuracy.score(examples, parses, keep_texts=False)
+    assert accuracy.floors_broken(general, result) == ["final-general fr: accuracy 0.800 < 0.9"]
+
+
+def test_every_set_has_a_floor_and_the_final_sets_are_held_out() -> None:
+    for test_set in nlu_examples.TEST_SETS:
+        assert test_set.accuracy_floor is not None or test_set.recall_floor is not None
+        assert test_set.held_out == test_set.name.startswith("final-"), test_set.name
