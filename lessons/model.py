@@ -2,7 +2,7 @@
 
 Built only by ``lessons.loader`` from validated files, so code that receives a
 ``Catalog`` can rely on the rules in lessons/FORMAT.md: every text in every
-language, 1-2 questions per lesson, 2-4 options, exactly one right answer.
+language, 1-2 questions per lesson, 3-4 options, exactly one right answer.
 Learners' progress is stored against the stable ``key`` of lessons and
 questions, never against positions or titles.
 """

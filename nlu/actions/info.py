@@ -132,8 +132,8 @@ class ActionFaq(LearnerAction):
             )
         elif intent == "faq_who":
             text = _(
-                "A programme of a migration agency and a telecom company, with partner "
-                "organisations that help migrants in Panama."
+                "A programme of the UN migration agency and a telecom company, with "
+                "partner organisations that help migrants in Panama."
             )
         elif intent == "faq_data":
             text = _(
