@@ -41,9 +41,9 @@ class EvalSet:
 
 # Floors of the final held-out sets: measured once on the model of the commit
 # that set them (README, "Understanding"), minus a margin for retraining noise.
-FINAL_GENERAL_FLOOR = 0.0
-FINAL_OPTOUT_FLOOR = 0.0
-FINAL_HANDOFF_FLOOR = 0.0
+FINAL_GENERAL_FLOOR = 0.85
+FINAL_OPTOUT_FLOOR = 0.96
+FINAL_HANDOFF_FLOOR = 0.93
 
 TEST_SETS = (
     EvalSet("dev", TESTS / "nlu_test", held_out=False, accuracy_goal=0.90, accuracy_floor=0.90),
@@ -56,7 +56,7 @@ TEST_SETS = (
         TESTS / "independent",
         held_out=False,
         accuracy_goal=0.95,
-        accuracy_floor=0.88,
+        accuracy_floor=0.87,
     ),
     # A missed opt-out is the worst failure of this bot: a learner who asked to
     # stop goes on receiving messages.
