@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import (
     Blueprint,
     Response,
@@ -26,7 +27,7 @@ from flask import (
     url_for,
 )
 from flask import stream_with_context as keep_request
-from flask_babel import format_decimal, ngettext
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,7 @@ from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.accounts import audit
 from bot.staff.auth import current_staff, role_required
+from bot.staff.locale import number_locale
 from bot.staff.models import StaffUser
 
 blueprint = Blueprint(
@@ -85,7 +87,12 @@ def _emails(session: Session) -> dict[int, str]:
 
 
 def _count_label(count: int) -> str:
-    return ngettext("%(count)s learner", "%(count)s learners", count, count=format_decimal(count))
+    return ngettext(
+        "%(count)s learner",
+        "%(count)s learners",
+        count,
+        count=format_decimal(count, locale=number_locale()),
+    )
 
 
 @blueprint.get("/")

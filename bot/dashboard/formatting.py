@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask_babel import format_decimal, format_percent, get_locale
+from babel.numbers import format_decimal, format_percent
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from bot.dashboard.privacy import Suppressed
 from bot.dashboard.tables import Cell
+from bot.staff.locale import number_locale
 from bot.vocab import ChannelName
 
 DASH = "—"  # a share hidden for privacy, or nothing to show
@@ -19,8 +21,8 @@ def cell_text(value: Cell) -> str:
     if isinstance(value, Suppressed | str):
         return str(value)
     if isinstance(value, float):
-        return format_percent(value, "#,##0.0%")
-    return format_decimal(value)
+        return format_percent(value, "#,##0.0%", locale=number_locale())
+    return format_decimal(value, locale=number_locale())
 
 
 def language_name(code: str | None) -> str:
