@@ -112,3 +112,4 @@ class FailureReason(StrEnum):
     LEARNER_LEFT = "learner_left"  # opted out or erased before their turn
     NO_ADDRESS = "no_address"  # no number, or nothing to send
     CANCELLED = "cancelled"  # staff cancelled the broadcast
+    NOT_PREPARED = "not_prepared"  # could not be rendered or addressed: a bug or a missing file
