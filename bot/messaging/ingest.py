@@ -12,6 +12,9 @@ in one transaction and then wakes each request with its own outcome. The
 durability is unchanged (nothing is acknowledged before its commit); only
 the number of flushes goes down.
 
+A request to stop (STOP, BAJA, "no more messages" ... in es, en, fr, ht) opts
+the learner out in the transaction that stores it.
+
 A message that fails to store does not take the others down: the batch is
 rolled back and each of its messages is stored again on its own, so only
 the bad one's request gets the error.
@@ -33,8 +36,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
-from bot.learners import contact
+from bot.learners import contact, lifecycle
 from bot.messaging.inbound import InboundSms
+from bot.messaging.keywords import asks_to_stop
 from bot.models import InboundMessage, Learner
 from bot.settings import Settings
 from bot.vocab import InboundStatus
@@ -108,6 +112,13 @@ def store_inbound(session: Session, message: InboundSms, settings: Settings, now
     if session.execute(statement, values).scalar() is None:
         return False
     contact.note_message(learner, message.channel, message.profile_name, settings, now)
+    if asks_to_stop(message.body):
+        # STOP takes effect as it is stored, in the same transaction: nothing
+        # goes out after it (the sender drops the learner's pending rows but the
+        # confirmation), however far behind or down Rasa is. Rasa still gets
+        # the message, in order, for the conversation and the confirmation.
+        lifecycle.opt_out(learner, now, settings)
+        log.info("inbound %s: %s opted out on arrival", message.message_sid, learner.public_id)
     log.info("stored inbound %s from %s", message.message_sid, learner.public_id)
     return True
 
