@@ -6,14 +6,15 @@ The rule (README, "When Rasa or a message fails"):
   when the message arrived, however many tries that takes; the try does not
   count as an attempt. Rasa could not be reached (connection refused, no model
   loaded), or it was reached but could not complete the turn (5xx, no answer
-  in time, an empty answer because an action failed) *and no other turn was
-  answered since this message's previous try*: every turn fails alike.
+  in time, an empty answer because an action failed) *and, since this
+  message's previous try, no more other turns were answered than failed*:
+  turns fail alike.
 - *Poison* -- counts against ``worker.max_attempts``: Rasa failed this turn
-  while it answered others since the message's previous try, or our own
-  handling of this one message raised. Rasa refusing the request (4xx), or an
+  while, since the message's previous try, it answered more other turns than
+  it failed; or our own handling of this one message raised. Rasa refusing the request (4xx), or an
   answer we cannot read, fails the message at once (see ``bot.messaging.turns``).
 
-"Answered since" is counted in this worker process (``TurnHealth``): with no
+Turns answered and failed are counted in this worker process (``TurnHealth``): with no
 other traffic to compare with, a failing message is treated as an outage and
 waits for the budget, which errs on the side of answering late over failing
 a message that a healthy system would have answered.
@@ -30,16 +31,18 @@ BACKOFF_BASE_SECONDS = 1.0
 
 
 class TurnHealth:
-    """How many turns this process has answered, and where each failing message last saw it."""
+    """Turns this process saw answered and failing, and where each failing message last saw them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._answered = 0
-        self._seen_at_failure: dict[int, int] = {}
+        self._failed = 0
+        self._seen_at_failure: dict[int, tuple[int, int]] = {}
 
-    def mark(self) -> int:
-        """The count of answered turns now (a turn takes it when it starts)."""
-        return self._answered
+    def mark(self) -> tuple[int, int]:
+        """The counts now (a turn takes them when it starts)."""
+        with self._lock:
+            return self._answered, self._failed
 
     def answered(self, inbound_id: int) -> None:
         with self._lock:
@@ -51,12 +54,19 @@ class TurnHealth:
         with self._lock:
             self._seen_at_failure.pop(inbound_id, None)
 
-    def failed_alone(self, inbound_id: int, started_mark: int) -> bool:
-        """Record a failure; True when other turns were answered since this message's last try."""
+    def failed_alone(self, inbound_id: int, started: tuple[int, int]) -> bool:
+        """Record Rasa failing this turn; True if it looks like this message's own fault.
+
+        That is: since the message's previous try (or since this try began),
+        more other turns were answered than failed. Turns still finishing as
+        an outage begins are answered; the failures that follow outnumber them.
+        """
         with self._lock:
-            since = self._seen_at_failure.get(inbound_id, started_mark)
-            self._seen_at_failure[inbound_id] = self._answered
-            return self._answered > since
+            answered_then, failed_then = self._seen_at_failure.get(inbound_id, started)
+            alone = self._answered - answered_then > self._failed - failed_then
+            self._failed += 1
+            self._seen_at_failure[inbound_id] = (self._answered, self._failed)
+            return alone
 
 
 def poison_backoff(attempts: int, settings: Settings) -> timedelta:

@@ -454,3 +454,39 @@ def run_until_settled(runner: TurnRunner) -> dict[str, int]:
         if total and "running" not in done:
             return total
     return total
+
+
+def test_a_turn_that_crashes_fails_alone_and_the_runner_goes_on(
+    db_session, settings, sessions, rasa_at
+):
+    def poisoned(request: Recorded) -> Answer:
+        body = request.json()
+        if body["message"] != "uno":
+            return rasa_echo(request)
+        return 200, [{"recipient_id": body["sender"], "custom": {"text": "x", "options": 5}}], {}
+
+    settings = settings.with_overrides({"worker.turn_concurrency": 2})
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    first = add_inbound(db_session, ana, "uno")
+    add_inbound(db_session, ana, "dos")
+    add_inbound(db_session, ben, "hola")
+    with StandInServer(poisoned) as server:
+        runner = TurnRunner(sessions, rasa_at(server.url), settings)
+        try:
+            total: dict[str, int] = {}
+            for _ in range(3):
+                runner._drained_at = None  # ask again at once (no idle poll in a test)
+                for key, count in run_until_settled(runner).items():
+                    total[key] = total.get(key, 0) + count
+        finally:
+            runner.finish()
+
+    assert total == {"failed": 1, "answered": 2}
+    assert inbound(db_session, first).status == InboundStatus.FAILED
+    assert sorted(outbox_bodies(db_session)) == [
+        "Lo sentimos, no pudimos procesar tu mensaje. Escribe de nuevo más tarde, "
+        "o escribe AYUDA para ver el menú.",
+        "echo: dos",
+        "echo: hola",
+    ]
