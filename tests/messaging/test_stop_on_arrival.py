@@ -8,6 +8,7 @@ provider's edge.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -128,3 +129,29 @@ def test_a_message_of_only_emoji_or_punctuation_goes_to_rasa_as_it_is(
         up.close()
 
     assert [request.json()["message"] for request in rasa.requests] == ["😀🙏", "?!…"]
+
+
+def test_a_stop_rasa_never_answers_is_still_confirmed_when_given_up(
+    client, db_session, settings, sessions
+):
+    settings = settings.with_overrides({"worker.outage_budget_seconds": 60})
+    add_learner(db_session, settings, number=NUMBER, language="fr")
+    form = inbound_form("ARRÊT", number=NUMBER)
+    assert signed_post(client, settings, "/twilio/inbound", form).status_code == 200
+    stored = db_session.scalars(select(InboundMessage)).one()
+    channel = FakeChannel()
+
+    down = RasaClient(settings.with_overrides({"rasa.url": closed_port_url()}))
+    later = stored.received_at
+    for _ in range(10):
+        run_turns_once(sessions, down, settings, later)
+        later += timedelta(seconds=30)
+    down.close()
+    run_sends_once(sessions, channel, settings, Pacer(1000.0), later)
+
+    db_session.expire_all()
+    assert db_session.get(InboundMessage, stored.id).status == InboundStatus.FAILED
+    assert [sent.body for _, sent in channel.sent] == [
+        "Tu ne recevras plus de messages. Pour revenir, écris COMMENCER. "
+        "Pour effacer tes données, écris SUPPRIMER."
+    ]
