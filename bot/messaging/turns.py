@@ -327,7 +327,14 @@ def _give_up(
         spent = turn.attempts if count_attempt else turn.attempts - 1
         inbound.attempts = min(spent, settings.worker.max_attempts)
         inbound.last_error = reason[:500]
-        told = write_failure_notice(session, inbound, inbound.learner, settings, now)
+        learner = inbound.learner
+        told = write_failure_notice(session, inbound, learner, settings, now)
+        if not told and not learner.is_reachable:
+            # They opted out (or were erased) after writing it: nothing may be
+            # sent to them, so it is settled as a turn whose replies are
+            # suppressed is (done, with why), not left failed with nobody told.
+            inbound.status = InboundStatus.DONE
+            inbound.last_error = f"{reason}; nothing sent: learner is {learner.status}"[:500]
     health.settled(turn.inbound_id)
     log.error(
         "turn %s of %s failed (%s); learner told: %s",

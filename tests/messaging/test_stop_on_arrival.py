@@ -155,3 +155,33 @@ def test_a_stop_rasa_never_answers_is_still_confirmed_when_given_up(
         "Tu ne recevras plus de messages. Pour revenir, écris COMMENCER. "
         "Pour effacer tes données, écris SUPPRIMER."
     ]
+
+
+def test_messages_before_a_stop_that_rasa_never_answers_are_settled_without_a_notice(
+    client, db_session, settings, sessions
+):
+    settings = settings.with_overrides({"worker.outage_budget_seconds": 60})
+    add_learner(db_session, settings, number=NUMBER)
+    for body in ("hola", "STOP"):
+        form = inbound_form(body, number=NUMBER)
+        assert signed_post(client, settings, "/twilio/inbound", form).status_code == 200
+    channel = FakeChannel()
+
+    down = RasaClient(settings.with_overrides({"rasa.url": closed_port_url()}))
+    later = db_session.scalars(select(InboundMessage.received_at)).first()
+    for _ in range(10):
+        run_turns_once(sessions, down, settings, later)
+        later += timedelta(seconds=30)
+    down.close()
+    run_sends_once(sessions, channel, settings, Pacer(1000.0), later)
+
+    db_session.expire_all()
+    hello, stop = db_session.scalars(select(InboundMessage).order_by(InboundMessage.id))
+    assert hello.status == InboundStatus.DONE  # the learner may not be told: nothing goes
+    assert hello.last_error.endswith("nothing sent: learner is opted_out")
+    assert "outage budget" in hello.last_error
+    assert stop.status == InboundStatus.FAILED
+    assert [sent.body for _, sent in channel.sent] == [
+        "Ya no recibirás mensajes. Para volver, escribe ALTA. Para borrar tus datos, "
+        "escribe BORRAR."
+    ]
