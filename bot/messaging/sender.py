@@ -54,6 +54,7 @@ from bot.db import session_scope
 from bot.learners import lifecycle
 from bot.messaging.channels import Channel, ChannelError, OutgoingMessage, SendResult
 from bot.messaging.outbox import (
+    advance_status,
     claim_batch,
     mark_failed,
     mark_retry,
@@ -290,8 +291,10 @@ def _record_unrecordable(
 ) -> SendOutcome:
     """Recording this row's outcome raised: record the least that keeps it right, alone."""
     if attempt.result is not None:
-        # The provider took it: never send it again; its status callbacks say the rest.
+        # The provider took it (its answer, e.g. a status we do not know, is what
+        # raised): never send it again; its status callbacks say the rest.
         take_provider_sid(row, attempt.result.provider_sid, now)
+        advance_status(session, row, OutboxStatus.QUEUED, now)
         return SendOutcome.SENT
     reason = attempt.error.reason if attempt.error is not None else FailureReason.PROVIDER_ERROR
     code = attempt.error.code if attempt.error is not None else None

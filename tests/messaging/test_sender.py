@@ -238,6 +238,25 @@ def test_rows_that_cannot_be_prepared_fail_alone_with_their_reason(
     assert (failed.status, failed.failure_reason) == ("failed", FailureReason.NO_ADDRESS)
 
 
+def test_a_row_whose_outcome_cannot_be_recorded_is_recorded_alone_and_never_sent_again(
+    db_session, settings, sessions, pacer
+):
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    odd, other = add_outbox(db_session, ana, "Hola Ana"), add_outbox(db_session, ben, "Hola Ben")
+    # The provider took Ana's message but answered with a status nobody knows.
+    channel = FakeChannel(script=[SendResult(provider_sid="SModd", status="accepted-ish")])
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"sent": 2}
+    later = NOW + timedelta(minutes=10)
+    assert run_sends_once(sessions, channel, settings, pacer, later) == {}
+
+    assert [message.body for _, message in channel.sent] == ["Hola Ana", "Hola Ben"]
+    taken = fresh(db_session, odd)
+    assert (taken.status, taken.provider_sid) == (OutboxStatus.QUEUED, "SModd")
+    assert fresh(db_session, other).status == OutboxStatus.QUEUED
+
+
 def test_a_learners_later_rows_wait_while_an_earlier_one_retries(
     db_session, settings, sessions, pacer
 ):
