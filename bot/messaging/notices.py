@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.messaging.optout import is_opt_out
+from bot.messaging.keywords import asks_to_stop
 from bot.messaging.outbox import write_reply
 from bot.messaging.replies import Reply
 from bot.models import InboundMessage, Learner, OutboxMessage
@@ -57,7 +57,7 @@ def write_failure_notice(
 ) -> bool:
     """Tell the learner their message could not be handled; True if a row was written."""
     translate = gettext_for(_language(learner, settings))
-    stopped = learner.status == LearnerStatus.OPTED_OUT and is_opt_out(inbound.body or "")
+    stopped = learner.status == LearnerStatus.OPTED_OUT and asks_to_stop(inbound.body)
     if stopped:
         reply = Reply(
             text=translate(OPTED_OUT_TEXT), kind=OutboxKind.OPT_OUT, allow_when_opted_out=True
