@@ -88,6 +88,9 @@ class OutboxKind(StrEnum):
     WINDOW_TEMPLATE = "window_template"
     REMINDER = "reminder"
     BROADCAST = "broadcast"
+    # Written by the worker when a message waits or fails (bot.messaging.notices).
+    HOLDING = "holding"  # the one "still working on it" of an outage
+    FAILURE_NOTICE = "failure_notice"  # the message could not be handled
 
 
 # A lesson's rows: the lesson's text and its quiz question.
@@ -109,3 +112,4 @@ class FailureReason(StrEnum):
     LEARNER_LEFT = "learner_left"  # opted out or erased before their turn
     NO_ADDRESS = "no_address"  # no number, or nothing to send
     CANCELLED = "cancelled"  # staff cancelled the broadcast
+    NOT_PREPARED = "not_prepared"  # could not be rendered or addressed: a bug or a missing file

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.learners import schedule
 from bot.learners.zones import timezone_for_number
-from bot.models import Learner
+from bot.models import Learner, new_public_id
 from bot.phones import encrypt_phone, phone_hash
 from bot.settings import Settings
 from bot.vocab import ChannelName
@@ -25,22 +27,44 @@ log = logging.getLogger(__name__)
 def learner_for(
     session: Session, number: str, channel: ChannelName, settings: Settings, now: datetime
 ) -> Learner:
-    """The learner who writes from this E.164 number; a new one (flushed) on first contact."""
+    """The learner who writes from this E.164 number; a new one (stored) on first contact.
+
+    Two first messages from a new number may arrive at once in two web
+    processes: the row is inserted with ON CONFLICT DO NOTHING on the number's
+    hash, so the second waits for the first and then reads its learner,
+    instead of failing (and losing its message) on the unique index.
+    """
     key = phone_hash(number, settings.secrets.phone_hash_key)
-    learner = session.scalar(select(Learner).where(Learner.phone_hash == key))
-    if learner is None:
-        learner = Learner(
-            phone_hash=key,
-            phone_encrypted=encrypt_phone(number, settings.secrets.phone_encryption_key),
-            channel=channel,
-            created_at=now,
-        )
-        # A first guess from the country code; the learner can change it.
-        schedule.guess_timezone(learner, timezone_for_number(number))
-        session.add(learner)
-        session.flush()
+    found = select(Learner).where(Learner.phone_hash == key)
+    learner = session.scalar(found)
+    if learner is not None:
+        return learner
+    draft = Learner(channel=channel)
+    # A first guess from the country code; the learner can change it.
+    schedule.guess_timezone(draft, timezone_for_number(number))
+    values = {
+        "public_id": new_public_id(),
+        "phone_hash": key,
+        "phone_encrypted": encrypt_phone(number, settings.secrets.phone_encryption_key),
+        "channel": channel,
+        "timezone": draft.timezone,
+        "created_at": now,
+    }
+    inserted = session.execute(
+        _insert(session)(Learner)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["phone_hash"])
+        .returning(Learner.id)
+    ).scalar()
+    learner = session.scalars(found.execution_options(populate_existing=True)).one()
+    if inserted is not None:
         log.info("new learner %s on %s", learner.public_id, channel)
     return learner
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def note_message(

@@ -12,6 +12,9 @@ in one transaction and then wakes each request with its own outcome. The
 durability is unchanged (nothing is acknowledged before its commit); only
 the number of flushes goes down.
 
+A request to stop (STOP, BAJA, "no more messages" ... in es, en, fr, ht) opts
+the learner out in the transaction that stores it.
+
 A message that fails to store does not take the others down: the batch is
 rolled back and each of its messages is stored again on its own, so only
 the bad one's request gets the error.
@@ -32,9 +35,10 @@ from sqlalchemy import Insert, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import rowcount, session_scope
-from bot.learners import contact
+from bot.db import session_scope
+from bot.learners import contact, lifecycle
 from bot.messaging.inbound import InboundSms
+from bot.messaging.keywords import asks_to_stop
 from bot.models import InboundMessage, Learner
 from bot.settings import Settings
 from bot.vocab import InboundStatus
@@ -76,7 +80,10 @@ def _insert_once(insert: Callable[[Table], Any]) -> Insert:
         status=InboundStatus.PENDING,
         attempts=0,
     )
-    return cast(Insert, statement.on_conflict_do_nothing(index_elements=["message_sid"]))
+    # RETURNING tells whether the row went in: an INSERT's rowcount is -1 with
+    # SQLAlchemy's psycopg dialect, which read every message as a repeat.
+    statement = statement.on_conflict_do_nothing(index_elements=["message_sid"])
+    return cast(Insert, statement.returning(INBOUND.c.id))
 
 
 _INSERT_ONCE = {
@@ -102,9 +109,16 @@ def store_inbound(session: Session, message: InboundSms, settings: Settings, now
         "received_at": now,
     }
     statement = _INSERT_ONCE[session.get_bind().dialect.name]
-    if rowcount(session.execute(statement, values)) != 1:
+    if session.execute(statement, values).scalar() is None:
         return False
     contact.note_message(learner, message.channel, message.profile_name, settings, now)
+    if asks_to_stop(message.body):
+        # STOP takes effect as it is stored, in the same transaction: nothing
+        # goes out after it (the sender drops the learner's pending rows but the
+        # confirmation), however far behind or down Rasa is. Rasa still gets
+        # the message, in order, for the conversation and the confirmation.
+        lifecycle.opt_out(learner, now, settings)
+        log.info("inbound %s: %s opted out on arrival", message.message_sid, learner.public_id)
     log.info("stored inbound %s from %s", message.message_sid, learner.public_id)
     return True
 

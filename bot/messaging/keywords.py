@@ -15,6 +15,8 @@ import json
 import re
 import unicodedata
 
+from bot.messaging.optout import is_opt_out
+
 # A message with nothing to understand (media only, empty, only slashes) goes
 # to the fallback, which offers the menu in the learner's language.
 # ``nlu_fallback`` is an intent of the domain, so this is deterministic, where a
@@ -30,6 +32,7 @@ _KEYWORD_INTENTS = {
     "change_timezone": ("zona", "zone", "zon", "timezone"),
 }
 KEYWORDS = {word: intent for intent, words in _KEYWORD_INTENTS.items() for word in words}
+STOP = "/stop"
 
 # "2", "2.", "2)", "b", "B)" ... but not "2 y 3" or "b no". Digits go up to 9
 # for the longer menus (the countries of the time zone menu); letters stop at d.
@@ -59,7 +62,18 @@ def rasa_text(body: str | None) -> str:
     text = escape(body or "")
     if not text:
         return NOTHING_TO_UNDERSTAND
+    if asks_to_stop(text):
+        # The learner was opted out as the message was stored
+        # (bot.messaging.ingest): Rasa must run the opt-out too, whatever NLU
+        # would make of the words, so that the learner gets its confirmation.
+        return STOP
     return fast_path(text) or text
+
+
+def asks_to_stop(body: str | None) -> bool:
+    """Whether the message asks to stop all messages: a STOP keyword or the opt-out reader."""
+    text = escape(body or "")
+    return bool(text) and (fast_path(text) == STOP or is_opt_out(text))
 
 
 def _normalise(text: str) -> str:

@@ -13,10 +13,10 @@ when the message also speaks of a pause or a time of day ("stop for a week",
 "no me manden a esa hora"), of a mistake ("I unsubscribed by mistake"), or
 negates the opt-out verb itself ("no quiero darme de baja", "pa kanpe").
 
-Wiring: the worker should send ``/stop`` for a message when
-``is_opt_out(text)`` is true, before NLU, as it does for the STOP keyword
-(``bot.keywords.fast_path``). This module imports nothing from the project,
-so it can move with the bot/ restructure.
+Wiring (``bot.messaging.keywords.asks_to_stop``): a message it reads as an
+opt-out opts the learner out as it is stored (``bot.messaging.ingest``), and
+the worker sends it to Rasa as ``/stop``, before NLU, as it does for the STOP
+keyword. This module imports nothing from the project.
 
 Regular expressions rather than a library: no maintained library reads opt-out
 requests in Haitian Creole or Latin American SMS Spanish; the patterns are few

@@ -15,8 +15,14 @@
   ``sender_rate_per_second`` sends *from this process*. With several worker
   processes, give each its share of the provider's rate.
 - Retries: 429, 5xx and timeouts are tried again after ``sender_backoff_seconds``,
-  doubling each time (or after Twilio's Retry-After, if longer), up to
-  ``sender_max_attempts``; any other error fails the row with its code.
+  doubling each time (or after Twilio's Retry-After, if longer, and only when a
+  finite, non-negative number, capped by ``sender.retry_after_cap_seconds``), up
+  to ``sender_max_attempts``; any other error fails the row with its code.
+- One row cannot hold up the others: a row that cannot be prepared (rendered,
+  its number decrypted) fails alone with reason ``not_prepared``, and a row
+  whose outcome cannot be recorded is recorded as failed alone (or, if the
+  provider took it, as taken, so that it is never sent again). Only the
+  database failing stops a claim or a recording as a whole.
   The channel's reason is kept on the row: "opted out" marks the learner opted
   out; "window closed" is answered with a WhatsApp template (bot.messaging.templates).
 - A learner who is opted out or erased gets only rows marked
@@ -41,18 +47,21 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.db import session_scope
 from bot.learners import lifecycle
 from bot.messaging.channels import Channel, ChannelError, OutgoingMessage, SendResult
 from bot.messaging.outbox import (
+    advance_status,
     claim_batch,
     mark_failed,
     mark_retry,
     mark_sent,
     record_rendering,
     suppress,
+    take_provider_sid,
 )
 from bot.messaging.pacer import Pacer
 from bot.models import OutboxMessage
@@ -203,7 +212,7 @@ class Sender:
         settled: Counter[str] = Counter()
         with session_scope(self._sessions) as session:
             for row in claim_batch(session, now, lease_until, limit):
-                item = _prepare(session, row, self._settings, now)
+                item = _prepare_alone(session, row, self._settings, now)
                 if isinstance(item, SendOutcome):
                     settled[item] += 1
                 else:
@@ -255,14 +264,56 @@ class Sender:
                 if row is None:
                     log.error("outbox row %s vanished while it was sent", attempt.prepared.row_id)
                     continue
-                if attempt.error is not None:
-                    outcomes[_record_error(session, row, attempt, self._settings, now)] += 1
-                else:
-                    assert attempt.result is not None
-                    mark_sent(row, attempt.result.provider_sid, attempt.result.status, now)
-                    _after_final(row)
-                    outcomes[SendOutcome.SENT] += 1
+                try:
+                    outcome = _record_one(session, row, attempt, self._settings, now)
+                except SQLAlchemyError:
+                    raise  # the database: the whole batch is recorded again at the next step
+                except Exception as error:
+                    log.exception("%s: outcome not recorded", row.idempotency_key)
+                    outcome = _record_unrecordable(session, row, attempt, error, now)
+                outcomes[outcome] += 1
         return outcomes
+
+
+def _record_one(
+    session: Session, row: OutboxMessage, attempt: _Attempt, settings: Settings, now: datetime
+) -> SendOutcome:
+    if attempt.error is not None:
+        return _record_error(session, row, attempt, settings, now)
+    assert attempt.result is not None
+    mark_sent(row, attempt.result.provider_sid, attempt.result.status, now)
+    _after_final(row)
+    return SendOutcome.SENT
+
+
+def _record_unrecordable(
+    session: Session, row: OutboxMessage, attempt: _Attempt, error: Exception, now: datetime
+) -> SendOutcome:
+    """Recording this row's outcome raised: record the least that keeps it right, alone."""
+    if attempt.result is not None:
+        # The provider took it (its answer, e.g. a status we do not know, is what
+        # raised): never send it again; its status callbacks say the rest.
+        take_provider_sid(row, attempt.result.provider_sid, now)
+        advance_status(session, row, OutboxStatus.QUEUED, now)
+        return SendOutcome.SENT
+    reason = attempt.error.reason if attempt.error is not None else FailureReason.PROVIDER_ERROR
+    code = attempt.error.code if attempt.error is not None else None
+    mark_failed(session, row, reason, code, f"not sent; not recorded: {error!r}", now)
+    return SendOutcome.FAILED
+
+
+def _prepare_alone(
+    session: Session, row: OutboxMessage, settings: Settings, now: datetime
+) -> _Prepared | SendOutcome:
+    """``_prepare``, but a row that raises fails alone, with its reason (a missing catalog ...)."""
+    try:
+        return _prepare(session, row, settings, now)
+    except SQLAlchemyError:
+        raise
+    except Exception as error:
+        log.exception("%s: cannot be prepared", row.idempotency_key)
+        mark_failed(session, row, FailureReason.NOT_PREPARED, None, f"not sent: {error!r}", now)
+        return SendOutcome.FAILED
 
 
 def _prepare(
@@ -311,7 +362,8 @@ def _record_error(
     assert error is not None
     if error.retryable and prepared.attempts < settings.sender.max_attempts:
         delay = settings.sender.backoff_seconds * 2 ** (prepared.attempts - 1)
-        retry_at = now + timedelta(seconds=max(delay, error.retry_after or 0.0))
+        wait = max(delay, _retry_after(error.retry_after, settings))
+        retry_at = now + timedelta(seconds=wait)
         mark_retry(row, error.code, error.message, retry_at)
         log.warning("%s: %s; retry at %s", row.idempotency_key, error, retry_at.isoformat())
         return SendOutcome.RETRY
@@ -319,6 +371,13 @@ def _record_error(
     _after_final(row)
     log.error("%s failed (attempt %d): %s", row.idempotency_key, prepared.attempts, error)
     return SendOutcome.FAILED
+
+
+def _retry_after(seconds: float | None, settings: Settings) -> float:
+    """The provider's Retry-After if a finite, non-negative number, at most the cap; else 0."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return 0.0
+    return min(seconds, settings.sender.retry_after_cap_seconds)
 
 
 def _after_final(row: OutboxMessage) -> None:

@@ -12,6 +12,12 @@ mid-turn leaves a message that is simply due again when its lease ends.
 Then, in one transaction: the replies go to the outbox (key
 ``{MessageSid}:{index}``, written once), minus those a learner who is opted
 out or erased must not get (docs/CONTRACTS.md), and the message is marked done.
+
+A turn that fails is retried within a time budget (an outage) or a number of
+attempts (a poison message), as ``bot.messaging.retries`` decides; a message
+given up ends ``failed`` with its reason, and the learner is told
+(``bot.messaging.notices``). Nothing a turn raises leaves this module except
+the database failing, so one message cannot stop the others.
 """
 
 from __future__ import annotations
@@ -23,30 +29,30 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.db import session_scope
+from bot.messaging import retries
 from bot.messaging.claims import claim_in_order
 from bot.messaging.keywords import rasa_text
+from bot.messaging.notices import write_failure_notice, write_holding_reply
 from bot.messaging.outbox import write_reply
 from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.messaging.replies import Reply, replies_from_rasa
+from bot.messaging.retries import TurnHealth
 from bot.models import InboundMessage, Learner
 from bot.settings import Settings
 from bot.vocab import InboundStatus, OutboxKind
 
 log = logging.getLogger(__name__)
 
-# Retries while Rasa is down: 1 s, 2 s, 4 s ... at most 30 s apart, so that the
-# waiting messages are answered soon after Rasa is back.
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_CAP_SECONDS = 30.0
-
 
 class TurnOutcome(StrEnum):
     ANSWERED = "answered"
-    RETRY = "retry"  # Rasa unavailable; the message waits, and so do the learner's later ones
-    FAILED = "failed"  # given up: Rasa rejected it, or too many attempts
+    RETRY = "retry"  # an outage: the message waits (within the budget), so do the learner's later
+    BACKOFF = "backoff"  # this message failed on its own: tried again later (within max_attempts)
+    FAILED = "failed"  # given up, and the learner told
 
 
 @dataclass(frozen=True)
@@ -58,12 +64,9 @@ class Turn:
     sender_id: str  # the learner's opaque id: Rasa's conversation id
     message_sid: str
     attempts: int
-    text: str
+    body: str | None
+    received_at: datetime
     metadata: dict[str, Any]
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1)))
 
 
 def lease(settings: Settings) -> timedelta:
@@ -93,6 +96,8 @@ def claim_turn(session: Session, settings: Settings, now: datetime) -> Turn | No
 
 
 def _turn(inbound: InboundMessage, settings: Settings) -> Turn:
+    # Plain copies only: anything that reads the text runs in ``run_claimed``,
+    # where a surprise fails this message alone, not the claim of all of them.
     learner = inbound.learner
     return Turn(
         inbound_id=inbound.id,
@@ -100,7 +105,8 @@ def _turn(inbound: InboundMessage, settings: Settings) -> Turn:
         sender_id=learner.public_id,
         message_sid=inbound.message_sid,
         attempts=inbound.attempts,
-        text=rasa_text(inbound.body),
+        body=inbound.body,
+        received_at=inbound.received_at,
         metadata={
             "channel": inbound.channel,
             "language": learner.language or settings.languages.default,
@@ -110,38 +116,71 @@ def _turn(inbound: InboundMessage, settings: Settings) -> Turn:
 
 
 def run_turn(
-    sessions: sessionmaker[Session], rasa: RasaClient, settings: Settings, now: datetime
+    sessions: sessionmaker[Session],
+    rasa: RasaClient,
+    settings: Settings,
+    now: datetime,
+    health: TurnHealth | None = None,
 ) -> TurnOutcome | None:
     """Claim one message and run it through Rasa; None when nothing is due."""
     with session_scope(sessions) as session:
         turn = claim_turn(session, settings, now)
     if turn is None:
         return None
-    return run_claimed(sessions, rasa, settings, turn, now)
+    return run_claimed(sessions, rasa, settings, turn, now, health)
 
 
 def run_claimed(
-    sessions: sessionmaker[Session], rasa: RasaClient, settings: Settings, turn: Turn, now: datetime
+    sessions: sessionmaker[Session],
+    rasa: RasaClient,
+    settings: Settings,
+    turn: Turn,
+    now: datetime,
+    health: TurnHealth | None = None,
 ) -> TurnOutcome:
-    """Run a claimed message through Rasa and write the replies (or postpone it)."""
+    """Run a claimed message through Rasa and write the replies, or record why not.
+
+    Only the database failing escapes: the message is then due again when its
+    lease ends, and that counts as an attempt.
+    """
+    health = health or TurnHealth()
+    if turn.attempts > settings.worker.max_attempts:
+        # Each of its tries ended with the worker gone (killed mid-turn): poison.
+        reason = f"the worker stopped during each of its {settings.worker.max_attempts} attempts"
+        return _give_up(sessions, turn, reason, settings, now, health)
+    started = health.mark()
     try:
-        messages = rasa.send_message(turn.sender_id, turn.text, turn.metadata)
+        messages = rasa.send_message(turn.sender_id, rasa_text(turn.body), turn.metadata)
         if not messages:
             # The REST channel answers 200 with nothing when an action failed
             # (the action server is down, say); every turn of this bot replies.
             raise RasaUnavailable("Rasa answered with no messages", reached=True)
     except RasaRejected as error:
         log.error("turn %s of %s rejected by Rasa: %s", turn.message_sid, turn.sender_id, error)
-        with session_scope(sessions) as session:
-            _give_up(session, turn, f"rejected by Rasa: {error}", now)
-        return TurnOutcome.FAILED
+        return _give_up(sessions, turn, f"rejected by Rasa: {error}", settings, now, health)
     except RasaUnavailable as error:
-        with session_scope(sessions) as session:
-            return _postpone(session, turn, error, settings.worker.max_attempts, now)
+        if error.reached and health.failed_alone(turn.inbound_id, started):
+            reason = f"Rasa failed this turn: {error}"
+            return _try_again(sessions, turn, reason, settings, now, health)
+        return _wait_for_rasa(sessions, turn, error, settings, now, health)
+    except Exception as error:  # our own handling of this one message: a bug it triggers
+        log.exception("turn %s of %s: unexpected error", turn.message_sid, turn.sender_id)
+        return _try_again(sessions, turn, f"unexpected: {error!r}", settings, now, health)
 
-    replies = replies_from_rasa(messages)
-    with session_scope(sessions) as session:
-        finish_turn(session, turn, replies, now)
+    # The turn ran in Rasa: its actions did their work. An answer we cannot
+    # store is not asked for again, since that would run the actions again
+    # (a lesson delivered twice); the message fails at once instead.
+    try:
+        replies = replies_from_rasa(messages)
+        with session_scope(sessions) as session:
+            finish_turn(session, turn, replies, now)
+    except SQLAlchemyError:
+        raise  # the database, not the message: due again when the lease ends
+    except Exception as error:
+        log.exception("turn %s of %s: Rasa's answer not stored", turn.message_sid, turn.sender_id)
+        reason = f"Rasa's answer could not be stored: {error!r}"
+        return _give_up(sessions, turn, reason, settings, now, health)
+    health.answered(turn.inbound_id)
     if any(reply.kind == OutboxKind.ERASURE for reply in replies):
         _delete_tracker(sessions, rasa, turn)
     return TurnOutcome.ANSWERED
@@ -202,40 +241,116 @@ def finish_turn(session: Session, turn: Turn, replies: list[Reply], now: datetim
     return written
 
 
-def _postpone(
-    session: Session, turn: Turn, error: RasaUnavailable, max_attempts: int, now: datetime
+def _wait_for_rasa(
+    sessions: sessionmaker[Session],
+    turn: Turn,
+    error: RasaUnavailable,
+    settings: Settings,
+    now: datetime,
+    health: TurnHealth,
 ) -> TurnOutcome:
-    # A request that never reached Rasa cannot be this message's fault: it
-    # waits for Rasa however long that takes. Otherwise it has max_attempts.
-    if error.reached and turn.attempts >= max_attempts:
-        log.error("turn %s of %s: giving up: %s", turn.message_sid, turn.sender_id, error)
-        _give_up(session, turn, f"Rasa unavailable after {turn.attempts} attempts: {error}", now)
-        return TurnOutcome.FAILED
-    retry_at = now + backoff(turn.attempts)
+    """An outage: wait (the try is not an attempt) until the budget is spent, then give up."""
+    if retries.budget_spent(turn.received_at, now, settings):
+        budget = settings.worker.outage_budget_seconds
+        reason = f"Rasa unavailable for the whole outage budget ({budget:.0f} s): {error}"
+        return _give_up(sessions, turn, reason, settings, now, health, count_attempt=False)
+    retry_at = now + retries.outage_backoff(turn.received_at, now, settings)
     log.warning(
-        "turn %s of %s: Rasa unavailable (%s); retry %d at %s",
+        "turn %s of %s: Rasa unavailable (%s); waiting until %s",
         turn.message_sid,
         turn.sender_id,
         error,
-        turn.attempts + 1,
         retry_at.isoformat(timespec="seconds"),
     )
-    session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == turn.inbound_id)
-        .values(next_attempt_at=retry_at, last_error=f"Rasa unavailable: {error}"[:500])
-    )
+    with session_scope(sessions) as session:
+        inbound = _still_ours(session, turn)
+        if inbound is None:
+            return TurnOutcome.RETRY
+        inbound.attempts = turn.attempts - 1  # not this message's fault
+        inbound.next_attempt_at = retry_at
+        inbound.last_error = f"Rasa unavailable: {error}"[:500]
+        write_holding_reply(session, inbound, inbound.learner, settings, now)
     return TurnOutcome.RETRY
 
 
-def _give_up(session: Session, turn: Turn, reason: str, now: datetime) -> None:
-    session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == turn.inbound_id)
-        .values(
-            status=InboundStatus.FAILED,
-            processed_at=now,
-            next_attempt_at=None,
-            last_error=reason[:500],
-        )
+def _try_again(
+    sessions: sessionmaker[Session],
+    turn: Turn,
+    reason: str,
+    settings: Settings,
+    now: datetime,
+    health: TurnHealth,
+) -> TurnOutcome:
+    """This message failed on its own: an attempt spent; give up after ``max_attempts``."""
+    if turn.attempts >= settings.worker.max_attempts:
+        log.error("turn %s of %s: giving up: %s", turn.message_sid, turn.sender_id, reason)
+        reason = f"failed {turn.attempts} times: {reason}"
+        return _give_up(sessions, turn, reason, settings, now, health)
+    retry_at = now + retries.poison_backoff(turn.attempts, settings)
+    log.warning(
+        "turn %s of %s: attempt %d failed (%s); retry at %s",
+        turn.message_sid,
+        turn.sender_id,
+        turn.attempts,
+        reason,
+        retry_at.isoformat(timespec="seconds"),
     )
+    with session_scope(sessions) as session:
+        inbound = _still_ours(session, turn)
+        if inbound is not None:
+            inbound.next_attempt_at = retry_at
+            inbound.last_error = reason[:500]
+    return TurnOutcome.BACKOFF
+
+
+def _give_up(
+    sessions: sessionmaker[Session],
+    turn: Turn,
+    reason: str,
+    settings: Settings,
+    now: datetime,
+    health: TurnHealth,
+    *,
+    count_attempt: bool = True,
+) -> TurnOutcome:
+    """The message cannot be handled: it ends failed with its reason, and the learner is told.
+
+    ``count_attempt`` false: the last try was an outage's, not this message's fault.
+    """
+    with session_scope(sessions) as session:
+        inbound = _still_ours(session, turn)
+        if inbound is None:
+            return TurnOutcome.FAILED
+        inbound.status = InboundStatus.FAILED
+        inbound.processed_at = now
+        inbound.next_attempt_at = None
+        spent = turn.attempts if count_attempt else turn.attempts - 1
+        inbound.attempts = min(spent, settings.worker.max_attempts)
+        inbound.last_error = reason[:500]
+        learner = inbound.learner
+        told = write_failure_notice(session, inbound, learner, settings, now)
+        if not told and not learner.is_reachable:
+            # They opted out (or were erased) after writing it: nothing may be
+            # sent to them, so it is settled as a turn whose replies are
+            # suppressed is (done, with why), not left failed with nobody told.
+            inbound.status = InboundStatus.DONE
+            inbound.last_error = f"{reason}; nothing sent: learner is {learner.status}"[:500]
+    health.settled(turn.inbound_id)
+    log.error(
+        "turn %s of %s failed (%s); learner told: %s",
+        turn.message_sid,
+        turn.sender_id,
+        reason,
+        told,
+    )
+    return TurnOutcome.FAILED
+
+
+def _still_ours(session: Session, turn: Turn) -> InboundMessage | None:
+    """The message, if our claim still holds (no other worker took it after our lease)."""
+    inbound = session.get(InboundMessage, turn.inbound_id, populate_existing=True)
+    if inbound is None or inbound.status != InboundStatus.PENDING:
+        return None
+    if inbound.attempts != turn.attempts:
+        return None
+    return inbound

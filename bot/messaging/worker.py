@@ -34,6 +34,7 @@ from bot.logs import configure_logging
 from bot.messaging.channels import Channel, make_channel
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
+from bot.messaging.retries import TurnHealth
 from bot.messaging.sender import Sender, SendOutcome
 from bot.messaging.turns import TurnOutcome, claim_turns, run_claimed, run_turn
 from bot.settings import Settings
@@ -43,8 +44,10 @@ log = logging.getLogger(__name__)
 TURNS_PER_PASS = 50
 # How long one step of the turn loop waits for a turn to finish.
 STEP_WAIT_SECONDS = 0.05
-# After an unexpected error, wait this long before the loop tries again.
-ERROR_PAUSE_SECONDS = 5.0
+# After an error outside any one message (the database cannot be reached for a
+# claim), wait this long before the loop tries again. A message's own failures
+# never get here: each waits on its own (``bot.messaging.retries``).
+ERROR_PAUSE_SECONDS = 1.0
 
 
 def run_turns_once(
@@ -53,16 +56,16 @@ def run_turns_once(
     settings: Settings,
     now: datetime,
     limit: int = TURNS_PER_PASS,
+    health: TurnHealth | None = None,
 ) -> dict[str, int]:
-    """Run due messages through Rasa; stop the pass early if Rasa is unavailable."""
+    """Run due messages through Rasa, each once at most (a failed one waits for its retry)."""
+    health = health or TurnHealth()
     done: Counter[str] = Counter()
     for _ in range(limit):
-        outcome = run_turn(sessions, rasa, settings, now)
+        outcome = run_turn(sessions, rasa, settings, now, health)
         if outcome is None:
             break
         done[outcome] += 1
-        if outcome == TurnOutcome.RETRY:
-            break  # Rasa is down for everyone: do not try every learner's message now
     return dict(done)
 
 
@@ -100,6 +103,7 @@ class TurnRunner:
         self.concurrency = settings.worker.turn_concurrency
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="turn")
         self._running: set[Future[TurnOutcome]] = set()
+        self.health = TurnHealth()
         # After a claim that found fewer messages than free threads, the next
         # waits for the idle poll or for a turn to end (which may unblock that
         # learner's next message): a claim is a query, and asking every step
@@ -126,7 +130,13 @@ class TurnRunner:
             for turn in turns:
                 self._running.add(
                     self._pool.submit(
-                        run_claimed, self._sessions, self._rasa, self._settings, turn, now
+                        run_claimed,
+                        self._sessions,
+                        self._rasa,
+                        self._settings,
+                        turn,
+                        now,
+                        self.health,
                     )
                 )
         if self._running:
@@ -134,7 +144,7 @@ class TurnRunner:
         finished = {future for future in self._running if future.done()}
         self._running -= finished
         self._turn_ended = self._turn_ended or bool(finished)
-        done: Counter[str] = Counter(future.result() for future in finished)
+        done: Counter[str] = Counter(_outcome(future) for future in finished)
         if self._running:
             done["running"] = len(self._running)
         return dict(done)
@@ -142,6 +152,17 @@ class TurnRunner:
     def finish(self) -> None:
         """Let the turns in Rasa finish (the worker is stopping)."""
         self._pool.shutdown(wait=True)
+
+
+def _outcome(future: Future[TurnOutcome]) -> str:
+    """A finished turn's outcome; a turn whose failure could not even be recorded is logged."""
+    error = future.exception()
+    if error is None:
+        return future.result()
+    # The database failed under this turn: its message is due again when its
+    # lease ends. The other turns and the loop go on.
+    log.error("worker: a turn could not record its outcome: %r", error)
+    return "error"
 
 
 def run_forever(settings: Settings) -> None:

@@ -129,6 +129,13 @@ class WorkerSection(Section):
     max_attempts: int = Field(default=8, ge=1)
     # Turns run at once by one worker process (threads; each learner's in order).
     turn_concurrency: int = Field(default=8, ge=1)
+    # While Rasa is down or cannot complete turns, a message is retried for this
+    # long after it arrived (a time, not a count), then the learner is told.
+    outage_budget_seconds: float = Field(default=21600.0, gt=0)
+    # The longest wait between two tries of one message (the waits double up to it).
+    retry_backoff_cap_seconds: float = Field(default=300.0, gt=0)
+    # After this long waiting in an outage the learner gets one "still working on it".
+    holding_reply_after_seconds: float = Field(default=180.0, ge=0)
 
 
 class SenderSection(Section):
@@ -144,6 +151,8 @@ class SenderSection(Section):
     # dead sender handed to Twilio but never recorded).
     lease_seconds: float = Field(default=60.0, ge=MIN_SENDER_LEASE_SECONDS)
     sms_accent_free: bool = False
+    # The longest wait a provider's Retry-After may impose on a message.
+    retry_after_cap_seconds: float = Field(default=3600.0, ge=0)
 
 
 class TwilioSection(Section):

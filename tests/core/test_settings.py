@@ -212,3 +212,24 @@ def test_the_command_line_prints_the_problem_and_exits_2(tmp_path, monkeypatch):
 
     assert result.exit_code == 2
     assert result.output == f"bad settings: {path}: sender.rate_per_secnd: unknown setting\n"
+
+
+def test_the_outage_and_retry_settings_have_defaults_and_environment_names():
+    shipped = load_settings(config_path=DEFAULT_CONFIG, environ={})
+    assert shipped.worker.outage_budget_seconds == 21600  # 6 hours
+    assert shipped.worker.retry_backoff_cap_seconds == 300
+    assert shipped.worker.holding_reply_after_seconds == 180
+    assert shipped.sender.retry_after_cap_seconds == 3600
+    environ = {
+        "LESSONBOT_WORKER_OUTAGE_BUDGET_SECONDS": "20",
+        "LESSONBOT_WORKER_RETRY_BACKOFF_CAP_SECONDS": "5",
+        "LESSONBOT_WORKER_HOLDING_REPLY_AFTER_SECONDS": "10",
+        "LESSONBOT_SENDER_RETRY_AFTER_CAP_SECONDS": "5",
+    }
+
+    settings = load_settings(config_path=DEFAULT_CONFIG, environ=environ)
+
+    worker = settings.worker
+    assert (worker.outage_budget_seconds, worker.retry_backoff_cap_seconds) == (20, 5)
+    assert worker.holding_reply_after_seconds == 10
+    assert settings.sender.retry_after_cap_seconds == 5

@@ -47,15 +47,24 @@ def test_unambiguous_input_skips_nlu(typed: str, sent: str):
         "2 y 3",
         "la b",
         "opción 2",
-        "stop please",
-        "ya no quiero mensajes",
         "dos",
         "ZONA Colombia",
+        "stop for a week",
+        "😀🙏",
+        "?!…",
     ],
 )
 def test_anything_else_goes_through_nlu(typed: str):
     assert fast_path(typed) is None
     assert rasa_text(typed) == typed
+
+
+@pytest.mark.parametrize(
+    "typed", ["stop please", "ya no quiero mensajes", "Arrêt SVP", "sispann voye mesaj"]
+)
+def test_a_request_to_stop_in_any_words_goes_to_rasa_as_stop(typed: str):
+    """The learner is opted out as the message is stored: Rasa must confirm it, not guess."""
+    assert rasa_text(typed) == "/stop"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ recorded timestamps, never on the real clock.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -188,6 +189,72 @@ def test_a_retry_then_success(db_session, settings, sessions, pacer):
         None,
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "waited"),
+    [(math.inf, 2.0), (math.nan, 2.0), (-5.0, 2.0), (1e12, 3600.0), (30.0, 30.0)],
+    ids=["inf", "nan", "negative", "huge", "plain"],
+)
+def test_a_retry_after_is_used_only_when_sane_and_at_most_the_cap(
+    db_session, settings, sessions, pacer, retry_after, waited
+):
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    limited, other = add_outbox(db_session, ana, "Hola Ana"), add_outbox(db_session, ben, "Hola")
+    error = ChannelError(
+        FailureReason.RATE_LIMITED, "HTTP 429", retryable=True, retry_after=retry_after
+    )
+    channel = FakeChannel(script=[error])
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"retry": 1, "sent": 1}
+
+    assert fresh(db_session, limited).next_attempt_at == NOW + timedelta(seconds=waited)
+    assert fresh(db_session, other).status == OutboxStatus.QUEUED
+
+
+def test_rows_that_cannot_be_prepared_fail_alone_with_their_reason(
+    db_session, settings, sessions, pacer
+):
+    # A language whose catalog is missing (its footer cannot be translated), a
+    # number that cannot be decrypted, and a learner with nothing wrong.
+    lost = add_learner(db_session, settings, number="+50761111111", language="de")
+    broken = add_learner(db_session, settings, number="+50762222222")
+    fine = add_learner(db_session, settings, number="+50763333333")
+    broken.phone_encrypted = "not-a-fernet-token"
+    db_session.commit()
+    no_catalog = add_outbox(db_session, lost, "Pregunta", options=["Sí", "No"])
+    no_number = add_outbox(db_session, broken, "Hola")
+    add_outbox(db_session, fine, "Hola Ana")
+    channel = FakeChannel()
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"failed": 2, "sent": 1}
+
+    assert [message.body for _, message in channel.sent] == ["Hola Ana"]
+    failed = fresh(db_session, no_catalog)
+    assert (failed.status, failed.failure_reason) == ("failed", FailureReason.NOT_PREPARED)
+    assert "FileNotFoundError" in failed.error_message
+    failed = fresh(db_session, no_number)
+    assert (failed.status, failed.failure_reason) == ("failed", FailureReason.NO_ADDRESS)
+
+
+def test_a_row_whose_outcome_cannot_be_recorded_is_recorded_alone_and_never_sent_again(
+    db_session, settings, sessions, pacer
+):
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    odd, other = add_outbox(db_session, ana, "Hola Ana"), add_outbox(db_session, ben, "Hola Ben")
+    # The provider took Ana's message but answered with a status nobody knows.
+    channel = FakeChannel(script=[SendResult(provider_sid="SModd", status="accepted-ish")])
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"sent": 2}
+    later = NOW + timedelta(minutes=10)
+    assert run_sends_once(sessions, channel, settings, pacer, later) == {}
+
+    assert [message.body for _, message in channel.sent] == ["Hola Ana", "Hola Ben"]
+    taken = fresh(db_session, odd)
+    assert (taken.status, taken.provider_sid) == (OutboxStatus.QUEUED, "SModd")
+    assert fresh(db_session, other).status == OutboxStatus.QUEUED
 
 
 def test_a_learners_later_rows_wait_while_an_earlier_one_retries(

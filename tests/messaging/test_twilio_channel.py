@@ -183,6 +183,20 @@ def test_errors_say_why_and_whether_to_retry(
     assert "61234567" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("header", "retry_after"),
+    [("inf", None), ("nan", None), ("-5", None), ("soon", None), ("1e12", 1e12), ("2", 2.0)],
+)
+def test_a_retry_after_is_kept_only_when_a_finite_non_negative_number(
+    settings, header, retry_after
+):
+    answer = (429, {"code": 20429, "message": "Too Many Requests"}, {"Retry-After": header})
+    with StandInServer(lambda request: answer) as twilio, pytest.raises(ChannelError) as raised:
+        send(twilio_settings(settings, twilio.url), sms())
+
+    assert raised.value.retryable and raised.value.retry_after == retry_after
+
+
 def test_a_timeout_is_retryable(settings):
     def slow(request: Recorded) -> Answer:
         time.sleep(0.5)

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import make_engine, make_session_factory
 from bot.messaging.keywords import NOTHING_TO_UNDERSTAND
 from bot.messaging.rasa_client import RasaClient
-from bot.messaging.turns import BACKOFF_CAP_SECONDS, claim_turn, lease
+from bot.messaging.retries import TurnHealth
+from bot.messaging.turns import claim_turn, lease
 from bot.messaging.worker import TurnRunner, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.settings import Settings
@@ -60,6 +61,21 @@ def inbound(db_session: Session, message: InboundMessage) -> InboundMessage:
     return found
 
 
+def all_rows(db_session: Session) -> list[OutboxMessage]:
+    db_session.expire_all()
+    return list(db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def holding_rows(db_session: Session) -> list[OutboxMessage]:
+    return [row for row in all_rows(db_session) if row.kind == "holding"]
+
+
+def ben_messages(db_session: Session, learner: Learner) -> list[InboundMessage]:
+    return list(
+        db_session.scalars(select(InboundMessage).where(InboundMessage.learner_id == learner.id))
+    )
+
+
 def outbox_bodies(db_session: Session) -> list[str | None]:
     db_session.expire_all()
     return list(db_session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)))
@@ -98,67 +114,171 @@ def test_while_rasa_is_down_nothing_is_lost_and_order_holds(
     db_session, settings, sessions, rasa_at
 ):
     ana = add_learner(db_session, settings, number="+50761111111")
-    ben = add_learner(db_session, settings, number="+50762222222")
+    ben = add_learner(db_session, settings, number="+50762222222", language="fr")
     first = add_inbound(db_session, ana, "uno")
     add_inbound(db_session, ana, "dos")
     add_inbound(db_session, ben, "hola")
     down = rasa_at(closed_port_url())
 
-    # Each pass stops at the first refusal; a message waits with backoff.
-    assert run_turns_once(sessions, down, settings, NOW) == {"retry": 1}
+    # Each waiting message is tried once per pass; an outage costs no attempt.
+    assert run_turns_once(sessions, down, settings, NOW) == {"retry": 2}
     waiting = inbound(db_session, first)
-    assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert (waiting.status, waiting.attempts) == ("pending", 0)
     assert waiting.next_attempt_at == NOW + timedelta(seconds=1)
     assert "cannot connect" in waiting.last_error
-    # Ana's second message is not tried while her first one waits; Ben's is.
-    assert run_turns_once(sessions, down, settings, NOW) == {"retry": 1}
+    # Ana's second message is not tried while her first one waits.
     assert run_turns_once(sessions, down, settings, NOW) == {}
 
-    # Rasa stays down far longer than worker_max_attempts retries: still waiting.
+    # Rasa stays down far longer than max_attempts tries (but within the budget): still waiting.
     later = NOW
     for _ in range(settings.worker.max_attempts + 3):
-        later += timedelta(seconds=BACKOFF_CAP_SECONDS)
+        later += timedelta(seconds=settings.worker.retry_backoff_cap_seconds)
         run_turns_once(sessions, down, settings, later)
     waiting = inbound(db_session, first)
-    assert waiting.status == "pending" and waiting.attempts > settings.worker.max_attempts
-    assert waiting.next_attempt_at - later <= timedelta(seconds=BACKOFF_CAP_SECONDS)
-    assert outbox_bodies(db_session) == []
+    assert (waiting.status, waiting.attempts) == ("pending", 0)
+    cap = timedelta(seconds=settings.worker.retry_backoff_cap_seconds)
+    assert waiting.next_attempt_at - later <= cap
+    # One "still working on it" each, in their own language, tied to the waiting message.
+    holding = holding_rows(db_session)
+    assert [(row.learner_id, row.kind) for row in holding] == [
+        (ana.id, "holding"),
+        (ben.id, "holding"),
+    ]
+    assert holding[0].inbound_id == first.id
+    assert holding[0].body.startswith("Tenemos un problema técnico")
+    assert holding[1].body.startswith("Nous avons un problème technique")
 
     with StandInServer(rasa_echo) as rasa:
-        done = run_turns_once(sessions, rasa_at(rasa.url), settings, later + timedelta(minutes=1))
+        done = run_turns_once(sessions, rasa_at(rasa.url), settings, later + timedelta(minutes=5))
 
     assert done == {"answered": 3}
     assert sent_texts(rasa, ana.public_id) == ["uno", "dos"]
-    assert sorted(outbox_bodies(db_session)) == ["echo: dos", "echo: hola", "echo: uno"]
+    replies = [row.body for row in all_rows(db_session) if row.kind == "reply"]
+    assert sorted(replies) == ["echo: dos", "echo: hola", "echo: uno"]
 
 
-def test_a_message_rasa_fails_on_holds_back_only_that_learner(
+def test_an_outage_longer_than_the_budget_fails_the_message_and_tells_the_learner(
+    db_session, settings, sessions, rasa_at
+):
+    settings = settings.with_overrides(
+        {"worker.outage_budget_seconds": 600, "worker.holding_reply_after_seconds": 120}
+    )
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222", language="ht")
+    first, second = add_inbound(db_session, ana, "uno"), add_inbound(db_session, ana, "dos")
+    add_inbound(db_session, ben, "bonjou")
+    down = rasa_at(closed_port_url())
+
+    later = NOW
+    while later < NOW + timedelta(seconds=900):
+        run_turns_once(sessions, down, settings, later)
+        later += timedelta(seconds=30)
+
+    for message in (first, second):
+        failed = inbound(db_session, message)
+        assert failed.status == InboundStatus.FAILED
+        assert "outage budget (600 s)" in failed.last_error and failed.attempts == 0
+    notices = {row.inbound_id: row for row in all_rows(db_session) if row.kind == "failure_notice"}
+    assert set(notices) == {first.id, second.id} | {m.id for m in ben_messages(db_session, ben)}
+    assert notices[first.id].body == (
+        "Lo sentimos, no pudimos procesar tu mensaje. Escribe de nuevo más tarde, "
+        "o escribe AYUDA para ver el menú."
+    )
+    ben_notice = next(row for row in notices.values() if row.learner_id == ben.id)
+    assert ben_notice.body.startswith("Eskize nou, nou pa t ka trete mesaj ou a.")
+    # One holding reply per learner in the whole outage, however many messages waited.
+    assert sorted(row.learner_id for row in holding_rows(db_session)) == [ana.id, ben.id]
+
+
+def test_a_message_rasa_fails_on_while_it_answers_others_is_given_up_after_max_attempts(
     db_session, settings, sessions, rasa_at
 ):
     def flaky(request: Recorded) -> Answer:
         return (500, {}, {}) if request.json()["message"] == "uno" else rasa_echo(request)
 
+    settings = settings.with_overrides({"worker.max_attempts": 3})
     ana = add_learner(db_session, settings, number="+50761111111")
     ben = add_learner(db_session, settings, number="+50762222222")
     first = add_inbound(db_session, ana, "uno")
     add_inbound(db_session, ana, "dos")
-    add_inbound(db_session, ben, "hola")
-    settings = settings.with_overrides({"worker.max_attempts": 3})
+    health = TurnHealth()
 
     with StandInServer(flaky) as rasa:
         client = rasa_at(rasa.url)
         now = NOW
-        for _ in range(3):
-            run_turns_once(sessions, client, settings, now)
+        for number in range(8):
+            add_inbound(db_session, ben, f"hola {number}")  # Rasa answers Ben meanwhile
+            run_turns_once(sessions, client, settings, now, health=health)
             now += timedelta(minutes=1)
-        # After three 500s on "uno" it is given up, and Ana's next message goes.
-        assert inbound(db_session, first).status == InboundStatus.FAILED
-        assert inbound(db_session, first).attempts == 3
-        run_turns_once(sessions, client, settings, now)
 
-    assert sent_texts(rasa, ana.public_id) == ["uno", "uno", "uno", "dos"]
-    assert sent_texts(rasa, ben.public_id) == ["hola"]
-    assert sorted(outbox_bodies(db_session)) == ["echo: dos", "echo: hola"]
+    failed = inbound(db_session, first)
+    assert failed.status == InboundStatus.FAILED and failed.attempts == 3
+    assert "failed 3 times: Rasa failed this turn: HTTP 500" in failed.last_error
+    # Tried once as a possible outage (nothing answered before it), then three attempts.
+    assert sent_texts(rasa, ana.public_id) == ["uno", "uno", "uno", "uno", "dos"]
+    assert len(sent_texts(rasa, ben.public_id)) == 8
+    notice = [row for row in all_rows(db_session) if row.kind == "failure_notice"]
+    assert [(row.inbound_id, row.learner_id) for row in notice] == [(first.id, ana.id)]
+    assert "echo: dos" in [row.body for row in all_rows(db_session)]
+
+
+def test_a_reply_the_worker_cannot_read_fails_at_once_without_running_the_turn_again(
+    db_session, settings, sessions, rasa_at
+):
+    """A malformed payload (``options: 5``): asking Rasa again would run its actions again."""
+
+    def poisoned(request: Recorded) -> Answer:
+        body = request.json()
+        if body["message"] != "uno":
+            return rasa_echo(request)
+        payload = {"text": "Lección 1", "kind": "lesson", "options": 5}
+        return 200, [{"recipient_id": body["sender"], "custom": payload}], {}
+
+    ana = add_learner(db_session, settings, number="+50761111111", language="en")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    first, after = add_inbound(db_session, ana, "uno"), add_inbound(db_session, ana, "dos")
+    add_inbound(db_session, ben, "hola")
+
+    with StandInServer(poisoned) as rasa:
+        done = run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    # Ana's next message and Ben's are answered in the same pass.
+    assert done == {"failed": 1, "answered": 2}
+
+    failed = inbound(db_session, first)
+    assert failed.status == InboundStatus.FAILED and failed.attempts == 1
+    assert "Rasa's answer could not be stored: TypeError" in failed.last_error
+    assert sent_texts(rasa, ana.public_id) == ["uno", "dos"]  # "uno" ran in Rasa once
+    assert inbound(db_session, after).status == InboundStatus.DONE
+    rows = {row.idempotency_key: row for row in all_rows(db_session)}
+    notice = rows[f"{first.message_sid}:failed"]
+    assert (notice.kind, notice.inbound_id) == ("failure_notice", first.id)
+    assert notice.body == (
+        "Sorry, we could not handle your message. Please write again later, "
+        "or write HELP to see the menu."
+    )
+    assert "Lección 1" not in [row.body for row in rows.values()]
+
+
+def test_a_message_whose_every_try_lost_its_worker_is_given_up_at_max_attempts(
+    db_session, settings, sessions, rasa_at
+):
+    settings = settings.with_overrides({"worker.max_attempts": 2})
+    message = add_inbound(db_session, add_learner(db_session, settings), "hola")
+    now = NOW
+    for _ in range(2):  # claimed, and the worker dies during the turn
+        with sessions() as session, session.begin():
+            assert claim_turn(session, settings, now) is not None
+        now += lease(settings)
+
+    with StandInServer(rasa_echo) as rasa:
+        assert run_turns_once(sessions, rasa_at(rasa.url), settings, now) == {"failed": 1}
+
+    assert rasa.requests == []
+    failed = inbound(db_session, message)
+    assert (failed.status, failed.attempts) == (InboundStatus.FAILED, 2)
+    assert "worker stopped during each of its 2 attempts" in failed.last_error
+    assert [row.kind for row in all_rows(db_session)] == ["failure_notice"]
 
 
 def test_a_request_rasa_rejects_fails_at_once(db_session, settings, sessions, rasa_at):
@@ -334,3 +454,39 @@ def run_until_settled(runner: TurnRunner) -> dict[str, int]:
         if total and "running" not in done:
             return total
     return total
+
+
+def test_a_turn_that_crashes_fails_alone_and_the_runner_goes_on(
+    db_session, settings, sessions, rasa_at
+):
+    def poisoned(request: Recorded) -> Answer:
+        body = request.json()
+        if body["message"] != "uno":
+            return rasa_echo(request)
+        return 200, [{"recipient_id": body["sender"], "custom": {"text": "x", "options": 5}}], {}
+
+    settings = settings.with_overrides({"worker.turn_concurrency": 2})
+    ana = add_learner(db_session, settings, number="+50761111111")
+    ben = add_learner(db_session, settings, number="+50762222222")
+    first = add_inbound(db_session, ana, "uno")
+    add_inbound(db_session, ana, "dos")
+    add_inbound(db_session, ben, "hola")
+    with StandInServer(poisoned) as server:
+        runner = TurnRunner(sessions, rasa_at(server.url), settings)
+        try:
+            total: dict[str, int] = {}
+            for _ in range(3):
+                runner._drained_at = None  # ask again at once (no idle poll in a test)
+                for key, count in run_until_settled(runner).items():
+                    total[key] = total.get(key, 0) + count
+        finally:
+            runner.finish()
+
+    assert total == {"failed": 1, "answered": 2}
+    assert inbound(db_session, first).status == InboundStatus.FAILED
+    assert sorted(outbox_bodies(db_session)) == [
+        "Lo sentimos, no pudimos procesar tu mensaje. Escribe de nuevo más tarde, "
+        "o escribe AYUDA para ver el menú.",
+        "echo: dos",
+        "echo: hola",
+    ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -239,8 +240,14 @@ def _json(response: httpx.Response) -> dict[str, object]:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds from ``Retry-After``; None unless a finite, non-negative number.
+
+    A proxy or a broken server may send "inf", "nan", "-5" or a date: the
+    sender then backs off as it would without the header.
+    """
     value = response.headers.get("Retry-After", "")
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

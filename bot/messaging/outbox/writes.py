@@ -10,7 +10,6 @@ from sqlalchemy import String, Table, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from bot.db import rowcount
 from bot.messaging.claims import claim_in_order
 from bot.messaging.replies import Reply
 from bot.models import Learner, LessonDelivery, OutboxMessage
@@ -56,7 +55,8 @@ def write_reply(
     }
     statement = _insert(session)(OutboxMessage).values(values)
     statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    inserted = rowcount(session.execute(statement)) == 1
+    # RETURNING, not rowcount: an INSERT's rowcount is -1 with the psycopg dialect.
+    inserted = session.execute(statement.returning(OutboxMessage.id)).scalar() is not None
     if inserted and reply.kind == OutboxKind.LESSON:
         _link_lesson_delivery(session, learner_id, key)
     return inserted
