@@ -107,7 +107,7 @@ class Stack:
         self.workdir = workdir
         self.ports = ports
         self.settings = settings_from(env)
-        self.env = process_environment(self.settings) | env
+        self.env = process_environment(self.settings, "worker") | env
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
         # The niceness Rasa had in the last phase measured without lessonbot.
