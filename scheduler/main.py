@@ -23,7 +23,7 @@ from bot.messaging.dispatch import deliver_due_lessons
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.reminders import send_quiz_reminders, send_still_there
 from bot.messaging.templates import send_window_templates
-from bot.privacy.retention import purge_message_bodies
+from bot.privacy.retention import purge_message_bodies, purge_tracker_events
 from bot.services import Services
 from bot.settings import Settings, load_settings
 from scheduler.lock import SchedulerAlreadyRunning, SingleSchedulerLock
@@ -61,8 +61,11 @@ def _send_still_there(services: Services, now: datetime) -> dict[str, int]:
 
 
 def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
+    # The app's texts first, committed; then Rasa's old events, in Rasa's database.
     with session_scope(services.sessions) as session:
-        return purge_message_bodies(session, services.settings, now)
+        purged = purge_message_bodies(session, services.settings, now)
+    tracker = services.part(RasaClient).tracker_store
+    return purged | purge_tracker_events(tracker, services.settings, now)
 
 
 # id, body, trigger arguments

@@ -31,6 +31,7 @@ from bot.messaging.keywords import rasa_text
 from bot.messaging.outbox import write_reply
 from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.messaging.replies import Reply, replies_from_rasa
+from bot.messaging.tracker_store import TrackerStoreUnavailable
 from bot.models import InboundMessage, Learner
 from bot.settings import Settings
 from bot.vocab import InboundStatus, OutboxKind
@@ -150,8 +151,8 @@ def run_claimed(
 def _delete_tracker(sessions: sessionmaker[Session], rasa: RasaClient, turn: Turn) -> None:
     """Erase the conversation from Rasa too, once the erasure turn is committed."""
     try:
-        rasa.delete_tracker(turn.sender_id)
-    except RasaUnavailable as error:
+        rasa.tracker_store.delete_conversation(turn.sender_id)
+    except TrackerStoreUnavailable as error:
         # The app data is gone already; leave a trace for staff to finish the job.
         log.error("erasure of %s: Rasa tracker not deleted: %s", turn.sender_id, error)
         with session_scope(sessions) as session:
