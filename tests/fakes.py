@@ -71,6 +71,9 @@ class StandInServer:
             def do_POST(self) -> None:
                 self._handle()
 
+            def do_DELETE(self) -> None:
+                self._handle()
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 parts = urlsplit(self.path)
@@ -83,6 +86,10 @@ class StandInServer:
                 )
                 server.requests.append(request)
                 status, payload, headers = server.answer(request)
+                if status == 204:  # No Content: no body at all
+                    self.send_response(status)
+                    self.end_headers()
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -31,10 +31,9 @@ from bot.messaging.keywords import rasa_text
 from bot.messaging.outbox import write_reply
 from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.messaging.replies import Reply, replies_from_rasa
-from bot.messaging.tracker_store import TrackerStoreUnavailable
 from bot.models import InboundMessage, Learner
 from bot.settings import Settings
-from bot.vocab import InboundStatus, OutboxKind
+from bot.vocab import InboundStatus
 
 log = logging.getLogger(__name__)
 
@@ -143,24 +142,7 @@ def run_claimed(
     replies = replies_from_rasa(messages)
     with session_scope(sessions) as session:
         finish_turn(session, turn, replies, now)
-    if any(reply.kind == OutboxKind.ERASURE for reply in replies):
-        _delete_tracker(sessions, rasa, turn)
     return TurnOutcome.ANSWERED
-
-
-def _delete_tracker(sessions: sessionmaker[Session], rasa: RasaClient, turn: Turn) -> None:
-    """Erase the conversation from Rasa too, once the erasure turn is committed."""
-    try:
-        rasa.tracker_store.delete_conversation(turn.sender_id)
-    except TrackerStoreUnavailable as error:
-        # The app data is gone already; leave a trace for staff to finish the job.
-        log.error("erasure of %s: Rasa tracker not deleted: %s", turn.sender_id, error)
-        with session_scope(sessions) as session:
-            session.execute(
-                update(InboundMessage)
-                .where(InboundMessage.id == turn.inbound_id)
-                .values(last_error=f"erasure incomplete: Rasa tracker not deleted: {error}"[:500])
-            )
 
 
 def finish_turn(session: Session, turn: Turn, replies: list[Reply], now: datetime) -> int:
