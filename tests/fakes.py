@@ -152,6 +152,7 @@ class FakeChannel:
     clock: Callable[[], float] = lambda: 0.0
     script: list[ChannelError | SendResult] = field(default_factory=list)
     sent: list[tuple[float, OutgoingMessage]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
     name: str = "fake"
 
     def send(self, message: OutgoingMessage) -> SendResult:
@@ -160,6 +161,9 @@ class FakeChannel:
         if isinstance(outcome, ChannelError):
             raise outcome
         return outcome or SendResult(provider_sid=new_sid(), status=OutboxStatus.QUEUED)
+
+    def delete_message(self, provider_sid: str) -> None:
+        self.deleted.append(provider_sid)
 
     def close(self) -> None:
         """Nothing to release."""
