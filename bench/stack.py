@@ -160,7 +160,10 @@ class Stack:
             "BENCH_TWILIO_API_URL": self.standin_url,
         }
         if name == UNPATCHED:
+            # Rasa's own script cannot read the token from the environment as
+            # rasa_runtime does: this run's throwaway token goes on its command line.
             command = [str(RASA_BIN), *command[command.index("run") :]]
+            command += ["--auth-token", self.settings.rasa.token]
             env["LESSONBOT_RASA_TRACKER_DB"] = str(self.workdir / "rasa_tracker_unpatched.db")
         self.spawn(name, in_background(command), cwd=NLU_DIR, env=env)
 
