@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
+from bot.db import make_engine, make_session_factory, session_scope
 from bot.messaging.channels.local import LocalChannel
 from bot.messaging.channels.twilio import TwilioChannel
 from bot.messaging.tracker_store import TrackerStore
+from bot.migrate import upgrade
 from bot.models import ErasureTask, InboundMessage, Learner, OutboxMessage
 from bot.privacy.erasure import erase_learner
 from bot.privacy.erasure_tasks import run_due_tasks
@@ -31,7 +32,9 @@ from bot.vocab import (
     OutboxKind,
     OutboxStatus,
 )
+from tests.conftest import make_test_settings
 from tests.fakes import StandInServer
+from tests.postgres import scratch_database
 from tests.privacy.rasa_events import stored_data, user_event, write_events
 
 NOW = datetime(2026, 3, 2, 14, 0)
@@ -219,7 +222,23 @@ def test_the_conversation_waits_while_a_message_of_the_learner_is_still_pending(
     assert tasks(sessions, learner_id)[ErasureStep.RASA_TRACKER].done_at is None
 
 
-def test_the_audit_log_keeps_no_trace_of_an_erased_learner(sessions, settings) -> None:
+def test_the_audit_log_keeps_no_trace_of_an_erased_learner(sessions) -> None:
+    check_audit_log_forgets(sessions)
+
+
+@pytest.mark.postgres
+def test_the_audit_log_keeps_no_trace_of_an_erased_learner_on_postgresql(tmp_path) -> None:
+    with scratch_database("lessonbot_erasure") as url:
+        settings = make_test_settings(tmp_path, {"app.database_url": url})
+        upgrade(settings)
+        engine = make_engine(url)
+        try:
+            check_audit_log_forgets(make_session_factory(engine))
+        finally:
+            engine.dispose()
+
+
+def check_audit_log_forgets(sessions) -> None:  # type: ignore[no-untyped-def]
     with session_scope(sessions) as session:
         ana = Learner(channel=ChannelName.SMS, created_at=NOW, public_id="L" + "a" * 16)
         ben = Learner(channel=ChannelName.SMS, created_at=NOW, public_id="L" + "b" * 16)
