@@ -107,7 +107,7 @@ class Stack:
         self.workdir = workdir
         self.ports = ports
         self.settings = settings_from(env)
-        self.env = process_environment(self.settings) | env
+        self.env = process_environment(self.settings, "worker") | env
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
         # The niceness Rasa had in the last phase measured without lessonbot.
@@ -160,7 +160,10 @@ class Stack:
             "BENCH_TWILIO_API_URL": self.standin_url,
         }
         if name == UNPATCHED:
+            # Rasa's own script cannot read the token from the environment as
+            # rasa_runtime does: this run's throwaway token goes on its command line.
             command = [str(RASA_BIN), *command[command.index("run") :]]
+            command += ["--auth-token", self.settings.rasa.token]
             env["LESSONBOT_RASA_TRACKER_DB"] = str(self.workdir / "rasa_tracker_unpatched.db")
         self.spawn(name, in_background(command), cwd=NLU_DIR, env=env)
 

@@ -53,12 +53,16 @@ def rowcount(result: Result[Any]) -> int:
 
 
 def make_engine(database_url: str) -> Engine:
-    """Create an engine; SQLite gets WAL and a busy timeout for several processes."""
+    """Create an engine; SQLite gets WAL and a busy timeout for several processes.
+
+    ``hide_parameters``: an SQL error's text (logged, or shown in a traceback)
+    names the statement but not its values, which may be a learner's message.
+    """
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 30})
+        engine = create_engine(database_url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

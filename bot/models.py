@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.db import Base, vocabulary
 from bot.vocab import (
     ChannelName,
+    ErasureStep,
     FailureReason,
     InboundStatus,
     LearnerStatus,
@@ -299,3 +300,26 @@ class QuizAttempt(Base):
     attempt_number: Mapped[int] = mapped_column(Integer, default=1)
     inbound_message_sid: Mapped[str] = mapped_column(String(64), unique=True)
     answered_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ErasureTask(Base):
+    """A step of a learner's erasure outside the app's tables, retried until done.
+
+    Written in the erasure's own transaction, so that no step is lost to a
+    crash or an outage (``bot.privacy.erasure_tasks`` runs them).
+    """
+
+    __tablename__ = "erasure_task"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "step"),
+        Index("ix_erasure_task_due", "done_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    step: Mapped[ErasureStep] = mapped_column(vocabulary(ErasureStep, 32))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)

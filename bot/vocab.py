@@ -17,6 +17,7 @@ from bot.text.render import ChannelName
 __all__ = [
     "LANGUAGES",
     "ChannelName",
+    "ErasureStep",
     "FailureReason",
     "InboundStatus",
     "LearnerStatus",
@@ -31,6 +32,13 @@ class LearnerStatus(StrEnum):
     PAUSED = "paused"  # a pause with no end (a pause with an end keeps ACTIVE: paused_until)
     OPTED_OUT = "opted_out"  # said STOP, or the provider reported that they had
     ERASED = "erased"  # asked to delete their data; only a tombstone is left
+
+
+class ErasureStep(StrEnum):
+    """What an erasure leaves to do outside the app's tables (``bot.privacy.erasure_tasks``)."""
+
+    RASA_TRACKER = "rasa_tracker"  # the conversation in Rasa's tracker store
+    PROVIDER_MESSAGES = "provider_messages"  # the messages kept by the provider, then their ids
 
 
 class InboundStatus(StrEnum):

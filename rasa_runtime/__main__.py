@@ -8,7 +8,9 @@ written for stops here with one line saying what was found and what to do.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import pluggy  # Rasa's plugin machinery, in Rasa's environment
@@ -40,11 +42,38 @@ class PatchWhenRasaStarts:
         )
 
 
+TOKEN_VARIABLE = "LESSONBOT_RASA_TOKEN"  # noqa: S105 (a variable name)
+
+
+class UnsafeStart(RuntimeError):
+    """Rasa would start with its token exposed or its HTTP API open."""
+
+
+def with_auth_token(argv: list[str], environ: MutableMapping[str, str]) -> list[str]:
+    """Rasa's arguments, with ``--auth-token`` from the environment for a server with an API.
+
+    The token never sits on the command line, which every user of the
+    machine can read (``ps``): the process's own ``sys.argv`` is not its
+    command line. It leaves the environment too, so that nothing Rasa starts
+    inherits it. A server with its HTTP API and no token is refused: that API
+    runs any action and reads every conversation (CVE-2024-49375).
+    """
+    token = environ.pop(TOKEN_VARIABLE, "")
+    if "run" not in argv[1:2] or "--enable-api" not in argv:
+        return argv
+    if "--auth-token" in argv:
+        raise UnsafeStart(f"pass Rasa's token in {TOKEN_VARIABLE}, not on the command line")
+    if not token:
+        raise UnsafeStart(f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone")
+    return [*argv, "--auth-token", token]
+
+
 def main() -> None:
     """Refuse any other Rasa before importing it; then hand the arguments to Rasa."""
     try:
         check_version(installed_version("rasa"), action_validation.RASA_VERSION)
-    except PatchRefused as refused:
+        sys.argv = with_auth_token(sys.argv, os.environ)
+    except (PatchRefused, UnsafeStart) as refused:
         sys.exit(f"rasa_runtime: {refused}")
     from rasa.__main__ import main as rasa_main
     from rasa.plugin import plugin_manager

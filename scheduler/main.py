@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +20,13 @@ from bot.broadcasts.queueing import run as run_broadcasts
 from bot.clock import utc_now
 from bot.db import make_engine, session_scope
 from bot.logs import configure_logging
+from bot.messaging.channels import Channel, make_channel
 from bot.messaging.dispatch import deliver_due_lessons
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.reminders import send_quiz_reminders, send_still_there
 from bot.messaging.templates import send_window_templates
-from bot.privacy.retention import purge_message_bodies
+from bot.privacy.erasure_tasks import run_due_tasks
+from bot.privacy.retention import purge_message_bodies, purge_tracker_events
 from bot.services import Services
 from bot.settings import Settings, load_settings
 from scheduler.lock import SchedulerAlreadyRunning, SingleSchedulerLock
@@ -61,14 +64,33 @@ def _send_still_there(services: Services, now: datetime) -> dict[str, int]:
 
 
 def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
+    # The app's texts first, committed; then Rasa's old events, in Rasa's database.
     with session_scope(services.sessions) as session:
-        return purge_message_bodies(session, services.settings, now)
+        purged = purge_message_bodies(session, services.settings, now)
+    tracker = services.part(RasaClient).tracker_store
+    return purged | purge_tracker_events(tracker, services.settings, now)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """The channel erasures delete learners' messages through (made on first use)."""
+
+    channel: Channel
+
+
+def _run_erasure_tasks(services: Services, now: datetime) -> dict[str, int]:
+    # A transaction per step; the provider and Rasa's database are called with none open.
+    tracker = services.part(RasaClient).tracker_store
+    provider = services.part(Provider, lambda: Provider(make_channel(services.settings)))
+    return run_due_tasks(services.sessions, tracker, provider.channel, now)
 
 
 # id, body, trigger arguments
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
     ("purge_message_bodies", _purge_message_bodies, {"trigger": "interval", "hours": 1}),
+    # What erasures leave in Rasa's tracker store and at Twilio, retried until done.
+    ("run_erasure_tasks", _run_erasure_tasks, {"trigger": "interval", "minutes": 1}),
     # A lesson WhatsApp refused (window closed): the approved template instead; the reply brings it.
     ("send_window_templates", _send_window_templates, {"trigger": "interval", "minutes": 1}),
     ("send_quiz_reminders", _send_quiz_reminders, {"trigger": "interval", "minutes": 5}),

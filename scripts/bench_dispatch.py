@@ -68,14 +68,14 @@ def bench_settings(directory: Path, learners: int) -> Settings:
 
 
 def start_servers(settings: Settings, directory: Path) -> list[subprocess.Popen[bytes]]:
-    env = process_environment(settings)
-    env["LESSONBOT_DATABASE_URL"] = settings.app.database_url
     port = int(settings.rasa.url.rsplit(":", 1)[1])
     processes = []
     for name, command, cwd in (
         ("actions", actions_command(settings), Path.cwd()),
         ("rasa", rasa_command(settings, port), NLU_DIR),
     ):
+        env = process_environment(settings, name)
+        env["LESSONBOT_DATABASE_URL"] = settings.app.database_url
         log = (directory / f"{name}.log").open("wb")
         # The commands are lessonbot up's own, built from settings, never from input.
         processes.append(

@@ -71,6 +71,9 @@ class StandInServer:
             def do_POST(self) -> None:
                 self._handle()
 
+            def do_DELETE(self) -> None:
+                self._handle()
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 parts = urlsplit(self.path)
@@ -83,6 +86,10 @@ class StandInServer:
                 )
                 server.requests.append(request)
                 status, payload, headers = server.answer(request)
+                if status == 204:  # No Content: no body at all
+                    self.send_response(status)
+                    self.end_headers()
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -145,6 +152,7 @@ class FakeChannel:
     clock: Callable[[], float] = lambda: 0.0
     script: list[ChannelError | SendResult] = field(default_factory=list)
     sent: list[tuple[float, OutgoingMessage]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
     name: str = "fake"
 
     def send(self, message: OutgoingMessage) -> SendResult:
@@ -153,6 +161,9 @@ class FakeChannel:
         if isinstance(outcome, ChannelError):
             raise outcome
         return outcome or SendResult(provider_sid=new_sid(), status=OutboxStatus.QUEUED)
+
+    def delete_message(self, provider_sid: str) -> None:
+        self.deleted.append(provider_sid)
 
     def close(self) -> None:
         """Nothing to release."""

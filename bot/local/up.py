@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings.sources import SECRET_PATHS, env_names
 
 NLU_DIR = PROJECT_ROOT / "nlu"
 MODEL_PATH = NLU_DIR / "models" / "lessonbot.tar.gz"
@@ -21,6 +22,10 @@ APP_BIN = Path(sys.executable).parent
 # web process goes first. Rasa, the actions, the worker and the scheduler run
 # at this niceness: a learner's reply may wait a moment, Twilio's answer not.
 BACKGROUND_NICENESS = 10
+# The processes that run the app's own code and hold its secrets.
+APP_PROCESSES = ("web", "worker", "scheduler")
+# Every variable that can carry a secret (TWILIO_AUTH_TOKEN, LESSONBOT_PHONE_HASH_KEY ...).
+SECRET_VARIABLES = frozenset(name for path in SECRET_PATHS for name in env_names(path))
 
 
 def in_background(command: list[str]) -> list[str]:
@@ -32,7 +37,9 @@ def rasa_command(settings: Settings, port: int) -> list[str]:
     """Rasa's HTTP API with a token, on loopback only (CVE-2024-49375).
 
     Started through ``rasa_runtime`` (README: Rasa runtime patch), found on
-    ``process_environment``'s PYTHONPATH.
+    ``process_environment``'s PYTHONPATH. The token is not an argument: a
+    command line is readable by every user of the machine (``ps``);
+    ``rasa_runtime`` hands Rasa the token from its environment.
     """
     return [
         str(RASA_PYTHON),
@@ -40,8 +47,6 @@ def rasa_command(settings: Settings, port: int) -> list[str]:
         "rasa_runtime",
         "run",
         "--enable-api",
-        "--auth-token",
-        settings.rasa.token,
         "--interface",
         "127.0.0.1",
         "--port",
@@ -67,9 +72,15 @@ def actions_command(settings: Settings) -> list[str]:
     ]
 
 
-def process_environment(settings: Settings) -> dict[str, str]:
-    """What every child process needs: the same secrets and the tracker store."""
-    env = dict(os.environ)
+def process_environment(settings: Settings, process: str) -> dict[str, str]:
+    """The environment of one process of ``process_table``: only the secrets it uses.
+
+    The app's processes (web, worker, scheduler) get the phone keys, the
+    Twilio token, the staff session key and the Rasa token. Rasa gets its own
+    token and nothing else secret; the action server gets no secret at all
+    (``nlu.actions.context`` loads the settings without them).
+    """
+    env = {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
     env.update(
         {
             "PYTHONUNBUFFERED": "1",
@@ -77,14 +88,25 @@ def process_environment(settings: Settings) -> dict[str, str]:
             "RASA_TELEMETRY_ENABLED": "false",
             # The action server (Sanic) binds here; never on a public interface.
             "SANIC_HOST": "127.0.0.1",
-            "LESSONBOT_RASA_TOKEN": settings.rasa.token,
-            "LESSONBOT_PHONE_HASH_KEY": settings.secrets.phone_hash_key,
-            "LESSONBOT_PHONE_ENCRYPTION_KEY": settings.secrets.phone_encryption_key,
             "LESSONBOT_RASA_TRACKER_DB": tracker_db_path(settings),
             "LESSONBOT_ACTIONS_URL": f"http://127.0.0.1:{settings.rasa.actions_port}/webhook",
             "PYTHONPATH": str(PROJECT_ROOT),
         }
     )
+    if process == "rasa":
+        env["LESSONBOT_RASA_TOKEN"] = settings.rasa.token
+    elif process in APP_PROCESSES:
+        env.update({name: value for name, value in os.environ.items() if name in SECRET_VARIABLES})
+        env.update(
+            {
+                "LESSONBOT_RASA_TOKEN": settings.rasa.token,
+                "LESSONBOT_PHONE_HASH_KEY": settings.secrets.phone_hash_key,
+                "LESSONBOT_PHONE_ENCRYPTION_KEY": settings.secrets.phone_encryption_key,
+                "LESSONBOT_SECRET_KEY": settings.secrets.secret_key,
+            }
+        )
+    elif process != "actions":
+        raise ValueError(f"no such process: {process}")
     return env
 
 
@@ -141,10 +163,10 @@ def up() -> None:
     check_ready()
     settings = load_settings()
     upgrade(settings)
-    env = process_environment(settings)
     processes = process_table(settings)
     manager = Manager(Printer(sys.stdout))
     for name, (command, cwd) in processes.items():
+        env = process_environment(settings, name)
         manager.add_process(name, shlex.join(command), env=env, cwd=str(cwd))
     click.echo(
         f"lessonbot: channel={settings.channel_name},"

@@ -13,17 +13,13 @@ import logging
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, column, delete, inspect, table
-from sqlalchemy.exc import OperationalError
 
-from bot.db import make_engine
+from bot.messaging.tracker_store import TrackerStore
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
-# Rasa's SQLTrackerStore (rasa/core/tracker_store.py, SQLEvent): one row per event.
-_EVENTS = table("events", column("sender_id"))
 
 
 class RasaError(Exception):
@@ -50,8 +46,8 @@ class RasaClient:
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
         self._base_url = settings.rasa.url.rstrip("/")
         self._token = settings.rasa.token
-        self._tracker_store_url = settings.rasa.tracker_store_url
-        self._tracker_engine: Engine | None = None
+        # Rasa's own database, for what its API cannot do (bot.messaging.tracker_store).
+        self.tracker_store = TrackerStore(settings.rasa.tracker_store_url)
         self._client = client or httpx.Client(timeout=settings.rasa.timeout_seconds)
 
     def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict]:
@@ -87,32 +83,9 @@ class RasaClient:
             raise RasaRejected("trigger_intent answered without a list of messages")
         return [message for message in messages if isinstance(message, dict)]
 
-    def delete_tracker(self, sender_id: str) -> int:
-        """Delete the conversation from Rasa's SQL tracker store; return rows deleted.
-
-        Rasa 3.6 has no endpoint for this. Rasa reads the tracker from the store
-        on every turn, so the next message starts a fresh conversation.
-        """
-        engine = self._tracker_store()
-        try:
-            with engine.begin() as connection:
-                if not inspect(connection).has_table("events"):
-                    return 0  # Rasa never stored a conversation here
-                result = connection.execute(delete(_EVENTS).where(_EVENTS.c.sender_id == sender_id))
-        except OperationalError as error:
-            raise RasaUnavailable(f"tracker store: {error.orig}", reached=False) from error
-        log.info("rasa tracker of %s deleted (%d events)", sender_id, result.rowcount)
-        return result.rowcount
-
     def close(self) -> None:
         self._client.close()
-        if self._tracker_engine is not None:
-            self._tracker_engine.dispose()
-
-    def _tracker_store(self) -> Engine:
-        if self._tracker_engine is None:
-            self._tracker_engine = make_engine(self._tracker_store_url)
-        return self._tracker_engine
+        self.tracker_store.close()
 
     def _post(
         self, path: str, body: dict[str, Any], sender_id: str, params: dict[str, str] | None = None

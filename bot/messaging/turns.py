@@ -43,7 +43,7 @@ from bot.messaging.replies import Reply, replies_from_rasa
 from bot.messaging.retries import TurnHealth
 from bot.models import InboundMessage, Learner
 from bot.settings import Settings
-from bot.vocab import InboundStatus, OutboxKind
+from bot.vocab import InboundStatus
 
 log = logging.getLogger(__name__)
 
@@ -181,24 +181,7 @@ def run_claimed(
         reason = f"Rasa's answer could not be stored: {error!r}"
         return _give_up(sessions, turn, reason, settings, now, health)
     health.answered(turn.inbound_id)
-    if any(reply.kind == OutboxKind.ERASURE for reply in replies):
-        _delete_tracker(sessions, rasa, turn)
     return TurnOutcome.ANSWERED
-
-
-def _delete_tracker(sessions: sessionmaker[Session], rasa: RasaClient, turn: Turn) -> None:
-    """Erase the conversation from Rasa too, once the erasure turn is committed."""
-    try:
-        rasa.delete_tracker(turn.sender_id)
-    except RasaUnavailable as error:
-        # The app data is gone already; leave a trace for staff to finish the job.
-        log.error("erasure of %s: Rasa tracker not deleted: %s", turn.sender_id, error)
-        with session_scope(sessions) as session:
-            session.execute(
-                update(InboundMessage)
-                .where(InboundMessage.id == turn.inbound_id)
-                .values(last_error=f"erasure incomplete: Rasa tracker not deleted: {error}"[:500])
-            )
 
 
 def finish_turn(session: Session, turn: Turn, replies: list[Reply], now: datetime) -> int:

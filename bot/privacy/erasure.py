@@ -4,8 +4,10 @@ What is left is a tombstone (``bot.learners.lifecycle.mark_erased``): the row
 (so that foreign keys and statistics of message counts hold), its opaque id,
 the channel and the encrypted number. The number is kept only until the
 confirmation of the erasure has been sent; the sender wipes it then (see
-docs/CONTRACTS.md, "After an erasure turn"). The learner's Rasa tracker is
-deleted by the worker after the turn.
+docs/CONTRACTS.md, "After an erasure turn"). The audit log's mentions of the
+learner's opaque id become "erased". What lies outside the app's tables (the
+conversation in Rasa's tracker store, the messages Twilio keeps, and then
+their ids here) is done by ``bot.privacy.erasure_tasks``, retried until done.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from bot.db import rowcount
 from bot.learners import lifecycle, progress
 from bot.messaging import outbox
 from bot.models import InboundMessage, Learner
+from bot.privacy.erasure_tasks import schedule_erasure_tasks
+from bot.staff.accounts import forget_learner_in_audit
 from bot.staff.models import LearnerTag
 
 
@@ -52,6 +56,8 @@ def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureS
     # Messages still waiting for the sender keep their text: the sender drops
     # them for an erased learner, except the confirmation of this erasure.
     texts = outbox.erase_texts(session, learner.id)
+    forget_learner_in_audit(session, learner.public_id)
+    schedule_erasure_tasks(session, learner, now)
     lifecycle.mark_erased(learner, now)
     session.flush()
     return ErasureSummary(

@@ -36,8 +36,15 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     config_path: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    with_secrets: bool = True,
 ) -> Settings:
-    """Build settings from config.yml, then the environment, then ``overrides`` (dotted paths)."""
+    """Build settings from config.yml, then the environment, then ``overrides`` (dotted paths).
+
+    ``with_secrets=False`` is for a process that uses none (the action server):
+    secrets its environment lacks stay empty instead of being required or
+    read from the local run's secrets file.
+    """
     environ = os.environ if environ is None else environ
     path = config_path or Path(environ.get("LESSONBOT_CONFIG") or DEFAULT_CONFIG)
     config = ConfigSource(Settings, path, environ)
@@ -48,7 +55,8 @@ def load_settings(
         settings = Settings(_build_sources=((given, config), {}))  # type: ignore[call-arg]
     except ValidationError as error:
         raise SettingsError([describe(item, config.origins) for item in error.errors()]) from None
-    settings = _with_dev_secrets(settings)
+    if with_secrets:
+        settings = _with_dev_secrets(settings)
     return settings.with_overrides(
         {
             "app.database_url": _absolute_sqlite(settings.app.database_url),

@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from bot.staff import throttle
@@ -70,6 +70,39 @@ def audit(
     entry = AuditLog(staff_user_id=actor_id, action=action, details=details, at=now)
     session.add(entry)
     return entry
+
+
+# What an erased learner's pseudonym becomes in the audit log.
+ERASED_LEARNER = "erased"
+
+
+def forget_learner_in_audit(session: Session, public_id: str) -> int:
+    """Replace an erased learner's pseudonym in the audit log by "erased"; rows changed.
+
+    The audit log names learners only by their opaque id (a tag put on them,
+    say): after their erasure, no entry can tell that they were ever here.
+    """
+    changed = 0
+    # The JSON as text holds the id wherever it is; the exact match is made below.
+    candidates = session.scalars(
+        select(AuditLog).where(cast(AuditLog.details, String).contains(public_id))
+    )
+    for entry in candidates:
+        details = _replaced(entry.details, public_id)
+        if details != entry.details:
+            entry.details = details
+            changed += 1
+    return changed
+
+
+def _replaced(value: Any, public_id: str) -> Any:
+    if value == public_id:
+        return ERASED_LEARNER
+    if isinstance(value, list):
+        return [_replaced(item, public_id) for item in value]
+    if isinstance(value, dict):
+        return {key: _replaced(item, public_id) for key, item in value.items()}
+    return value
 
 
 def create_user(

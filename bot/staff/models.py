@@ -45,7 +45,11 @@ class StaffUser(Base):
 
 
 class AuditLog(Base):
-    """Who changed what, and when. Rows are only ever added."""
+    """Who changed what, and when.
+
+    Rows are only ever added, except that a learner's erasure replaces their
+    opaque id by "erased" wherever it appears (``accounts.forget_learner_in_audit``).
+    """
 
     __tablename__ = "audit_log"
 

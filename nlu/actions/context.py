@@ -42,7 +42,9 @@ def configure(
 ) -> Services:
     """Set up (or replace) the process-wide services; returns them."""
     global _context
-    context = Services.for_settings(settings or load_settings(), clock=clock, lessons=catalog)
+    # The action server holds no secret: it never sees a phone number or Twilio.
+    settings = settings or load_settings(with_secrets=False)
+    context = Services.for_settings(settings, clock=clock, lessons=catalog)
     context.catalog()  # read and check the lesson files now, not in a learner's turn
     with _lock:
         previous, _context = _context, context

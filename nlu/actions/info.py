@@ -138,8 +138,9 @@ class ActionFaq(LearnerAction):
         elif intent == "faq_data":
             text = _(
                 "Your number is stored encrypted and staff cannot see it. We keep your "
-                "answers to show your progress and delete message texts after {days} days. "
-                "Write DELETE to erase everything."
+                "answers to show your progress and delete message texts after {days} days; "
+                "our SMS provider may keep its own copies longer. Write DELETE to erase "
+                "everything, the provider's copies too."
             ).format(days=turn.settings.app.message_retention_days)
         else:
             text = _(

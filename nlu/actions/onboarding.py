@@ -68,8 +68,9 @@ class ActionAskConsent(LearnerAction):
         _ = turn.gettext()
         notice = _(
             "Privacy: we keep your number encrypted and your answers, to follow your "
-            "progress. Messages are deleted after {days} days. Write DELETE at any time "
-            "to erase everything."
+            "progress. We delete the texts of messages after {days} days; our SMS "
+            "provider may keep its own copies longer. Write DELETE at any time to erase "
+            "everything, the provider's copies too."
         ).format(days=turn.settings.app.message_retention_days)
         say(dispatcher, notice + "\n" + _("Do you agree?"), [_("Yes"), _("No")])
         return []

@@ -97,13 +97,15 @@ def unsupported(env: Mapping[str, str], names: Mapping[str, str]) -> list[str]:
     return missing
 
 
-def environment(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+def environment(
+    settings: Settings, env: Mapping[str, str], process: str = "worker"
+) -> dict[str, str]:
     """A child process's environment, as `lessonbot up` gives it, plus the run's settings.
 
     Whatever LESSONBOT_* or TWILIO_* the test runner itself has is left out.
     """
     with _environment(env):
-        return process_environment(settings) | dict(env)
+        return process_environment(settings, process) | dict(env)
 
 
 def commands(settings: Settings) -> dict[str, tuple[list[str], Path]]:

@@ -152,7 +152,7 @@ class RasaServer:
         spec = Spec(
             command,
             cwd,
-            appside.environment(settings, self.env()),
+            appside.environment(settings, self.env(), "rasa"),
             self.loaded,
             ready_seconds=RASA_READY_SECONDS,
         )

@@ -64,16 +64,12 @@ class RasaStack:
         self._logs: list[IO[bytes]] = []
 
     def start(self) -> None:
-        env = process_environment(self.settings)
-        env.update(
-            {
-                "LESSONBOT_DATABASE_URL": self.settings.app.database_url,
-                "TWILIO_AUTH_TOKEN": self.settings.twilio.auth_token,
-            }
-        )
+        database = {"LESSONBOT_DATABASE_URL": self.settings.app.database_url}
         rasa_port = int(self.settings.rasa.url.rsplit(":", 1)[1])
-        self._spawn("actions", actions_command(self.settings), env, Path.cwd())
-        self._spawn("rasa", rasa_command(self.settings, rasa_port), env, NLU_DIR)
+        actions_env = process_environment(self.settings, "actions") | database
+        self._spawn("actions", actions_command(self.settings), actions_env, Path.cwd())
+        rasa_env = process_environment(self.settings, "rasa")
+        self._spawn("rasa", rasa_command(self.settings, rasa_port), rasa_env, NLU_DIR)
         self._wait_until_ready()
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str], cwd: Path) -> None:

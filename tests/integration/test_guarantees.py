@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.clock import utc_now
 from bot.db import make_engine
+from bot.messaging.channels.local import LocalChannel
 from bot.messaging.rasa_client import RasaClient
+from bot.messaging.tracker_store import TrackerStore
 from bot.models import InboundMessage, OutboxMessage
+from bot.privacy.erasure_tasks import run_due_tasks
 from bot.text.i18n import gettext_for
 from bot.vocab import LearnerStatus
 from tests.integration.conftest import free_port
@@ -154,6 +158,12 @@ def test_erasure_removes_app_data_and_the_rasa_tracker(new_phone, stack_settings
             text("SELECT public_id FROM learner WHERE id = :id"), {"id": learner}
         )
 
+    # The scheduler's job (every minute) deletes the tracker once the turn is over.
+    store = TrackerStore(stack_settings.rasa.tracker_store_url)
+    try:
+        run_due_tasks(phone.sessions, store, LocalChannel(), utc_now())
+    finally:
+        store.close()
     tracker = make_engine(stack_settings.rasa.tracker_store_url)
     with tracker.connect() as connection:
         left = connection.scalar(

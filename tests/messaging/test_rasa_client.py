@@ -107,4 +107,4 @@ def test_an_answer_of_the_wrong_shape_is_a_bug(client_for):
 
 
 def test_deleting_a_tracker_rasa_never_stored_deletes_nothing(client_for):
-    assert client_for(closed_port_url()).delete_tracker("L1") == 0
+    assert client_for(closed_port_url()).tracker_store.delete_conversation("L1") == 0

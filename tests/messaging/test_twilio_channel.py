@@ -353,3 +353,72 @@ def test_a_callback_without_its_fields_is_refused_naming_the_field(missing):
     with pytest.raises(InvalidCallback) as refused:
         read_status_callback(fields)
     assert refused.value.field == missing
+
+
+MESSAGE_SID = "SM" + "e5" * 16
+
+
+def delete(settings: Settings, sid: str = MESSAGE_SID) -> None:
+    with closing(TwilioChannel(settings)) as channel:
+        channel.delete_message(sid)
+
+
+def test_deleting_a_message_is_a_delete_of_its_resource(settings):
+    with StandInServer(lambda request: (204, None, {})) as twilio:
+        delete(twilio_settings(settings, twilio.url))
+
+    (request,) = twilio.requests
+    assert (request.method, request.path) == (
+        "DELETE",
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{MESSAGE_SID}.json",
+    )
+    assert request.headers["Authorization"].startswith("Basic ")
+
+
+def test_a_message_twilio_no_longer_has_is_deleted_already(settings):
+    gone = {"code": 20404, "message": "The requested resource was not found", "status": 404}
+    with StandInServer(lambda request: (404, gone, {})) as twilio:
+        delete(twilio_settings(settings, twilio.url))  # no error: the erasure step is done
+
+
+@pytest.mark.parametrize(
+    ("status", "payload"),
+    [
+        (500, {"code": 20500, "message": "Internal Server Error", "status": 500}),
+        (429, {"code": 20429, "message": "Too Many Requests", "status": 429}),
+        # Any other refusal (a message still on its way, say) is retried too:
+        # an erasure step is never given up.
+        (400, {"message": "Bad Request", "status": 400}),
+    ],
+)
+def test_a_message_twilio_did_not_delete_is_an_error_worth_retrying(settings, status, payload):
+    with (
+        StandInServer(lambda request: (status, payload, {})) as twilio,
+        pytest.raises(ChannelError) as raised,
+    ):
+        delete(twilio_settings(settings, twilio.url))
+
+    assert raised.value.retryable
+    assert raised.value.code == payload.get("code")
+
+
+def test_an_id_that_is_not_a_twilio_message_is_not_sent_to_twilio(settings):
+    with StandInServer(lambda request: (500, {}, {})) as twilio:
+        delete(twilio_settings(settings, twilio.url), "LOCAL" + "0" * 28)
+
+    assert twilio.requests == []
+
+
+def test_deleting_a_message_validates_against_twilios_openapi(settings, prism):
+    # Prism answers 422 to a request that breaks the spec, 204 to one that keeps it.
+    delete(twilio_settings(settings, prism))
+
+
+def test_prism_does_refuse_a_delete_that_breaks_the_spec(settings, prism):
+    """The check above means something: a malformed account SID gets Prism's 422."""
+    broken = twilio_settings(settings, prism).with_overrides({"twilio.account_sid": "AC-bad"})
+
+    with pytest.raises(ChannelError) as raised:
+        delete(broken)
+
+    assert raised.value.message == "HTTP 422 Unprocessable Entity"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
@@ -381,37 +381,6 @@ def test_an_opted_out_learners_message_is_done_without_replies(
 
     assert outbox_bodies(db_session) == []
     assert inbound(db_session, message).status == InboundStatus.DONE
-
-
-def test_erasure_deletes_the_rasa_tracker(db_session, settings, sessions, rasa_at):
-    learner = add_learner(db_session, settings)
-    add_inbound(db_session, learner, "si, borrar")
-    # Rasa's SQL tracker store, as rasa/core/tracker_store.py creates it.
-    tracker_engine = make_engine(settings.rasa.tracker_store_url)
-    events = Table(
-        "events",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("sender_id", String(255), nullable=False, index=True),
-        Column("type_name", String(255), nullable=False),
-    )
-    events.create(tracker_engine)
-    with tracker_engine.begin() as connection:
-        for sender in (learner.public_id, learner.public_id, "Lsomeoneelse"):
-            connection.execute(events.insert().values(sender_id=sender, type_name="user"))
-
-    def erase(request: Recorded) -> Answer:
-        payload = {"text": "Borramos tus datos.", "kind": "erasure", "allow_when_opted_out": True}
-        return 200, [{"recipient_id": learner.public_id, "custom": payload}], {}
-
-    with StandInServer(erase) as rasa:
-        run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
-
-    with tracker_engine.connect() as connection:
-        left = connection.execute(select(events.c.sender_id)).scalars().all()
-    tracker_engine.dispose()
-    assert left == ["Lsomeoneelse"]
-    assert outbox_bodies(db_session) == ["Borramos tus datos."]
 
 
 def test_nothing_due_does_nothing(settings, sessions, rasa_at, db_session):

@@ -85,7 +85,9 @@ def test_help_during_onboarding_is_short(db_session, domain):
                     "migrantes en Panamá."),
         ("faq_data", "Tu número se guarda cifrado y el personal no puede verlo. Guardamos tus "
                      "respuestas para mostrar tu progreso y borramos el texto de los mensajes "
-                     "después de {days} días. Escribe BORRAR para borrarlo todo."),
+                     "después de {days} días; nuestro proveedor de SMS puede guardar sus "
+                     "propias copias más tiempo. Escribe BORRAR para borrarlo todo, también "
+                     "las copias del proveedor."),
         ("faq_what", "Lecciones cortas por mensaje, a la hora que elijas: cómo empezar un "
                      "pequeño negocio y cómo cuidarte en internet. Cada una termina con una "
                      "pregunta rápida."),

@@ -15,7 +15,7 @@ LESSONBOT = Path(sys.executable).parent / "lessonbot"
 
 
 def scheduler_environment(settings: Settings, **extra: str) -> dict[str, str]:
-    env = process_environment(settings)
+    env = process_environment(settings, "scheduler")
     env.update(
         {
             "LESSONBOT_DATABASE_URL": settings.app.database_url,

@@ -69,6 +69,14 @@ class Channel(Protocol):
 
     def send(self, message: OutgoingMessage) -> SendResult: ...
 
+    def delete_message(self, provider_sid: str) -> None:
+        """Delete the provider's record of a message, sent or received (a learner's erasure).
+
+        Returns when the record is gone, also when it was gone already; raises
+        ``ChannelError`` otherwise (the caller tries again later).
+        """
+        ...
+
     def close(self) -> None: ...
 
 

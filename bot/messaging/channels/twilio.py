@@ -1,7 +1,10 @@
 """Twilio's Messages API over httpx, and the one place that knows Twilio's vocabulary.
 
 One POST per message to ``/2010-04-01/Accounts/{sid}/Messages.json`` through the
-Messaging Service, with a status callback to ``/twilio/status``. Twilio's error
+Messaging Service, with a status callback to ``/twilio/status``. A learner's
+erasure deletes Twilio's record of each of their messages, sent or received:
+one DELETE per message to ``.../Messages/{MessageSid}.json`` (204; a 404 means
+it is gone already). Twilio's error
 JSON (``code``, ``message``, ``status``) becomes a ``ChannelError`` that says
 why in the app's words (``ERROR_REASONS``) and whether to retry: 429, 5xx and
 timeouts are worth retrying, other 4xx are not. Twilio's statuses, in its
@@ -68,6 +71,8 @@ ERROR_REASONS = {
     20429: FailureReason.RATE_LIMITED,  # too many requests (sent with a 4xx)
     30001: FailureReason.RATE_LIMITED,  # queue overflow (sent with a 4xx)
 }
+# A Message resource's SID, as Twilio's API description defines it (SM..., MM... for media).
+_MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 # Anything that looks like a phone number inside a provider's error text.
 _NUMBER = re.compile(r"\+?\d[\d ]{6,16}\d")
 
@@ -115,6 +120,38 @@ class TwilioChannel:
         if response.is_success:
             return self._accepted(response, message.reference, who)
         raise self._error(response, message.reference, who)
+
+    def delete_message(self, provider_sid: str) -> None:
+        """Delete Twilio's record of a message (body, numbers, media); gone already is fine."""
+        if not _MESSAGE_SID.match(provider_sid):
+            # Not a Twilio message (a local run's or another channel's id): Twilio holds nothing.
+            log.info("twilio delete %s: not a Twilio message sid, nothing to delete", provider_sid)
+            return
+        url = self._url.removesuffix(".json") + f"/{provider_sid}.json"
+        try:
+            response = self._client.delete(url)
+        except httpx.TransportError as error:
+            log.warning("twilio delete %s: %s", provider_sid, type(error).__name__)
+            raise ChannelError(
+                FailureReason.PROVIDER_ERROR, f"network: {type(error).__name__}", retryable=True
+            ) from error
+        if response.is_success or response.status_code == 404:
+            log.info("twilio delete %s: HTTP %s", provider_sid, response.status_code)
+            return
+        payload = _json(response)
+        code = payload.get("code")
+        code = code if isinstance(code, int) else None
+        http = response.status_code
+        text = scrub_numbers(str(payload.get("message") or f"HTTP {http} {response.reason_phrase}"))
+        # Retried whatever the reason: a message still on its way, say, can go later.
+        log.warning("twilio delete %s: HTTP %s code %s: %s", provider_sid, http, code, text[:250])
+        raise ChannelError(
+            reason_for(code, http),
+            text[:250],
+            code=code,
+            retryable=True,
+            retry_after=_retry_after(response),
+        )
 
     def form(self, message: OutgoingMessage, to: str) -> dict[str, str]:
         """The form fields of Twilio's CreateMessageRequest."""

@@ -24,7 +24,7 @@ def erase_texts(session: Session, learner_id: int) -> int:
             update(OutboxMessage)
             .where(OutboxMessage.learner_id == learner_id)
             .where(OutboxMessage.status != OutboxStatus.PENDING)
-            .where(OutboxMessage.body.is_not(None))
+            .where(OutboxMessage.body.is_not(None) | OutboxMessage.content_variables.is_not(None))
             .values(body=None, options=None, content_variables=None)
         )
     )
@@ -35,8 +35,10 @@ def purge_texts(session: Session, cutoff: datetime) -> int:
     return rowcount(
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.created_at < cutoff, OutboxMessage.body.is_not(None))
+            .where(OutboxMessage.created_at < cutoff)
+            .where(OutboxMessage.body.is_not(None) | OutboxMessage.content_variables.is_not(None))
             .where(OutboxMessage.status != OutboxStatus.PENDING)
-            .values(body=None, options=None)
+            # A template's variables are its text (a broadcast's announcement).
+            .values(body=None, options=None, content_variables=None)
         )
     )
