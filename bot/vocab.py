@@ -33,6 +33,15 @@ class LearnerStatus(StrEnum):
     ERASED = "erased"  # asked to delete their data; only a tombstone is left
 
 
+class ReviewState(StrEnum):
+    """Where a question answered wrong is in its spaced review (bot.learners.review)."""
+
+    DUE = "due"  # waits for its due_at
+    ASKED = "asked"  # the review question went; its answer is awaited
+    RECOVERED = "recovered"  # answered right on a review
+    DROPPED = "dropped"  # wrong on every review, or the learner or the question is gone
+
+
 class InboundStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"

@@ -40,6 +40,7 @@ from bot.models import (
     LessonDelivery,
     OutboxMessage,
 )
+from bot.settings import Settings
 from bot.staff.models import LearnerTag
 from lessons import Catalog, Lesson, Question
 
@@ -210,6 +211,13 @@ def _attempt(
 ) -> None:
     sid = f"SMans{learner.id}-{lesson.key}-{question.key}-{number}"
     grade = grade_answer(
-        session, learner, lesson, question, chosen, sid, at + timedelta(hours=2 + number)
+        session,
+        learner,
+        lesson,
+        question,
+        chosen,
+        sid,
+        at + timedelta(hours=2 + number),
+        settings=Settings(),
     )
     assert not grade.replayed
