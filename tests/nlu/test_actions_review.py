@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.models import OutboxMessage, QuizAttempt, ReviewItem
+from bot.text.i18n import gettext_for
 from bot.vocab import ReviewState
 from lessons import Lesson, Question
 from nlu.actions.lessons_flow import ActionDeliverLesson, ActionGradeAnswer
@@ -95,3 +96,34 @@ def test_wrong_again_on_review_comes_back_seven_days_after_that_answer(
     assert replay.texts == result.texts
     db_session.expire_all()
     assert db_session.scalars(select(ReviewItem)).one().step == 2
+
+
+def test_an_answer_graded_on_a_question_since_removed_is_not_graded_again(
+    db_session, domain, action_context
+):
+    learner, lesson, question = first_lesson_answered_wrong(db_session, domain, action_context)
+    # A question waits (the message must not be graded against it a second time).
+    stored = reload(db_session, learner)
+    stored.pending_lesson_key, stored.pending_question_key = lesson.key, question.key
+    db_session.add(
+        QuizAttempt(
+            learner_id=learner.id,
+            lesson_key="a-lesson-since-removed",
+            question_key="q1",
+            chosen_option=1,
+            correct=False,
+            attempt_number=1,
+            inbound_message_sid="SMgone",
+            answered_at=WEDNESDAY_1900,
+        )
+    )
+    db_session.commit()
+
+    result = run(ActionGradeAnswer(), answer(learner, 1, "SMgone"), domain)
+
+    _ = gettext_for("es")
+    assert result.texts == [
+        _("No question is waiting for an answer. Write NEXT for your next lesson.")
+    ]
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count(QuizAttempt.id))) == 3
