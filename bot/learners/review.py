@@ -31,6 +31,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.db import rowcount
 from bot.learners.localtime import (
     DEFAULT_TIMEZONE,
     EVERY_DAY,
@@ -126,7 +127,7 @@ def record_answer(
         return _answered_on_review(item, learner, correct, now, settings)
     if correct:
         return None
-    due_at = _due_or_never(learner, now, days_before(1), settings)
+    due_at = _due_after(learner, now, days_before(1), settings)
     if item is None:
         session.add(
             ReviewItem(
@@ -156,11 +157,11 @@ def _answered_on_review(
     else:
         item.step += 1
         item.state = ReviewState.DUE
-        item.due_at = _due_or_never(learner, now, answer.next_in_days, settings)
+        item.due_at = _due_after(learner, now, answer.next_in_days, settings)
     return answer
 
 
-def _due_or_never(learner: Learner, now: datetime, days: int, settings: Settings) -> datetime:
+def _due_after(learner: Learner, now: datetime, days: int, settings: Settings) -> datetime:
     try:
         return review_at(learner, now, days, settings)
     except ScheduleError:
@@ -267,7 +268,7 @@ def unanswered(item: ReviewItem, learner: Learner, now: datetime, settings: Sett
     if waiting == (item.lesson_key, item.question_key):
         return False
     item.state = ReviewState.DUE
-    item.due_at = _due_or_never(learner, now, 1, settings)
+    item.due_at = _due_after(learner, now, 1, settings)
     return True
 
 
@@ -278,5 +279,4 @@ def drop(item: ReviewItem) -> None:
 
 def forget(session: Session, learner: Learner) -> int:
     """Erase the learner's review items; return how many."""
-    result = session.execute(delete(ReviewItem).where(ReviewItem.learner_id == learner.id))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(session.execute(delete(ReviewItem).where(ReviewItem.learner_id == learner.id)))

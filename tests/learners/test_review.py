@@ -229,3 +229,30 @@ def test_an_opted_out_learner_gets_no_review(db_session: Session, settings: Sett
     item = add_item(db_session, learner, ReviewState.DUE, DUE)
     assert review.hold(db_session, item, learner, DUE, settings) == "dropped"
     assert item.state == ReviewState.DROPPED
+
+
+@pytest.mark.parametrize(
+    ("case", "waiting", "asked_again"),
+    [
+        ("still the question waiting: it waits on", ("lesson", "q1"), False),
+        ("a lesson's question took its place: asked again tomorrow", ("other", "q1"), True),
+    ],
+)
+def test_a_review_left_unanswered_is_asked_again(
+    db_session: Session,
+    settings: Settings,
+    case: str,
+    waiting: tuple[str, str],
+    asked_again: bool,
+) -> None:
+    learner = add_learner(db_session, settings)
+    learner.delivery_time, learner.timezone = "19:00", PA
+    learner.pending_lesson_key, learner.pending_question_key = waiting
+    item = add_item(db_session, learner, ReviewState.ASKED, DUE)
+    now = DUE + timedelta(days=1, minutes=5)
+
+    assert review.unanswered(item, learner, now, settings) is asked_again
+    if asked_again:
+        assert (item.state, item.due_at) == (ReviewState.DUE, utc("03-08 00:00"))
+    else:
+        assert item.state == ReviewState.ASKED
