@@ -35,9 +35,9 @@ def main(ctx: click.Context) -> None:
     ctx.obj = Defaults(read=_lesson_defaults)
 
 
-def _lesson_defaults() -> tuple[Path, bool]:
+def _lesson_defaults() -> tuple[Path, frozenset[str]]:
     settings = load_settings()
-    return settings.lessons_path, settings.sender.sms_accent_free
+    return settings.lessons_path, frozenset(settings.sender.sms_accent_free_languages)
 
 
 @main.group()

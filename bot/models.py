@@ -34,6 +34,7 @@ from bot.vocab import (
     LearnerStatus,
     OutboxKind,
     OutboxStatus,
+    ReviewState,
 )
 
 
@@ -300,6 +301,33 @@ class QuizAttempt(Base):
     attempt_number: Mapped[int] = mapped_column(Integer, default=1)
     inbound_message_sid: Mapped[str] = mapped_column(String(64), unique=True)
     answered_at: Mapped[datetime] = mapped_column(DateTime)
+    # The spaced review this answer was given on (bot.learners.review); None: not a review.
+    review_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReviewItem(Base):
+    """A quiz question a learner answered wrong, coming back as a review (bot.learners.review)."""
+
+    __tablename__ = "review_item"
+    __table_args__ = (
+        # One spaced review per learner and question: a later wrong answer restarts it.
+        UniqueConstraint("learner_id", "lesson_key", "question_key"),
+        # The scheduler's job reads the due items in order (bot.messaging.reviews).
+        Index("ix_review_item_due", "state", "due_at"),
+        # Coordinator statistics: recovered items per question.
+        Index("ix_review_item_question", "lesson_key", "question_key", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    lesson_key: Mapped[str] = mapped_column(String(64))
+    question_key: Mapped[str] = mapped_column(String(64))
+    # The review this item is at: 1 (2 days after the wrong answer), 2, 3, ... (7 days after).
+    step: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[ReviewState] = mapped_column(vocabulary(ReviewState, 16))
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    asked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ErasureTask(Base):

@@ -41,6 +41,15 @@ class ErasureStep(StrEnum):
     PROVIDER_MESSAGES = "provider_messages"  # the messages kept by the provider, then their ids
 
 
+class ReviewState(StrEnum):
+    """Where a question answered wrong is in its spaced review (bot.learners.review)."""
+
+    DUE = "due"  # waits for its due_at
+    ASKED = "asked"  # the review question went; its answer is awaited
+    RECOVERED = "recovered"  # answered right on a review
+    DROPPED = "dropped"  # wrong on every review, or the learner or the question is gone
+
+
 class InboundStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"

@@ -29,12 +29,13 @@ CONTENT_DIRECTORY = Path(__file__).resolve().parent / "content"
 class Defaults:
     """What the commands use unless an option says otherwise, read only when needed.
 
-    ``read`` returns the lesson directory and whether SMS are sent accent-free:
-    `lessonbot` passes its settings' (``lessons.directory``, ``sender.sms_accent_free``);
-    run on its own, the group uses the lessons beside this file, with accents.
+    ``read`` returns the lesson directory and the languages whose SMS are sent
+    accent-free: `lessonbot` passes its settings' (``lessons.directory``,
+    ``sender.sms_accent_free_languages``); run on its own, the group uses the
+    lessons beside this file, with accents.
     """
 
-    read: Callable[[], tuple[Path, bool]] = lambda: (CONTENT_DIRECTORY, False)
+    read: Callable[[], tuple[Path, frozenset[str]]] = lambda: (CONTENT_DIRECTORY, frozenset())
 
 
 _directory_option = click.option(
@@ -79,7 +80,7 @@ def report(as_json: bool, directory: Path | None) -> None:
     if as_json:
         click.echo(json.dumps(lesson_report.as_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_report(lesson_report))
+        click.echo(format_report(lesson_report, _defaults()[1]))
 
 
 @lessons.command()
@@ -91,7 +92,8 @@ def report(as_json: bool, directory: Path | None) -> None:
 @click.option(
     "--accent-free/--with-accents",
     default=None,
-    help="SMS without Spanish and French accents (default: sender.sms_accent_free).",
+    help="SMS without Spanish and French accents"
+    " (default: as sender.sms_accent_free_languages says for --lang).",
 )
 @_directory_option
 def preview(
@@ -105,7 +107,7 @@ def preview(
         known = ", ".join(lesson.key for lesson in catalog.lessons)
         raise click.ClickException(f"unknown lesson {key!r}; known: {known}") from None
     if accent_free is None:
-        accent_free = _defaults()[1]
+        accent_free = language in _defaults()[1]
     messages = [lesson_message(lesson, language)]
     messages += [question_message(question, language) for question in lesson.questions]
     for index, message in enumerate(messages):
@@ -159,7 +161,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _defaults() -> tuple[Path, bool]:
+def _defaults() -> tuple[Path, frozenset[str]]:
     # Read only when needed: the command line options take precedence.
     found = click.get_current_context().find_object(Defaults)
     return (found or Defaults()).read()

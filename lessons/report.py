@@ -4,6 +4,9 @@ One row per lesson x part x language x channel, where the parts are what a
 learner receives: the lesson, each question (with its options and footer), and
 the longest feedback. SMS is measured as written and, for Spanish and French,
 in the accent-free rendering; WhatsApp has no segments, only characters.
+The totals add up, per language, the SMS segments of every lesson with its
+questions (what every learner on SMS receives), with accents and without, and
+what the accent-free rendering saves.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class Report:
     languages: tuple[str, ...]
     largest_sms: dict[str, Row]  # language -> its largest SMS as written
     largest_sms_accent_free: dict[str, Row]
+    # language -> segments of all lessons with their questions, per SMS rendering
+    sms_segments: dict[str, dict[str, int]]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +61,7 @@ class Report:
                 "largest_sms_accent_free": {
                     k: asdict(v) for k, v in self.largest_sms_accent_free.items()
                 },
+                "sms_segments": self.sms_segments,
             },
             "rows": [asdict(row) for row in self.rows],
         }
@@ -70,7 +76,19 @@ def build_report(catalog: Catalog) -> Report:
         languages=LANGUAGES,
         largest_sms=_largest(rows, SMS),
         largest_sms_accent_free=_largest(rows, SMS_ACCENT_FREE),
+        sms_segments=_sms_segments(rows),
     )
+
+
+def _sms_segments(rows: tuple[Row, ...]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {}
+    for row in rows:
+        # Feedback depends on the answer: only what every learner receives counts.
+        if row.segments is None or row.part.startswith("feedback"):
+            continue
+        by_channel = totals.setdefault(row.language, {})
+        by_channel[row.channel] = by_channel.get(row.channel, 0) + row.segments
+    return totals
 
 
 def lesson_rows(lesson: Lesson) -> Iterator[Row]:
@@ -124,8 +142,11 @@ def _largest(rows: tuple[Row, ...], channel: str) -> dict[str, Row]:
     return largest
 
 
-def format_report(report: Report) -> str:
-    """The report as a plain-text table per lesson, then the totals."""
+def format_report(report: Report, accent_free_languages: frozenset[str] = frozenset()) -> str:
+    """The report as a plain-text table per lesson, then the totals.
+
+    ``accent_free_languages`` are those whose SMS are sent accent-free (marked "sent").
+    """
     lines: list[str] = []
     header = (
         f"{'part':<16} {'lang':<4}  {'SMS':>5} {'enc':<5} {'seg':>3} {'forced UCS-2':<14}"
@@ -141,7 +162,7 @@ def format_report(report: Report) -> str:
             current = lesson
             lines += ["", f"{lesson} ({by_channel[SMS].course})", header]
         lines.append(_format_line(by_channel))
-    lines += ["", *format_totals(report)]
+    lines += ["", *format_totals(report, accent_free_languages)]
     return "\n".join(lines).lstrip("\n")
 
 
@@ -156,7 +177,7 @@ def _format_line(by_channel: dict[str, Row]) -> str:
     )
 
 
-def format_totals(report: Report) -> list[str]:
+def format_totals(report: Report, accent_free_languages: frozenset[str] = frozenset()) -> list[str]:
     courses = ", ".join(f"{key} {count}" for key, count in report.lessons_per_course.items())
     lines = [
         f"lessons: {sum(report.lessons_per_course.values())} ({courses})",
@@ -168,7 +189,30 @@ def format_totals(report: Report) -> list[str]:
         lines.append(f"  {language}: {_size(row)}")
         if language in report.largest_sms_accent_free:
             lines.append(f"      accent-free: {_size(report.largest_sms_accent_free[language])}")
+    lessons = sum(report.lessons_per_course.values())
+    lines.append("SMS segments of every lesson with its questions (per lesson on average):")
+    for language in report.languages:
+        lines.append(
+            f"  {language}: "
+            + _segments_line(
+                report.sms_segments.get(language, {}), lessons, language in accent_free_languages
+            )
+        )
     return lines
+
+
+def _segments_line(segments: dict[str, int], lessons: int, sent_accent_free: bool) -> str:
+    written = segments.get(SMS, 0)
+    line = f"with accents {written} ({written / max(lessons, 1):.1f})"
+    if SMS_ACCENT_FREE not in segments:
+        return line + ", sent with accents (no accent-free rendering)"
+    free = segments[SMS_ACCENT_FREE]
+    saving = 1 - free / written if written else 0.0
+    sent = "sent accent-free" if sent_accent_free else "sent with accents"
+    return (
+        f"{line}, accent-free {free} ({free / max(lessons, 1):.1f}),"
+        f" saving {written - free} ({saving:.0%}); {sent}"
+    )
 
 
 def _size(row: Row) -> str:

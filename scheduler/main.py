@@ -24,6 +24,7 @@ from bot.messaging.channels import Channel, make_channel
 from bot.messaging.dispatch import deliver_due_lessons
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.reminders import send_quiz_reminders, send_still_there
+from bot.messaging.reviews import send_due_reviews
 from bot.messaging.templates import send_window_templates
 from bot.privacy.erasure_tasks import run_due_tasks
 from bot.privacy.retention import purge_message_bodies, purge_tracker_events
@@ -63,6 +64,11 @@ def _send_still_there(services: Services, now: datetime) -> dict[str, int]:
         return send_still_there(session, services.settings, now)
 
 
+def _send_due_reviews(services: Services, now: datetime) -> dict[str, int]:
+    with session_scope(services.sessions) as session:
+        return send_due_reviews(session, services.settings, services.catalog(), now)
+
+
 def _purge_message_bodies(services: Services, now: datetime) -> dict[str, int]:
     # The app's texts first, committed; then Rasa's old events, in Rasa's database.
     with session_scope(services.sessions) as session:
@@ -94,6 +100,8 @@ JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     # A lesson WhatsApp refused (window closed): the approved template instead; the reply brings it.
     ("send_window_templates", _send_window_templates, {"trigger": "interval", "minutes": 1}),
     ("send_quiz_reminders", _send_quiz_reminders, {"trigger": "interval", "minutes": 5}),
+    # A question answered wrong comes back 2, then 7 days later (bot.learners.review).
+    ("send_due_reviews", _send_due_reviews, {"trigger": "interval", "minutes": 1}),
     ("send_still_there", _send_still_there, {"trigger": "interval", "minutes": 15}),
     # Starts due broadcasts and keeps the outbox fed a little ahead of the sender.
     ("run_broadcasts", _run_broadcasts, {"trigger": "interval", "seconds": 5}),

@@ -62,4 +62,4 @@ def as_shown(text: str, route: str, language: str, settings: Settings) -> str:
     channel = PLAIN_ROUTES.get(route)
     if channel is None:
         return ""
-    return render(Message(text=text), channel, language, settings.sender.sms_accent_free)
+    return render(Message(text=text), channel, language, settings.sms_accent_free(language))

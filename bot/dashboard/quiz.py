@@ -1,5 +1,6 @@
-"""Quiz item analysis: per question, how many got it right on the first try and
-which wrong option drew the most learners, so that authors can fix confusing ones."""
+"""Quiz item analysis: per question, how many got it right on the first try,
+which wrong option drew the most learners (so that authors can fix confusing
+ones), and how many of those who were wrong recovered on a spaced review."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.dashboard.charts import bar_chart
 from bot.dashboard.context import ViewContext
 from bot.dashboard.formatting import cell_text
 from bot.dashboard.privacy import protect, protect_events, share
-from bot.dashboard.quiz_queries import QuestionResult, question_results
+from bot.dashboard.quiz_queries import QuestionResult, question_results, recovered_on_review
 from bot.dashboard.tables import Card, Cell, Column, Page, Section, Table
 from lessons import Lesson, Question
 
@@ -35,6 +36,7 @@ def build(ctx: ViewContext) -> Page:
     items = _questions(ctx)
     lesson_keys = sorted({lesson.key for lesson, _question in items})
     results = question_results(ctx.session, ctx.filters, lesson_keys)
+    recovered = recovered_on_review(ctx.session, ctx.filters, lesson_keys)
     nothing = QuestionResult(0, 0, None, 0)
     rows: list[tuple[Cell, ...]] = []
     for lesson, question in items:
@@ -48,6 +50,8 @@ def build(ctx: ViewContext) -> Page:
                 share(found.right, found.answered),
                 _wrong_option(ctx, question, found.wrong_option),
                 protect(found.wrong_times),
+                protect(found.answered - found.right),
+                protect(recovered.get((lesson.key, question.key), 0)),
             )
         )
     table = Table(
@@ -61,9 +65,15 @@ def build(ctx: ViewContext) -> Page:
             Column(_("Share right"), "share"),
             Column(_("Most chosen wrong option"), "text"),
             Column(_("Chosen by")),
+            Column(_("Wrong on the first try")),
+            Column(_("Recovered on review")),
         ),
         tuple(rows),
-        note=_("Only each learner's first answer to a question counts."),
+        note=_(
+            "Only each learner's first answer to a question counts. A question answered"
+            " wrong comes back as a review 2 and 7 days later; recovered: answered right"
+            " on one of them."
+        ),
     )
     # Hardest first: the questions authors should look at.
     ranked = sorted(rows, key=lambda row: (row[4] is None, row[4] or 0.0))

@@ -2,7 +2,8 @@
 
 The answers are counted per (question, option chosen, right or not); window
 functions over those few rows give each question's totals and its most chosen
-wrong option, so the big table is read once.
+wrong option, so the big table is read once. Spaced review adds, per
+question, the learners who got it right on a review (``recovered_on_review``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.filters import Filters
 from bot.dashboard.queries import in_period, matching_learners
-from bot.models import QuizAttempt
+from bot.models import QuizAttempt, ReviewItem
+from bot.vocab import ReviewState
 
 
 @dataclass(frozen=True)
@@ -83,3 +85,25 @@ def question_results(
         (lesson, key): QuestionResult(int(answered), int(right), option, int(times))
         for lesson, key, answered, right, option, times in session.execute(query)
     }
+
+
+def recovered_on_review(
+    session: Session, filters: Filters, lessons: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """{(lesson, question): learners who answered it right on a review}.
+
+    Counted by when the review began (the wrong answer), so that it sits beside
+    the first answers of the same period.
+    """
+    learners = matching_learners(filters, by_course=False)
+    query = (
+        select(ReviewItem.lesson_key, ReviewItem.question_key, func.count(ReviewItem.id))
+        .where(
+            ReviewItem.state == ReviewState.RECOVERED,
+            ReviewItem.lesson_key.in_(lessons),
+            *in_period(ReviewItem.created_at, filters),
+            *([ReviewItem.learner_id.in_(learners)] if learners is not None else []),
+        )
+        .group_by(ReviewItem.lesson_key, ReviewItem.question_key)
+    )
+    return {(lesson, key): int(count) for lesson, key, count in session.execute(query)}

@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.learners import progress
+from bot.learners import progress, review
 from bot.learners.completion import completion_code
 from bot.models import Learner, LessonDelivery, QuizAttempt
+from bot.settings import Settings
 from lessons.model import Catalog, Course, Lesson, Question
 
 
@@ -25,8 +26,10 @@ class Grade:
     question: Question
     chosen: int
     correct: bool
-    next_question: Question | None  # None: that was the lesson's last question
+    next_question: Question | None  # None: that was the lesson's last question (or a review)
     replayed: bool = False  # the same inbound message was graded before
+    # Set when the question came as a spaced review (bot.learners.review).
+    review: review.ReviewAnswer | None = None
 
 
 def pending_question(learner: Learner, catalog: Catalog) -> tuple[Lesson, Question] | None:
@@ -47,22 +50,40 @@ def question_after(lesson: Lesson, question: Question) -> Question | None:
 
 
 def previous_grade(session: Session, catalog: Catalog, message_sid: str) -> Grade | None:
-    """The grade already given for this inbound message, if it was graded before."""
+    """The grade already given for this inbound message, if it was graded and still can be.
+
+    None also when the lesson or question has left the content since: ask
+    ``was_graded`` before grading that message again.
+    """
     attempt = session.scalar(
         select(QuizAttempt).where(QuizAttempt.inbound_message_sid == message_sid)
     )
     if attempt is None:
         return None
-    lesson = catalog.lesson(attempt.lesson_key)
-    question = lesson.question(attempt.question_key)
+    try:
+        lesson = catalog.lesson(attempt.lesson_key)
+        question = lesson.question(attempt.question_key)
+    except KeyError:
+        return None
     return Grade(
         lesson,
         question,
         attempt.chosen_option,
         attempt.correct,
-        question_after(lesson, question),
+        None if attempt.review_step else question_after(lesson, question),
         replayed=True,
+        review=review.answer_at(attempt.review_step, attempt.correct)
+        if attempt.review_step
+        else None,
     )
+
+
+def was_graded(session: Session, message_sid: str) -> bool:
+    """True when this inbound message was graded before (its question may be gone since)."""
+    found = session.scalar(
+        select(QuizAttempt.id).where(QuizAttempt.inbound_message_sid == message_sid)
+    )
+    return found is not None
 
 
 def grade_answer(
@@ -73,12 +94,16 @@ def grade_answer(
     chosen: int,
     message_sid: str,
     now: datetime,
+    *,
+    settings: Settings,
 ) -> Grade:
-    """Grade a new answer and move on to the next question.
+    """Grade a new answer and move on to the next question; a wrong one comes back for review.
 
     Call ``previous_grade`` first: a message that was graded before must get
-    the same reply, not a second attempt.
+    the same reply, not a second attempt. A review question (``review.asked_step``)
+    has no next question: the lesson it came from is over.
     """
+    review_step = review.asked_step(session, learner.id, lesson.key, question.key)
     tries = session.scalar(
         select(func.count(QuizAttempt.id)).where(
             QuizAttempt.learner_id == learner.id,
@@ -96,18 +121,22 @@ def grade_answer(
         attempt_number=(tries or 0) + 1,
         inbound_message_sid=message_sid,
         answered_at=now,
+        review_step=review_step,
     )
     # Unique on the message: should two turns race on one message, the second
     # flush fails, its turn is retried, and `previous_grade` answers it.
     session.add(attempt)
-    following = question_after(lesson, question)
+    following = None if review_step else question_after(lesson, question)
     learner.pending_question_key = following.key if following else None
     if following is None:
         learner.pending_lesson_key = None
     session.flush()
     if attempt.attempt_number == 1:
         _count_first_answer(session, learner, lesson, correct)
-    return Grade(lesson, question, chosen, correct, following)
+    answered = review.record_answer(
+        session, learner, lesson.key, question.key, correct, now, settings
+    )
+    return Grade(lesson, question, chosen, correct, following, review=answered)
 
 
 def _count_first_answer(session: Session, learner: Learner, lesson: Lesson, correct: bool) -> None:
@@ -164,10 +193,19 @@ class LessonDone:
     total: int
 
 
+@dataclass(frozen=True)
+class ReviewDone:
+    """That was a review question: nothing follows but, if wrong, when it comes back."""
+
+    next_in_days: int | None
+
+
 def after_answer(
     session: Session, learner: Learner, catalog: Catalog, grade: Grade, now: datetime
-) -> NextQuestion | CourseDone | LessonDone:
+) -> NextQuestion | CourseDone | LessonDone | ReviewDone:
     """What follows a graded answer: the next question, the end of the course, or of the lesson."""
+    if grade.review is not None:
+        return ReviewDone(grade.review.next_in_days)
     if grade.next_question is not None:
         return NextQuestion(grade.next_question)
     if progress.course_finished(session, learner, catalog, now):

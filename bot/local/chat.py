@@ -196,7 +196,7 @@ def chat(channel: ChannelName, number: str, as_json: bool, wait_seconds: float) 
         learner = simulator.learner()
         language = (learner.language if learner else None) or settings.languages.default
         views = [
-            phone_view(row, channel, language, settings.sender.sms_accent_free) for row in rows
+            phone_view(row, channel, language, settings.sms_accent_free(language)) for row in rows
         ]
         if as_json:
             turn: dict[str, Any] = {"message": body, "message_sid": sid, "replies": views}

@@ -352,7 +352,7 @@ def _render(row: OutboxMessage, channel: str, language: str | None, settings: Se
         raise ValueError("the message has no text")
     message = Message(text=row.body, options=tuple(row.options or ()))
     language = language or settings.languages.default
-    return render(message, channel, language, settings.sender.sms_accent_free)
+    return render(message, channel, language, settings.sms_accent_free(language))
 
 
 def _record_error(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.broadcasts.models import BroadcastRecipient
 from bot.db import rowcount
-from bot.learners import lifecycle, progress
+from bot.learners import lifecycle, progress, review
 from bot.messaging import outbox
 from bot.models import InboundMessage, Learner
 from bot.privacy.erasure_tasks import schedule_erasure_tasks
@@ -40,6 +40,7 @@ class ErasureSummary:
 def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureSummary:
     """Delete the learner's progress, message texts and personal fields; do not commit."""
     forgotten = progress.forget(session, learner)
+    review.forget(session, learner)
     # Tags say where a person trained (a site, a cohort), and a broadcast's
     # recipient list which announcements reached them, in which language:
     # theirs to erase too.

@@ -3,8 +3,8 @@
 A value is checked when it is read, not when it is first used: a quiet hour
 of "25:00", an unknown time zone or a lease under 20 s stops the start-up
 with a message naming the setting, instead of failing a scheduler tick
-hours later. Types are strict (``sms_accent_free: ture`` is an error, not
-false); values from the environment are read from their text first
+hours later. Types are strict (``max_attempts: '6'`` is an error, not
+a guess); values from the environment are read from their text first
 (``bot.settings.sources``).
 
 ``Settings(...)`` reads nothing but its arguments; ``load_settings()`` adds
@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.text.languages import LANGUAGES
+from bot.text.sms import ACCENT_FREE_LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Twilio's own timeout (15 s) plus a few seconds of queued sends.
@@ -150,7 +151,10 @@ class SenderSection(Section):
     # and above how late Twilio's status callbacks come (they settle the rows a
     # dead sender handed to Twilio but never recorded).
     lease_seconds: float = Field(default=60.0, ge=MIN_SENDER_LEASE_SECONDS)
-    sms_accent_free: bool = False
+    # Learner languages whose SMS go without the accents that force UCS-2, so
+    # that they stay in GSM-7 (about 40% fewer segments in Spanish); WhatsApp
+    # always keeps them. Only languages with an accent-free rendering qualify.
+    sms_accent_free_languages: tuple[Language, ...] = Field(default=("es", "fr"), strict=False)
     # The longest wait a provider's Retry-After may impose on a message.
     retry_after_cap_seconds: float = Field(default=3600.0, ge=0)
 
@@ -267,6 +271,18 @@ class Settings(BaseSettings):
                     )
                 if not value.strip():
                     _refuse(path, f"no value for {language!r}")
+        for language in self.sender.sms_accent_free_languages:
+            if language not in supported:
+                _refuse(
+                    "sender.sms_accent_free_languages",
+                    f"{language!r} is not one of the supported languages ({', '.join(supported)})",
+                )
+            if language not in ACCENT_FREE_LANGUAGES:
+                _refuse(
+                    "sender.sms_accent_free_languages",
+                    f"{language!r} has no accent-free rendering (only"
+                    f" {', '.join(sorted(ACCENT_FREE_LANGUAGES))})",
+                )
         return self
 
     @property
@@ -283,6 +299,10 @@ class Settings(BaseSettings):
     @property
     def reporting_zone(self) -> ZoneInfo:
         return ZoneInfo(self.dashboard.timezone)
+
+    def sms_accent_free(self, language: str) -> bool:
+        """Whether an SMS in ``language`` is sent in its accent-free rendering."""
+        return language in self.sender.sms_accent_free_languages
 
     def window_template_sid(self, language: str | None) -> str:
         """The window template's Content SID in this language, else the one for all."""

@@ -150,6 +150,13 @@ class ActionGradeAnswer(LearnerAction):
         _ = turn.gettext()
         sid = message_sid(tracker)
         grade = quiz.previous_grade(turn.session, turn.catalog, sid)
+        if grade is None and quiz.was_graded(turn.session, sid):
+            # Graded before, but its question has left the content since.
+            say(
+                dispatcher,
+                _("No question is waiting for an answer. Write NEXT for your next lesson."),
+            )
+            return []
         if grade is None:
             pending = quiz.pending_question(learner, turn.catalog)
             if pending is None:
@@ -165,7 +172,14 @@ class ActionGradeAnswer(LearnerAction):
                 send_question(turn, dispatcher, question)
                 return []
             grade = quiz.grade_answer(
-                turn.session, learner, lesson, question, chosen, sid, turn.now
+                turn.session,
+                learner,
+                lesson,
+                question,
+                chosen,
+                sid,
+                turn.now,
+                settings=turn.settings,
             )
         self.reply(turn, learner, dispatcher, grade)
         return []
@@ -193,6 +207,15 @@ class ActionGradeAnswer(LearnerAction):
             return
         if isinstance(after, quiz.CourseDone):
             say(dispatcher, course_done_text(turn, after.course, after.next_course, after.code))
+            return
+        if isinstance(after, quiz.ReviewDone):
+            if after.next_in_days is not None:
+                say(
+                    dispatcher,
+                    _("This question comes back for review in {days} days.").format(
+                        days=after.next_in_days
+                    ),
+                )
             return
         lines = [
             _("Lesson done: {right} of {total} right.").format(right=after.right, total=after.total)

@@ -32,10 +32,12 @@ def test_the_shipped_config_loads_with_its_sections():
 
 
 def test_environment_names_override_the_file(tmp_path):
-    path = config(tmp_path, "sender:\n  rate_per_second: 5\n  sms_accent_free: false\n")
+    path = config(
+        tmp_path, "sender:\n  rate_per_second: 5\n  sms_accent_free_languages: [es, fr]\n"
+    )
     environ = {
         "LESSONBOT_SENDER_RATE_PER_SECOND": "25",
-        "LESSONBOT_SENDER_SMS_ACCENT_FREE": "true",
+        "LESSONBOT_SENDER_SMS_ACCENT_FREE_LANGUAGES": "es",
         "LESSONBOT_LANGUAGES_SUPPORTED": "es,en",
         "LESSONBOT_DATABASE_URL": "postgresql+psycopg://lessonbot@db/lessonbot",
         "LESSONBOT_PUBLIC_URL": "https://bot.example.org",
@@ -51,7 +53,8 @@ def test_environment_names_override_the_file(tmp_path):
     settings = load_settings(config_path=path, environ=environ)
 
     assert settings.sender.rate_per_second == 25.0
-    assert settings.sender.sms_accent_free is True
+    assert settings.sender.sms_accent_free_languages == ("es",)
+    assert (settings.sms_accent_free("es"), settings.sms_accent_free("fr")) == (True, False)
     assert settings.languages.supported == ("es", "en")
     assert settings.app.database_url == "postgresql+psycopg://lessonbot@db/lessonbot"
     assert settings.app.public_url == "https://bot.example.org"
@@ -94,6 +97,31 @@ def test_bad_template_sids_by_language_are_refused_naming_the_field(tmp_path, va
     assert complaint in problem
 
 
+def test_spanish_and_french_sms_are_accent_free_unless_told_otherwise(tmp_path):
+    default = load_settings(config_path=config(tmp_path, ""), environ={})
+    assert default.sender.sms_accent_free_languages == ("es", "fr")
+    emptied = load_settings(
+        config_path=config(tmp_path, ""),
+        environ={"LESSONBOT_SENDER_SMS_ACCENT_FREE_LANGUAGES": ""},
+    )
+    assert [emptied.sms_accent_free(language) for language in ("es", "fr")] == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [
+        ("es,de", "'de' is not one of the languages"),
+        ("ht", "'ht' has no accent-free rendering (only es, fr)"),
+    ],
+)
+def test_bad_accent_free_languages_are_refused_naming_the_field(tmp_path, value, complaint):
+    environ = {"LESSONBOT_SENDER_SMS_ACCENT_FREE_LANGUAGES": value}
+    [problem] = refusal(config(tmp_path, ""), environ)
+    assert "sender.sms_accent_free_languages" in problem
+    assert "LESSONBOT_SENDER_SMS_ACCENT_FREE_LANGUAGES" in problem
+    assert complaint in problem
+
+
 def test_a_misspelled_key_is_refused_naming_it_and_the_file(tmp_path):
     path = config(tmp_path, "sender:\n  rate_per_secnd: 10\nsendr:\n  rate_per_second: 10\n")
     assert refusal(path) == [
@@ -103,15 +131,15 @@ def test_a_misspelled_key_is_refused_naming_it_and_the_file(tmp_path):
 
 
 def test_a_value_of_the_wrong_kind_is_an_error_not_a_guess(tmp_path):
-    path = config(tmp_path, "sender:\n  sms_accent_free: ture\n  rate_per_second: '10'\n")
+    path = config(tmp_path, "sender:\n  max_attempts: six\n  rate_per_second: '10'\n")
     problems = refusal(path)
     assert len(problems) == 2
     assert problems[0].startswith(
         f"{path}: sender.rate_per_second (or LESSONBOT_SENDER_RATE_PER_SECOND): "
     )
     assert problems[1] == (
-        f"{path}: sender.sms_accent_free (or LESSONBOT_SENDER_SMS_ACCENT_FREE):"
-        " Input should be a valid boolean, got 'ture'"
+        f"{path}: sender.max_attempts (or LESSONBOT_SENDER_MAX_ATTEMPTS):"
+        " Input should be a valid integer, got 'six'"
     )
 
 

@@ -124,8 +124,10 @@ def test_quiz_item_analysis(coordinator):
     # the wrong option 3 drew 30 learners, option 1 ten.
     assert q1[2:5] == ["100", "60", "60.0%"]
     assert q1[5].startswith("3. ") and q1[6] == "30"
+    # 40 wrong on the first try; 7 of them right on their spaced review (3 on a retake).
+    assert q1[7:] == ["40", "7"]
     q2 = rows[("Test your idea", "q2")]
-    assert q2[2:] == [q2[2], "70", "77.8%", q2[5], "20"] and q2[2] == "90"
+    assert q2[2:] == [q2[2], "70", "77.8%", q2[5], "20", "20", "<5"] and q2[2] == "90"
     assert q2[5].startswith("1. ")
     # Lesson 2: 95 answers, right unless i % 4 == 3 (23 of them).
     assert rows[("Ask first", "q1")][2:5] == ["95", "72", "75.8%"]

@@ -112,7 +112,7 @@ class Phone:
                     Message(row.body or "", tuple(row.options or ())),
                     learner.channel,
                     language,
-                    self.settings.sender.sms_accent_free,
+                    self.settings.sms_accent_free(language),
                 )
                 for row in rows
                 if row.status == "delivered"

@@ -135,9 +135,27 @@ def test_only_first_answers_are_counted(db_session: Session, settings: Settings,
     first, second = lesson.questions[:2]
     wrong = next(n for n in range(1, len(first.options) + 1) if n != first.correct_number)
 
-    grade_answer(db_session, learner, lesson, first, wrong, new_sid(), at(1))
-    grade_answer(db_session, learner, lesson, first, first.correct_number, new_sid(), at(2))
-    grade_answer(db_session, learner, lesson, second, second.correct_number, new_sid(), at(3))
+    grade_answer(db_session, learner, lesson, first, wrong, new_sid(), at(1), settings=settings)
+    grade_answer(
+        db_session,
+        learner,
+        lesson,
+        first,
+        first.correct_number,
+        new_sid(),
+        at(2),
+        settings=settings,
+    )
+    grade_answer(
+        db_session,
+        learner,
+        lesson,
+        second,
+        second.correct_number,
+        new_sid(),
+        at(3),
+        settings=settings,
+    )
     db_session.commit()
 
     found = delivery(db_session, learner)
@@ -151,7 +169,16 @@ def test_a_failed_grading_transaction_leaves_the_counters_as_they_were(
     lesson_sent(db_session, learner, lesson)
     question = lesson.questions[0]
 
-    grade_answer(db_session, learner, lesson, question, question.correct_number, "SM1", at(1))
+    grade_answer(
+        db_session,
+        learner,
+        lesson,
+        question,
+        question.correct_number,
+        "SM1",
+        at(1),
+        settings=settings,
+    )
     db_session.rollback()  # the turn failed after grading: Rasa down, say
 
     found = delivery(db_session, learner)

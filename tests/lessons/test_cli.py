@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from lessons.cli import lessons
+from lessons.cli import Defaults, lessons
 from tests.lessons.content_builders import (
     VALID_LESSON,
     broken,
@@ -75,7 +75,7 @@ def test_report_table_ends_with_the_totals(content):
     result = run("report", "--dir", str(content))
     assert result.exit_code == 0
     assert "ent-test-idea (entrepreneurship)" in result.output
-    totals = result.output.splitlines()[-9:]
+    totals = result.output.splitlines()[-14:]
     assert totals[:5] == [
         "lessons: 1 (entrepreneurship 1)",
         "languages: 4 (es, en, fr, ht)",
@@ -83,6 +83,34 @@ def test_report_table_ends_with_the_totals(content):
         "  es: 2 segments, 94 characters UCS-2 (ent-test-idea lesson)",
         "      accent-free: 1 segment, 94 characters GSM-7 (ent-test-idea lesson)",
     ]
+
+
+def test_report_shows_per_language_the_segments_with_and_without_accents(content):
+    # As `lessonbot` hands down sender.sms_accent_free_languages (here: Spanish only).
+    only_spanish = Defaults(read=lambda: (content, frozenset({"es"})))
+    result = CliRunner().invoke(lessons, ["report", "--dir", str(content)], obj=only_spanish)
+    assert result.exit_code == 0
+    # The lesson (2 segments in UCS-2) and its question (2) as written; 1 + 1 without accents.
+    assert result.output.splitlines()[-5:] == [
+        "SMS segments of every lesson with its questions (per lesson on average):",
+        "  es: with accents 4 (4.0), accent-free 2 (2.0), saving 2 (50%); sent accent-free",
+        "  en: with accents 2 (2.0), sent with accents (no accent-free rendering)",
+        "  fr: with accents 2 (2.0), accent-free 2 (2.0), saving 0 (0%); sent with accents",
+        "  ht: with accents 2 (2.0), sent with accents (no accent-free rendering)",
+    ]
+    as_json = CliRunner().invoke(lessons, ["report", "--json", "--dir", str(content)])
+    assert json.loads(as_json.output)["totals"]["sms_segments"]["es"] == {
+        "sms": 4,
+        "sms-accent-free": 2,
+    }
+
+
+def test_preview_follows_the_accent_free_languages_of_the_settings(content):
+    spanish_and_french = Defaults(read=lambda: (content, frozenset({"es", "fr"})))
+    args = ["preview", "ent-test-idea", "--lang", "es", "--dir", str(content)]
+    result = CliRunner().invoke(lessons, args, obj=spanish_and_french)
+    assert "comprarian y a qué precio." in result.output
+    assert "-- SMS: GSM-7, 1 segment, 94 characters" in result.output
 
 
 def test_preview_sms_prints_each_message_with_its_cost(content):

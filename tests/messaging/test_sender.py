@@ -89,6 +89,7 @@ def test_a_row_is_rendered_sent_and_recorded(db_session, settings, sessions, pac
 
 
 def test_segments_and_encoding_are_stored_for_sms(db_session, settings, sessions, pacer):
+    settings = settings.with_overrides({"sender.sms_accent_free_languages": []})
     learner = add_learner(db_session, settings)
     row = add_outbox(db_session, learner, "Tu opinión cuenta. " * 5)  # "ó" forces UCS-2
 
@@ -111,6 +112,70 @@ def test_whatsapp_gets_its_own_rendering_and_no_segment_count(
     assert channel.sent[0][1].body == render(Message("Elige", ("Uno", "Dos")), "whatsapp", "es")
     assert channel.sent[0][1].body.startswith("Elige\n\n1. Uno\n2. Dos\n\n")
     assert fresh(db_session, row).segments is None
+
+
+LESSON_LINE = {
+    "es": "¿Cuánto cobrarás? Pregúntale a tu vecina: así sabrás qué precio aceptan.",
+    "fr": "Combien coûte ton produit ? Demande à ta voisine où elle l'achète.",
+    "en": "How much will you charge? Ask your neighbour first.",
+    "ht": "Konbyen w ap mande? Mande vwazen w anvan, sa ap ede w chwazi pri a.",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "channel", "expected", "encoding", "segments"),
+    [
+        # Spanish and French SMS go accent-free by default: GSM-7, one segment.
+        (
+            "es",
+            "sms",
+            "¿Cuanto cobraras? Preguntale a tu vecina: asi sabras qué precio aceptan.",
+            "GSM-7",
+            1,
+        ),
+        (
+            "fr",
+            "sms",
+            "Combien coute ton produit ? Demande à ta voisine où elle l'achète.",
+            "GSM-7",
+            1,
+        ),
+        # WhatsApp keeps every accent.
+        ("es", "whatsapp", LESSON_LINE["es"], None, None),
+        ("fr", "whatsapp", LESSON_LINE["fr"], None, None),
+        # English and Creole are sent as written.
+        ("en", "sms", LESSON_LINE["en"], "GSM-7", 1),
+        ("ht", "sms", LESSON_LINE["ht"], "GSM-7", 1),
+    ],
+)
+def test_sms_in_spanish_and_french_go_without_accents_by_default(
+    db_session, settings, sessions, pacer, language, channel, expected, encoding, segments
+):
+    learner = add_learner(db_session, settings, channel=channel, language=language)
+    row = add_outbox(db_session, learner, LESSON_LINE[language])
+    sent_channel = FakeChannel()
+
+    run_sends_once(sessions, sent_channel, settings, pacer, NOW)
+
+    assert sent_channel.sent[0][1].body == expected
+    assert (fresh(db_session, row).encoding, fresh(db_session, row).segments) == (
+        encoding,
+        segments,
+    )
+
+
+def test_a_spanish_sms_keeps_its_accents_when_the_setting_leaves_spanish_out(
+    db_session, settings, sessions, pacer
+):
+    settings = settings.with_overrides({"sender.sms_accent_free_languages": ["fr"]})
+    learner = add_learner(db_session, settings, language="es")
+    row = add_outbox(db_session, learner, LESSON_LINE["es"])
+    sent_channel = FakeChannel()
+
+    run_sends_once(sessions, sent_channel, settings, pacer, NOW)
+
+    assert sent_channel.sent[0][1].body == LESSON_LINE["es"]
+    assert fresh(db_session, row).encoding == "UCS-2"
 
 
 @pytest.mark.parametrize("rate", [1.0, 10.0, 25.0])
@@ -263,7 +328,7 @@ def test_a_learners_later_rows_wait_while_an_earlier_one_retries(
     ana = add_learner(db_session, settings, number="+50761111111")
     ben = add_learner(db_session, settings, number="+50762222222")
     _, question = (
-        add_outbox(db_session, ana, "Lección"),
+        add_outbox(db_session, ana, "Tema 1"),
         add_outbox(db_session, ana, "Pregunta"),
     )
     add_outbox(db_session, ben, "Hola Ben")
@@ -276,9 +341,9 @@ def test_a_learners_later_rows_wait_while_an_earlier_one_retries(
     run_sends_once(sessions, channel, settings, pacer, NOW + timedelta(minutes=1))
 
     assert [message.body for _, message in channel.sent] == [
-        "Lección",
+        "Tema 1",
         "Hola Ben",
-        "Lección",
+        "Tema 1",
         "Pregunta",
     ]
     assert fresh(db_session, question).status == OutboxStatus.QUEUED
@@ -335,7 +400,7 @@ def test_an_opted_out_learner_gets_only_rows_allowed_for_them(
 
     assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"suppressed": 1, "sent": 1}
 
-    assert [message.body for _, message in channel.sent] == ["Ya no recibirás mensajes"]
+    assert [message.body for _, message in channel.sent] == ["Ya no recibiras mensajes"]
     assert fresh(db_session, lesson).status == OutboxStatus.FAILED
     assert fresh(db_session, confirm).status == OutboxStatus.QUEUED
 

@@ -14,10 +14,11 @@ from bot.models import (
     LessonDelivery,
     OutboxMessage,
     QuizAttempt,
+    ReviewItem,
 )
 from bot.privacy.erasure import erase_learner
 from bot.staff.models import LearnerTag
-from bot.vocab import LearnerStatus, OutboxStatus
+from bot.vocab import LearnerStatus, OutboxStatus, ReviewState
 
 NOW = datetime(2026, 3, 2, 14, 0)
 
@@ -43,6 +44,15 @@ def add_history(session, learner: Learner) -> None:  # type: ignore[no-untyped-d
             ),
             InboundMessage(
                 message_sid="SM1", learner_id=learner.id, channel="sms", body="2", received_at=NOW
+            ),
+            ReviewItem(
+                learner_id=learner.id,
+                lesson_key="ent-test-idea",
+                question_key="q2",
+                step=1,
+                state=ReviewState.DUE,
+                due_at=NOW,
+                created_at=NOW,
             ),
             LearnerTag(learner_id=learner.id, tag="colon-2026", created_at=NOW),
             Broadcast(id=1, base_language="es", created_at=NOW, updated_at=NOW),
@@ -95,7 +105,14 @@ def test_erase_learner(db_session):
     db_session.commit()
 
     assert (summary.quiz_attempts, summary.lesson_deliveries, summary.enrollments) == (1, 1, 1)
-    for model in (QuizAttempt, LessonDelivery, Enrollment, LearnerTag, BroadcastRecipient):
+    for model in (
+        QuizAttempt,
+        LessonDelivery,
+        Enrollment,
+        LearnerTag,
+        BroadcastRecipient,
+        ReviewItem,
+    ):
         assert db_session.scalar(select(func.count()).select_from(model)) == 0
     assert db_session.scalars(select(InboundMessage.body)).all() == [None]
     bodies = dict(
