@@ -12,6 +12,8 @@ MessageSid, exactly one of:
 - pending: still waiting, in the inbound queue or as a reply in the outbox;
 - unreachable: the webhook never answered because nothing listened or the
   connection was cut by a kill (Twilio logs a failed webhook); counted apart;
+- answered with nothing sent: it ended (done or failed) after its learner
+  opted out or was erased, so what was owed to them must not go;
 - lost: anything else, e.g. stored and finished with nothing sent, answered
   500 or later than Twilio's 15 s, or acknowledged and never stored.
 
@@ -138,9 +140,11 @@ def _classify(message: Sent, snapshot: Snapshot, links: _Links) -> tuple[str, st
     if status not in ("done", "failed"):
         return "pending", f"inbound {status}"
     learner = snapshot.learners.get(inbound["learner_id"], {})
-    if status == "done" and learner.get("status") not in REACHABLE:
-        # Replies a learner who opted out (or was erased) must not get.
-        return "answered", f"nothing sent: learner {learner.get('status')}"
+    if learner.get("status") not in REACHABLE:
+        # Replies, or the notice that a message failed, that a learner who has
+        # since opted out (or was erased) must not get: they asked for nothing
+        # more, so nothing owed to them is missing.
+        return "answered", f"nothing sent ({status}): learner {learner.get('status')}"
     outcomes = Counter(f"{row['status']} {(row['error_message'] or '')[:40]}" for row in rows)
     return "lost", f"{status} ({error or 'no error'}), replies: {dict(outcomes) or 'none'}"
 

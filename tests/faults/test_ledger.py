@@ -144,3 +144,17 @@ def test_failure_notices_must_be_in_the_learners_language() -> None:
     found = ledger([sent("SMa"), sent("SMb", number=BEN)], snap, records)
     assert found.told_failed == 2
     assert found.details["told_failed_wrong_language"] == 2  # Ben reads French
+
+
+def test_a_failed_message_of_a_learner_who_then_opted_out_owes_nothing() -> None:
+    """Its failure notice was rightly held back by the STOP: not lost, and not told either."""
+    snap = snapshot(
+        [("SMa", 1, "failed"), ("SMb", 2, "failed")],
+        [
+            {"idempotency_key": "SMa:0", "status": "failed", "error_message": "opted out"},
+            {"idempotency_key": "SMb:0", "status": "failed", "error_message": "opted out"},
+        ],
+    )
+    snap.learners[1]["status"] = "opted_out"
+    found = ledger([sent("SMa"), sent("SMb", number=BEN)], snap, [])
+    assert (found.answered, found.told_failed, found.lost) == (1, 0, 1)  # Ben is still active
