@@ -100,6 +100,8 @@ class Broadcast(Base):
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )
     recipient_count: Mapped[int | None] = mapped_column(Integer)  # the snapshot's size
+    # Why the scheduler sent it back to "awaiting approval" instead of starting it.
+    approval_reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
 
     @property
