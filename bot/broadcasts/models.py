@@ -100,8 +100,10 @@ class Broadcast(Base):
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )
     recipient_count: Mapped[int | None] = mapped_column(Integer)  # the snapshot's size
-    # Why the scheduler sent it back to "awaiting approval" instead of starting it.
-    approval_reason: Mapped[str | None] = mapped_column(Text)
+    # Why it waits for approval, when the bare count is not why: the author's other
+    # broadcasts that day, or the scheduler found more recipients than were approved
+    # ({"reason": ..., "recipients": n, ...}; bot.broadcasts.approval writes it).
+    approval_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
 
     @property

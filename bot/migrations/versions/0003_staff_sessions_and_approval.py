@@ -48,7 +48,7 @@ def upgrade() -> None:
             )
         )
     with op.batch_alter_table("broadcast", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("approval_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("approval_reason", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
