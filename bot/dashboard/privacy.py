@@ -5,10 +5,19 @@ CSV exports, `lessonbot stats`), so that no view can single out a handful of
 learners. Counts of messages or answers are suppressed when fewer than 5
 learners account for them, and a share is hidden when it rests on fewer than 5
 or counts fewer than 5, since it would give the small count away.
+
+Complementary suppression (``protect_sums``): where figures add up to a total
+shown on the same page (SMS + WhatsApp = all messages), a lone "<5" could be
+worked out by subtraction. A further cell is then withheld (shown as "x", its
+value being 5 or more) until no hidden count follows from the shown ones and
+the totals by any linear combination of the sums.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Final
 
 MIN_COUNT: Final = 5
@@ -31,8 +40,119 @@ class Suppressed:
         return "SUPPRESSED"
 
 
+class Withheld(Suppressed):
+    """A count of 5 or more hidden so that a "<5" elsewhere cannot be worked out."""
+
+    _instance: Suppressed | None = None
+
+    def __str__(self) -> str:
+        return "x"
+
+    def __repr__(self) -> str:
+        return "WITHHELD"
+
+
 SUPPRESSED: Final = Suppressed()
+WITHHELD: Final = Withheld()
 Count = int | Suppressed
+
+
+@dataclass(frozen=True)
+class Sum:
+    """The page says ``sum(parts) == total``: a relation a reader can subtract along."""
+
+    parts: tuple[Hashable, ...]
+    total: Hashable
+
+
+def protect_sums(
+    values: Mapping[Hashable, int], sums: Iterable[Sum], hidden: Iterable[Hashable] = ()
+) -> dict[Hashable, Count]:
+    """Every cell as it may be shown, with complementary suppression along ``sums``.
+
+    ``values``: the true counts; a count below ``MIN_COUNT``, or a key in ``hidden``
+    (e.g. events of fewer than 5 learners), is suppressed. Then, while some hidden
+    cell is determined by the shown cells and the sums, the smallest shown cell of
+    a sum around it is withheld too.
+    """
+    relations = [rel for rel in sums if all(k in values for k in (*rel.parts, rel.total))]
+    primary = {key for key, value in values.items() if value < MIN_COUNT} | set(hidden)
+    withheld: set[Hashable] = set()
+    while found := determined_cells(primary | withheld, relations):
+        withheld.add(_next_to_withhold(found, primary | withheld, values, relations))
+    return {
+        key: SUPPRESSED if key in primary else WITHHELD if key in withheld else value
+        for key, value in values.items()
+    }
+
+
+def _next_to_withhold(
+    found: Sequence[Hashable],
+    hidden: set[Hashable],
+    values: Mapping[Hashable, int],
+    relations: Sequence[Sum],
+) -> Hashable:
+    # The smallest shown figure beside a determined cell loses the least information.
+    for cell in found:
+        around = [
+            key
+            for rel in relations
+            if cell in (*rel.parts, rel.total)
+            for key in (*rel.parts, rel.total)
+            if key not in hidden
+        ]
+        if around:
+            return min(around, key=lambda key: (values[key], str(key)))
+    raise AssertionError("a determined cell always has a shown neighbour")  # pragma: no cover
+
+
+def determined_cells(hidden: set[Hashable], relations: Sequence[Sum]) -> list[Hashable]:
+    """The hidden cells whose value follows from the shown ones through the sums.
+
+    Each sum is a linear equation in its hidden cells (the shown ones are known
+    constants); a cell is determined when its unit vector lies in the span of
+    the equations, which the reduced row echelon form shows as a row with a
+    single non-zero entry.
+    """
+    unknowns = sorted(
+        {k for rel in relations for k in (*rel.parts, rel.total) if k in hidden}, key=str
+    )
+    column = {key: index for index, key in enumerate(unknowns)}
+    rows: list[list[Fraction]] = []
+    for rel in relations:
+        row = [Fraction(0)] * len(unknowns)
+        for key in rel.parts:
+            if key in column:
+                row[column[key]] += 1
+        if rel.total in column:
+            row[column[rel.total]] -= 1
+        if any(row):
+            rows.append(row)
+    return [unknowns[index] for index in _unit_rows(rows, len(unknowns))]
+
+
+def _unit_rows(rows: list[list[Fraction]], width: int) -> list[int]:
+    """Columns j such that e_j is a row of the reduced row echelon form of ``rows``."""
+    pivot_row = 0
+    pivots: list[int] = []
+    for col in range(width):
+        found = next((r for r in range(pivot_row, len(rows)) if rows[r][col] != 0), None)
+        if found is None:
+            continue
+        rows[pivot_row], rows[found] = rows[found], rows[pivot_row]
+        lead = rows[pivot_row][col]
+        rows[pivot_row] = [value / lead for value in rows[pivot_row]]
+        for r in range(len(rows)):
+            if r != pivot_row and rows[r][col] != 0:
+                factor = rows[r][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
+        pivots.append(col)
+        pivot_row += 1
+    return [
+        col
+        for index, col in enumerate(pivots)
+        if sum(1 for value in rows[index] if value != 0) == 1
+    ]
 
 
 def protect(count: int | None) -> Count:
