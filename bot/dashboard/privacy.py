@@ -78,8 +78,13 @@ def protect_sums(
     relations = [rel for rel in sums if all(k in values for k in (*rel.parts, rel.total))]
     primary = {key for key, value in values.items() if value < MIN_COUNT} | set(hidden)
     withheld: set[Hashable] = set()
-    while found := determined_cells(primary | withheld, relations):
-        withheld.add(_next_to_withhold(found, primary | withheld, values, relations))
+    settled: set[Hashable] = set()  # determined by the structure alone (a sum of nothing is 0)
+    while found := [c for c in determined_cells(primary | withheld, relations) if c not in settled]:
+        choice = _next_to_withhold(found[0], primary | withheld, values, relations)
+        if choice is None:
+            settled.add(found[0])
+        else:
+            withheld.add(choice)
     return {
         key: SUPPRESSED if key in primary else WITHHELD if key in withheld else value
         for key, value in values.items()
@@ -87,23 +92,27 @@ def protect_sums(
 
 
 def _next_to_withhold(
-    found: Sequence[Hashable],
+    cell: Hashable,
     hidden: set[Hashable],
     values: Mapping[Hashable, int],
     relations: Sequence[Sum],
-) -> Hashable:
-    # The smallest shown figure beside a determined cell loses the least information.
-    for cell in found:
-        around = [
+) -> Hashable | None:
+    """The smallest shown figure nearest the determined cell through the sums (it loses
+    the least information), or None when no shown figure bears on it."""
+    reached, frontier = {cell}, [cell]
+    while frontier:
+        around = {
             key
             for rel in relations
-            if cell in (*rel.parts, rel.total)
+            if any(c in (*rel.parts, rel.total) for c in frontier)
             for key in (*rel.parts, rel.total)
-            if key not in hidden
-        ]
-        if around:
-            return min(around, key=lambda key: (values[key], str(key)))
-    raise AssertionError("a determined cell always has a shown neighbour")  # pragma: no cover
+        }
+        shown = [key for key in around if key not in hidden]
+        if shown:
+            return min(shown, key=lambda key: (values[key], str(key)))
+        frontier = [key for key in around if key not in reached]
+        reached |= set(frontier)
+    return None
 
 
 def determined_cells(hidden: set[Hashable], relations: Sequence[Sum]) -> list[Hashable]:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from bot.dashboard.charts import bar_chart
 from bot.dashboard.context import ViewContext
 from bot.dashboard.formatting import cell_text
-from bot.dashboard.privacy import protect, protect_events, share
+from bot.dashboard.privacy import MIN_COUNT, Count, Sum, protect_sums, share
 from bot.dashboard.quiz_queries import QuestionResult, question_results
 from bot.dashboard.tables import Card, Cell, Column, Page, Section, Table
 from lessons import Lesson, Question
@@ -31,23 +31,52 @@ def _wrong_option(ctx: ViewContext, question: Question, option: int | None) -> s
     return f"{option}. {ctx.text(chosen.text)}" if chosen else "—"
 
 
+def _protected(
+    found: list[QuestionResult], results: dict[tuple[str, str], QuestionResult]
+) -> dict[object, Count]:
+    """Each question's counts, and the totals on the cards, as they may be shown.
+
+    The first answers add up to the card's total, and the right ones to the total
+    behind the share card (which, with the first answers shown, gives it away).
+    """
+    values: dict[object, int] = {
+        "answered": sum(result.answered for result in results.values()),
+        "right": sum(result.right for result in results.values()),
+    }
+    for index, result in enumerate(found):
+        values |= {(index, "answered"): result.answered, (index, "right"): result.right}
+        values[(index, "wrong")] = result.wrong_times
+    # Each question's first answers come from as many different learners: the
+    # largest is how many learners at least stand behind the totals.
+    learners = max((result.answered for result in results.values()), default=0)
+    small = ["answered", "right"] if learners < MIN_COUNT else []
+    sums = [
+        Sum(tuple((index, figure) for index in range(len(found))), figure)
+        for figure in ("answered", "right")
+    ]
+    return protect_sums(values, sums, small)
+
+
 def build(ctx: ViewContext) -> Page:
     items = _questions(ctx)
     lesson_keys = sorted({lesson.key for lesson, _question in items})
     results = question_results(ctx.session, ctx.filters, lesson_keys)
     nothing = QuestionResult(0, 0, None, 0)
+    found = [results.get((lesson.key, question.key), nothing) for lesson, question in items]
+    shown = _protected(found, results)
     rows: list[tuple[Cell, ...]] = []
-    for lesson, question in items:
-        found = results.get((lesson.key, question.key), nothing)
+    for index, ((lesson, question), result) in enumerate(zip(items, found, strict=True)):
+        answered, right = shown[(index, "answered")], shown[(index, "right")]
+        visible = isinstance(answered, int) and isinstance(right, int)
         rows.append(
             (
                 ctx.lesson_title(lesson.key),
                 f"{question.key}: {ctx.text(question.prompt)}",
-                protect(found.answered),
-                protect(found.right),
-                share(found.right, found.answered),
-                _wrong_option(ctx, question, found.wrong_option),
-                protect(found.wrong_times),
+                answered,
+                right,
+                share(result.right, result.answered) if visible else None,
+                _wrong_option(ctx, question, result.wrong_option),
+                shown[(index, "wrong")],
             )
         )
     table = Table(
@@ -72,14 +101,14 @@ def build(ctx: ViewContext) -> Page:
         [(f"{row[0]} · {str(row[1]).split(':')[0]}", row[4]) for row in ranked],
         cell_text,
     )
-    answered_total = sum(found.answered for found in results.values())
-    right_total = sum(found.right for found in results.values())
-    # Each question's first answers come from as many different learners: the
-    # largest is how many learners at least stand behind the totals.
-    learners = max((found.answered for found in results.values()), default=0)
+    total_shown = isinstance(shown["answered"], int) and isinstance(shown["right"], int)
+    answered_total = sum(result.answered for result in results.values())
+    right_total = sum(result.right for result in results.values())
     cards = (
-        Card(_("First answers"), protect_events(answered_total, learners)),
-        Card(_("Share right"), share(right_total, answered_total, learners), "share"),
+        Card(_("First answers"), shown["answered"]),
+        Card(
+            _("Share right"), share(right_total, answered_total) if total_shown else None, "share"
+        ),
     )
     intro = _("Answers given in the period by the learners the filters select.")
     return Page("quiz", _("Quiz items"), intro, cards, (Section(table, chart),))
