@@ -173,7 +173,6 @@ def build(ctx: ViewContext) -> Page:
     )
     intro = _(
         "Learners who signed up in the period. Active: wrote to the bot in the last "
-        "7 or 30 days. Any count below 5 is shown as <5; x hides a larger count "
-        "that would give a <5 away through a total."
+        "7 or 30 days. Any count below 5 is shown as <5."
     )
     return Page("overview", _("Overview"), intro, cards, sections)
