@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from bot.services import services
 from bot.settings import Settings
 
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_LIFETIME = timedelta(hours=12)  # also bot.staff.sessions.LIFETIME
 # Loopback over plain HTTP is a developer's machine: a Secure cookie would never
 # be sent back there. Anything else is served over HTTPS.
 _PLAIN_HTTP_HOSTS = ("127.0.0.1", "localhost")

@@ -75,7 +75,7 @@ def current_staff() -> CurrentStaff | None:
         token = _session_token()
         if token is not None:
             with session_scope(services().sessions) as db:
-                user = staff_sessions.user_for(db, token)
+                user = staff_sessions.user_for(db, token, now())
                 if user is not None:
                     staff = CurrentStaff(user.id, user.email, user.role, user.must_change_password)
         g.lessonbot_staff = staff

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db import rowcount
 from bot.staff.models import StaffSession, StaffUser
+
+# As long as the signed cookie (bot.staff.SESSION_LIFETIME), counted from the log-in.
+LIFETIME = timedelta(hours=12)
 
 
 def _digest(token: str) -> str:
@@ -31,12 +34,14 @@ def start(session: Session, user_id: int, now: datetime) -> str:
     return token
 
 
-def user_for(session: Session, token: str) -> StaffUser | None:
-    """The active account whose open session this token is, if any."""
+def user_for(session: Session, token: str, now: datetime) -> StaffUser | None:
+    """The active account whose open, unexpired session this token is, if any."""
+    # The cookie's signature expires too; this holds even if the secret key leaked.
     return session.scalar(
         select(StaffUser)
         .join(StaffSession, StaffSession.staff_user_id == StaffUser.id)
         .where(StaffSession.token_hash == _digest(token), StaffSession.ended_at.is_(None))
+        .where(StaffSession.created_at > now - LIFETIME)
         .where(StaffUser.active.is_(True))
     )
 

@@ -18,6 +18,7 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def _token(client, path: str = "/staff/") -> str:  # type: ignore[no-untyped-def]
+    client.get("/staff/language/en")  # the pages default to Spanish; the tests read English
     found = _TOKEN.search(client.get(path).get_data(as_text=True))
     assert found
     return found.group(1)
@@ -114,7 +115,7 @@ def test_only_admins_reach_the_users_page(app, coordinator):
     assert coordinator.get("/staff/users/").status_code == 403
     admin = app.test_client()
     log_in(admin, USERS["admin"], PASSWORD)
-    page = admin.get("/staff/users/").get_data(as_text=True)
+    page = admin.get("/staff/users/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert USERS["coordinator"] in page and "Reset password" in page
 
 
@@ -135,3 +136,15 @@ def test_set_password_from_the_command_line_asks_twice(app, settings, monkeypatc
     unknown = CliRunner().invoke(main, ["users", "set-password", "--email", "x@example.org",
                                         "--password-stdin"], input=f"{NEW_PASSWORD}\n")  # fmt: skip
     assert unknown.exit_code != 0 and "no account for x@example.org" in unknown.output
+
+
+def test_a_session_ends_on_the_server_twelve_hours_after_log_in(app, coordinator):
+    from datetime import timedelta
+
+    from bot.services import services
+    from tests.dashboard.seed import NOW
+
+    services(app).clock = lambda: NOW + timedelta(hours=11, minutes=59)
+    assert coordinator.get("/dashboard/").status_code == 200
+    services(app).clock = lambda: NOW + timedelta(hours=12, minutes=1)
+    assert coordinator.get("/dashboard/").status_code == 302
