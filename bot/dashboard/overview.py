@@ -46,6 +46,7 @@ def protected_counts(
     groups: dict[str, list[LearnerCounts]],
     buckets: Sequence[str] = (),
     series: Mapping[str, Sequence[int]] | None = None,
+    course: str | None = None,
 ) -> ShownCounts:
     """Every figure of the overview as it may be shown, with no "<5" recoverable.
 
@@ -63,6 +64,9 @@ def protected_counts(
             for f in FIGURES:
                 parts = tuple((name, index, f) for index in range(len(rows)))
                 sums.append(Sum(parts, ("total", f)))
+        for index, row in enumerate(rows if name == "course" else ()):
+            if row.key == course:  # filtered by this course: its row is the totals
+                sums += [Sum(((name, index, f),), ("total", f)) for f in FIGURES]
     for k in (0, 1) if buckets else ():
         values[("time total", k)] = sum(figures[k] for figures in series.values())
         values |= {("time", b, k): series.get(b, (0, 0))[k] for b in buckets}
@@ -138,7 +142,7 @@ def build(ctx: ViewContext) -> Page:
     series = queries.signups_and_optouts(ctx.session, ctx.filters, ctx.unit)
     groups = {"language": counts["language"], "channel": counts["channel"], "course": by_course}
     buckets = labels(ctx.start, ctx.end, ctx.unit)
-    shown = protected_counts(counts["total"][0], groups, buckets, series)
+    shown = protected_counts(counts["total"][0], groups, buckets, series, ctx.filters.course)
     totals = shown.totals
     cards = tuple(
         Card(column.label, value) for column, value in zip(_count_columns(), totals, strict=True)

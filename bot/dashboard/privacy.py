@@ -79,7 +79,14 @@ def protect_sums(
     primary = {key for key, value in values.items() if value < MIN_COUNT} | set(hidden)
     withheld: set[Hashable] = set()
     settled: set[Hashable] = set()  # determined by the structure alone (a sum of nothing is 0)
-    while found := [c for c in determined_cells(primary | withheld, relations) if c not in settled]:
+    while found := [
+        cell
+        for cell in (
+            *determined_cells(primary | withheld, relations),
+            *pinned_by_bounds(values, primary, withheld, relations),
+        )
+        if cell not in settled
+    ]:
         choice = _next_to_withhold(found[0], primary | withheld, values, relations)
         if choice is None:
             settled.add(found[0])
@@ -97,8 +104,8 @@ def _next_to_withhold(
     values: Mapping[Hashable, int],
     relations: Sequence[Sum],
 ) -> Hashable | None:
-    """The smallest shown figure nearest the determined cell through the sums (it loses
-    the least information), or None when no shown figure bears on it."""
+    """The shown figure nearest the determined cell through the sums that loses the
+    least, or None when no shown figure bears on it."""
     reached, frontier = {cell}, [cell]
     while frontier:
         around = {
@@ -109,10 +116,41 @@ def _next_to_withhold(
         }
         shown = [key for key in around if key not in hidden]
         if shown:
-            return min(shown, key=lambda key: (values[key], str(key)))
+            # A part before a total: totals recur (cards, other tables), so hiding
+            # one tends to spread; then the smallest figure, which tells the least.
+            totals = {rel.total for rel in relations}
+            return min(shown, key=lambda key: (key in totals, values[key], str(key)))
         frontier = [key for key in around if key not in reached]
         reached |= set(frontier)
     return None
+
+
+def pinned_by_bounds(
+    values: Mapping[Hashable, int],
+    primary: set[Hashable],
+    withheld: set[Hashable],
+    relations: Sequence[Sum],
+) -> list[Hashable]:
+    """Hidden cells a reader pins down with what the marks say: "<5" is 0 to 4, "x" 5 or more.
+
+    In a sum whose total is shown, the hidden cells add up to a known figure; when
+    that figure is the least they can add up to (every "<5" is 0, every "x" is 5:
+    total 37, Spanish 37, the rest "<5") or, with no "x", the most (every "<5" is
+    4), each of them is known.
+    """
+    pinned: list[Hashable] = []
+    for rel in relations:
+        if rel.total in primary or rel.total in withheld:
+            continue
+        hidden = [key for key in rel.parts if key in primary or key in withheld]
+        if not hidden:
+            continue
+        rest = values[rel.total] - sum(values[k] for k in rel.parts if k not in hidden)
+        least = MIN_COUNT * sum(1 for key in hidden if key in withheld)
+        most = (MIN_COUNT - 1) * len(hidden) if all(k in primary for k in hidden) else None
+        if rest in (least, most):
+            pinned += hidden
+    return pinned
 
 
 def determined_cells(hidden: set[Hashable], relations: Sequence[Sum]) -> list[Hashable]:

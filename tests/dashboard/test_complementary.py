@@ -46,6 +46,29 @@ def leaked(shown: dict, sums: list[Sum]) -> list:  # type: ignore[type-arg]
     ]
 
 
+def pinned(shown: dict, values: dict, sums: list[Sum]) -> list:  # type: ignore[type-arg]
+    """Hidden cells whose range, from one sum and the marks' bounds, is a single value.
+
+    "<5" is 0 to 4 and "x" is 5 or more; a shown total leaves each hidden part
+    the range its own bounds and the other hidden parts' bounds allow.
+    """
+    bounds = {SUPPRESSED: (0, 4), WITHHELD: (5, 10**9)}
+    found = []
+    for rel in sums:
+        if shown[rel.total] in bounds:
+            continue
+        hidden = [k for k in rel.parts if shown[k] in bounds]
+        rest = values[rel.total] - sum(values[k] for k in rel.parts if k not in hidden)
+        for key in hidden:
+            low, high = bounds[shown[key]]
+            others = [bounds[shown[k]] for k in hidden if k != key]
+            least = max(low, rest - sum(hi for _lo, hi in others))
+            most = min(high, rest - sum(lo for lo, _hi in others))
+            if least == most:
+                found.append(key)
+    return found
+
+
 def table_with_margins(cells: list[list[int]]) -> tuple[dict, list[Sum]]:  # type: ignore[type-arg]
     values = {}
     sums = []
@@ -76,6 +99,7 @@ def test_no_hidden_cell_follows_from_the_shown_cells_and_the_margins(cells):
     values, sums = table_with_margins(cells)
     shown = protect_sums(values, sums)
     assert leaked(shown, sums) == []
+    assert pinned(shown, values, sums) == []
     for key, value in values.items():  # small counts hidden; shown ones true
         if value < 5:
             assert shown[key] is SUPPRESSED
@@ -91,3 +115,15 @@ def test_the_example_total_8_sms_6_whatsapp_2():
     shown = protect_sums(values, sums)
     assert shown == {"sms": WITHHELD, "whatsapp": SUPPRESSED, "all": 8}
     assert str(shown["sms"]) == "x" and leaked(shown, sums) == []
+
+
+def test_a_total_met_by_the_shown_cells_does_not_tell_the_rest_are_zero():
+    # Completed: total 37, Spanish 37; English, French, Haitian Creole below 5:
+    # shown as is, they could only be 0.
+    values = {"en": 0, "es": 37, "fr": 0, "ht": 0, "all": 37}
+    sums = [Sum(("en", "es", "fr", "ht"), "all")]
+    before = {"en": SUPPRESSED, "es": 37, "fr": SUPPRESSED, "ht": SUPPRESSED, "all": 37}
+    assert pinned(before, values, sums) == ["en", "fr", "ht"]
+    shown = protect_sums(values, sums)
+    assert pinned(shown, values, sums) == [] and leaked(shown, sums) == []
+    assert WITHHELD in shown.values()
