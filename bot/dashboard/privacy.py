@@ -161,45 +161,50 @@ def determined_cells(hidden: set[Hashable], relations: Sequence[Sum]) -> list[Ha
     the equations, which the reduced row echelon form shows as a row with a
     single non-zero entry.
     """
-    unknowns = sorted(
-        {k for rel in relations for k in (*rel.parts, rel.total) if k in hidden}, key=str
-    )
-    column = {key: index for index, key in enumerate(unknowns)}
-    rows: list[list[Fraction]] = []
+    rows: list[dict[Hashable, Fraction]] = []
     for rel in relations:
-        row = [Fraction(0)] * len(unknowns)
+        row: dict[Hashable, Fraction] = {}
         for key in rel.parts:
-            if key in column:
-                row[column[key]] += 1
-        if rel.total in column:
-            row[column[rel.total]] -= 1
-        if any(row):
+            if key in hidden:
+                row[key] = row.get(key, Fraction(0)) + 1
+        if rel.total in hidden:
+            row[rel.total] = row.get(rel.total, Fraction(0)) - 1
+        row = {key: value for key, value in row.items() if value}
+        if row:
             rows.append(row)
-    return [unknowns[index] for index in _unit_rows(rows, len(unknowns))]
+    return _unit_rows(rows)
 
 
-def _unit_rows(rows: list[list[Fraction]], width: int) -> list[int]:
-    """Columns j such that e_j is a row of the reduced row echelon form of ``rows``."""
-    pivot_row = 0
-    pivots: list[int] = []
-    for col in range(width):
-        found = next((r for r in range(pivot_row, len(rows)) if rows[r][col] != 0), None)
-        if found is None:
+def _unit_rows(rows: list[dict[Hashable, Fraction]]) -> list[Hashable]:
+    """Unknowns j such that e_j is a row of the reduced row echelon form of ``rows``.
+
+    Rows are sparse (a sum touches few cells), so each is kept as {unknown: factor}
+    and reduced against the pivots found so far, which stay fully reduced.
+    """
+    pivots: dict[Hashable, dict[Hashable, Fraction]] = {}  # pivot unknown -> its row
+    for original in rows:
+        row = dict(original)
+        while reducible := [key for key in row if key in pivots]:
+            key = reducible[0]
+            factor = row[key]
+            for other, value in pivots[key].items():
+                row[other] = row.get(other, Fraction(0)) - factor * value
+                if not row[other]:
+                    del row[other]
+        if not row:
             continue
-        rows[pivot_row], rows[found] = rows[found], rows[pivot_row]
-        lead = rows[pivot_row][col]
-        rows[pivot_row] = [value / lead for value in rows[pivot_row]]
-        for r in range(len(rows)):
-            if r != pivot_row and rows[r][col] != 0:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
-        pivots.append(col)
-        pivot_row += 1
-    return [
-        col
-        for index, col in enumerate(pivots)
-        if sum(1 for value in rows[index] if value != 0) == 1
-    ]
+        lead = min(row, key=str)
+        scale = row[lead]
+        row = {key: value / scale for key, value in row.items()}
+        for pivot_row in pivots.values():
+            if lead in pivot_row:
+                factor = pivot_row[lead]
+                for other, value in row.items():
+                    pivot_row[other] = pivot_row.get(other, Fraction(0)) - factor * value
+                    if not pivot_row[other]:
+                        del pivot_row[other]
+        pivots[lead] = row
+    return sorted((key for key, row in pivots.items() if len(row) == 1), key=str)
 
 
 def protect(count: int | None) -> Count:
