@@ -38,11 +38,12 @@ from sqlalchemy import Engine, Table, create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import create_app
-from bot.db import Base, make_engine
+from bot.db import Base, make_engine, session_scope
 from bot.messaging.channels.twilio import reason_for
 from bot.services import services
 from bot.settings import load_settings
 from bot.staff import models as staff_models
+from bot.staff import sessions as staff_sessions
 from bot.staff.accounts import hash_password
 from lessons import Catalog, load_catalog
 
@@ -327,8 +328,11 @@ def time_pages(database_url: str, catalog: Catalog, repeat: int) -> list[tuple[s
     services(app).clock = lambda: NOW
     services(app).lessons = catalog
     client = app.test_client()
+    # A server-side session for account 1 (bot.staff.sessions), as a log-in opens it.
+    with session_scope(services(app).sessions) as db:
+        token = staff_sessions.start(db, 1, NOW)
     with client.session_transaction() as session:
-        session["staff_user_id"] = 1
+        session["staff_session"] = token
     results = []
     for name, path in {**PAGES, **{f"{k} (i)": v for k, v in WIDE_PAGES.items()}}.items():
         timings = []

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -160,9 +160,15 @@ def validate(
     return errors
 
 
-def validate_send_at(send_at: datetime | None, now: datetime) -> list[FieldError]:
+def validate_send_at(
+    send_at: datetime | None, now: datetime, max_days: int = 30
+) -> list[FieldError]:
+    """A chosen time must be ahead, and at most ``broadcasts.max_schedule_days`` ahead."""
     if send_at is not None and send_at <= now:
         return [FieldError("send_at", _("The scheduled time has already passed."))]
+    if send_at is not None and send_at > now + timedelta(days=max_days):
+        message = _("The scheduled time is more than %(days)s days ahead.") % {"days": max_days}
+        return [FieldError("send_at", message)]
     return []
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 
+from bot.broadcasts import approval
 from bot.broadcasts.compose import FieldError
 from bot.broadcasts.models import BroadcastStatus, Route, SkipReason
 from bot.dashboard.formatting import channel_name, language_name
@@ -63,6 +65,35 @@ def errors_by_field(errors: Iterable[FieldError]) -> dict[str, list[str]]:
     for error in errors:
         found.setdefault(error.field, []).append(error.message)
     return found
+
+
+def approval_reason(why: dict[str, Any] | None) -> str:
+    """Why a broadcast waits for approval, when it is more than its own count (else "")."""
+    if not why:
+        return ""
+    reason = why.get("reason")
+    if reason == approval.GREW:
+        return _(
+            "When sending was to start, the audience had %(recipients)s learners, "
+            "more than the %(approved)s that were approved: it needs approval again.",
+            recipients=why["recipients"],
+            approved=why["approved"],
+        )
+    if reason == approval.OVER_THRESHOLD:
+        return _(
+            "When sending was to start, the audience had grown to %(recipients)s learners, "
+            "above the %(threshold)s that may go without approval.",
+            recipients=why["recipients"],
+            threshold=why["threshold"],
+        )
+    if reason == approval.AUTHOR_TOTAL:
+        return _(
+            "Together with the same author's other broadcasts within 24 hours "
+            "(%(others)s learners), it goes to more than %(threshold)s learners.",
+            others=why["others"],
+            threshold=why["threshold"],
+        )
+    return ""
 
 
 def status_name(status: str) -> str:

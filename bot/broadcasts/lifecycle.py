@@ -1,7 +1,10 @@
 """A broadcast's life: draft, send (or ask for approval), approve, undo, cancel.
 
     draft -> scheduled                      (send; at most the approval threshold)
-    draft -> awaiting_approval -> scheduled (above it: someone else approves)
+    draft -> awaiting_approval -> scheduled (above it: someone else approves; the
+                                             threshold counts the author's day: approval)
+    scheduled -> awaiting_approval          (the scheduler, at start: more recipients than
+                                             approved, or above the threshold now)
     awaiting_approval | scheduled -> draft  (undo: until the scheduler starts it)
     scheduled -> sending -> sent            (the scheduler: bot.broadcasts.queueing)
     any but sent -> cancelled               (cancel; while sending, pending rows stop)
@@ -20,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.broadcasts import approval
 from bot.broadcasts import audience as segment
 from bot.broadcasts.compose import Draft, FieldError, validate_send_at
 from bot.broadcasts.models import (
@@ -74,16 +78,22 @@ def request_send(
 ) -> Broadcast:
     """Send now (after the undo window) or at ``send_at``; above the threshold, ask first."""
     preview = build_preview(session, Draft.from_broadcast(broadcast), settings, now)
-    errors = (*preview.errors, *validate_send_at(send_at, now))
+    max_days = settings.broadcasts.max_schedule_days
+    errors = (*preview.errors, *validate_send_at(send_at, now, max_days))
     if errors:
         raise BroadcastError(_("The broadcast cannot be sent as it is."), tuple(errors))
-    needs_approval = preview.recipients > settings.broadcasts.approval_threshold
+    goes_at = send_at or now + timedelta(seconds=settings.broadcasts.undo_seconds)
+    why = approval.reason_to_ask(
+        session, broadcast, preview.recipients, actor_id, goes_at, settings
+    )
+    needs_approval = why is not None
     target = BroadcastStatus.AWAITING_APPROVAL if needs_approval else BroadcastStatus.SCHEDULED
     values: dict[str, Any] = {
         "status": target,
         "requested_send_at": send_at,
         "requested_by_id": actor_id,
         "requested_count": preview.recipients,
+        "approval_reason": why,
     }
     if not needs_approval:
         values |= _schedule(send_at, settings, now)
@@ -130,6 +140,7 @@ def undo(session: Session, broadcast: Broadcast, actor_id: int | None, now: date
         "requested_count": None,
         "approved_by_id": None,
         "approved_at": None,
+        "approval_reason": None,
     }
     if not _moved(session, broadcast, waiting, values):
         raise BroadcastError(_("Too late to undo: the broadcast has started. Cancel it instead."))

@@ -100,6 +100,10 @@ class Broadcast(Base):
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )
     recipient_count: Mapped[int | None] = mapped_column(Integer)  # the snapshot's size
+    # Why it waits for approval, when the bare count is not why: the author's other
+    # broadcasts that day, or the scheduler found more recipients than were approved
+    # ({"reason": ..., "recipients": n, ...}; bot.broadcasts.approval writes it).
+    approval_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
 
     @property

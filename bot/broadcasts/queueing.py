@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.broadcasts import approval
 from bot.broadcasts import audience as segment
 from bot.broadcasts.compose import Draft, first_name
 from bot.broadcasts.models import (
@@ -107,7 +108,7 @@ def run(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> d
         ).all()
     for broadcast_id in due:
         with session_scope(sessions) as session:
-            summary["started"] += start(session, broadcast_id, now)
+            summary["started"] += start(session, broadcast_id, now, settings)
     with session_scope(sessions) as session:
         budget = feed_budget(session, settings)
         quiet = quiet_zones(session, settings, now)
@@ -124,8 +125,12 @@ def run(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> d
     return dict(summary)
 
 
-def start(session: Session, broadcast_id: int, now: datetime) -> int:
-    """Take the snapshot of a due broadcast and mark it sending; 1 if it started."""
+def start(session: Session, broadcast_id: int, now: datetime, settings: Settings) -> int:
+    """Take the snapshot of a due broadcast and mark it sending; 1 if it started.
+
+    The approval is checked again against the snapshot: if it needs one now, the
+    broadcast goes back to "awaiting approval" (``approval.hold``) and 0 is returned.
+    """
     moved = session.execute(
         update(Broadcast)
         .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
@@ -139,6 +144,11 @@ def start(session: Session, broadcast_id: int, now: datetime) -> int:
     assert broadcast is not None
     audience = segment.Audience.from_json(broadcast.audience)
     broadcast.recipient_count = segment.snapshot(session, broadcast.id, audience)
+    why = approval.reason_to_hold(session, broadcast, broadcast.recipient_count, settings, now)
+    if why is not None:
+        approval.hold(session, broadcast, why, now)
+        log.info("broadcast %s held for approval: %s", broadcast.id, why["reason"])
+        return 0
     if broadcast.recipient_count == 0:
         broadcast.status, broadcast.finished_at = BroadcastStatus.SENT, now
         broadcast.note = "nobody was in the segment when it started"

@@ -7,7 +7,6 @@ keys, since this is for operators and scripts.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -16,15 +15,15 @@ import click
 from bot.clock import utc_now
 from bot.dashboard import queries
 from bot.dashboard.filters import Filters
-from bot.dashboard.privacy import Suppressed, protect
-from bot.dashboard.queries import FIGURES, LearnerCounts
+from bot.dashboard.overview import protected_counts
+from bot.dashboard.privacy import Count, Suppressed
+from bot.dashboard.queries import FIGURES
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.settings import load_settings
 
 
-def _protected(row: LearnerCounts) -> dict[str, Any]:
-    figures = asdict(row)
-    return {name: protect(figures[name]) for name in FIGURES}
+def _named(cells: tuple[Count, ...]) -> dict[str, Count]:
+    return dict(zip(FIGURES, cells, strict=True))
 
 
 def overview(now: datetime) -> dict[str, Any]:
@@ -43,9 +42,13 @@ def overview(now: datetime) -> dict[str, Any]:
     finally:
         engine.dispose()
     result: dict[str, Any] = {"generated_at": now.isoformat(timespec="seconds") + "Z"}
-    result["totals"] = _protected(total)
+    shown = protected_counts(total, groups)  # as the overview page shows them
+    result["totals"] = _named(shown.totals)
     for name, rows in groups.items():
-        result[f"by_{name}"] = [{name: row.key, **_protected(row)} for row in rows]
+        result[f"by_{name}"] = [
+            {name: row.key, **_named(cells)}
+            for row, cells in zip(rows, shown.groups[name], strict=True)
+        ]
     return result
 
 

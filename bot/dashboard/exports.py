@@ -1,8 +1,10 @@
 """The learner-progress CSV: one row per learner and course, by pseudonymous id.
 
 It carries the opaque ``public_id`` and figures only: no phone number, no
-profile name, no message text. Rows are per learner, so "<5" does not apply;
-the aggregate tables' exports are in ``tables.table_csv``. The counting is done
+profile name, no message text. Rows are per learner, so "<5" does not apply
+to the figures; instead a cohort (the learners the filters select) of fewer
+than 5 is refused, since its rows would describe those few people one by one.
+The aggregate tables' exports are in ``tables.table_csv``. The counting is done
 by SQL (the counters each lesson delivery keeps), and rows stream out as they
 are read. Dates are days of the reporting time zone.
 """
@@ -67,6 +69,12 @@ def progress_query(filters: Filters) -> Select:  # type: ignore[type-arg]
         )
         .order_by(Learner.public_id, Enrollment.course_key)
     )
+
+
+def cohort_size(session: Session, filters: Filters) -> int:
+    """How many learners the export would describe."""
+    rows = progress_query(filters).subquery()
+    return int(session.scalar(select(func.count(func.distinct(rows.c.public_id)))) or 0)
 
 
 def progress_header() -> list[str]:

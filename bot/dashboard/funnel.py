@@ -14,7 +14,7 @@ from bot.dashboard import queries
 from bot.dashboard.charts import bar_chart
 from bot.dashboard.context import ViewContext
 from bot.dashboard.formatting import cell_text
-from bot.dashboard.privacy import protect, share
+from bot.dashboard.privacy import Count, Sum, protect_sums, share
 from bot.dashboard.tables import Card, Cell, Column, Page, Section, Table
 from lessons import Course
 
@@ -25,26 +25,65 @@ def _course(ctx: ViewContext) -> Course | None:
     return ctx.catalog.courses[0] if ctx.catalog.courses else None
 
 
+_LESSON_FIGURES = ("sent", "delivered", "answered", "right", "stopped")
+
+
+def _protected(
+    found: list[queries.LessonOutcome], enrolled: int, completed: int
+) -> dict[object, Count]:
+    """The funnel's counts as they may be shown.
+
+    "Stopped here" is one lesson's learners minus the next one's (the last: minus
+    those who completed), so a reader can subtract along it: each of those is a sum.
+    """
+    values: dict[object, int] = {"enrolled": enrolled, "completed": completed}
+    sums = []
+    sent = [outcome.sent for outcome in found]
+    after = [*sent[1:], completed]
+    for number, outcome in enumerate(found, 1):
+        stopped = max(sent[number - 1] - after[number - 1], 0)
+        figures = (outcome.sent, outcome.delivered, outcome.answered, outcome.right, stopped)
+        values |= {(number, f): n for f, n in zip(_LESSON_FIGURES, figures, strict=True)}
+        went_on = (number + 1, "sent") if number < len(found) else "completed"
+        sums.append(Sum((went_on, (number, "stopped")), (number, "sent")))
+    return protect_sums(values, sums)
+
+
+def _share(shown: dict[object, Count], key: object, part: int, whole: int) -> float | None:
+    """No share of a hidden count: it would give the count away."""
+    if not (isinstance(shown[key], int) and isinstance(shown["enrolled"], int)):
+        return None
+    return share(part, whole)
+
+
 def _stages(ctx: ViewContext, course: Course, enrolled: int, completed: int) -> list[Section]:
     questions = {lesson.key: len(lesson.questions) for lesson in course.lessons}
     outcomes = queries.lesson_outcomes(ctx.session, ctx.filters, course.key, questions)
     nothing = queries.LessonOutcome(0, 0, 0, 0)
-    sent = [outcomes.get(lesson.key, nothing).sent for lesson in course.lessons]
-    after = [*sent[1:], completed]  # who went on past each lesson
+    found = [outcomes.get(lesson.key, nothing) for lesson in course.lessons]
+    shown = _protected(found, enrolled, completed)
     stage_rows: list[tuple[Cell, ...]] = [
-        (_("Enrolled"), protect(enrolled), share(enrolled, enrolled))
+        (_("Enrolled"), shown["enrolled"], _share(shown, "enrolled", enrolled, enrolled))
     ]
     lesson_rows: list[tuple[Cell, ...]] = []
     for number, lesson in enumerate(course.lessons, 1):
         name = f"{number}. {ctx.lesson_title(lesson.key)}"
-        outcome = outcomes.get(lesson.key, nothing)
-        delivered, answered, right = outcome.delivered, outcome.answered, outcome.right
-        stopped = max(sent[number - 1] - after[number - 1], 0)
-        stage_rows.append((name, protect(delivered), share(delivered, enrolled)))
-        lesson_rows.append(
-            (name, *(protect(n) for n in (sent[number - 1], delivered, answered, right, stopped)))
+        delivered = found[number - 1].delivered
+        stage_rows.append(
+            (
+                name,
+                shown[(number, "delivered")],
+                _share(shown, (number, "delivered"), delivered, enrolled),
+            )
         )
-    stage_rows.append((_("Completed the course"), protect(completed), share(completed, enrolled)))
+        lesson_rows.append((name, *(shown[(number, f)] for f in _LESSON_FIGURES)))
+    stage_rows.append(
+        (
+            _("Completed the course"),
+            shown["completed"],
+            _share(shown, "completed", completed, enrolled),
+        )
+    )
     stages = Table(
         "stages",
         _("Funnel: enrolled, each lesson delivered, completed"),
@@ -84,15 +123,16 @@ def build(ctx: ViewContext) -> Page:
     if course is None:
         return Page("funnel", _("Completion funnel"), _("There are no courses."), (), ())
     enrolled, completed = queries.enrolment_totals(ctx.session, ctx.filters, course.key)
-    cards = (
-        Card(_("Enrolled"), protect(enrolled)),
-        Card(_("Completed the course"), protect(completed)),
-        Card(_("Completion rate"), share(completed, enrolled), "share"),
+    sections = tuple(_stages(ctx, course, enrolled, completed))
+    stage_rows = sections[0].table.rows
+    cards = (  # the same figures as the first and last stage, hidden alike
+        Card(_("Enrolled"), stage_rows[0][1]),
+        Card(_("Completed the course"), stage_rows[-1][1]),
+        Card(_("Completion rate"), stage_rows[-1][2], "share"),
     )
     intro = _(
         "Course: %(course)s. Learners who enrolled in the period; a lesson counts as "
         "delivered when the phone confirmed it.",
         course=ctx.course_title(course.key),
     )
-    sections = tuple(_stages(ctx, course, enrolled, completed))
     return Page("funnel", _("Completion funnel"), intro, cards, sections)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
@@ -10,9 +11,9 @@ from bot.dashboard import queries
 from bot.dashboard.charts import bar_chart, line_chart
 from bot.dashboard.context import ViewContext
 from bot.dashboard.formatting import cell_text, channel_name, language_name, period_note
-from bot.dashboard.privacy import protect
-from bot.dashboard.queries import LearnerCounts
-from bot.dashboard.tables import Card, Cell, Column, Page, Section, Table
+from bot.dashboard.privacy import Count, Sum, protect_sums
+from bot.dashboard.queries import FIGURES, LearnerCounts
+from bot.dashboard.tables import Card, Column, Page, Section, Table
 from bot.dashboard.timebuckets import labels
 
 
@@ -27,15 +28,68 @@ def _count_columns() -> tuple[Column, ...]:
     )
 
 
-def _counts(row: LearnerCounts) -> tuple[Cell, ...]:
-    figures = (row.learners, row.enrolled, row.completed, row.active_7, row.active_30, row.left)
-    return tuple(protect(n) for n in figures)
+# Every learner has one language and one channel: those rows add up to the totals.
+# Courses do not (a learner may take two, or none), so they are protected on their own.
+ADDITIVE = ("language", "channel")
+
+
+@dataclass(frozen=True)
+class ShownCounts:
+    totals: tuple[Count, ...]
+    groups: dict[str, list[tuple[Count, ...]]]
+    over_time: list[tuple[Count, Count]]  # (sign-ups, opt-outs) per bucket
+    over_time_totals: tuple[Count, Count]
+
+
+def protected_counts(
+    total: LearnerCounts,
+    groups: dict[str, list[LearnerCounts]],
+    buckets: Sequence[str] = (),
+    series: Mapping[str, Sequence[int]] | None = None,
+    course: str | None = None,
+) -> ShownCounts:
+    """Every figure of the overview as it may be shown, with no "<5" recoverable.
+
+    One protection for the whole page, since its tables share totals: the
+    languages and the channels each add up to the cards, and the sign-ups over
+    time add up to the learners who signed up in the period.
+    """
+    series = series or {}
+    values: dict[object, int] = {("total", f): getattr(total, f) for f in FIGURES}
+    sums: list[Sum] = []
+    for name, rows in groups.items():
+        for index, row in enumerate(rows):
+            values |= {(name, index, f): getattr(row, f) for f in FIGURES}
+        if name in ADDITIVE:
+            for f in FIGURES:
+                parts = tuple((name, index, f) for index in range(len(rows)))
+                sums.append(Sum(parts, ("total", f)))
+        for index, row in enumerate(rows if name == "course" else ()):
+            if row.key == course:  # filtered by this course: its row is the totals
+                sums += [Sum(((name, index, f),), ("total", f)) for f in FIGURES]
+    for k in (0, 1) if buckets else ():
+        values[("time total", k)] = sum(figures[k] for figures in series.values())
+        values |= {("time", b, k): series.get(b, (0, 0))[k] for b in buckets}
+        sums.append(Sum(tuple(("time", b, k) for b in buckets), ("time total", k)))
+    if buckets:
+        sums.append(Sum((("time total", 0),), ("total", "learners")))
+    shown = protect_sums(values, sums)
+    return ShownCounts(
+        tuple(shown[("total", f)] for f in FIGURES),
+        {
+            name: [tuple(shown[(name, index, f)] for f in FIGURES) for index in range(len(rows))]
+            for name, rows in groups.items()
+        },
+        [(shown[("time", b, 0)], shown[("time", b, 1)]) for b in buckets],
+        (shown.get(("time total", 0), 0), shown.get(("time total", 1), 0)),
+    )
 
 
 def _breakdown(
     name: str,
     titles: tuple[str, str, str],
     rows: list[LearnerCounts],
+    shown: list[tuple[Count, ...]],
     label: Callable[..., str],
 ) -> Section:
     """A table per group, charted by its learners active in the last 30 days."""
@@ -44,18 +98,17 @@ def _breakdown(
         name,
         title,
         (Column(heading, "text"), *_count_columns()),
-        tuple((label(row.key), *_counts(row)) for row in rows),
+        tuple((label(row.key), *cells) for row, cells in zip(rows, shown, strict=True)),
     )
-    active = [(label(row.key), protect(row.active_30)) for row in rows]
+    active_30 = FIGURES.index("active_30")
+    active = [(label(row.key), cells[active_30]) for row, cells in zip(rows, shown, strict=True)]
     chart = bar_chart(chart_title, active, cell_text)
     return Section(table, chart)
 
 
-def _over_time(ctx: ViewContext) -> Section:
-    series = queries.signups_and_optouts(ctx.session, ctx.filters, ctx.unit)
-    buckets = labels(ctx.start, ctx.end, ctx.unit)
-    signups = [protect(series.get(b, [0, 0])[0]) for b in buckets]
-    optouts = [protect(series.get(b, [0, 0])[1]) for b in buckets]
+def _over_time(ctx: ViewContext, buckets: list[str], shown: ShownCounts) -> Section:
+    signups = [cells[0] for cells in shown.over_time]
+    optouts = [cells[1] for cells in shown.over_time]
     table = Table(
         "over_time",
         _("Sign-ups and opt-outs over time"),
@@ -65,8 +118,7 @@ def _over_time(ctx: ViewContext) -> Section:
         + " "
         + period_note(ctx.unit),
     )
-    total_signups = protect(sum(values[0] for values in series.values()))
-    total_optouts = protect(sum(values[1] for values in series.values()))
+    total_signups, total_optouts = shown.over_time_totals
     summary = _(
         "%(signups)s sign-ups and %(optouts)s opt-outs from %(start)s to %(end)s.",
         signups=cell_text(total_signups),
@@ -86,10 +138,14 @@ def _over_time(ctx: ViewContext) -> Section:
 
 def build(ctx: ViewContext) -> Page:
     counts = queries.learner_counts(ctx.session, ctx.filters, ctx.now)
-    totals = counts["total"][0]
+    by_course = queries.learner_counts_by_course(ctx.session, ctx.filters, ctx.now)
+    series = queries.signups_and_optouts(ctx.session, ctx.filters, ctx.unit)
+    groups = {"language": counts["language"], "channel": counts["channel"], "course": by_course}
+    buckets = labels(ctx.start, ctx.end, ctx.unit)
+    shown = protected_counts(counts["total"][0], groups, buckets, series, ctx.filters.course)
+    totals = shown.totals
     cards = tuple(
-        Card(column.label, value)
-        for column, value in zip(_count_columns(), _counts(totals), strict=True)
+        Card(column.label, value) for column, value in zip(_count_columns(), totals, strict=True)
     )
     sections = (
         _breakdown(
@@ -100,21 +156,24 @@ def build(ctx: ViewContext) -> Page:
                 _("Learners active in the last 30 days, by language"),
             ),
             counts["language"],
+            shown.groups["language"],
             language_name,
         ),
         _breakdown(
             "by_channel",
             (_("By channel"), _("Channel"), _("Learners active in the last 30 days, by channel")),
             counts["channel"],
+            shown.groups["channel"],
             channel_name,
         ),
         _breakdown(
             "by_course",
             (_("By course"), _("Course"), _("Learners active in the last 30 days, by course")),
-            queries.learner_counts_by_course(ctx.session, ctx.filters, ctx.now),
+            by_course,
+            shown.groups["course"],
             lambda key: ctx.course_title(key) if key else _("Not enrolled"),
         ),
-        _over_time(ctx),
+        _over_time(ctx, buckets, shown),
     )
     intro = _(
         "Learners who signed up in the period. Active: wrote to the bot in the last "

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard import delivery, funnel, overview, queries, quiz
 from bot.dashboard.context import ViewContext
-from bot.dashboard.exports import progress_csv
+from bot.dashboard.exports import cohort_size, progress_csv
 from bot.dashboard.filters import FilterChoices, Filters
 from bot.dashboard.formatting import cell_text, language_name
+from bot.dashboard.privacy import MIN_COUNT
 from bot.dashboard.tables import Page, table_csv
 from bot.db import session_scope
 from bot.services import services
@@ -170,5 +171,13 @@ def export_progress() -> Response:
     """One row per learner and course, by pseudonymous id: no number, name or text."""
     with session_scope(services().sessions) as session:
         filters = Filters.from_args(request.args, _choices(session), _zone())
+        learners = cohort_size(session, filters)
+    if learners < MIN_COUNT:
+        message = _(
+            "These filters select fewer than %(count)s learners: their rows would describe "
+            "them one by one, so the per-learner export is refused. Widen the filters.",
+            count=MIN_COUNT,
+        )
+        return Response(message, status=422, mimetype="text/plain")
     _record_export({"view": "progress", **filters.query_args()})
     return _csv_response(progress_csv(services().sessions, filters), "progress")

@@ -193,6 +193,8 @@ class BroadcastsSection(Section):
     price_per_whatsapp_template: float = Field(default=0.015, ge=0)
     # A broadcast to more learners than this needs a second staff member's approval.
     approval_threshold: int = Field(default=500, ge=0)
+    # The furthest ahead a broadcast may be scheduled, in days.
+    max_schedule_days: int = Field(default=30, ge=1)
     undo_seconds: int = Field(default=120, ge=0)
     # The approved WhatsApp template with one variable, {{1}}, that carries the
     # announcement to learners whose 24-hour window is closed; and per language.

@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from bot.services import services
 from bot.settings import Settings
 
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_LIFETIME = timedelta(hours=12)  # also bot.staff.sessions.LIFETIME
 # Loopback over plain HTTP is a developer's machine: a Secure cookie would never
 # be sent back there. Anything else is served over HTTPS.
 _PLAIN_HTTP_HOSTS = ("127.0.0.1", "localhost")
@@ -47,7 +47,7 @@ def secure_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    from bot.staff import auth, csrf, locale
+    from bot.staff import admin, auth, csrf, locale
 
     if not settings.secrets.secret_key:
         raise RuntimeError("LESSONBOT_SECRET_KEY is not set: staff sessions cannot be signed")
@@ -62,6 +62,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     locale.init_app(app)
     app.register_blueprint(auth.blueprint)
+    admin.init_app(app)
     app.context_processor(
         lambda: {
             "current_staff": auth.current_staff,

@@ -8,9 +8,11 @@ next successful log-in.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -19,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from bot.staff import sessions as staff_sessions
 from bot.staff import throttle
 from bot.staff.models import AuditLog, Role, StaffUser
 
@@ -27,13 +30,22 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AccountError(ValueError):
-    """A staff account cannot be created or changed as asked."""
+    """A staff account cannot be created or changed as asked; ``field`` names the input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
 class LogInResult:
     user: StaffUser | None
-    throttled: bool = False
+    # How long the account or the address must still wait (the attempt was not checked).
+    wait: timedelta = timedelta(0)
+
+    @property
+    def throttled(self) -> bool:
+        return self.wait > timedelta(0)
 
 
 @cache
@@ -61,6 +73,14 @@ def password_matches(password_hash: str, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    """The rules for every new password: at creation, on change, on reset."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise AccountError(
+            f"the password must have at least {PASSWORD_MIN_LENGTH} characters", field
+        )
 
 
 def audit(
@@ -118,8 +138,7 @@ def create_user(
         raise AccountError(f"not an email address: {email!r}")
     if role not in tuple(Role):
         raise AccountError(f"role must be one of {', '.join(Role)}, not {role!r}")
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise AccountError(f"the password must have at least {PASSWORD_MIN_LENGTH} characters")
+    check_password_rules(password)
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise AccountError(f"an account for {email} exists already")
     user = StaffUser(
@@ -131,27 +150,96 @@ def create_user(
     return user
 
 
+def find_user(session: Session, email: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+    if user is None:
+        raise AccountError(f"no account for {email}", "email")
+    return user
+
+
 def set_active(
     session: Session, email: str, active: bool, now: datetime, actor_id: int | None = None
 ) -> StaffUser:
-    user = session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
-    if user is None:
-        raise AccountError(f"no account for {email}")
+    user = find_user(session, email)
     user.active = active
     action = "staff_user.activate" if active else "staff_user.deactivate"
     audit(session, actor_id, action, {"email": user.email}, now)
     return user
 
 
+def set_password(
+    session: Session,
+    user: StaffUser,
+    password: str,
+    now: datetime,
+    actor_id: int | None,
+    keep_session: str | None = None,
+) -> int:
+    """Replace the password and end every other session of the account; how many ended.
+
+    ``keep_session``: the token of the browser that made the change, which stays signed in.
+    """
+    check_password_rules(password, "new_password")
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    ended = staff_sessions.end_all_but(session, user.id, keep_session, now)
+    audit(session, actor_id, "staff_user.set_password", {"email": user.email}, now)
+    return ended
+
+
+def change_own_password(
+    session: Session,
+    user: StaffUser,
+    current: str,
+    new: str,
+    now: datetime,
+    keep_session: str | None,
+) -> None:
+    """The signed-in person's change: the current password first, then the rules."""
+    if not password_matches(user.password_hash, current):
+        raise AccountError("the current password is wrong", "current_password")
+    if new == current:
+        raise AccountError("the new password must differ from the current one", "new_password")
+    set_password(session, user, new, now, user.id, keep_session)
+
+
+def reset_password(session: Session, user: StaffUser, now: datetime, actor_id: int | None) -> str:
+    """An admin's reset: a one-time password, to be replaced at the next log-in.
+
+    Every session of the account ends; the returned password is shown once to the
+    admin (who hands it over in person or by phone) and is stored only hashed.
+    """
+    one_time = secrets.token_urlsafe(12)  # 16 characters, above the minimum length
+    user.password_hash = hash_password(one_time)
+    user.must_change_password = True
+    staff_sessions.end_all_but(session, user.id, None, now)
+    audit(session, actor_id, "staff_user.reset_password", {"email": user.email}, now)
+    throttle.clear_failures(session, user.email)
+    return one_time
+
+
+def _failed(
+    session: Session, email: str, user: StaffUser | None, ip: str, now: datetime, refused: bool
+) -> None:
+    """Audit a failed log-in: the email only when it names an account, never the password."""
+    # An unknown address may be a mistyped password in the email field: keep only a hash.
+    who = {"email": email} if user else {"email_sha256": hashlib.sha256(email.encode()).hexdigest()}
+    details = who | {"ip": ip} | ({"refused": "throttled"} if refused else {})
+    audit(session, user.id if user else None, "staff.login_failed", details, now)
+
+
 def log_in(session: Session, email: str, password: str, ip: str, now: datetime) -> LogInResult:
-    """Check a log-in under the throttle; a failure is counted, a success audited."""
+    """Check a log-in under the throttle; a failure is counted and audited, a success audited."""
     email = normalise_email(email)
-    if throttle.is_throttled(session, email, ip, now):
-        return LogInResult(None, throttled=True)
     user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+    wait = throttle.wait_before_attempt(session, email, ip, now)
+    if wait:
+        _failed(session, email, user, ip, now, refused=True)
+        return LogInResult(None, wait=wait)
     matches = password_matches(user.password_hash if user else _dummy_hash(), password)
     if user is None or not matches or not user.active:
         throttle.record_failure(session, email, ip, now)
+        _failed(session, email, user, ip, now, refused=False)
         return LogInResult(None)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

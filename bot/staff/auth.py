@@ -1,12 +1,14 @@
-"""Staff log-in and log-out, who is signed in, and the role check for views.
+"""Staff log-in and log-out, who is signed in, the role check, and changing one's password.
 
 The session cookie (Flask's, signed with ``LESSONBOT_SECRET_KEY``) holds only
-the account id; the account is read again on each request, so a deactivated
-account is signed out at its next click.
+a random session token; the server keeps the session (``bot.staff.sessions``)
+and reads it and the account again on each request, so log-out, a password
+change elsewhere or a deactivated account sign the cookie out at its next click.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -25,11 +27,19 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from bot.db import session_scope
 from bot.services import services
 from bot.staff import now, secure_headers
-from bot.staff.accounts import audit, log_in
+from bot.staff import sessions as staff_sessions
+from bot.staff.accounts import (
+    PASSWORD_MIN_LENGTH,
+    AccountError,
+    audit,
+    change_own_password,
+    log_in,
+)
 from bot.staff.locale import choose_language
 from bot.staff.models import Role, StaffUser
 from bot.staff.navigation import landing_endpoint, links_for
@@ -42,7 +52,7 @@ blueprint = Blueprint(
     static_folder="static",
 )
 blueprint.after_request(secure_headers)
-_USER_KEY = "staff_user_id"
+_SESSION_KEY = "staff_session"
 
 
 @dataclass(frozen=True)
@@ -50,18 +60,24 @@ class CurrentStaff:
     id: int
     email: str
     role: str
+    must_change_password: bool = False
+
+
+def _session_token() -> str | None:
+    token = session.get(_SESSION_KEY)
+    return token if isinstance(token, str) else None
 
 
 def current_staff() -> CurrentStaff | None:
     """The signed-in, active staff member of this request, if any."""
     if "lessonbot_staff" not in g:
         staff = None
-        user_id = session.get(_USER_KEY)
-        if isinstance(user_id, int):
+        token = _session_token()
+        if token is not None:
             with session_scope(services().sessions) as db:
-                user = db.get(StaffUser, user_id)
-                if user is not None and user.active:
-                    staff = CurrentStaff(user.id, user.email, user.role)
+                user = staff_sessions.user_for(db, token, now())
+                if user is not None:
+                    staff = CurrentStaff(user.id, user.email, user.role, user.must_change_password)
         g.lessonbot_staff = staff
     return g.lessonbot_staff
 
@@ -75,6 +91,9 @@ def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
             staff = current_staff()
             if staff is None:
                 return redirect(url_for("staff.login_form", next=request.full_path.rstrip("?")))
+            if staff.must_change_password:
+                # An admin's reset: nothing else opens until the one-time password is replaced.
+                return redirect(url_for("staff.password_form"))
             if staff.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -114,30 +133,88 @@ def login() -> Any:
         )
         user = result.user
         signed_in = (user.id, user.role) if user is not None else None
-    if signed_in is None:
-        error, status = _("Wrong email or password."), 401
+        must_change = bool(user and user.must_change_password)
+        token = staff_sessions.start(db, user.id, now()) if user is not None else None
+    if signed_in is None or token is None:
+        error, status, headers = _("Wrong email or password."), 401, {}
         if result.throttled:
-            error, status = _("Too many failed log-ins. Try again in 15 minutes."), 429
+            seconds = math.ceil(result.wait.total_seconds())
+            error = ngettext(
+                "Too many failed log-ins for this account or from this address. "
+                "Try again in %(num)s second.",
+                "Too many failed log-ins for this account or from this address. "
+                "Try again in %(num)s seconds.",
+                seconds,
+            )
+            status, headers = 429, {"Retry-After": str(seconds)}
         page = render_template("staff/login.html", next=next_path, email=email, error=error)
-        return page, status
+        return page, status, headers
     # A fresh session on log-in (no fixation); only the language choice survives.
     language = session.get("page_language")
     session.clear()
     if language:
         session["page_language"] = language
-    session[_USER_KEY] = signed_in[0]
+    session[_SESSION_KEY] = token
     session.permanent = True
+    if must_change:
+        return redirect(url_for("staff.password_form"))
     return redirect(next_path or _landing(signed_in[1]))
 
 
 @blueprint.post("/logout")
 def logout() -> ResponseReturnValue:
-    staff = current_staff()
-    if staff is not None:
+    staff, token = current_staff(), _session_token()
+    if staff is not None and token is not None:
         with session_scope(services().sessions) as db:
+            staff_sessions.end(db, token, now())
             audit(db, staff.id, "staff.logout", {}, now())
     session.clear()
     return redirect(url_for("staff.login_form"))
+
+
+def _password_page(status: int = 200, **values: Any) -> tuple[str, int]:
+    page = render_template("staff/password.html", min_length=PASSWORD_MIN_LENGTH, **values)
+    return page, status
+
+
+@blueprint.get("/password")
+def password_form() -> Any:
+    staff = current_staff()
+    if staff is None:
+        return redirect(url_for("staff.login_form", next=url_for("staff.password_form")))
+    return _password_page(forced=staff.must_change_password)
+
+
+@blueprint.post("/password")
+def change_password() -> Any:
+    """Change one's own password: the current one first; other sessions of the account end."""
+    staff, token = current_staff(), _session_token()
+    if staff is None or token is None:
+        return redirect(url_for("staff.login_form", next=url_for("staff.password_form")))
+    new = request.form.get("new_password", "")
+    if new != request.form.get("confirm_password", ""):
+        errors = {"confirm_password": _("The two new passwords are not the same.")}
+        return _password_page(400, errors=errors, forced=staff.must_change_password)
+    try:
+        with session_scope(services().sessions) as db:
+            user = db.get(StaffUser, staff.id)
+            assert user is not None
+            current = request.form.get("current_password", "")
+            change_own_password(db, user, current, new, now(), keep_session=token)
+    except AccountError as error:
+        errors = {error.field or "new_password": _password_error(error.field)}
+        return _password_page(400, errors=errors, forced=staff.must_change_password)
+    g.pop("lessonbot_staff", None)
+    return _password_page(changed=True, forced=False)
+
+
+def _password_error(field: str | None) -> str:
+    if field == "current_password":
+        return _("The current password is wrong.")
+    return _(
+        "The new password must have at least %(count)s characters and differ from the current one.",
+        count=PASSWORD_MIN_LENGTH,
+    )
 
 
 @blueprint.get("/")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.settings import load_settings
-from bot.staff.accounts import AccountError, create_user, set_active
+from bot.staff.accounts import AccountError, create_user, find_user, set_active, set_password
 from bot.staff.models import Role, StaffUser
 
 
@@ -32,6 +32,12 @@ def _now() -> datetime:
     return utc_now()
 
 
+def _read_password(from_stdin: bool, prompt: str = "Password") -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
 @click.group()
 def users() -> None:
     """Staff accounts (roles: admin, staff, coordinator)."""
@@ -45,10 +51,7 @@ def users() -> None:
 )
 def create(email: str, role: str, password_stdin: bool) -> None:
     """Create an account; the password is asked twice (or read from stdin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         with _database() as session:
             user = create_user(session, email, role, password, _now())
@@ -78,3 +81,20 @@ def deactivate(email: str) -> None:
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"deactivated {email}")
+
+
+@users.command("set-password")
+@click.option("--email", required=True)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Set an account's password (asked twice); every session of the account ends."""
+    password = _read_password(password_stdin, "New password")
+    try:
+        with _database() as session:
+            user = find_user(session, email)
+            ended = set_password(session, user, password, _now(), actor_id=None)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"password set for {email}; {ended} session(s) signed out")

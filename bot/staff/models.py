@@ -42,6 +42,26 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set by an admin's reset: the one-time password works once, then must be replaced.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffSession(Base):
+    """One signed-in browser: the cookie carries the token, the database its hash.
+
+    Logging out ends the row, so a copy of the cookie is worth nothing after it;
+    a password change ends every other row of the account.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditLog(Base):
@@ -64,7 +84,7 @@ class AuditLog(Base):
 
 
 class LoginFailure(Base):
-    """One failed log-in; rows older than the throttle window are pruned."""
+    """One failed log-in; a success clears the account's, old rows are pruned."""
 
     __tablename__ = "staff_login_failure"
     __table_args__ = (

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
-from bot.services import services
 from bot.staff.models import AuditLog, StaffUser
 from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.pages import log_in
-from tests.dashboard.seed import NOW
 
 VIEWS = ("/dashboard/", "/dashboard/funnel", "/dashboard/quiz", "/dashboard/delivery")
 EXPORTS = ("/dashboard/export/overview/by_language.csv", "/dashboard/export/progress.csv")
@@ -75,28 +71,6 @@ def test_a_form_without_the_csrf_token_is_refused(client):
 def test_twilio_webhooks_are_not_asked_for_a_csrf_token(client):
     # They are signed by Twilio instead: an unsigned post is refused by the signature check.
     assert client.post("/twilio/inbound", data={"Body": "hola"}).status_code == 403
-
-
-def test_wrong_passwords_are_refused_and_throttled_per_account(app, client):
-    for _attempt in range(5):
-        response = log_in(client, USERS["coordinator"], "wrong password!", ip="10.0.0.1")
-        assert response.status_code == 401
-    # The sixth try is refused even with the right password, from another address too.
-    assert log_in(client, USERS["coordinator"], PASSWORD, ip="10.0.0.2").status_code == 429
-    # Another account, from an address without failures, is not locked by them...
-    assert log_in(app.test_client(), USERS["admin"], PASSWORD, ip="10.0.0.3").status_code == 302
-    # ...and fifteen minutes later the account can log in again.
-    services(app).clock = lambda: NOW + timedelta(minutes=15, seconds=1)
-    assert log_in(client, USERS["coordinator"], PASSWORD, ip="10.0.0.2").status_code == 302
-
-
-def test_failures_are_throttled_per_client_address(client):
-    for number in range(5):
-        assert (
-            log_in(client, f"nobody{number}@example.org", "guess", ip="10.9.9.9").status_code == 401
-        )
-    assert log_in(client, USERS["coordinator"], PASSWORD, ip="10.9.9.9").status_code == 429
-    assert log_in(client, USERS["coordinator"], PASSWORD, ip="10.9.9.8").status_code == 302
 
 
 def test_a_deactivated_account_is_signed_out(coordinator, db_session):

@@ -4,8 +4,8 @@ A quiz question answered wrong comes back as a one-question review 2 and then
 7 days later (bot.learners.review); each such question of each learner is one
 row here. A quiz attempt records the review step it answered.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-05 10:30:00
 """
 
