@@ -11,6 +11,7 @@ inside its channel module; the rest of the app reads only the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.settings import Settings
@@ -68,6 +69,15 @@ class Channel(Protocol):
     name: str
 
     def send(self, message: OutgoingMessage) -> SendResult: ...
+
+    def find_taken(self, message: OutgoingMessage, since: datetime) -> SendResult | None:
+        """The provider's record of ``message`` if it took it at ``since`` or later, else None.
+
+        Asked before sending again a message whose sender died after handing it
+        over (naive UTC ``since``). Raises ``ChannelError`` when the provider
+        cannot tell (the caller tries again later rather than risk a duplicate).
+        """
+        ...
 
     def delete_message(self, provider_sid: str) -> None:
         """Delete the provider's record of a message, sent or received (a learner's erasure).
