@@ -39,7 +39,10 @@
   sent and sends nothing. If the provider cannot tell (network, 5xx), the row
   is tried again after the usual backoff rather than sent blindly; a lookup
   failing at the row's last attempt (``sender_max_attempts``) sends anyway:
-  a lesson twice is better than never.
+  a lesson twice is better than never. A send that failed in a way the
+  provider may have taken it all the same (``ChannelError.maybe_taken``: a
+  timeout, a dropped connection, a 5xx) keeps the mark, so its retry is
+  looked up first too.
 """
 
 from __future__ import annotations
@@ -261,6 +264,7 @@ class Sender:
                     FailureReason.PROVIDER_ERROR,
                     f"unexpected: {type(error).__name__}",
                     retryable=True,
+                    maybe_taken=True,
                 ),
             )
 
@@ -420,7 +424,8 @@ def _record_error(
         delay = settings.sender.backoff_seconds * 2 ** (prepared.attempts - 1)
         wait = max(delay, _retry_after(error.retry_after, settings))
         retry_at = now + timedelta(seconds=wait)
-        mark_retry(row, error.code, error.message, retry_at, maybe_taken=attempt.unsure)
+        maybe_taken = attempt.unsure or error.maybe_taken
+        mark_retry(row, error.code, error.message, retry_at, maybe_taken=maybe_taken)
         log.warning("%s: %s; retry at %s", row.idempotency_key, error, retry_at.isoformat())
         return SendOutcome.RETRY
     mark_failed(session, row, error.reason, error.code, error.message, now)

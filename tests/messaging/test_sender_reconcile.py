@@ -41,6 +41,7 @@ class Twilio:
         self.clock = NOW
         self.messages: list[dict[str, Any]] = []
         self.list_fails = False
+        self.fail_after_taking = False  # a 500 for a message Twilio took all the same
         self.answer_delay = 0.0  # seconds before answering a POST: time to "kill" the sender
         self.taken = threading.Event()
         self.answered = threading.Event()
@@ -62,6 +63,8 @@ class Twilio:
             self.taken.set()
             time.sleep(self.answer_delay)
             self.answered.set()
+            if self.fail_after_taking:
+                return 500, {"code": 20500, "message": "Internal Server Error", "status": 500}, {}
             return 201, message, {}
         if self.list_fails:
             return 503, {"code": 20500, "message": "Internal Server Error", "status": 503}, {}
@@ -231,3 +234,20 @@ def test_a_message_twilio_never_took_is_sent_once(db_session, settings, sessions
     assert [request.method for request in server.requests] == ["GET", "POST"]
     sent = fresh(db_session, row)
     assert (sent.provider_sid, sent.handed_at) == (state.messages[-1]["sid"], None)
+
+
+def test_a_message_twilio_took_despite_answering_500_is_found_not_sent_again(
+    db_session, settings, sessions, twilio
+):
+    state, server = twilio
+    state.fail_after_taking = True
+    learner = add_learner(db_session, settings, number=NUMBER)
+    row = add_outbox(db_session, learner, "Lección 5: separa un fondo de emergencia.")
+
+    assert send_due(sessions, settings, server, NOW) == {"retry": 1}
+    state.fail_after_taking = False
+    retry_at = fresh(db_session, row).next_attempt_at
+    assert send_due(sessions, settings, server, retry_at) == {"sent": 1}
+
+    assert posts(server) == 1
+    assert fresh(db_session, row).provider_sid == state.messages[0]["sid"]

@@ -180,6 +180,7 @@ def test_errors_say_why_and_whether_to_retry(
 
     error = raised.value
     assert (error.code, error.retryable, error.retry_after) == (code, retryable, retry_after)
+    assert error.maybe_taken == (answer[0] >= 500)  # looked up before it is sent again
     assert error.reason == reason
     assert "61234567" not in error.message  # a number quoted back by Twilio is redacted
     assert "61234567" not in caplog.text
@@ -211,12 +212,14 @@ def test_a_timeout_is_retryable(settings):
             send(configured, sms(), client)
 
     assert raised.value.retryable and "timeout" in raised.value.message
+    assert raised.value.maybe_taken  # Twilio may have taken it before the answer was late
 
 
 def test_a_refused_connection_is_retryable(settings):
     with pytest.raises(ChannelError) as raised:
         send(twilio_settings(settings, closed_port_url()), sms())
     assert raised.value.retryable
+    assert not raised.value.maybe_taken  # nothing left: sent again without a lookup
 
 
 def test_numbers_never_reach_the_logs(settings, caplog):

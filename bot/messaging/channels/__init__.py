@@ -45,6 +45,9 @@ class ChannelError(Exception):
     message may go through later. Otherwise the message will never go through
     as it is. ``code`` is the provider's own error code, if it gave one: kept
     for staff to look up, never interpreted outside the channel.
+    ``maybe_taken``: the request may have reached the provider and created the
+    message all the same (a timeout waiting for the answer, a dropped
+    connection, a server error): it is looked up before it is sent again.
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class ChannelError(Exception):
         retryable: bool,
         code: int | None = None,
         retry_after: float | None = None,
+        maybe_taken: bool = False,
     ) -> None:
         super().__init__(f"{code}: {message}" if code else message)
         self.reason = reason
@@ -63,6 +67,7 @@ class ChannelError(Exception):
         self.retryable = retryable
         # Seconds the provider asked us to wait (HTTP Retry-After), if any.
         self.retry_after = retry_after
+        self.maybe_taken = maybe_taken
 
 
 class Channel(Protocol):

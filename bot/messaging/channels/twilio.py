@@ -12,11 +12,9 @@ answers and in its status callbacks (``read_status_callback``), map to the
 app's through ``STATUSES``.
 
 A timeout after Twilio accepted the message cannot be told apart from one
-before, and Twilio's Messages API has no idempotency key: a retry after a
-timeout may, rarely, send the message twice. That is the better failure for a
-lesson than never sending it.
-
-Before sending again a message whose sender died after handing it over,
+before, and Twilio's Messages API has no idempotency key: such a failure is
+``maybe_taken`` (also a dropped connection or a 5xx), and, like a message
+whose sender died after handing it over, looked up before it is sent again:
 ``find_taken`` lists the recipient's messages (GET ``Messages.json?To=``,
 newest first) and adopts one with the same body from our Messaging Service
 created since the hand-off. No ``DateSent`` filter: a message still queued at
@@ -89,6 +87,8 @@ _MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 FIND_CLOCK_MARGIN = timedelta(seconds=60)
 FIND_PAGE_SIZE = 100
 FIND_MAX_PAGES = 3
+# Transport failures before the request could leave: Twilio cannot have taken it.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Anything that looks like a phone number inside a provider's error text.
 _NUMBER = re.compile(r"\+?\d[\d ]{6,16}\d")
 
@@ -123,12 +123,18 @@ class TwilioChannel:
         except httpx.TimeoutException as error:
             log.warning("twilio send %s to %s: timeout", message.reference, who)
             raise ChannelError(
-                FailureReason.PROVIDER_ERROR, f"timeout: {type(error).__name__}", retryable=True
+                FailureReason.PROVIDER_ERROR,
+                f"timeout: {type(error).__name__}",
+                retryable=True,
+                maybe_taken=not isinstance(error, _NEVER_SENT),
             ) from error
         except httpx.TransportError as error:
             log.warning("twilio send %s to %s: %s", message.reference, who, type(error).__name__)
             raise ChannelError(
-                FailureReason.PROVIDER_ERROR, f"network: {type(error).__name__}", retryable=True
+                FailureReason.PROVIDER_ERROR,
+                f"network: {type(error).__name__}",
+                retryable=True,
+                maybe_taken=not isinstance(error, _NEVER_SENT),
             ) from error
 
         if response.is_success:
@@ -294,7 +300,12 @@ class TwilioChannel:
             text,
         )
         return ChannelError(
-            reason, text, code=code, retryable=retryable, retry_after=_retry_after(response)
+            reason,
+            text,
+            code=code,
+            retryable=retryable,
+            retry_after=_retry_after(response),
+            maybe_taken=http >= 500,
         )
 
 
