@@ -199,6 +199,11 @@ class OutboxMessage(Base):
     error_message: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the sender first handed the row to the provider without recording
+    # the outcome since: set before the send starts, cleared with the outcome.
+    # Set on a claimed row, the sender died mid-send: it asks the provider
+    # whether it took the message before sending it again (bot.messaging.sender).
+    handed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     status_updated_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -155,12 +156,19 @@ class FakeChannel:
     deleted: list[str] = field(default_factory=list)
     name: str = "fake"
 
+    taken: dict[str, SendResult] = field(default_factory=dict)  # by outbox key
+
     def send(self, message: OutgoingMessage) -> SendResult:
         self.sent.append((self.clock(), message))
         outcome = self.script.pop(0) if self.script else None
         if isinstance(outcome, ChannelError):
             raise outcome
-        return outcome or SendResult(provider_sid=new_sid(), status=OutboxStatus.QUEUED)
+        result = outcome or SendResult(provider_sid=new_sid(), status=OutboxStatus.QUEUED)
+        self.taken[message.reference] = result
+        return result
+
+    def find_taken(self, message: OutgoingMessage, since: datetime) -> SendResult | None:
+        return self.taken.get(message.reference)
 
     def delete_message(self, provider_sid: str) -> None:
         self.deleted.append(provider_sid)

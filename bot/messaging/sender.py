@@ -31,6 +31,18 @@
 - Crashes: a claimed row is leased for ``sender_lease_seconds``. If this
   process dies, the row is due again when the lease ends, unless Twilio's
   status callback has shown by then that it took the message (``bot.messaging.status``).
+  The callback may come later than that, so a row is marked as handed over
+  (``handed_at``, committed with the claim, before the send starts; cleared
+  with its outcome). A claimed row still so marked was maybe taken by the
+  provider before its sender died: the sender first asks the channel
+  (``Channel.find_taken``) and, if the provider has it, records its sid as
+  sent and sends nothing. If the provider cannot tell (network, 5xx), the row
+  is tried again after the usual backoff rather than sent blindly; a lookup
+  failing at the row's last attempt (``sender_max_attempts``) sends anyway:
+  a lesson twice is better than never. A send that failed in a way the
+  provider may have taken it all the same (``ChannelError.maybe_taken``: a
+  timeout, a dropped connection, a 5xx) keeps the mark, so its retry is
+  looked up first too.
 """
 
 from __future__ import annotations
@@ -56,9 +68,11 @@ from bot.messaging.channels import Channel, ChannelError, OutgoingMessage, SendR
 from bot.messaging.outbox import (
     advance_status,
     claim_batch,
+    find_by_provider_sid,
     mark_failed,
     mark_retry,
     mark_sent,
+    record_hand_off,
     record_rendering,
     suppress,
     take_provider_sid,
@@ -98,6 +112,8 @@ class _Prepared:
     row_id: int
     attempts: int
     message: OutgoingMessage
+    # When an earlier attempt handed the row over without an outcome recorded since.
+    handed_before: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,10 @@ class _Attempt:
     prepared: _Prepared
     result: SendResult | None = None
     error: ChannelError | None = None
+    # The result is the provider's record of an earlier hand-off, not a new send.
+    found: bool = False
+    # The error is the lookup's: whether the provider took the row is still unknown.
+    unsure: bool = False
 
 
 class Sender:
@@ -227,6 +247,10 @@ class Sender:
         return future
 
     def _send(self, prepared: _Prepared) -> _Attempt:
+        if prepared.handed_before is not None:
+            found = self._find_taken(prepared)
+            if found is not None:
+                return found
         self.pacer.wait()
         try:
             return _Attempt(prepared, result=self._channel.send(prepared.message))
@@ -240,8 +264,36 @@ class Sender:
                     FailureReason.PROVIDER_ERROR,
                     f"unexpected: {type(error).__name__}",
                     retryable=True,
+                    maybe_taken=True,
                 ),
             )
+
+    def _find_taken(self, prepared: _Prepared) -> _Attempt | None:
+        """The provider's record of an earlier hand-off, a failed lookup, or None: send."""
+        assert prepared.handed_before is not None
+        reference = prepared.message.reference
+        try:
+            result = self._channel.find_taken(prepared.message, prepared.handed_before)
+        except Exception as error:  # ChannelError, or a surprise: the provider cannot tell
+            if prepared.attempts < self._settings.sender.max_attempts:
+                log.warning("%s: handed over before, lookup failed: %s", reference, error)
+                failure = (
+                    error
+                    if isinstance(error, ChannelError)
+                    else ChannelError(
+                        FailureReason.PROVIDER_ERROR,
+                        f"lookup: unexpected: {type(error).__name__}",
+                        retryable=True,
+                    )
+                )
+                return _Attempt(prepared, error=failure, unsure=True)
+            log.warning("%s: lookup failed at the last attempt, sending: %s", reference, error)
+            return None
+        if result is None:
+            log.info("%s: handed over before, not taken: sending", reference)
+            return None
+        log.info("%s: handed over before and taken: not sent again", reference)
+        return _Attempt(prepared, result=result, found=True)
 
     def _record(self, attempts: Iterable[_Attempt], now: datetime) -> Counter[str]:
         """Store every answer in one transaction."""
@@ -281,7 +333,13 @@ def _record_one(
     if attempt.error is not None:
         return _record_error(session, row, attempt, settings, now)
     assert attempt.result is not None
-    mark_sent(row, attempt.result.provider_sid, attempt.result.status, now)
+    sid = attempt.result.provider_sid
+    if attempt.found and find_by_provider_sid(session, sid) not in (None, row):
+        # The lookup matched an earlier row's message (the same text just before):
+        # not this row's, which the next attempt sends.
+        mark_retry(row, None, "the message found belongs to another row", now)
+        return SendOutcome.RETRY
+    mark_sent(row, sid, attempt.result.status, now)
     _after_final(row)
     return SendOutcome.SENT
 
@@ -344,7 +402,9 @@ def _prepare(
         content_variables=row.content_variables,
         reference=row.idempotency_key,
     )
-    return _Prepared(row_id=row.id, attempts=row.attempts, message=message)
+    # Committed with the claim, before the send starts (see "Crashes" above).
+    handed_before = record_hand_off(row, now)
+    return _Prepared(row.id, row.attempts, message, handed_before)
 
 
 def _render(row: OutboxMessage, channel: str, language: str | None, settings: Settings) -> str:
@@ -364,7 +424,8 @@ def _record_error(
         delay = settings.sender.backoff_seconds * 2 ** (prepared.attempts - 1)
         wait = max(delay, _retry_after(error.retry_after, settings))
         retry_at = now + timedelta(seconds=wait)
-        mark_retry(row, error.code, error.message, retry_at)
+        maybe_taken = attempt.unsure or error.maybe_taken
+        mark_retry(row, error.code, error.message, retry_at, maybe_taken=maybe_taken)
         log.warning("%s: %s; retry at %s", row.idempotency_key, error, retry_at.isoformat())
         return SendOutcome.RETRY
     mark_failed(session, row, error.reason, error.code, error.message, now)

@@ -16,6 +16,8 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import httpx
@@ -178,6 +180,7 @@ def test_errors_say_why_and_whether_to_retry(
 
     error = raised.value
     assert (error.code, error.retryable, error.retry_after) == (code, retryable, retry_after)
+    assert error.maybe_taken == (answer[0] >= 500)  # looked up before it is sent again
     assert error.reason == reason
     assert "61234567" not in error.message  # a number quoted back by Twilio is redacted
     assert "61234567" not in caplog.text
@@ -209,12 +212,14 @@ def test_a_timeout_is_retryable(settings):
             send(configured, sms(), client)
 
     assert raised.value.retryable and "timeout" in raised.value.message
+    assert raised.value.maybe_taken  # Twilio may have taken it before the answer was late
 
 
 def test_a_refused_connection_is_retryable(settings):
     with pytest.raises(ChannelError) as raised:
         send(twilio_settings(settings, closed_port_url()), sms())
     assert raised.value.retryable
+    assert not raised.value.maybe_taken  # nothing left: sent again without a lookup
 
 
 def test_numbers_never_reach_the_logs(settings, caplog):
@@ -422,3 +427,116 @@ def test_prism_does_refuse_a_delete_that_breaks_the_spec(settings, prism):
         delete(broken)
 
     assert raised.value.message == "HTTP 422 Unprocessable Entity"
+
+
+HANDED_AT = datetime(2026, 12, 5, 10, 0, 0)
+
+
+def resource(sid: str, minutes: float, **fields: object) -> dict[str, object]:
+    """A Message resource as Twilio lists it, created ``minutes`` after the hand-off."""
+    created = (HANDED_AT + timedelta(minutes=minutes)).replace(tzinfo=UTC)
+    return {
+        "sid": sid,
+        "to": NUMBER,
+        "body": "Lección 1",
+        "messaging_service_sid": SERVICE_SID,
+        "direction": "outbound-api",
+        "status": "delivered",
+        "date_created": format_datetime(created, usegmt=True),
+        "date_sent": None,
+    } | fields
+
+
+def find(settings: Settings, message: OutgoingMessage) -> SendResult | None:
+    with closing(TwilioChannel(settings)) as channel:
+        return channel.find_taken(message, HANDED_AT)
+
+
+def test_a_message_taken_before_is_found_by_number_text_service_and_time(settings):
+    ours = "SM" + "0f" * 16
+    listed = [  # newest first, as Twilio lists them
+        resource("SM" + "01" * 16, 3, body="Lección 2"),  # another text
+        resource("SM" + "02" * 16, 2, messaging_service_sid="MG" + "99" * 16),  # not our service
+        resource("SM" + "03" * 16, 2, direction="inbound"),  # the learner's own message
+        resource(ours, 0.5, status="sent"),
+        resource("SM" + "04" * 16, -30),  # the same text, half an hour before the hand-off
+    ]
+    with StandInServer(lambda request: (200, {"messages": listed}, {})) as twilio:
+        found = find(twilio_settings(settings, twilio.url), sms("Lección 1"))
+
+    assert found == SendResult(provider_sid=ours, status=OutboxStatus.SENT)
+    (request,) = twilio.requests
+    assert (request.method, request.path) == (
+        "GET",
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+    )
+    assert request.query == {"To": [NUMBER], "PageSize": ["100"]}
+
+
+def test_a_message_not_taken_is_not_found_even_with_its_text_sent_before(settings):
+    listed = [resource("SM" + "04" * 16, -30), resource("SM" + "05" * 16, -60 * 24)]
+    page = {"messages": listed, "next_page_uri": "/2010-04-01/next"}
+    with StandInServer(lambda request: (200, page, {})) as twilio:
+        assert find(twilio_settings(settings, twilio.url), sms("Lección 1")) is None
+
+    assert len(twilio.requests) == 1  # older than the hand-off: no need for the next page
+
+
+def test_the_lookup_follows_the_next_page_while_it_is_not_past_the_hand_off(settings):
+    ours = "SM" + "0f" * 16
+    pages = {
+        "/2010-04-01/next": {"messages": [resource(ours, 1)], "next_page_uri": None},
+    }
+
+    def answer(request: Recorded) -> Answer:
+        if request.path in pages:
+            return 200, pages[request.path], {}
+        return 200, {"messages": [resource("SM" + "01" * 16, 5, body="x")],
+                     "next_page_uri": "/2010-04-01/next"}, {}  # fmt: skip
+
+    with StandInServer(answer) as twilio:
+        found = find(twilio_settings(settings, twilio.url), sms("Lección 1"))
+
+    assert found is not None and found.provider_sid == ours
+    assert [request.path for request in twilio.requests][1] == "/2010-04-01/next"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (503, {"code": 20500, "message": "Internal Server Error", "status": 503}, {}),
+        (429, {"code": 20429, "message": "Too Many Requests", "status": 429}, {}),
+        (401, {"code": 20003, "message": "Authenticate", "status": 401}, {}),
+    ],
+    ids=["5xx", "rate limited", "refused"],
+)
+def test_a_lookup_that_fails_says_so_retryably(settings, answer):
+    with StandInServer(lambda request: answer) as twilio, pytest.raises(ChannelError) as raised:
+        find(twilio_settings(settings, twilio.url), sms("Lección 1"))
+
+    assert raised.value.retryable
+    assert raised.value.message.startswith("lookup: ")
+
+
+def test_a_lookup_that_cannot_reach_twilio_says_so_retryably(settings):
+    with pytest.raises(ChannelError) as raised:
+        find(twilio_settings(settings, closed_port_url()), sms("Lección 1"))
+
+    assert raised.value.retryable
+
+
+def test_the_lookup_validates_against_twilios_openapi(settings, prism):
+    # Prism answers 422 (a ChannelError here) to a list request that breaks the spec.
+    found = find(twilio_settings(settings, prism), sms("Lección 1"))
+
+    assert found is None or found.provider_sid.startswith("SM")
+
+
+def test_prism_does_refuse_a_list_request_that_breaks_the_spec(settings, prism, monkeypatch):
+    """The check above means something: a page size below Twilio's minimum gets Prism's 422."""
+    monkeypatch.setattr("bot.messaging.channels.twilio.FIND_PAGE_SIZE", 0)
+
+    with pytest.raises(ChannelError) as raised:
+        find(twilio_settings(settings, prism), sms("Lección 1"))
+
+    assert raised.value.message == "lookup: HTTP 422 Unprocessable Entity"

@@ -11,6 +11,7 @@ inside its channel module; the rest of the app reads only the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.settings import Settings
@@ -44,6 +45,9 @@ class ChannelError(Exception):
     message may go through later. Otherwise the message will never go through
     as it is. ``code`` is the provider's own error code, if it gave one: kept
     for staff to look up, never interpreted outside the channel.
+    ``maybe_taken``: the request may have reached the provider and created the
+    message all the same (a timeout waiting for the answer, a dropped
+    connection, a server error): it is looked up before it is sent again.
     """
 
     def __init__(
@@ -54,6 +58,7 @@ class ChannelError(Exception):
         retryable: bool,
         code: int | None = None,
         retry_after: float | None = None,
+        maybe_taken: bool = False,
     ) -> None:
         super().__init__(f"{code}: {message}" if code else message)
         self.reason = reason
@@ -62,12 +67,22 @@ class ChannelError(Exception):
         self.retryable = retryable
         # Seconds the provider asked us to wait (HTTP Retry-After), if any.
         self.retry_after = retry_after
+        self.maybe_taken = maybe_taken
 
 
 class Channel(Protocol):
     name: str
 
     def send(self, message: OutgoingMessage) -> SendResult: ...
+
+    def find_taken(self, message: OutgoingMessage, since: datetime) -> SendResult | None:
+        """The provider's record of ``message`` if it took it at ``since`` or later, else None.
+
+        Asked before sending again a message whose sender died after handing it
+        over (naive UTC ``since``). Raises ``ChannelError`` when the provider
+        cannot tell (the caller tries again later rather than risk a duplicate).
+        """
+        ...
 
     def delete_message(self, provider_sid: str) -> None:
         """Delete the provider's record of a message, sent or received (a learner's erasure).

@@ -12,9 +12,13 @@ answers and in its status callbacks (``read_status_callback``), map to the
 app's through ``STATUSES``.
 
 A timeout after Twilio accepted the message cannot be told apart from one
-before, and Twilio's Messages API has no idempotency key: a retry after a
-timeout may, rarely, send the message twice. That is the better failure for a
-lesson than never sending it.
+before, and Twilio's Messages API has no idempotency key: such a failure is
+``maybe_taken`` (also a dropped connection or a 5xx), and, like a message
+whose sender died after handing it over, looked up before it is sent again:
+``find_taken`` lists the recipient's messages (GET ``Messages.json?To=``,
+newest first) and adopts one with the same body from our Messaging Service
+created since the hand-off. No ``DateSent`` filter: a message still queued at
+Twilio has no ``date_sent`` yet, and it is exactly the one to find.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -56,6 +63,8 @@ STATUSES = {
 _RETRYABLE_CODES = frozenset({20429, 30001})
 # What the answer to a send may say: taken, and as far as delivered.
 _ACCEPTED = (OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.DELIVERED)
+# What a message found at Twilio may say; a failure's reason comes with its callback.
+_FOUND = (*_ACCEPTED, OutboxStatus.READ)
 # Twilio's error codes that the app tells apart (twilio.com/docs/api/errors).
 ERROR_REASONS = {
     21610: FailureReason.OPTED_OUT,  # the recipient replied STOP to this sender
@@ -73,6 +82,13 @@ ERROR_REASONS = {
 }
 # A Message resource's SID, as Twilio's API description defines it (SM..., MM... for media).
 _MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+# ``find_taken``: Twilio's clock and ours may differ a little; one page holds a
+# learner's messages of several days; a few pages at most, however busy the number.
+FIND_CLOCK_MARGIN = timedelta(seconds=60)
+FIND_PAGE_SIZE = 100
+FIND_MAX_PAGES = 3
+# Transport failures before the request could leave: Twilio cannot have taken it.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Anything that looks like a phone number inside a provider's error text.
 _NUMBER = re.compile(r"\+?\d[\d ]{6,16}\d")
 
@@ -91,10 +107,8 @@ class TwilioChannel:
         self._account_sid = settings.twilio.account_sid
         self._service_sid = settings.twilio.messaging_service_sid
         self._status_callback = settings.app.public_url.rstrip("/") + "/twilio/status"
-        self._url = (
-            f"{settings.twilio.api_base_url.rstrip('/')}"
-            f"/2010-04-01/Accounts/{self._account_sid}/Messages.json"
-        )
+        self._api_base = settings.twilio.api_base_url.rstrip("/")
+        self._url = f"{self._api_base}/2010-04-01/Accounts/{self._account_sid}/Messages.json"
         self._client = client or httpx.Client(
             auth=httpx.BasicAuth(settings.twilio.account_sid, settings.twilio.auth_token),
             timeout=TIMEOUT,
@@ -102,24 +116,97 @@ class TwilioChannel:
         )
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        to = message.to if message.channel == ChannelName.SMS else f"{message.channel}:{message.to}"
+        to = _address(message)
         who = redact(message.to)
         try:
             response = self._client.post(self._url, data=self.form(message, to))
         except httpx.TimeoutException as error:
             log.warning("twilio send %s to %s: timeout", message.reference, who)
             raise ChannelError(
-                FailureReason.PROVIDER_ERROR, f"timeout: {type(error).__name__}", retryable=True
+                FailureReason.PROVIDER_ERROR,
+                f"timeout: {type(error).__name__}",
+                retryable=True,
+                maybe_taken=not isinstance(error, _NEVER_SENT),
             ) from error
         except httpx.TransportError as error:
             log.warning("twilio send %s to %s: %s", message.reference, who, type(error).__name__)
             raise ChannelError(
-                FailureReason.PROVIDER_ERROR, f"network: {type(error).__name__}", retryable=True
+                FailureReason.PROVIDER_ERROR,
+                f"network: {type(error).__name__}",
+                retryable=True,
+                maybe_taken=not isinstance(error, _NEVER_SENT),
             ) from error
 
         if response.is_success:
             return self._accepted(response, message.reference, who)
         raise self._error(response, message.reference, who)
+
+    def find_taken(self, message: OutgoingMessage, since: datetime) -> SendResult | None:
+        """Twilio's message to the same number, with the same body, created since ``since``.
+
+        Any failure to list (network, 5xx, even 4xx) raises a retryable
+        ``ChannelError``: the caller must not send while it cannot tell.
+        """
+        to = _address(message)
+        cutoff = since.replace(tzinfo=None) - FIND_CLOCK_MARGIN
+        url: str = self._url
+        params: dict[str, str] | None = {"To": to, "PageSize": str(FIND_PAGE_SIZE)}
+        for _ in range(FIND_MAX_PAGES):
+            page = self._list_page(url, params, message.reference)
+            reached_cutoff = False
+            for resource in _resources(page):
+                created = _created_at(resource)
+                if created is None or created < cutoff:
+                    reached_cutoff = reached_cutoff or created is not None
+                    continue
+                if self._same_message(resource, message, to):
+                    sid = str(resource["sid"])
+                    status = STATUSES.get(str(resource.get("status")), OutboxStatus.QUEUED)
+                    status = status if status in _FOUND else OutboxStatus.QUEUED
+                    log.info("twilio find %s: taken before as %s", message.reference, sid)
+                    return SendResult(provider_sid=sid, status=status)
+            next_page = page.get("next_page_uri")
+            if reached_cutoff or not isinstance(next_page, str) or not next_page:
+                break
+            url, params = self._api_base + next_page, None  # the URI carries the query
+        log.info("twilio find %s: not taken before", message.reference)
+        return None
+
+    def _list_page(
+        self, url: str, params: dict[str, str] | None, reference: str
+    ) -> dict[str, object]:
+        try:
+            response = self._client.get(url, params=params)
+        except httpx.TransportError as error:  # timeouts included
+            log.warning("twilio find %s: %s", reference, type(error).__name__)
+            raise ChannelError(
+                FailureReason.PROVIDER_ERROR,
+                f"lookup: network: {type(error).__name__}",
+                retryable=True,
+            ) from error
+        if not response.is_success:
+            failure = self._error(response, reference, "(lookup)")
+            raise ChannelError(
+                failure.reason,
+                f"lookup: {failure.message}",
+                code=failure.code,
+                retryable=True,
+                retry_after=failure.retry_after,
+            )
+        return _json(response)
+
+    def _same_message(self, resource: dict[str, Any], message: OutgoingMessage, to: str) -> bool:
+        """Ours (To, Messaging Service, outbound) with the same text; a template: any of ours."""
+        if resource.get("to") != to or not isinstance(resource.get("sid"), str):
+            return False
+        service = resource.get("messaging_service_sid")
+        if service and service != self._service_sid:
+            return False
+        direction = resource.get("direction")
+        if direction and not str(direction).startswith("outbound"):
+            return False
+        # A template's text is Twilio's rendering, not ours: no body to compare.
+        return message.content_sid is not None or resource.get("body") == (message.body or "")
 
     def delete_message(self, provider_sid: str) -> None:
         """Delete Twilio's record of a message (body, numbers, media); gone already is fine."""
@@ -213,8 +300,36 @@ class TwilioChannel:
             text,
         )
         return ChannelError(
-            reason, text, code=code, retryable=retryable, retry_after=_retry_after(response)
+            reason,
+            text,
+            code=code,
+            retryable=retryable,
+            retry_after=_retry_after(response),
+            maybe_taken=http >= 500,
         )
+
+
+def _address(message: OutgoingMessage) -> str:
+    """Twilio's ``To``: the number, prefixed for WhatsApp."""
+    return message.to if message.channel == ChannelName.SMS else f"{message.channel}:{message.to}"
+
+
+def _resources(page: dict[str, object]) -> list[dict[str, Any]]:
+    messages = page.get("messages")
+    if not isinstance(messages, list):
+        return []
+    return [resource for resource in messages if isinstance(resource, dict)]
+
+
+def _created_at(resource: dict[str, Any]) -> datetime | None:
+    """A resource's ``date_created`` (RFC 2822, GMT) as naive UTC; None if unreadable."""
+    try:
+        created = parsedate_to_datetime(str(resource.get("date_created")))
+    except (TypeError, ValueError):
+        return None
+    if created.tzinfo is not None:
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    return created
 
 
 def reason_for(code: int | None, http: int | None = None) -> FailureReason:

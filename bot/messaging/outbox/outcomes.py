@@ -35,10 +35,23 @@ def record_rendering(row: OutboxMessage, info: SmsInfo) -> None:
     row.segments, row.encoding = info.segments, info.encoding
 
 
+def record_hand_off(row: OutboxMessage, now: datetime) -> datetime | None:
+    """The sender is about to hand the row to the provider; when it did before, if it did.
+
+    The earlier time is kept: had a sender died after an earlier hand-off,
+    the provider may have taken the message then, and the lookup that settles
+    it (``Channel.find_taken``) must reach back that far.
+    """
+    before = row.handed_at
+    row.handed_at = before or now
+    return before
+
+
 def mark_sent(row: OutboxMessage, provider_sid: str, status: str, now: datetime) -> None:
     row.provider_sid = provider_sid
     row.sent_at = now
     row.next_attempt_at = None
+    row.handed_at = None
     row.error_code = None
     row.error_message = None
     row.failure_reason = None
@@ -59,6 +72,7 @@ def take_provider_sid(row: OutboxMessage, provider_sid: str, now: datetime) -> N
     row.provider_sid = provider_sid
     row.sent_at = row.sent_at or now
     row.next_attempt_at = None
+    row.handed_at = None
 
 
 def advance_status(session: Session, row: OutboxMessage, status: str, now: datetime) -> bool:
@@ -111,11 +125,23 @@ def sync_lesson_receipt(session: Session, row: OutboxMessage, now: datetime) -> 
 
 
 def mark_retry(
-    row: OutboxMessage, code: int | None, message: str, next_attempt_at: datetime
+    row: OutboxMessage,
+    code: int | None,
+    message: str,
+    next_attempt_at: datetime,
+    *,
+    maybe_taken: bool = False,
 ) -> None:
+    """Try the row again at ``next_attempt_at``.
+
+    ``maybe_taken``: whether the provider took an earlier hand-off is still
+    unknown (its lookup failed), so the next attempt asks again before sending.
+    """
     row.error_code = code
     row.error_message = message[:300]
     row.next_attempt_at = next_attempt_at
+    if not maybe_taken:
+        row.handed_at = None
 
 
 def mark_failed(
@@ -129,6 +155,7 @@ def mark_failed(
     """The row will never be sent; record why and what follows from it."""
     row.status = OutboxStatus.FAILED
     row.next_attempt_at = None
+    row.handed_at = None
     row.status_updated_at = now
     record_failure(session, row, reason, code, message, now)
 
