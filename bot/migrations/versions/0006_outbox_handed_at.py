@@ -4,8 +4,8 @@ When the sender handed a row to the provider without recording the outcome
 since. A row claimed again with it set was maybe taken by the provider before
 its sender died: the sender asks the provider before sending it again.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-05 11:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
