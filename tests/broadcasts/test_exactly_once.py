@@ -101,6 +101,9 @@ def twilio_settings(fast_database: Settings) -> Settings:
             "broadcasts.feed_ahead_seconds": 1,
             "schedule.quiet_start": "00:00",
             "schedule.quiet_end": "00:00",
+            # Requested and started under the same threshold: approval is
+            # checked again when sending starts (bot.broadcasts.approval).
+            "broadcasts.approval_threshold": ELIGIBLE,
         },
     )
 
