@@ -1,9 +1,13 @@
 """The filters every dashboard view takes: date range, course, language, channel, tag.
 
 They come from the query string, so a filtered view is a link that can be
-shared and its CSV export carries the same filters. Unknown values are
-dropped rather than failing, so an old link still opens. Dates are days of
-the reporting time zone (setting ``dashboard.timezone``), not of UTC.
+shared and its CSV export carries the same filters. Unknown courses,
+languages, channels and tags are dropped rather than failing, so an old link
+still opens. A date that is not one, or lies outside ``FIRST_DAY`` to
+``LAST_DAY``, is refused (``InvalidFilter``, a 400 naming the field): it
+would otherwise be a period nobody asked for, or past the calendar's end.
+Dates are days of the reporting time zone (setting ``dashboard.timezone``),
+not of UTC.
 """
 
 from __future__ import annotations
@@ -15,6 +19,18 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from bot.vocab import ChannelName
 
 CHANNELS = tuple(ChannelName)
+# The dates a filter may name: wide enough for any real period, and far enough
+# from the calendar's ends that a day after or a zone's offset stays in it.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+class InvalidFilter(ValueError):
+    """A filter's value is not one the dashboard can show; ``field`` names it."""
+
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(f"{field}: {value!r}")
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,7 @@ class Filters:
     def from_args(
         cls, args: Mapping[str, str], choices: FilterChoices, zone: tzinfo = UTC
     ) -> Filters:
-        start, end = _date(args.get("start")), _date(args.get("end"))
+        start, end = _date(args, "start"), _date(args, "end")
         if start and end and start > end:
             start, end = end, start
         return cls(
@@ -86,11 +102,19 @@ class Filters:
         return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
+def _date(args: Mapping[str, str], field: str) -> date | None:
+    """The day ``field`` names (YYYY-MM-DD); None when empty; ``InvalidFilter`` otherwise."""
+    text = (args.get(field) or "").strip()
+    if not text:
         return None
+    try:
+        # fromisoformat also takes "20260301" and week dates; a form sends YYYY-MM-DD.
+        day = date.fromisoformat(text) if len(text) == len("YYYY-MM-DD") else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidFilter(field, text)
+    return day
 
 
 def _pick(value: str | None, allowed: tuple[str, ...]) -> str | None:
