@@ -3,8 +3,8 @@
 They come from the query string, so a filtered view is a link that can be
 shared and its CSV export carries the same filters. Unknown courses,
 languages, channels and tags are dropped rather than failing, so an old link
-still opens. A date that is not one, or lies outside ``FIRST_DAY`` to
-``LAST_DAY``, is refused (``InvalidFilter``, a 400 naming the field): it
+still opens. A date that is not one, or lies outside ``bot.clock.FIRST_DAY``
+to ``LAST_DAY``, is refused (``InvalidFilter``, a 400 naming the field): it
 would otherwise be a period nobody asked for, or past the calendar's end.
 Dates are days of the reporting time zone (setting ``dashboard.timezone``),
 not of UTC.
@@ -16,13 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from bot.clock import typed_day
 from bot.vocab import ChannelName
 
 CHANNELS = tuple(ChannelName)
-# The dates a filter may name: wide enough for any real period, and far enough
-# from the calendar's ends that a day after or a zone's offset stays in it.
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 
 
 class InvalidFilter(ValueError):
@@ -108,13 +105,9 @@ def _date(args: Mapping[str, str], field: str) -> date | None:
     if not text:
         return None
     try:
-        # fromisoformat also takes "20260301" and week dates; a form sends YYYY-MM-DD.
-        day = date.fromisoformat(text) if len(text) == len("YYYY-MM-DD") else None
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidFilter(field, text)
-    return day
+        return typed_day(text)
+    except ValueError as error:
+        raise InvalidFilter(field, text) from error
 
 
 def _pick(value: str | None, allowed: tuple[str, ...]) -> str | None:

@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bot.clock import FIRST_DAY, LAST_DAY
 from bot.dashboard import delivery, funnel, overview, queries, quiz
 from bot.dashboard.context import ViewContext
 from bot.dashboard.exports import progress_csv
-from bot.dashboard.filters import FIRST_DAY, LAST_DAY, FilterChoices, Filters, InvalidFilter
+from bot.dashboard.filters import FilterChoices, Filters, InvalidFilter
 from bot.dashboard.formatting import cell_text, language_name
 from bot.dashboard.tables import Page, table_csv
 from bot.db import session_scope
