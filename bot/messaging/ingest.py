@@ -38,7 +38,7 @@ from sqlalchemy import Insert, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import rowcount, session_scope
+from bot.db import session_scope
 from bot.learners import contact
 from bot.messaging.inbound import InboundSms
 from bot.models import InboundMessage, Learner
@@ -79,7 +79,10 @@ def _insert_once(insert: Callable[[Table], Any]) -> Insert:
         status=InboundStatus.PENDING,
         attempts=0,
     )
-    return cast(Insert, statement.on_conflict_do_nothing(index_elements=["message_sid"]))
+    # RETURNING says whether the row went in: with it (and SQLAlchemy adds one
+    # for the new id on PostgreSQL), psycopg's rowcount is -1 whatever happened.
+    statement = statement.on_conflict_do_nothing(index_elements=["message_sid"])
+    return cast(Insert, statement.returning(INBOUND.c.id))
 
 
 _INSERT_ONCE = {
@@ -105,7 +108,7 @@ def store_inbound(session: Session, message: InboundSms, settings: Settings, now
         "received_at": now,
     }
     statement = _INSERT_ONCE[session.get_bind().dialect.name]
-    if rowcount(session.execute(statement, values)) != 1:
+    if session.execute(statement, values).first() is None:
         return False
     contact.note_message(learner, message.channel, message.profile_name, settings, now)
     log.info("stored inbound %s from %s", message.message_sid, learner.public_id)

@@ -25,9 +25,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import session_scope
+from bot.db import make_engine, make_session_factory, session_scope
 from bot.messaging.channels.twilio import StatusReport
 from bot.messaging.inbound import InboundSms
 from bot.messaging.ingest import GroupCommit, StoreTimeout
@@ -67,17 +66,18 @@ class Stall:
 class WebhookIntake:
     """Stores the webhooks' requests in time, or keeps them in the spool."""
 
-    def __init__(
-        self,
-        group: GroupCommit,
-        sessions: sessionmaker[Session],
-        spool: Spool,
-        settings: Settings,
-    ) -> None:
-        self._group = group
-        self._sessions = sessions
-        self.spool = spool
+    def __init__(self, settings: Settings) -> None:
+        # An engine of its own: its lock waits end at the store's deadline.
+        self._engine = make_engine(
+            settings.app.database_url, settings.webhook.store_timeout_seconds
+        )
+        self.sessions = make_session_factory(self._engine)
+        self._group = GroupCommit(self.sessions, settings)
+        self.spool = Spool(settings.spool_path, settings.secrets.phone_encryption_key)
         self.stall = Stall(settings.webhook.store_timeout_seconds)
+
+    def close(self) -> None:
+        self._engine.dispose()
 
     def inbound(self, message: InboundSms, now: datetime) -> Intake:
         if not self.stall.ongoing():
@@ -92,7 +92,7 @@ class WebhookIntake:
     def status(self, report: StatusReport, now: datetime, reference: str | None) -> Intake:
         if not self.stall.ongoing():
             try:
-                with session_scope(self._sessions) as session:
+                with session_scope(self.sessions) as session:
                     apply_status_callback(session, report, now, reference=reference)
                 return Intake.STORED
             except OperationalError as error:

@@ -21,13 +21,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from bot.db import make_engine, make_session_factory
 from bot.messaging.channels.twilio import InvalidCallback, read_status_callback
 from bot.messaging.inbound import InvalidInbound, parse_inbound
-from bot.messaging.ingest import GroupCommit
 from bot.messaging.intake import WebhookIntake
 from bot.messaging.replay import replay_spool
-from bot.messaging.spool import Spool
 from bot.services import services
 from bot.settings import Settings
 
@@ -93,12 +90,9 @@ def status() -> Response:
 
 def init_app(app: Flask) -> None:
     made = services(app)
-    settings = made.settings
-    engine = make_engine(settings.app.database_url, settings.webhook.store_timeout_seconds)
-    sessions = make_session_factory(engine)
-    spool = Spool(settings.spool_path, settings.secrets.phone_encryption_key)
-    made.add(WebhookIntake(GroupCommit(sessions, settings), sessions, spool, settings))
+    intake = WebhookIntake(made.settings)
+    made.add(intake)
     app.register_blueprint(blueprint)
     # What an earlier run spooled goes in now, if the database takes it (the
     # worker retries the rest). Short lock waits: the start is never held long.
-    replay_spool(sessions, spool, settings)
+    replay_spool(intake.sessions, intake.spool, made.settings)
