@@ -25,7 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
     from bot import broadcasts, dashboard, services, staff, tags
     from bot.messaging import webhooks
-    from bot.ops import health
+    from bot.ops import health, limits
     from bot.services import Services
     from bot.settings import load_settings
 
@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
             app.wsgi_app, x_for=settings.app.proxy_hops, x_proto=settings.app.proxy_hops
         )
     services.init_app(app, Services.for_settings(settings))
+    limits.init_app(app, settings)  # first: the CSRF check reads the form
     webhooks.init_app(app)
     health.init_app(app)
     staff.init_app(app, settings)

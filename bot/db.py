@@ -6,9 +6,11 @@ commit; the request, job or action that opened it commits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import CursorResult, Engine, Enum, MetaData, Result, create_engine, event
@@ -52,17 +54,37 @@ def rowcount(result: Result[Any]) -> int:
     return result.rowcount
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, wait_seconds: float = 30.0) -> Engine:
     """Create an engine; SQLite gets WAL and a busy timeout for several processes.
+
+    ``wait_seconds`` bounds how long a statement waits for a lock (SQLite's
+    busy timeout; PostgreSQL's lock and statement timeouts, and the connect
+    timeout): the webhooks pass a short one so that a stalled database makes
+    them spool the message instead of keeping Twilio waiting.
 
     ``hide_parameters``: an SQL error's text (logged, or shown in a traceback)
     names the statement but not its values, which may be a learner's message.
     """
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 30}, hide_parameters=True)
+        busy_ms = max(1, round(wait_seconds * 1000))
+        engine = create_engine(
+            database_url, connect_args={"timeout": wait_seconds}, hide_parameters=True
+        )
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "connect", partial(_set_busy_timeout, busy_ms=busy_ms))
         return engine
-    return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+    if wait_seconds >= 30.0:
+        return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+    wait_ms = max(1, round(wait_seconds * 1000))
+    options = f"-c lock_timeout={wait_ms} -c statement_timeout={wait_ms}"
+    connect_args = {"connect_timeout": max(1, math.ceil(wait_seconds)), "options": options}
+    return create_engine(
+        database_url,
+        pool_pre_ping=True,
+        pool_timeout=wait_seconds,
+        connect_args=connect_args,
+        hide_parameters=True,
+    )
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -70,8 +92,11 @@ def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-unt
     # WAL lets the web, worker and scheduler processes read while one writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _set_busy_timeout(dbapi_connection, _record, busy_ms: int) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms:d}")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -4,7 +4,7 @@ The web app keeps one ``Services`` for all its blueprints (``services()``
 inside a request, or ``services(app)``); the action server keeps one per
 process (``nlu.actions.context``). Parts that belong to one surface (the
 inbound group commit, the staff menu) are added by type and read back typed:
-``services().part(GroupCommit)``, never by a string key.
+``services().part(WebhookIntake)``, never by a string key.
 """
 
 from __future__ import annotations
@@ -63,6 +63,11 @@ class Services:
         return cast(Part, self._parts[kind])
 
     def close(self) -> None:
+        """Close the engine, and any part that holds resources of its own."""
+        for part in self._parts.values():
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
         self.engine.dispose()
 
 

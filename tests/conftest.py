@@ -52,6 +52,8 @@ def make_test_settings(tmp_path: Path, overrides: Mapping[str, Any] | None = Non
         "secrets.phone_encryption_key": Fernet.generate_key().decode(),
         "rasa.token": "test-rasa-token",
         "twilio.auth_token": TEST_AUTH_TOKEN,
+        # Never the project's var/spool: the app replays its spool when it starts.
+        "webhook.spool_directory": str(tmp_path / "spool"),
         "testing": True,
     }
     values.update(overrides or {})

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.broadcasts.models import BroadcastRecipient, RecipientState
+from bot.clock import typed_day
 from bot.models import Enrollment, Learner, LessonDelivery
 from bot.staff.models import LearnerTag
 from bot.vocab import ChannelName, LearnerStatus
 
 CHANNELS = tuple(ChannelName)
 PROGRESS = ("not_started", "in_progress", "completed")
+DATE_FIELDS = ("enrolled_from", "enrolled_to")
 
 
 class FormData(Protocol):
@@ -45,6 +47,10 @@ class Audience:
     enrolled_to: date | None = None  # the last day included
     tags: tuple[str, ...] = field(default=())
     include_paused: bool = False
+    # Date fields whose value is not a day the form takes: an error on the form
+    # (``compose.validate``), kept with the draft so that it cannot be sent
+    # to a wider segment than the one meant.
+    unreadable: tuple[str, ...] = field(default=())
 
     @classmethod
     def from_form(cls, form: FormData) -> Audience:
@@ -65,6 +71,8 @@ class Audience:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Audience:
         start, end = _date(data.get("enrolled_from")), _date(data.get("enrolled_to"))
+        unreadable = [name for name in DATE_FIELDS if data.get(name) and _date(data[name]) is None]
+        unreadable += [name for name in _texts(data.get("unreadable")) if name in DATE_FIELDS]
         if start and end and start > end:
             start, end = end, start
         return cls(
@@ -76,6 +84,7 @@ class Audience:
             enrolled_to=end,
             tags=_texts(data.get("tags")),
             include_paused=bool(data.get("include_paused")),
+            unreadable=tuple(dict.fromkeys(unreadable)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -180,10 +189,11 @@ def snapshot(session: Session, broadcast_id: int, audience: Audience) -> int:
 
 
 def _date(value: Any) -> date | None:
+    """The day of a date field; None when empty or not a day the form takes."""
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value)) if value else None
+        return typed_day(str(value)) if value else None
     except ValueError:
         return None
 

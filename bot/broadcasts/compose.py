@@ -18,6 +18,7 @@ from flask_babel import ngettext
 
 from bot.broadcasts.audience import Audience, FormData
 from bot.broadcasts.models import Broadcast
+from bot.clock import FIRST_DAY, LAST_DAY
 from bot.dashboard.formatting import language_name
 
 MAX_LENGTH = 1600  # Twilio refuses longer bodies
@@ -155,6 +156,14 @@ def validate(
             # A language the form has no box for can only fall back.
             field = f"text_{language}" if language in languages else "fallback_language"
             errors.append(FieldError(field, message))
+    for name in draft.audience.unreadable:
+        errors.append(
+            FieldError(
+                name,
+                _("Enter a date between %(first)s and %(last)s (YYYY-MM-DD).")
+                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+            )
+        )
     if sum(recipients_by_language.values()) == 0:
         errors.append(FieldError("audience", _("No learner is in this segment.")))
     return errors

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from bot.broadcasts import approval
 from bot.broadcasts.compose import FieldError
 from bot.broadcasts.models import BroadcastStatus, Route, SkipReason
+from bot.clock import typed_moment_in_range
 from bot.dashboard.formatting import channel_name, language_name
 from bot.learners.localtime import DEFAULT_TIMEZONE, to_local, to_utc, zone
 from bot.staff.failures import failure_label  # noqa: F401  (the progress page's labels)
@@ -31,6 +32,9 @@ def parse_send_at(when: str | None, text: str | None) -> tuple[datetime | None, 
     try:
         local = datetime.fromisoformat(text)
     except ValueError:
+        local = None
+    # Near the calendar's ends, the conversion to UTC would overflow.
+    if local is None or not typed_moment_in_range(local):
         return None, [FieldError("send_at", _("This is not a date and time."))]
     if local.tzinfo is None:  # as typed in the form: Panama time
         local = local.replace(tzinfo=zone(STAFF_TIMEZONE))
@@ -55,6 +59,8 @@ def field_label(name: str) -> str:
         "fallback_language": _("Missing translations"),
         "audience": _("Audience"),
         "send_at": _("Scheduled time"),
+        "enrolled_from": _("Enrolled from"),
+        "enrolled_to": _("Enrolled until"),
         "title": _("Title"),
     }
     return labels.get(name, name)

@@ -1,9 +1,13 @@
 """The filters every dashboard view takes: date range, course, language, channel, tag.
 
 They come from the query string, so a filtered view is a link that can be
-shared and its CSV export carries the same filters. Unknown values are
-dropped rather than failing, so an old link still opens. Dates are days of
-the reporting time zone (setting ``dashboard.timezone``), not of UTC.
+shared and its CSV export carries the same filters. Unknown courses,
+languages, channels and tags are dropped rather than failing, so an old link
+still opens. A date that is not one, or lies outside ``bot.clock.FIRST_DAY``
+to ``LAST_DAY``, is refused (``InvalidFilter``, a 400 naming the field): it
+would otherwise be a period nobody asked for, or past the calendar's end.
+Dates are days of the reporting time zone (setting ``dashboard.timezone``),
+not of UTC.
 """
 
 from __future__ import annotations
@@ -12,9 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from bot.clock import typed_day
 from bot.vocab import ChannelName
 
 CHANNELS = tuple(ChannelName)
+
+
+class InvalidFilter(ValueError):
+    """A filter's value is not one the dashboard can show; ``field`` names it."""
+
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(f"{field}: {value!r}")
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ class Filters:
     def from_args(
         cls, args: Mapping[str, str], choices: FilterChoices, zone: tzinfo = UTC
     ) -> Filters:
-        start, end = _date(args.get("start")), _date(args.get("end"))
+        start, end = _date(args, "start"), _date(args, "end")
         if start and end and start > end:
             start, end = end, start
         return cls(
@@ -86,11 +99,15 @@ class Filters:
         return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
+def _date(args: Mapping[str, str], field: str) -> date | None:
+    """The day ``field`` names (YYYY-MM-DD); None when empty; ``InvalidFilter`` otherwise."""
+    text = (args.get(field) or "").strip()
+    if not text:
         return None
+    try:
+        return typed_day(text)
+    except ValueError as error:
+        raise InvalidFilter(field, text) from error
 
 
 def _pick(value: str | None, allowed: tuple[str, ...]) -> str | None:

@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bot.clock import FIRST_DAY, LAST_DAY
 from bot.dashboard import delivery, funnel, overview, queries, quiz
 from bot.dashboard.context import ViewContext
 from bot.dashboard.exports import cohort_size, progress_csv
-from bot.dashboard.filters import FilterChoices, Filters
+from bot.dashboard.filters import FilterChoices, Filters, InvalidFilter
 from bot.dashboard.formatting import cell_text, language_name
 from bot.dashboard.privacy import MIN_COUNT
 from bot.dashboard.tables import Page, table_csv
@@ -45,6 +46,19 @@ BUILDERS: dict[str, Callable[[ViewContext], Page]] = {
 # Delivery health is about how sending goes now: without dates it shows the last
 # 30 days. The other views show everything unless a period is chosen.
 DEFAULT_PERIOD_DAYS = {"delivery": 30}
+
+
+@blueprint.errorhandler(InvalidFilter)
+def refuse_filter(error: InvalidFilter) -> tuple[str, int]:
+    """A date filter the dashboard cannot show: say which, in the page's language."""
+    labels = {"start": _("From"), "end": _("To")}
+    message = _(
+        "%(field)s: enter a date between %(first)s and %(last)s (YYYY-MM-DD).",
+        field=labels.get(error.field, error.field),
+        first=FIRST_DAY.isoformat(),
+        last=LAST_DAY.isoformat(),
+    )
+    return render_template("dashboard/refused.html", message=message), 400
 
 
 def _zone() -> tzinfo:

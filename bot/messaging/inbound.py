@@ -23,6 +23,9 @@ WHATSAPP_PREFIX = "whatsapp:"
 # Twilio caps a message at 1,600 characters; anything longer is not from Twilio
 # but is still stored whole: the worker decides how much of it Rasa reads.
 MAX_STORED_BODY = 10_000
+# Twilio attaches at most 10 media to a message; a count far beyond is not Twilio's.
+MAX_NUM_MEDIA = 100
+MAX_PROFILE_NAME = 120
 INBOUND = cast(Table, InboundMessage.__table__)
 
 
@@ -63,16 +66,31 @@ def parse_inbound(form: Mapping[str, str]) -> InboundSms:
         from_number = parse_e164(sender)
     except InvalidPhoneNumber as error:
         raise InvalidInbound("From", str(error)) from error
-    try:
-        num_media = max(0, int(form.get("NumMedia") or 0))
-    except ValueError as error:
-        raise InvalidInbound("NumMedia", "not a whole number") from error
-    profile_name = (form.get("ProfileName") or "").strip()[:120] or None
+    num_media = _count(form.get("NumMedia"), "NumMedia", MAX_NUM_MEDIA)
+    profile_name = _text(form.get("ProfileName")).strip()[:MAX_PROFILE_NAME] or None
     return InboundSms(
         message_sid=message_sid,
         channel=channel,
         from_number=from_number,
-        body=(form.get("Body") or "")[:MAX_STORED_BODY],
+        body=_text(form.get("Body"))[:MAX_STORED_BODY],
         num_media=num_media,
         profile_name=profile_name,
     )
+
+
+def _count(text: str | None, field: str, most: int) -> int:
+    """A count Twilio sends as ASCII digits, 0 to ``most``; empty is 0."""
+    value = (text or "").strip()
+    if not value:
+        return 0
+    # int() would also take "1_0", "٣" or 4,000 digits; Twilio sends none of them.
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidInbound(field, "not a whole number")
+    if len(value) > len(str(most)) or int(value) > most:
+        raise InvalidInbound(field, f"more than {most}")
+    return int(value)
+
+
+def _text(value: str | None) -> str:
+    # PostgreSQL refuses NUL in text; Twilio never sends it.
+    return (value or "").replace("\x00", "")

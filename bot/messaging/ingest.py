@@ -18,6 +18,12 @@ the learner out in the transaction that stores it.
 A message that fails to store does not take the others down: the batch is
 rolled back and each of its messages is stored again on its own, so only
 the bad one's request gets the error.
+
+A request waits at most ``webhook.store_timeout_seconds`` (``StoreTimeout``):
+the webhook then keeps the message in the spool (``bot.messaging.intake``).
+The writer skips the messages whose requests gave up; one it had already
+taken may be stored as well as spooled, and the replay recognises it by its
+MessageSid.
 """
 
 from __future__ import annotations
@@ -47,9 +53,6 @@ log = logging.getLogger(__name__)
 
 # The most messages one commit takes: a bound on what a failure has to redo.
 MAX_BATCH = 64
-# A request gives up waiting after this long (Twilio then retries; a message
-# stored after all is recognised by its MessageSid and not stored twice).
-WAIT_SECONDS = 20.0
 INBOUND = cast(Table, InboundMessage.__table__)
 
 
@@ -130,6 +133,11 @@ class _Waiting:
     done: threading.Event = field(default_factory=threading.Event)
     stored: bool = False
     error: BaseException | None = None
+    abandoned: bool = False  # its request gave up waiting (and spooled it)
+
+
+class StoreTimeout(TimeoutError):
+    """The message was not committed in time (the database is stalled)."""
 
 
 class GroupCommit:
@@ -148,8 +156,10 @@ class GroupCommit:
         self._ensure_writer()
         waiting = _Waiting(message, now)
         self._queue.put(waiting)
-        if not waiting.done.wait(WAIT_SECONDS):
-            raise TimeoutError(f"inbound {message.message_sid} not stored in {WAIT_SECONDS:.0f} s")
+        timeout = self._settings.webhook.store_timeout_seconds
+        if not waiting.done.wait(timeout):
+            waiting.abandoned = True
+            raise StoreTimeout(f"inbound message not stored in {timeout:g} s")
         if waiting.error is not None:
             raise waiting.error
         return waiting.stored
@@ -173,6 +183,10 @@ class GroupCommit:
             self._write(batch)
 
     def _write(self, batch: list[_Waiting]) -> None:
+        # A request that gave up has spooled its message: the replay stores it.
+        batch = [item for item in batch if not item.abandoned]
+        if not batch:
+            return
         try:
             with session_scope(self._sessions) as session:
                 outcomes = [

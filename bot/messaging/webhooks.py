@@ -1,8 +1,13 @@
 """Twilio webhooks: inbound messages and delivery status callbacks.
 
-Both are thin: check the signature, parse, call one service function, commit,
-answer (inbound messages share their commits: ``bot.messaging.ingest``). No NLU and no
-call to Twilio happen inside the request.
+Both are thin: check the signature, parse, hand the request to the intake
+(``bot.messaging.intake``: stored and committed, or spooled if the database
+stalls), answer. Inbound messages share their commits (``bot.messaging.ingest``).
+No NLU and no call to Twilio happen inside the request.
+
+The intake has its own engine whose lock waits last at most
+``webhook.store_timeout_seconds``; the web process replays the spool when it
+starts (the worker does so in its loop).
 """
 
 from __future__ import annotations
@@ -16,11 +21,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from bot.db import session_scope
 from bot.messaging.channels.twilio import InvalidCallback, read_status_callback
 from bot.messaging.inbound import InvalidInbound, parse_inbound
-from bot.messaging.ingest import GroupCommit
-from bot.messaging.status import apply_status_callback
+from bot.messaging.intake import WebhookIntake
+from bot.messaging.replay import replay_spool
 from bot.services import services
 from bot.settings import Settings
 
@@ -67,9 +71,8 @@ def inbound() -> Response:
         return Response(
             f"invalid field {error.field}: {error.reason}\n", status=400, mimetype="text/plain"
         )
-    # Answered only once committed; the commit is shared with the messages
-    # other requests of this process are storing meanwhile (bot.messaging.ingest).
-    services().part(GroupCommit).store(message, _now())
+    # Answered only once committed (or spooled, should the database stall).
+    services().part(WebhookIntake).inbound(message, _now())
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
@@ -80,12 +83,16 @@ def status() -> Response:
         report = read_status_callback(request.form)
     except InvalidCallback as error:
         return Response(f"invalid field {error}\n", status=400, mimetype="text/plain")
-    with session_scope(services().sessions) as session:
-        apply_status_callback(session, report, _now(), reference=request.args.get("ref") or None)
+    reference = request.args.get("ref") or None
+    services().part(WebhookIntake).status(report, _now(), reference)
     return Response("", status=204)
 
 
 def init_app(app: Flask) -> None:
     made = services(app)
-    made.add(GroupCommit(made.sessions, made.settings))
+    intake = WebhookIntake(made.settings)
+    made.add(intake)
     app.register_blueprint(blueprint)
+    # What an earlier run spooled goes in now, if the database takes it (the
+    # worker retries the rest). Short lock waits: the start is never held long.
+    replay_spool(intake.sessions, intake.spool, made.settings)

@@ -2,8 +2,10 @@
 
 The turn loops take learners' messages in order and run them through Rasa
 (``bot.messaging.turns``), ``worker.turn_concurrency`` of them at once; the sender loop
-sends the outbox (``bot.messaging.sender``). They run here in threads until SIGTERM or
-SIGINT; turns and sends in progress are finished before the process exits.
+sends the outbox (``bot.messaging.sender``); the spool loop stores what the webhooks
+spooled while the database was stalled (``bot.messaging.replay``). They run here in
+threads until SIGTERM or SIGINT; turns and sends in progress are finished before the
+process exits.
 
 ``run_turns_once`` and ``run_sends_once`` do one pass each and take ``now``:
 tests call them directly.
@@ -34,8 +36,10 @@ from bot.logs import configure_logging
 from bot.messaging.channels import Channel, make_channel
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
+from bot.messaging.replay import replay_spool
 from bot.messaging.retries import TurnHealth
 from bot.messaging.sender import Sender, SendOutcome
+from bot.messaging.spool import Spool
 from bot.messaging.turns import TurnOutcome, claim_turns, run_claimed, run_turn
 from bot.settings import Settings
 
@@ -198,6 +202,11 @@ def run_forever(settings: Settings) -> None:
     def sends() -> dict[str, int]:
         return sender.step(utc_now())
 
+    spool = Spool(settings.spool_path, settings.secrets.phone_encryption_key)
+
+    def replays() -> dict[str, int]:
+        return replay_spool(sessions, spool, settings)
+
     def sender_idle(seconds: float) -> None:
         replies_written.wait(seconds)
         replies_written.clear()
@@ -207,7 +216,11 @@ def run_forever(settings: Settings) -> None:
     # waits for it or writes replies; Rasa serves concurrent conversations.
     loops = [
         threading.Thread(target=_loop, args=(name, step, idle, settings, stop), name=name)
-        for name, step, idle in [("turns", turns, stop.wait), ("sender", sends, sender_idle)]
+        for name, step, idle in [
+            ("turns", turns, stop.wait),
+            ("sender", sends, sender_idle),
+            ("spool", replays, stop.wait),
+        ]
     ]
     log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa.url)
     for thread in loops:

@@ -110,6 +110,9 @@ class AppSection(Section):
     web_port: int = Field(default=5000, ge=1, le=65535)
     proxy_hops: int = Field(default=0, ge=0)
     message_retention_days: int = Field(default=90, ge=1)
+    # Requests with a bigger body get 413 before anything reads it (Twilio's
+    # forms are a few kB; a staff form with a 5,000-line id list about 60 kB).
+    max_request_bytes: int = Field(default=65536, ge=1024)
 
 
 class LanguagesSection(Section):
@@ -206,6 +209,16 @@ class BroadcastsSection(Section):
     feed_ahead_seconds: float = Field(default=10.0, gt=0)
 
 
+class WebhookSection(Section):
+    # How long a Twilio webhook waits for the database before it keeps the
+    # message in the spool instead (Twilio gives up after 15 s, and does not
+    # retry an error).
+    store_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    # Where those messages wait (one encrypted file each) until the database
+    # takes them; relative to the project root unless absolute. Made if missing.
+    spool_directory: str = Field(default="var/spool", min_length=1)
+
+
 class DashboardSection(Section):
     # Coordinator statistics: the time zone their dates, filters and charts use.
     timezone: TimeZone = "America/Panama"
@@ -236,6 +249,7 @@ class Settings(BaseSettings):
     lessons: LessonsSection = LessonsSection()
     schedule: ScheduleSection = ScheduleSection()
     broadcasts: BroadcastsSection = BroadcastsSection()
+    webhook: WebhookSection = WebhookSection()
     dashboard: DashboardSection = DashboardSection()
     secrets: SecretsSection = SecretsSection()
     testing: bool = False
@@ -297,6 +311,10 @@ class Settings(BaseSettings):
     @property
     def lessons_path(self) -> Path:
         return resolve(self.lessons.directory)
+
+    @property
+    def spool_path(self) -> Path:
+        return resolve(self.webhook.spool_directory)
 
     @property
     def reporting_zone(self) -> ZoneInfo:

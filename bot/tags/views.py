@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from bot.db import session_scope
+from bot.ops.limits import accepts_bytes
 from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.auth import current_staff, role_required
@@ -22,6 +23,9 @@ blueprint = Blueprint("tags", __name__, url_prefix="/tags", template_folder="tem
 blueprint.after_request(secure_headers)
 # Lines of ids one form may carry (a cohort's list, not the whole database).
 MAX_LINES = 5000
+# Such a list as a browser posts it: a 17-character id and an encoded line break
+# ("%0D%0A") a line, with room to spare; more than app.max_request_bytes.
+MAX_FORM_BYTES = MAX_LINES * 40
 
 
 def _page(status: int = 200, **values: Any) -> tuple[str, int]:
@@ -37,6 +41,7 @@ def page() -> tuple[str, int]:
 
 
 @blueprint.post("/")
+@accepts_bytes(MAX_FORM_BYTES)
 @role_required(*TAGGERS)
 def change() -> tuple[str, int]:
     tag = request.form.get("tag", "")

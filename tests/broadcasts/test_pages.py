@@ -117,6 +117,17 @@ def test_staff_and_admins_compose_and_see_the_preview(client, setup, role):
         ("an unknown variable", {"text_es": "Hola {nombre}", "text_en": "Hi"}, "text_es"),
         ("no text for English readers", {"text_es": "Hola"}, "text_en"),
         ("nobody in the segment", {"text_es": "Hola", "languages": "fr"}, "audience"),
+        # The day after 9999-12-31 does not exist: this was a 500 (OverflowError).
+        (
+            "enrolled until the calendar's end",
+            {"text_es": "Hola", "text_en": "Hi", "enrolled_to": "9999-12-31"},
+            "enrolled_to",
+        ),
+        (
+            "enrolled from no such day",
+            {"text_es": "Hola", "text_en": "Hi", "enrolled_from": "2026-02-30"},
+            "enrolled_from",
+        ),
     ],
 )
 def test_bad_input_is_an_error_on_the_form_naming_the_field(client, setup, case, fields, field):
@@ -134,6 +145,34 @@ def test_a_scheduled_time_in_the_past_is_an_error_on_send_at(client, setup):
     page = client.get(f"/broadcasts/{broadcast_id}").get_data(as_text=True)
     form = {"csrf_token": csrf_token(page), "when": "later", "send_at": "2026-03-04T09:00"}
     response = client.post(f"/broadcasts/{broadcast_id}/send", data=form)  # 09:00 < 10:00 Panama
+    assert response.status_code == 422
+    assert error_fields(response.get_data(as_text=True)) == {"send_at"}
+
+
+def test_a_draft_saved_with_a_bad_date_cannot_be_sent_to_a_wider_segment(client, setup, db_session):
+    # Dropping the date would send to every enrolled learner instead of those meant.
+    log_in(client, "author@example.org")
+    saved = compose(client, text_es="Hola", text_en="Hi", enrolled_from="31/12/2025")
+    assert saved.status_code == 422
+    broadcast_id = db_session.scalars(select(Broadcast.id).order_by(Broadcast.id.desc())).first()
+    page = client.get(f"/broadcasts/{broadcast_id}").get_data(as_text=True)
+
+    form = {"csrf_token": csrf_token(page), "when": "now"}
+    response = client.post(f"/broadcasts/{broadcast_id}/send", data=form)
+
+    assert response.status_code == 422
+    assert "Enrolled from" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Broadcast, broadcast_id).status == "draft"
+
+
+@pytest.mark.parametrize("send_at", ["9999-12-31T23:59", "0001-01-01T00:00", "2026-03-04T25:00"])
+def test_a_scheduled_time_off_the_calendar_is_an_error_on_send_at(client, setup, send_at):
+    # 9999-12-31 23:59 in Panama is past the calendar's end in UTC: this was a 500.
+    broadcast_id = _a_draft(client, setup)
+    page = client.get(f"/broadcasts/{broadcast_id}").get_data(as_text=True)
+    form = {"csrf_token": csrf_token(page), "when": "later", "send_at": send_at}
+    response = client.post(f"/broadcasts/{broadcast_id}/send", data=form)
     assert response.status_code == 422
     assert error_fields(response.get_data(as_text=True)) == {"send_at"}
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import InboundMessage, Learner
+from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import decrypt_phone, phone_hash
-from tests.builders import inbound_form, sign, signed_post
+from tests.builders import add_learner, add_outbox, inbound_form, sign, signed_post
 
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
@@ -173,6 +173,12 @@ def test_odd_but_valid_messages_are_stored_whole(client, settings, db_session, b
         pytest.param({"From": "not-a-number"}, "From", id="malformed-from"),
         pytest.param({"From": "whatsapp:+12"}, "From", id="short-whatsapp-from"),
         pytest.param({"NumMedia": "many"}, "NumMedia", id="bad-num-media"),
+        # A signed NumMedia of 20 digits was a 500 (SQLite's INTEGER overflowed).
+        pytest.param({"NumMedia": "9" * 20}, "NumMedia", id="20-digit-num-media"),
+        pytest.param({"NumMedia": "101"}, "NumMedia", id="num-media-over-100"),
+        pytest.param({"NumMedia": "-1"}, "NumMedia", id="negative-num-media"),
+        pytest.param({"NumMedia": "²"}, "NumMedia", id="superscript-num-media"),
+        pytest.param({"NumMedia": "1_0"}, "NumMedia", id="underscored-num-media"),
     ],
 )
 def test_malformed_form_is_a_400_naming_the_field(client, settings, db_session, change, field):
@@ -189,3 +195,38 @@ def test_health_check_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_nul_characters_are_dropped_from_the_text(client, settings, db_session):
+    # PostgreSQL refuses NUL in text: kept, the message would never be stored there.
+    form = inbound_form("ho\x00la", ProfileName="A\x00na")
+    assert signed_post(client, settings, "/twilio/inbound", form).status_code == 200
+    assert db_session.scalars(select(InboundMessage)).one().body == "hola"
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        # A signed ErrorCode of 20 digits, or "²" (isdigit() but not int()), was a 500.
+        pytest.param({"ErrorCode": "9" * 20}, 204, id="20-digit-error-code"),
+        pytest.param({"ErrorCode": "²"}, 204, id="superscript-error-code"),
+        pytest.param({"MessageSid": "SM" + "0" * 100}, 400, id="sid-over-64"),
+        pytest.param({"MessageStatus": "x" * 100}, 400, id="status-over-32"),
+    ],
+)
+def test_status_callback_fields_out_of_bounds(client, settings, db_session, change, status):
+    row = add_outbox(db_session, add_learner(db_session, settings))
+    row.provider_sid, row.status = "SM" + "1" * 32, "sent"
+    db_session.commit()
+    form = {"MessageSid": row.provider_sid, "MessageStatus": "failed", **change}
+
+    response = signed_post(client, settings, "/twilio/status", form)
+
+    assert response.status_code == status
+    db_session.expire_all()
+    if status == 400:
+        assert next(iter(change)) in response.get_data(as_text=True)
+        assert db_session.get(OutboxMessage, row.id).status == "sent"
+    else:  # the status counts; the garbled code is not kept
+        stored = db_session.get(OutboxMessage, row.id)
+        assert (stored.status, stored.error_code) == ("failed", None)

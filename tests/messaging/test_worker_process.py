@@ -12,15 +12,18 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.messaging.inbound import parse_inbound
+from bot.messaging.spool import Spool
 from bot.models import InboundMessage, OutboxMessage
 from bot.settings import Settings
 from bot.vocab import InboundStatus, OutboxStatus
-from tests.builders import add_inbound, add_learner
+from tests.builders import NOW, add_inbound, add_learner, inbound_form
 from tests.fakes import Answer, Recorded, StandInServer, rasa_echo
 
 START = "from bot.settings import load_settings; from bot.messaging.worker import run_forever; "
@@ -40,6 +43,7 @@ def worker_environment(settings: Settings, rasa_url: str) -> dict[str, str]:
         LESSONBOT_PHONE_HASH_KEY=settings.secrets.phone_hash_key,
         LESSONBOT_PHONE_ENCRYPTION_KEY=settings.secrets.phone_encryption_key,
         LESSONBOT_RASA_TOKEN=settings.rasa.token,
+        LESSONBOT_WEBHOOK_SPOOL_DIRECTORY=str(settings.spool_path),
     )
     return env
 
@@ -89,6 +93,40 @@ def test_the_worker_answers_then_stops_on_sigterm(
     assert "61234567" not in log
     assert db_session.get(InboundMessage, message.id).status == InboundStatus.DONE
     assert db_session.scalars(select(OutboxMessage.body)).all() == ["echo: hola"]
+
+
+def test_the_worker_stores_what_the_webhook_spooled_and_answers_it(
+    db_session: Session, settings: Settings, tmp_path: Path
+):
+    # What the webhook keeps while the database is stalled (bot.messaging.intake).
+    spool = Spool(settings.spool_path, settings.secrets.phone_encryption_key)
+    form = inbound_form("hola", number="+50761234568")
+    spool.put("inbound", NOW, asdict(parse_inbound(form)))
+
+    def answered() -> bool:
+        db_session.expire_all()
+        return db_session.scalars(select(OutboxMessage.body)).all() == ["echo: hola"]
+
+    log_path = tmp_path / "worker.log"
+    with StandInServer(rasa_echo) as rasa, log_path.open("w") as log_file:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", START],
+            env=worker_environment(settings, rasa.url),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            done = wait_for(answered)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=20)
+    log = log_path.read_text()
+
+    assert done, log
+    assert spool.paths() == []
+    stored = db_session.scalars(select(InboundMessage)).one()
+    assert stored.message_sid == form["MessageSid"]
+    assert "61234568" not in log
 
 
 class SlowRasa:

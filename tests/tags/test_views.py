@@ -90,3 +90,15 @@ def test_removing_from_the_page_and_errors(client):
     assert empty.status_code == 400
     too_many = client.post("/tags/", data={**form, "learners": "Lx\n" * 5001}, headers=EN)
     assert too_many.status_code == 400
+
+
+def test_a_full_list_of_5000_ids_is_not_refused_as_too_big(client):
+    # About 115 kB as a browser posts it: more than app.max_request_bytes (64 kB).
+    logged_in(client, "admin")
+    ids = "\r\n".join(f"L{index:016x}" for index in range(5000))
+    form = {"csrf_token": token(client), "tag": "cohort-7", "learners": ids, "action": "add"}
+
+    response = client.post("/tags/", data=form, headers=EN)
+
+    assert response.status_code == 200
+    assert "cohort-7" in response.get_data(as_text=True)

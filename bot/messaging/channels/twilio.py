@@ -60,6 +60,11 @@ STATUSES = {
     "undelivered": OutboxStatus.UNDELIVERED,
 }
 # Twilio's own codes for "too many requests" and "queue overflow", sent with 4xx.
+# Bounds on what a status callback may carry: Twilio's SIDs are 34 characters,
+# its statuses one word, its error codes five digits.
+MAX_SID_LENGTH = 64
+MAX_STATUS_LENGTH = 32
+MAX_ERROR_CODE_DIGITS = 6
 _RETRYABLE_CODES = frozenset({20429, 30001})
 # What the answer to a send may say: taken, and as far as delivered.
 _ACCEPTED = (OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.DELIVERED)
@@ -344,10 +349,10 @@ def reason_for(code: int | None, http: int | None = None) -> FailureReason:
 
 
 class InvalidCallback(ValueError):
-    """A status callback without a field Twilio always sends; ``field`` names it."""
+    """A status callback field missing or out of bounds; ``field`` names it."""
 
-    def __init__(self, field: str) -> None:
-        super().__init__(f"{field}: missing")
+    def __init__(self, field: str, reason: str = "missing") -> None:
+        super().__init__(f"{field}: {reason}")
         self.field = field
 
 
@@ -375,12 +380,26 @@ def read_status_callback(form: Mapping[str, str]) -> StatusReport:
     message_sid = (form.get("MessageSid") or "").strip()
     if not message_sid:
         raise InvalidCallback("MessageSid")
+    if len(message_sid) > MAX_SID_LENGTH:
+        raise InvalidCallback("MessageSid", f"longer than {MAX_SID_LENGTH} characters")
     provider_status = (form.get("MessageStatus") or "").strip().lower()
     if not provider_status:
         raise InvalidCallback("MessageStatus")
-    error_code = (form.get("ErrorCode") or "").strip()
-    code = int(error_code) if error_code.isdigit() else None
-    return status_report(message_sid, provider_status, code)
+    if len(provider_status) > MAX_STATUS_LENGTH:
+        raise InvalidCallback("MessageStatus", f"longer than {MAX_STATUS_LENGTH} characters")
+    return status_report(message_sid, provider_status, error_code(form.get("ErrorCode")))
+
+
+def error_code(text: str | None) -> int | None:
+    """Twilio's ErrorCode (five digits); None for none, or for one that cannot be Twilio's.
+
+    Only informative (staff look it up): a status with a garbled code is still
+    applied, rather than refused and lost.
+    """
+    value = (text or "").strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= MAX_ERROR_CODE_DIGITS):
+        return None
+    return int(value)
 
 
 def _json(response: httpx.Response) -> dict[str, object]:
