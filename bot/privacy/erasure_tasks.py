@@ -23,19 +23,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, cast, exists, func, literal, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
 from bot.messaging.channels import Channel, ChannelError
+from bot.messaging.outbox import ERASED_SID_PREFIX, erased_id, forget_provider_ids
 from bot.messaging.tracker_store import TrackerStore, TrackerStoreUnavailable
 from bot.models import ErasureTask, InboundMessage, Learner, OutboxMessage
 from bot.vocab import ErasureStep, InboundStatus, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-# The inbound MessageSid of an erased learner's message, once the provider deleted it.
-ERASED_SID_PREFIX = "erased:"
 # Retries: 30 s, 1 min, 2 min ... at most an hour apart, for as long as it takes.
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
@@ -185,28 +184,9 @@ def _drop_ids(
         session.execute(
             update(InboundMessage)
             .where(InboundMessage.id.in_(inbound_ids))
-            .values(message_sid=_erased_id(InboundMessage.id))
+            .values(message_sid=erased_id(InboundMessage.id))
         )
-    if outbox_ids:
-        session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)).values(provider_sid=None)
-        )
-    # The idempotency keys are "<inbound MessageSid>:<n>" and the like; no
-    # message of this learner will be written again, so the keys can go.
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.learner_id == learner_id,
-            OutboxMessage.status != OutboxStatus.PENDING,
-            OutboxMessage.idempotency_key.not_like(f"{ERASED_SID_PREFIX}%"),
-        )
-        .values(idempotency_key=_erased_id(OutboxMessage.id))
-    )
-
-
-def _erased_id(row_id: InstrumentedAttribute[int]) -> ColumnElement[str]:
-    """``erased:<row id>``: unique, as the column must be, and naming nothing outside."""
-    return literal(ERASED_SID_PREFIX) + cast(row_id, String)
+    forget_provider_ids(session, learner_id, outbox_ids)
 
 
 def _pending_inbound(session: Session, learner_id: int) -> bool:

@@ -30,7 +30,13 @@ from bot.messaging.outbox.outcomes import (
     sync_lesson_receipt,
     take_provider_sid,
 )
-from bot.messaging.outbox.redaction import erase_texts, purge_texts
+from bot.messaging.outbox.redaction import (
+    ERASED_SID_PREFIX,
+    erase_texts,
+    erased_id,
+    forget_provider_ids,
+    purge_texts,
+)
 from bot.messaging.outbox.writes import (
     Addressee,
     claim_batch,
@@ -41,14 +47,17 @@ from bot.messaging.outbox.writes import (
 )
 
 __all__ = [
+    "ERASED_SID_PREFIX",
     "WHATSAPP_WINDOW_CLOSED_TEXT",
     "Addressee",
     "advance_status",
     "claim_batch",
     "claim_due",
     "erase_texts",
+    "erased_id",
     "find_by_provider_sid",
     "find_by_reference",
+    "forget_provider_ids",
     "mark_failed",
     "mark_retry",
     "mark_sent",

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, cast, literal, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.db import rowcount
 from bot.models import OutboxMessage
 from bot.vocab import OutboxStatus
+
+# What replaces a provider's message id once the provider has deleted the message.
+ERASED_SID_PREFIX = "erased:"
+
+
+def erased_id(row_id: InstrumentedAttribute[int]) -> ColumnElement[str]:
+    """``erased:<row id>``: unique, as the id columns must be, and naming nothing outside."""
+    return literal(ERASED_SID_PREFIX) + cast(row_id, String)
 
 
 def erase_texts(session: Session, learner_id: int) -> int:
@@ -41,4 +49,26 @@ def purge_texts(session: Session, cutoff: datetime) -> int:
             # A template's variables are its text (a broadcast's announcement).
             .values(body=None, options=None, content_variables=None)
         )
+    )
+
+
+def forget_provider_ids(session: Session, learner_id: int, deleted: list[int]) -> None:
+    """Drop the provider's ids of an erased learner's rows once it deleted the messages.
+
+    ``deleted``: the rows whose message the provider no longer holds. The
+    idempotency keys are "<inbound MessageSid>:<n>" and the like; no message
+    of this learner will be written again, so every settled row's key goes too.
+    """
+    if deleted:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(deleted)).values(provider_sid=None)
+        )
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.learner_id == learner_id,
+            OutboxMessage.status != OutboxStatus.PENDING,
+            OutboxMessage.idempotency_key.not_like(f"{ERASED_SID_PREFIX}%"),
+        )
+        .values(idempotency_key=erased_id(OutboxMessage.id))
     )
