@@ -182,6 +182,9 @@ def start_worker(settings: Settings, twilio_url: str, log_path: Path) -> subproc
         LESSONBOT_PHONE_ENCRYPTION_KEY=settings.secrets.phone_encryption_key,
         LESSONBOT_RASA_TOKEN=settings.rasa.token,
         LESSONBOT_SECRET_KEY=settings.secrets.secret_key,
+        # The web process spools the status callbacks the busy database cannot
+        # take within 2 s; the worker replays that spool, so it must be the same.
+        LESSONBOT_WEBHOOK_SPOOL_DIRECTORY=str(settings.spool_path),
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_MESSAGING_SERVICE_SID=settings.twilio.messaging_service_sid,

@@ -52,3 +52,7 @@ def test_database_locked_at_the_webhook(fault_run: Callable[..., Run], tmp_path)
         for locker in lockers:
             locker.kill()
             locker.wait()
+            # Closed here, not by the garbage collector during a later test
+            # (an unclosed pipe is a ResourceWarning, an error under -W error).
+            if locker.stdout is not None:
+                locker.stdout.close()

@@ -48,6 +48,11 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "rasa.url": f"http://127.0.0.1:{free_port()}",
             "rasa.actions_port": free_port(),
             "sender.rate_per_second": 1000.0,
+            # These tests follow the dialogue and compare replies with the
+            # catalogs' texts, accents included; the accent-free SMS rendering
+            # (the default for es and fr) has its own tests (tests/text,
+            # tests/messaging/test_sender.py).
+            "sender.sms_accent_free_languages": [],
         },
     )
     upgrade(settings)
