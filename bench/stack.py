@@ -163,7 +163,7 @@ class Stack:
             # Rasa's own script cannot read the token from the environment as
             # rasa_runtime does: this run's throwaway token goes on its command line.
             command = [str(RASA_BIN), *command[command.index("run") :]]
-            command += ["--auth-token", self.settings.rasa.token]
+            command += [f"--auth-token={self.settings.rasa.token}"]  # it may begin with "-"
             env["LESSONBOT_RASA_TRACKER_DB"] = str(self.workdir / "rasa_tracker_unpatched.db")
         self.spawn(name, in_background(command), cwd=NLU_DIR, env=env)
 

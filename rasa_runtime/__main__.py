@@ -61,11 +61,13 @@ def with_auth_token(argv: list[str], environ: MutableMapping[str, str]) -> list[
     token = environ.pop(TOKEN_VARIABLE, "")
     if "run" not in argv[1:2] or "--enable-api" not in argv:
         return argv
-    if "--auth-token" in argv:
+    if any(arg in ("--auth-token", "-t") or arg.startswith("--auth-token=") for arg in argv):
         raise UnsafeStart(f"pass Rasa's token in {TOKEN_VARIABLE}, not on the command line")
     if not token:
         raise UnsafeStart(f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone")
-    return [*argv, "--auth-token", token]
+    # One argument, "--auth-token=<token>": a random token may begin with "-",
+    # which argparse would take for an option after a separate "--auth-token".
+    return [*argv, f"--auth-token={token}"]
 
 
 def main() -> None:
