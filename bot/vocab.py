@@ -108,6 +108,8 @@ class OutboxKind(StrEnum):
     # Written by the worker when a message waits or fails (bot.messaging.notices).
     HOLDING = "holding"  # the one "still working on it" of an outage
     FAILURE_NOTICE = "failure_notice"  # the message could not be handled
+    # Written by staff from the inbox (bot.inbox.conversations).
+    STAFF_REPLY = "staff_reply"
 
 
 # A lesson's rows: the lesson's text and its quiz question.

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -224,6 +224,34 @@ class DashboardSection(Section):
     timezone: TimeZone = "America/Panama"
 
 
+class InboxSection(Section):
+    """The hand-off to staff (bot.inbox): office hours, lessons during a hand-off, notices."""
+
+    # Office hours in the programme's time zone: ISO weekdays (1 = Monday) and clock times.
+    office_days: tuple[int, ...] = Field(default=(1, 2, 3, 4, 5), min_length=1, strict=False)
+    office_opens: ClockTime = "08:00"
+    office_closes: ClockTime = "17:00"
+    timezone: TimeZone = "America/Panama"
+    # False: scheduled lessons go on while a learner talks with staff; True: they wait.
+    pause_lessons: bool = False
+    # An email to this address when a conversation opens ("" = no email).
+    notify_email: str = ""
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_sender: str = "lessonbot@localhost"
+    smtp_starttls: bool = False
+
+    @field_validator("office_days")
+    @classmethod
+    def _weekdays(cls, days: tuple[int, ...]) -> tuple[int, ...]:
+        wrong = [day for day in days if not 1 <= day <= 7]
+        if wrong:
+            raise ValueError(f"weekdays are 1 (Monday) to 7 (Sunday), not {wrong}")
+        return tuple(sorted(set(days)))
+
+
 class SecretsSection(Section):
     """Keys that unlock personal data; only ever from the environment."""
 
@@ -251,6 +279,7 @@ class Settings(BaseSettings):
     broadcasts: BroadcastsSection = BroadcastsSection()
     webhook: WebhookSection = WebhookSection()
     dashboard: DashboardSection = DashboardSection()
+    inbox: InboxSection = InboxSection()
     secrets: SecretsSection = SecretsSection()
     testing: bool = False
 

@@ -48,6 +48,7 @@ ENVIRONMENT_ONLY = frozenset(
         "twilio.auth_token",
         "twilio.messaging_service_sid",
         "rasa.token",
+        "inbox.smtp_password",
         "secrets",
         "testing",
     }
@@ -56,6 +57,7 @@ SECRET_PATHS = frozenset(
     {
         "twilio.auth_token",
         "rasa.token",
+        "inbox.smtp_password",
         "secrets.phone_hash_key",
         "secrets.phone_encryption_key",
         "secrets.secret_key",

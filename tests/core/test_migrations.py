@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot import models  # noqa: F401  (the tables, as the migrations' env.py registers them)
 from bot.broadcasts import models as broadcast_models  # noqa: F401
 from bot.db import Base, make_engine
+from bot.inbox import models as inbox_models  # noqa: F401
 from bot.migrate import upgrade
 from bot.settings import Settings
 from bot.staff import models as staff_models  # noqa: F401

@@ -1,0 +1,258 @@
+"""Every change of a conversation's state, in one place (bot.inbox).
+
+Callers commit: each function works inside the caller's transaction, so a
+staff reply and the audit entry that records it land together or not at all.
+
+A staff reply is an outbox row like every message the learner gets (sent
+exactly once, with status tracking). Its idempotency key is made from the
+conversation and a token the reply form carries: a double click, a retried
+POST or a second tab holding the same form write one row, not two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.inbox import office_hours
+from bot.inbox.models import Conversation, ConversationStatus, OpenedBy
+from bot.learners.localtime import whatsapp_window_open
+from bot.messaging.outbox import write_reply
+from bot.messaging.replies import Reply
+from bot.models import Learner
+from bot.settings import Settings
+from bot.staff.accounts import audit
+from bot.vocab import ChannelName, OutboxKind
+
+# What one SMS conversation reply may hold: Twilio refuses a body over 1,600 characters.
+MAX_REPLY_CHARACTERS = 1600
+# A reply token as the form makes it (secrets.token_urlsafe(16): 22 characters).
+MAX_TOKEN_LENGTH = 64
+
+
+class InboxError(ValueError):
+    """A staff action that cannot be done; ``field`` names the form field at fault."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Opened:
+    conversation: Conversation
+    created: bool  # False: the learner already had an open conversation
+    in_office_hours: bool
+
+
+def open_conversation(session: Session, learner_id: int) -> Conversation | None:
+    """The learner's open conversation, if any."""
+    return session.scalar(
+        select(Conversation).where(
+            Conversation.learner_id == learner_id,
+            Conversation.status == ConversationStatus.OPEN,
+        )
+    )
+
+
+def open_for_learner(
+    session: Session,
+    learner_id: int,
+    opened_by: OpenedBy,
+    now: datetime,
+    settings: Settings,
+    note: str | None = None,
+) -> Opened:
+    """Open a conversation for the learner, or return the one already open.
+
+    Opening twice (a learner who asks again, two workers racing) keeps one
+    open conversation: the unique index on open conversations decides.
+    """
+    in_hours = office_hours.is_open(now, settings)
+    existing = open_conversation(session, learner_id)
+    if existing is not None:
+        note_learner_message(session, existing, now)
+        return Opened(existing, created=False, in_office_hours=in_hours)
+    conversation = Conversation(
+        learner_id=learner_id,
+        status=ConversationStatus.OPEN,
+        opened_by=opened_by,
+        opened_at=now,
+        opened_in_office_hours=in_hours,
+        waiting_since=now,
+        last_learner_message_at=now,
+        note=note,
+    )
+    nested = session.begin_nested()
+    session.add(conversation)
+    try:
+        session.flush()
+    except Exception:
+        nested.rollback()
+        existing = open_conversation(session, learner_id)
+        if existing is None:
+            raise
+        return Opened(existing, created=False, in_office_hours=in_hours)
+    nested.commit()
+    return Opened(conversation, created=True, in_office_hours=in_hours)
+
+
+def note_learner_message(session: Session, conversation: Conversation, now: datetime) -> None:
+    """The learner wrote while the conversation is open: they wait from now, unless already."""
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+    conversation.last_learner_message_at = now
+
+
+def reply(
+    session: Session,
+    conversation_id: int,
+    staff_id: int | None,
+    text: str,
+    token: str,
+    now: datetime,
+) -> bool:
+    """Queue a staff reply to the learner; True if written, False if this form was sent already.
+
+    Raises ``InboxError`` naming the field: an empty or too long reply, a
+    conversation that is closed or unknown, a learner who cannot be reached,
+    or a WhatsApp learner whose 24-hour window has closed (free text is
+    refused then: send the approved template instead).
+    """
+    body = text.strip()
+    if not body:
+        raise InboxError("write a reply before sending", "reply")
+    if len(body) > MAX_REPLY_CHARACTERS:
+        raise InboxError(
+            f"a reply has at most {MAX_REPLY_CHARACTERS} characters (this one has {len(body)})",
+            "reply",
+        )
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InboxError("the form is incomplete: reload the page", "token")
+    conversation = _open(session, conversation_id)
+    learner = conversation.learner
+    if not learner.is_reachable:
+        raise InboxError("this learner can no longer be reached (opted out or erased)", "reply")
+    if learner.channel == ChannelName.WHATSAPP and not whatsapp_window_open(
+        learner.last_inbound_at, now
+    ):
+        raise InboxError(
+            "the learner's WhatsApp window is closed: free text cannot be sent,"
+            " send the invitation template instead",
+            "reply",
+        )
+    written = write_reply(
+        session,
+        f"inbox:{conversation.id}:{token}",
+        learner.id,
+        Reply(text=body, kind=OutboxKind.STAFF_REPLY),
+        now,
+    )
+    if written:
+        conversation.waiting_since = None
+        conversation.last_answered_at = now
+        if conversation.first_answered_at is None:
+            conversation.first_answered_at = now
+        if conversation.assigned_to_id is None and staff_id is not None:
+            conversation.assigned_to_id = staff_id
+        audit(
+            session,
+            staff_id,
+            "inbox.reply",
+            {"conversation": conversation.id, "learner": learner.public_id},
+            now,
+        )
+    return written
+
+
+def assign(
+    session: Session,
+    conversation_id: int,
+    staff_id: int | None,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Give the conversation to a staff member (``staff_id``), or to nobody (None)."""
+    conversation = _open(session, conversation_id)
+    conversation.assigned_to_id = staff_id
+    audit(
+        session,
+        actor_id,
+        "inbox.assign" if staff_id is not None else "inbox.unassign",
+        {"conversation": conversation.id, "learner": conversation.learner.public_id},
+        now,
+    )
+
+
+def close(session: Session, conversation_id: int, actor_id: int | None, now: datetime) -> None:
+    """Close the conversation; the worker then hands the learner back to the bot.
+
+    The learner is told in their language once Rasa knows (``resumed``),
+    which keeps the tracker and the database telling the same story.
+    """
+    conversation = _open(session, conversation_id)
+    conversation.status = ConversationStatus.CLOSED
+    conversation.closed_at = now
+    conversation.closed_by_id = actor_id
+    conversation.waiting_since = None
+    audit(
+        session,
+        actor_id,
+        "inbox.close",
+        {"conversation": conversation.id, "learner": conversation.learner.public_id},
+        now,
+    )
+
+
+def to_resume(session: Session, learner_id: int) -> Conversation | None:
+    """The learner's closed conversation that Rasa has not been told about yet."""
+    return session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.learner_id == learner_id,
+            Conversation.status == ConversationStatus.CLOSED,
+            Conversation.resumed_at.is_(None),
+        )
+        .order_by(Conversation.id)
+        .limit(1)
+    )
+
+
+def resumed(session: Session, conversation_id: int, now: datetime) -> bool:
+    """Record that Rasa took the learner back (once); True if this call recorded it."""
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.resumed_at.is_(None))
+        .values(resumed_at=now)
+        .returning(Conversation.id)
+    )
+    return result.scalar() is not None
+
+
+def waiting_count(session: Session) -> int:
+    """Open conversations whose learner waits for an answer (the staff pages' badge)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Conversation)
+            .where(
+                Conversation.status == ConversationStatus.OPEN,
+                Conversation.waiting_since.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def _open(session: Session, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise InboxError(f"no conversation {conversation_id}", "conversation")
+    if not conversation.is_open:
+        raise InboxError("this conversation is closed", "conversation")
+    if session.get(Learner, conversation.learner_id) is None:  # erased meanwhile
+        raise InboxError(f"no conversation {conversation_id}", "conversation")
+    return conversation
