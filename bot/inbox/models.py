@@ -69,6 +69,9 @@ class Conversation(Base):
     # (the hand-off slot cleared, the learner told). A closed conversation
     # without it is still to be handed back.
     resumed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set once the "a conversation opened" email went out (settings inbox.notify_email);
+    # a job sends it outside any learner's turn and tries again until it is set.
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime)
     # A short note for staff of why it opened ("asked", "keyword", "offer").
     note: Mapped[str | None] = mapped_column(String(40))
 

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.Column("closed_by_id", sa.Integer(), nullable=True),
         sa.Column("resumed_at", sa.DateTime(), nullable=True),
+        sa.Column("notified_at", sa.DateTime(), nullable=True),
         sa.Column("note", sa.String(length=40), nullable=True),
         sa.ForeignKeyConstraint(["learner_id"], ["learner.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["assigned_to_id"], ["staff_user.id"], ondelete="SET NULL"),
