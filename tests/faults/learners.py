@@ -44,6 +44,8 @@ SCRIPTS = {
            "mèsi", "KANPE", "dakò"),
 }  # fmt: skip
 LANGUAGES = tuple(SCRIPTS)
+# The place in ``conversation`` of the message that chooses the language.
+LANGUAGE_CHOICE = 1
 
 
 def conversation(language: str, stops: bool) -> tuple[str, ...]:
@@ -62,12 +64,15 @@ class SimLearner:
     channel: str
     stops: bool
     script: tuple[str, ...]
+    # Seeded with their language (the broadcast's stoppers); the others have
+    # none until the bot answered their language choice (``LANGUAGE_CHOICE``).
+    language_known: bool = False
 
 
 def stopping(numbers: list[str], languages: list[str]) -> list[SimLearner]:
     """Learners who only write STOP, in their language (they are in the middle of a course)."""
     return [
-        SimLearner(number, language, "sms", True, (SCRIPTS[language][8],))
+        SimLearner(number, language, "sms", True, (SCRIPTS[language][8],), language_known=True)
         for number, language in zip(numbers, languages, strict=True)
     ]
 

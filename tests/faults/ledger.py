@@ -31,8 +31,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.faults import appside
-from tests.faults.learners import Sent, SimLearner
+from tests.faults.learners import LANGUAGE_CHOICE, Sent, SimLearner
 from tests.faults.snapshot import Snapshot
+
+# What the bot speaks to a learner who has not chosen a language (config.yml).
+DEFAULT_LANGUAGE = "es"
 
 # A send the sender had already started when the STOP was stored cannot be recalled.
 STOP_GRACE_SECONDS = 1.0
@@ -89,11 +92,15 @@ def build(
     ledger = Ledger(messages_in=len(sent))
     links = _Links(snapshot, records)
     reasons: Counter[str] = Counter()
-    notices: dict[str, list[str]] = defaultdict(list)  # learner number -> texts told
+    # learner number -> (place in the script, text) of each failure notice Twilio took
+    notices: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    chose_language: set[str] = set()  # learners whose language choice was answered
     late: Counter[str] = Counter()
     for message in sent.values():
         outcome, why = _classify(message, snapshot, links)
         setattr(ledger, outcome, getattr(ledger, outcome) + 1)
+        if outcome == "answered" and message.index == LANGUAGE_CHOICE:
+            chose_language.add(message.number)
         if why:
             reasons[f"{outcome}: {why}"] += 1
         if outcome == "pending" and message.acked_at is not None:
@@ -101,7 +108,7 @@ def build(
         if outcome == "told_failed":
             ledger.told_failed_numbers.append(message.number)
             notices[message.number] += [
-                str(row["body"])
+                (message.index, str(row["body"]))
                 for row in links.rows_for[message.sid]
                 if links.taken[row["idempotency_key"]]
             ]
@@ -110,7 +117,9 @@ def build(
             late[message.error or f"HTTP {message.status}"] += 1
     ledger.details["reasons"] = dict(reasons.most_common(12))
     ledger.details["webhook_late_answers"] = dict(late)
-    ledger.details["told_failed_wrong_language"] = _wrong_language(notices, learners)
+    ledger.details["told_failed_wrong_language"] = _wrong_language(
+        notices, learners, chose_language
+    )
     ledger.duplicated = _duplicates(records, snapshot, ledger.details)
     ledger.opted_out_sent = _opted_out_sends(sent, opted_out_before, records, ledger.details)
     ledger.details["stop_not_applied"] = _stops_not_applied(sent, snapshot, hash_key)
@@ -237,15 +246,34 @@ def _holding_max(records: list[dict[str, Any]], snapshot: Snapshot) -> int:
     return max(per_learner.values(), default=0)
 
 
-def _wrong_language(notices: dict[str, list[str]], learners: list[SimLearner]) -> int:
-    """Failure notices whose text another language's learners got too: not in theirs."""
-    language = {learner.number: learner.language for learner in learners}
+def _wrong_language(
+    notices: dict[str, list[tuple[int, str]]],
+    learners: list[SimLearner],
+    chose_language: set[str],
+) -> int:
+    """Failure notices whose text learners of another language got too: not in the learner's.
+
+    The language a notice must be in is the one the bot knew then: the
+    learner's own once the bot has answered their language choice (a message
+    processed in order before any later one of theirs), else the default
+    language, which is also what the rest of the bot speaks to them then.
+    """
+    by_learner = {learner.number: learner for learner in learners}
+
+    def expected(number: str, index: int) -> str:
+        learner = by_learner.get(number)
+        if learner is None:
+            return "?"
+        knows = learner.language_known or (number in chose_language and index > LANGUAGE_CHOICE)
+        return learner.language if knows else DEFAULT_LANGUAGE
+
     texts_by_language: dict[str, set[str]] = defaultdict(set)
-    for number, texts in notices.items():
-        texts_by_language[language.get(number, "?")].update(texts)
+    for number, told in notices.items():
+        for index, text in told:
+            texts_by_language[expected(number, index)].add(text)
     wrong = 0
-    for number, texts in notices.items():
-        mine = language.get(number, "?")
-        others = set().union(*(t for lang, t in texts_by_language.items() if lang != mine))
-        wrong += sum(text in others for text in texts)
+    for number, told in notices.items():
+        for index, text in told:
+            mine = expected(number, index)
+            wrong += any(text in texts for lang, texts in texts_by_language.items() if lang != mine)
     return wrong

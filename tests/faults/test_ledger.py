@@ -20,7 +20,8 @@ LEARNERS = [
 
 
 def sent(sid: str, number: str = ANNA, status: int | None = 200, **more: Any) -> Sent:
-    message = Sent(sid, number, 0, "Hola", more.pop("is_stop", False), status=status)
+    index = more.pop("index", 0)
+    message = Sent(sid, number, index, "Hola", more.pop("is_stop", False), status=status)
     message.acked_at = T0 if status == 200 else None
     message.latency = more.pop("latency", 0.1)
     message.error = more.pop("error", None)
@@ -133,6 +134,28 @@ def test_a_webhook_answer_after_15_seconds_counts_as_late() -> None:
 
 
 def test_failure_notices_must_be_in_the_learners_language() -> None:
+    """Once the bot has answered the learner's language choice, notices come in that language."""
+    snap = snapshot(
+        [("SMa", 1, "failed"), ("SMl", 2, "done"), ("SMb", 2, "failed")],
+        [
+            {"idempotency_key": "SMa:0", "body": "Lo siento."},
+            {"idempotency_key": "SMl:0", "learner_id": 2, "body": "Merci."},
+            {"idempotency_key": "SMb:0", "learner_id": 2, "body": "Lo siento."},
+        ],
+    )
+    records = [
+        record("SMa:0", body="Lo siento."),
+        record("SMl:0", to=BEN, body="Merci."),
+        record("SMb:0", to=BEN, body="Lo siento."),
+    ]
+    messages = [sent("SMa"), sent("SMl", number=BEN, index=1), sent("SMb", number=BEN, index=2)]
+    found = ledger(messages, snap, records)
+    assert found.told_failed == 2
+    assert found.details["told_failed_wrong_language"] == 2  # Ben reads French by then
+
+
+def test_before_the_language_is_chosen_the_default_language_is_right() -> None:
+    """Ben's first message failed: the bot knew no language of his, so Spanish was right."""
     snap = snapshot(
         [("SMa", 1, "failed"), ("SMb", 2, "failed")],
         [
@@ -143,7 +166,7 @@ def test_failure_notices_must_be_in_the_learners_language() -> None:
     records = [record("SMa:0", body="Lo siento."), record("SMb:0", to=BEN, body="Lo siento.")]
     found = ledger([sent("SMa"), sent("SMb", number=BEN)], snap, records)
     assert found.told_failed == 2
-    assert found.details["told_failed_wrong_language"] == 2  # Ben reads French
+    assert found.details["told_failed_wrong_language"] == 0
 
 
 def test_a_failed_message_of_a_learner_who_then_opted_out_owes_nothing() -> None:
