@@ -248,6 +248,17 @@ def waiting_count(session: Session) -> int:
     )
 
 
+def mark_notified(session: Session, conversation_id: int, now: datetime) -> bool:
+    """Record that the "conversation opened" email went out (once); True if this call did."""
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.notified_at.is_(None))
+        .values(notified_at=now)
+        .returning(Conversation.id)
+    )
+    return result.scalar() is not None
+
+
 def forget(session: Session, learner_id: int) -> int:
     """Delete the learner's conversations, open or closed (an erasure); how many.
 
