@@ -121,11 +121,3 @@ def test_the_page_in_spanish(coordinator, seeded) -> None:
     html = response.get_data(as_text=True)
     assert "Conversaciones con el equipo" in html
     assert "Conversaciones abiertas" in html
-
-
-def test_staff_without_the_coordinator_role_cannot_see_it(client, accounts) -> None:
-    from tests.dashboard.conftest import PASSWORD
-    from tests.dashboard.pages import log_in
-
-    assert log_in(client, accounts["staff"], PASSWORD).status_code == 302
-    assert client.get("/dashboard/conversations").status_code == 403
