@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
 from bot.inbox import conversations
@@ -27,14 +28,24 @@ TEXT = "mi patrón no me paga desde marzo"
 
 
 class Inbox:
-    """What the SMTP server accepted."""
+    """What the SMTP server accepted; ``refuse`` makes it answer the data with that reply."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.logins: list[tuple[bytes, bytes]] = []
+        self.refuse: str | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return self.refuse
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        self.logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"the right password")
 
 
 def free_port() -> int:
@@ -44,9 +55,17 @@ def free_port() -> int:
 
 
 class MailServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, refuse: str | None = None) -> None:
         self.inbox = Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
+        self.inbox.refuse = refuse
+        # Log-in without TLS: a test on loopback (the settings offer STARTTLS for real servers).
+        self.controller = Controller(
+            self.inbox,
+            hostname="127.0.0.1",
+            port=port,
+            authenticator=self.inbox.authenticate,
+            auth_require_tls=False,
+        )
 
     def __enter__(self) -> Inbox:
         self.controller.start()
@@ -178,3 +197,39 @@ def test_no_email_when_no_address_is_set(db_session, settings, port) -> None:
 
     assert inbox.messages == []
     assert notified_at(db_session, conversation.id) is None
+
+
+def test_a_message_the_server_refuses_is_not_marked_and_the_log_says_its_code(
+    db_session, settings, services, port, caplog
+) -> None:
+    conversation = open_hand_off(db_session, settings)
+
+    with caplog.at_level(logging.WARNING), MailServer(port, refuse="554 5.7.1 refused") as inbox:
+        run_email_job(services)
+
+    assert inbox.messages == []
+    assert notified_at(db_session, conversation.id) is None
+    assert [record.getMessage() for record in caplog.records] == [
+        f"inbox email for conversation {conversation.id} not sent (SMTP 554); tried again next run"
+    ]
+
+
+def test_the_sender_logs_in_with_the_configured_account(db_session, settings, port) -> None:
+    account = settings.with_overrides(
+        {"inbox.smtp_user": "lessonbot", "inbox.smtp_password": "the right password"}
+    )
+    wrong = account.with_overrides({"inbox.smtp_password": "a wrong one"})
+    conversation = open_hand_off(db_session, account)
+
+    for chosen in (wrong, account):
+        made = Services.for_settings(chosen, clock=lambda: NOW)
+        try:
+            with MailServer(port) as inbox:
+                run_email_job(made)
+        finally:
+            made.close()
+        delivered = len(inbox.messages)
+        assert (notified_at(db_session, conversation.id) is not None) == (delivered == 1)
+
+    assert inbox.logins == [(b"lessonbot", b"the right password")]
+    assert delivered == 1
