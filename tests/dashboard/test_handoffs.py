@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.dashboard.filters import Filters
+from bot.dashboard.handoffs import figures
 from bot.db import make_engine, make_session_factory
 from bot.inbox.models import Conversation, OpenedBy
 from bot.models import Learner
@@ -121,3 +123,23 @@ def test_the_page_in_spanish(coordinator, seeded) -> None:
     html = response.get_data(as_text=True)
     assert "Conversaciones con el equipo" in html
     assert "Conversaciones abiertas" in html
+
+
+def test_a_conversation_still_inside_its_office_hours_is_not_counted_late_yet(
+    settings: Settings,
+) -> None:
+    engine = make_engine(settings.app.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            for n in range(5):
+                add(session, n, MONDAY, MONDAY + timedelta(minutes=5), "es")
+            add(session, 5, MONDAY + timedelta(minutes=30), None, "es")  # 09:30, no answer yet
+            week = Filters(start=MONDAY.date(), end=MONDAY.date())
+            at_ten = figures(session, week, settings, MONDAY + timedelta(hours=1))
+            after_closing = figures(session, week, settings, MONDAY + timedelta(hours=9))
+    finally:
+        engine.dispose()
+
+    assert at_ten.within_office_hours == 1.0  # 5 of 5: the sixth may still be answered in time
+    assert after_closing.within_office_hours == 5 / 6  # office hours ended: it was not
+    assert at_ten.opened == 6 and at_ten.median_minutes == 5
