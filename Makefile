@@ -13,7 +13,7 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help install up browser test audit test-fast fuzz lint format typecheck catalogs catalogs-update model nlu-accuracy bench faults clean
+.PHONY: help install up browser test audit test-fast fuzz lint format typecheck catalogs catalogs-update model nlu-accuracy bench bench-inbox faults clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks v
 	@# py-spy profiles the worker, Rasa and the actions; a benchmark-only tool, not an app dependency.
 	@test -x $(VENV)/bin/py-spy || $(VENV)/bin/pip install $(PIP_QUIET) 'py-spy==0.4.3'
 	$(VENV)/bin/python -m bench.run
+
+bench-inbox: $(VENV)/.installed ## Inbox list and badge with 10,000 open conversations, 1,000,000 messages, SQLite and PostgreSQL (~5 min): table + bench/inbox.json
+	$(VENV)/bin/python scripts/bench_inbox.py
 
 faults: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Fault injection at the issue's sizes (about 70 min): kills, outages, Twilio faults; table + test-artifacts/faults.json
 	@# The small run is part of `make test`; this one is 2,000 messages and a 5,000-recipient broadcast.

@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot.broadcasts.queueing import run as run_broadcasts
 from bot.clock import utc_now
 from bot.db import make_engine, session_scope
+from bot.inbox.notify import SmtpSender, notify_opened
 from bot.logs import configure_logging
 from bot.messaging.channels import Channel, make_channel
 from bot.messaging.dispatch import deliver_due_lessons
@@ -91,6 +92,12 @@ def _run_erasure_tasks(services: Services, now: datetime) -> dict[str, int]:
     return run_due_tasks(services.sessions, tracker, provider.channel, now)
 
 
+def _notify_opened_conversations(services: Services, now: datetime) -> dict[str, int]:
+    # A transaction to read, one per email sent: none is open while SMTP is talked to.
+    sender = services.part(SmtpSender, lambda: SmtpSender(services.settings))
+    return notify_opened(services.sessions, services.settings, sender, now)
+
+
 # id, body, trigger arguments
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
@@ -103,6 +110,12 @@ JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     # A question answered wrong comes back 2, then 7 days later (bot.learners.review).
     ("send_due_reviews", _send_due_reviews, {"trigger": "interval", "minutes": 1}),
     ("send_still_there", _send_still_there, {"trigger": "interval", "minutes": 15}),
+    # An email to staff per newly opened hand-off (settings inbox.notify_email; off when "").
+    (
+        "notify_opened_conversations",
+        _notify_opened_conversations,
+        {"trigger": "interval", "minutes": 1},
+    ),
     # Starts due broadcasts and keeps the outbox fed a little ahead of the sender.
     ("run_broadcasts", _run_broadcasts, {"trigger": "interval", "seconds": 5}),
 )

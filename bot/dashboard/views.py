@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bot.clock import FIRST_DAY, LAST_DAY
-from bot.dashboard import delivery, funnel, overview, queries, quiz
+from bot.dashboard import delivery, funnel, handoffs, overview, queries, quiz
 from bot.dashboard.context import ViewContext
 from bot.dashboard.exports import cohort_size, progress_csv
 from bot.dashboard.filters import FilterChoices, Filters, InvalidFilter
@@ -42,6 +42,7 @@ BUILDERS: dict[str, Callable[[ViewContext], Page]] = {
     "funnel": funnel.build,
     "quiz": quiz.build,
     "delivery": delivery.build,
+    "conversations": handoffs.build,
 }
 # Delivery health is about how sending goes now: without dates it shows the last
 # 30 days. The other views show everything unless a period is chosen.
@@ -108,6 +109,7 @@ def _render(view: str) -> str:
         ("funnel", _("Completion funnel")),
         ("quiz", _("Quiz items")),
         ("delivery", _("Delivery health")),
+        ("conversations", _("Conversations with staff")),
     ]
     return render_template(
         "dashboard/view.html",
@@ -145,6 +147,12 @@ def quiz_page() -> str:
 @role_required(*COORDINATORS)
 def delivery_page() -> str:
     return _render("delivery")
+
+
+@blueprint.get("/conversations")
+@role_required(*COORDINATORS)
+def conversations_page() -> str:
+    return _render("conversations")
 
 
 def _record_export(what: dict[str, str]) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import rowcount
 from bot.inbox import office_hours
 from bot.inbox.models import Conversation, ConversationStatus, OpenedBy
 from bot.learners.localtime import whatsapp_window_open
@@ -244,6 +245,28 @@ def waiting_count(session: Session) -> int:
             )
         )
         or 0
+    )
+
+
+def mark_notified(session: Session, conversation_id: int, now: datetime) -> bool:
+    """Record that the "conversation opened" email went out (once); True if this call did."""
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.notified_at.is_(None))
+        .values(notified_at=now)
+        .returning(Conversation.id)
+    )
+    return result.scalar() is not None
+
+
+def forget(session: Session, learner_id: int) -> int:
+    """Delete the learner's conversations, open or closed (an erasure); how many.
+
+    Their texts are inbound and outbox rows, which the erasure empties itself;
+    the audit log keeps the conversation ids, which then name nothing.
+    """
+    return rowcount(
+        session.execute(delete(Conversation).where(Conversation.learner_id == learner_id))
     )
 
 

@@ -48,25 +48,33 @@ def open_conversations(
     offset: int = 0,
     assigned_to_id: int | None = None,
 ) -> list[ConversationRow]:
-    """Open conversations, the longest waiting first, then those answered (oldest first)."""
+    """Open conversations, the longest waiting first, then those answered (oldest first).
+
+    Two queries, each read in order from ``ix_conversation_inbox`` and stopped at
+    the page's end: the waiting ones, then (once they run out) the answered
+    ones. One query ordered by "waiting or not" first would sort every open
+    conversation for each page (migration 0008; scripts/bench_inbox.py).
+    """
     assignee = aliased(StaffUser)
-    query = (
+    base = (
         select(Conversation, Learner, assignee.email)
         .join(Learner, Learner.id == Conversation.learner_id)
         .outerjoin(assignee, assignee.id == Conversation.assigned_to_id)
         .where(Conversation.status == ConversationStatus.OPEN)
-        .order_by(
-            Conversation.waiting_since.is_(None),
-            Conversation.waiting_since,
-            Conversation.opened_at,
-            Conversation.id,
-        )
-        .limit(limit)
-        .offset(offset)
     )
     if assigned_to_id is not None:
-        query = query.where(Conversation.assigned_to_id == assigned_to_id)
-    rows = session.execute(query).all()
+        base = base.where(Conversation.assigned_to_id == assigned_to_id)
+    waiting = base.where(Conversation.waiting_since.is_not(None)).order_by(
+        Conversation.waiting_since, Conversation.opened_at, Conversation.id
+    )
+    rows = list(session.execute(waiting.limit(limit).offset(offset)).all())
+    if len(rows) < limit:
+        # Past the waiting ones: the answered ones follow, from the start or further on.
+        skip = 0 if rows else offset - _waiting(session, assigned_to_id)
+        answered = base.where(Conversation.waiting_since.is_(None)).order_by(
+            Conversation.opened_at, Conversation.id
+        )
+        rows += session.execute(answered.limit(limit - len(rows)).offset(max(skip, 0))).all()
     done = _lessons_done(session, [learner.id for _, learner, _ in rows])
     return [
         ConversationRow(
@@ -102,6 +110,20 @@ def count_open(session: Session) -> int:
         )
         or 0
     )
+
+
+def _waiting(session: Session, assigned_to_id: int | None) -> int:
+    query = (
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.status == ConversationStatus.OPEN,
+            Conversation.waiting_since.is_not(None),
+        )
+    )
+    if assigned_to_id is not None:
+        query = query.where(Conversation.assigned_to_id == assigned_to_id)
+    return session.scalar(query) or 0
 
 
 def _lessons_done(session: Session, learner_ids: list[int]) -> dict[int, int]:

@@ -40,8 +40,18 @@ class Conversation(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
-        # The inbox list: open conversations, longest waiting first.
+        # The badge: open conversations whose learner waits.
         Index("ix_conversation_waiting", "status", "waiting_since"),
+        # The inbox list (bot.inbox.listing), read in page order: the waiting
+        # ones longest first, then the answered ones oldest first (migration 0008).
+        Index(
+            "ix_conversation_inbox",
+            "waiting_since",
+            "opened_at",
+            "id",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

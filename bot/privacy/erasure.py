@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.broadcasts.models import BroadcastRecipient
 from bot.db import rowcount
+from bot.inbox import conversations
 from bot.learners import lifecycle, progress, review
 from bot.messaging import outbox
 from bot.models import InboundMessage, Learner
@@ -35,6 +36,7 @@ class ErasureSummary:
     enrollments: int
     inbound_bodies: int
     outbox_bodies: int
+    conversations: int
 
 
 def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureSummary:
@@ -46,6 +48,9 @@ def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureS
     # theirs to erase too.
     session.execute(delete(LearnerTag).filter_by(learner_id=learner.id))
     session.execute(delete(BroadcastRecipient).filter_by(learner_id=learner.id))
+    # Hand-offs to staff: the rows go; their texts (the learner's messages and
+    # staff replies, outbox rows of kind staff_reply) are emptied below with the rest.
+    handed_off = conversations.forget(session, learner.id)
     inbound = rowcount(
         session.execute(
             update(InboundMessage)
@@ -67,4 +72,5 @@ def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureS
         forgotten.enrollments,
         inbound,
         texts,
+        handed_off,
     )

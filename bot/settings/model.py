@@ -251,6 +251,15 @@ class InboxSection(Section):
             raise ValueError(f"weekdays are 1 (Monday) to 7 (Sunday), not {wrong}")
         return tuple(sorted(set(days)))
 
+    @model_validator(mode="after")
+    def _mail_server_for_notices(self) -> Self:
+        # Otherwise the email job would fail every minute, retrying what can never go.
+        if self.notify_email and "@" not in self.notify_email:
+            raise ValueError(f"notify_email is not an email address: {self.notify_email!r}")
+        if self.notify_email and not self.smtp_host:
+            raise ValueError("notify_email is set: smtp_host (the mail server) is needed too")
+        return self
+
 
 class SecretsSection(Section):
     """Keys that unlock personal data; only ever from the environment."""

@@ -261,3 +261,16 @@ def test_the_outage_and_retry_settings_have_defaults_and_environment_names():
     assert (worker.outage_budget_seconds, worker.retry_backoff_cap_seconds) == (20, 5)
     assert worker.holding_reply_after_seconds == 10
     assert settings.sender.retry_after_cap_seconds == 5
+
+
+def test_an_inbox_email_needs_an_address_and_a_mail_server(tmp_path):
+    settings = load_settings(config_path=config(tmp_path, ""), environ={})
+    assert settings.inbox.notify_email == ""  # no email: nothing else needed
+    with pytest.raises(SettingsError, match=r"inbox.*smtp_host \(the mail server\) is needed"):
+        settings.with_overrides({"inbox.notify_email": "equipo@ong.example.org"})
+    with pytest.raises(SettingsError, match=r"inbox.*not an email address: 'equipo'"):
+        settings.with_overrides({"inbox.notify_email": "equipo", "inbox.smtp_host": "mail"})
+    changed = settings.with_overrides(
+        {"inbox.notify_email": "equipo@ong.example.org", "inbox.smtp_host": "mail.example.org"}
+    )
+    assert changed.inbox.smtp_host == "mail.example.org"

@@ -9,7 +9,13 @@ from bot.staff.models import AuditLog, StaffUser
 from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.pages import log_in
 
-VIEWS = ("/dashboard/", "/dashboard/funnel", "/dashboard/quiz", "/dashboard/delivery")
+VIEWS = (
+    "/dashboard/",
+    "/dashboard/funnel",
+    "/dashboard/quiz",
+    "/dashboard/delivery",
+    "/dashboard/conversations",
+)
 EXPORTS = ("/dashboard/export/overview/by_language.csv", "/dashboard/export/progress.csv")
 
 
