@@ -22,6 +22,7 @@ from bot.inbox.models import Conversation, ConversationStatus, OpenedBy
 from bot.learners.localtime import whatsapp_window_open
 from bot.messaging.outbox import write_reply
 from bot.messaging.replies import Reply
+from bot.messaging.templates import window_template
 from bot.models import Learner
 from bot.settings import Settings
 from bot.staff.accounts import audit
@@ -162,6 +163,47 @@ def reply(
             session,
             staff_id,
             "inbox.reply",
+            {"conversation": conversation.id, "learner": learner.public_id},
+            now,
+        )
+    return written
+
+
+def send_window_template(
+    session: Session,
+    conversation_id: int,
+    staff_id: int | None,
+    token: str,
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    """Send a WhatsApp learner whose window closed the approved template inviting a reply.
+
+    Free text cannot reach them until they write again; the template can. Keyed
+    by the form's token like a reply, so a double click sends one template.
+    True if written, False if this form was sent already.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InboxError("the form is incomplete: reload the page", "token")
+    conversation = _open(session, conversation_id)
+    learner = conversation.learner
+    if not learner.is_reachable:
+        raise InboxError("this learner can no longer be reached (opted out or erased)", "reply")
+    if learner.channel != ChannelName.WHATSAPP or whatsapp_window_open(
+        learner.last_inbound_at, now
+    ):
+        raise InboxError("the learner can be answered with free text: write a reply", "reply")
+    template = window_template(session, learner, settings)
+    written = write_reply(
+        session, f"inbox:{conversation.id}:{token}:template", learner.id, template, now
+    )
+    if written:
+        if conversation.assigned_to_id is None and staff_id is not None:
+            conversation.assigned_to_id = staff_id
+        audit(
+            session,
+            staff_id,
+            "inbox.template",
             {"conversation": conversation.id, "learner": learner.public_id},
             now,
         )
