@@ -224,7 +224,8 @@ def _error_text(error: InboxError, text: str) -> tuple[str, str]:
 @blueprint.post("/<int:conversation_id>/reply")
 @role_required(*RESPONDERS)
 def send_reply(conversation_id: int) -> Any:
-    text = request.form.get("reply", "")
+    # Browsers send a textarea's line breaks as CRLF; the counter saw LF.
+    text = request.form.get("reply", "").replace("\r\n", "\n")
     token = request.form.get("token", "")
     try:
         with session_scope(services().sessions) as session:

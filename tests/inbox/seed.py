@@ -38,11 +38,13 @@ LEARNERS = (
 NUMBERS = tuple(number for _, number, *_rest in LEARNERS)
 
 
-def seed_inbox(session: Session, settings: Settings, now: datetime = NOW) -> dict[str, Seeded]:
-    """Three open conversations, each learner waiting since their question."""
+def seed_inbox(
+    session: Session, settings: Settings, now: datetime = NOW, learners: tuple = LEARNERS
+) -> dict[str, Seeded]:
+    """Open conversations (by default three), each learner waiting since their question."""
     key = settings.secrets.phone_encryption_key
     seeded = {}
-    for public_id, number, channel, language, name, ago, question in LEARNERS:
+    for public_id, number, channel, language, name, ago, question in learners:
         wrote = now - ago
         learner = Learner(
             public_id=public_id,
