@@ -34,6 +34,16 @@ MAX_REPLY_CHARACTERS = 1600
 MAX_TOKEN_LENGTH = 64
 
 
+# The refusals a page translates (bot.inbox.views): callers compare the message.
+UNREACHABLE = "this learner can no longer be reached (opted out or erased)"
+WINDOW_CLOSED = (
+    "the learner's WhatsApp window is closed: free text cannot be sent,"
+    " send the invitation template instead"
+)
+WINDOW_OPEN = "the learner can be answered with free text: write a reply"
+CLOSED = "this conversation is closed"
+
+
 class InboxError(ValueError):
     """A staff action that cannot be done; ``field`` names the form field at fault."""
 
@@ -136,15 +146,11 @@ def reply(
     conversation = _open(session, conversation_id)
     learner = conversation.learner
     if not learner.is_reachable:
-        raise InboxError("this learner can no longer be reached (opted out or erased)", "reply")
+        raise InboxError(UNREACHABLE, "reply")
     if learner.channel == ChannelName.WHATSAPP and not whatsapp_window_open(
         learner.last_inbound_at, now
     ):
-        raise InboxError(
-            "the learner's WhatsApp window is closed: free text cannot be sent,"
-            " send the invitation template instead",
-            "reply",
-        )
+        raise InboxError(WINDOW_CLOSED, "reply")
     written = write_reply(
         session,
         f"inbox:{conversation.id}:{token}",
@@ -188,11 +194,11 @@ def send_window_template(
     conversation = _open(session, conversation_id)
     learner = conversation.learner
     if not learner.is_reachable:
-        raise InboxError("this learner can no longer be reached (opted out or erased)", "reply")
+        raise InboxError(UNREACHABLE, "reply")
     if learner.channel != ChannelName.WHATSAPP or whatsapp_window_open(
         learner.last_inbound_at, now
     ):
-        raise InboxError("the learner can be answered with free text: write a reply", "reply")
+        raise InboxError(WINDOW_OPEN, "reply")
     template = window_template(session, learner, settings)
     written = write_reply(
         session, f"inbox:{conversation.id}:{token}:template", learner.id, template, now
@@ -294,7 +300,7 @@ def _open(session: Session, conversation_id: int) -> Conversation:
     if conversation is None:
         raise InboxError(f"no conversation {conversation_id}", "conversation")
     if not conversation.is_open:
-        raise InboxError("this conversation is closed", "conversation")
+        raise InboxError(CLOSED, "conversation")
     if session.get(Learner, conversation.learner_id) is None:  # erased meanwhile
         raise InboxError(f"no conversation {conversation_id}", "conversation")
     return conversation

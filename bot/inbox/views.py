@@ -200,25 +200,31 @@ def show_page(conversation_id: int) -> tuple[str, int]:
 
 def _error_text(error: InboxError, text: str) -> tuple[str, str]:
     """The field at fault and what to tell staff, in the page's language."""
-    body = text.strip()
-    if error.field == "conversation":
+    message, body = str(error), text.strip()
+    if message == conversations.CLOSED:
         return _("Conversation"), _("This conversation is closed: it cannot be answered any more.")
+    if error.field == "conversation":
+        return _("Conversation"), _("This conversation no longer exists.")
     if error.field == "token":
         return _("Form"), _("The form is incomplete: reload the page and try again.")
-    if not body:
-        return _("Reply"), _("The reply is empty: write something before sending.")
-    if len(body) > MAX_REPLY_CHARACTERS:
-        return _("Reply"), _(
-            "A reply has at most %(max)s characters; this one has %(count)s.",
-            max=MAX_REPLY_CHARACTERS,
-            count=len(body),
-        )
-    if "window" in str(error):
+    if message == conversations.WINDOW_CLOSED:
         return _("Reply"), _(
             "The learner's WhatsApp window is closed: free text cannot be sent."
             " Send the invitation template instead."
         )
-    return _("Reply"), _("This learner can no longer be reached (opted out or erased).")
+    if message == conversations.WINDOW_OPEN:
+        return _("Reply"), _(
+            "The learner wrote again: the WhatsApp window is open, write your reply."
+        )
+    if message == conversations.UNREACHABLE:
+        return _("Reply"), _("This learner can no longer be reached (opted out or erased).")
+    if not body:
+        return _("Reply"), _("The reply is empty: write something before sending.")
+    return _("Reply"), _(
+        "A reply has at most %(max)s characters; this one has %(count)s.",
+        max=MAX_REPLY_CHARACTERS,
+        count=len(body),
+    )
 
 
 @blueprint.post("/<int:conversation_id>/reply")

@@ -185,6 +185,18 @@ def test_a_closed_whatsapp_window_refuses_free_text_and_sends_the_template_once(
     assert [row.kind for row in rows] == [OutboxKind.WINDOW_TEMPLATE]
 
 
+def test_the_template_is_refused_while_the_window_is_open(client, inbox, db_session):
+    logged_in(client, "staff")
+    conversation = inbox["Linbox1wa"].conversation
+    form = reply_form(client, conversation, "Bonjou")
+    response = client.post(f"/inbox/{conversation}/template", data=form, headers=EN)
+    assert response.status_code == 422
+    assert "the WhatsApp window is open, write your reply" in response.get_data(as_text=True)
+    assert (
+        db_session.scalars(select(OutboxMessage.kind)).all().count(OutboxKind.WINDOW_TEMPLATE) == 0
+    )
+
+
 def test_opening_a_conversation_is_audited_with_its_id_and_pseudonym_only(
     client, inbox, db_session
 ):  # type: ignore[no-untyped-def]
@@ -223,7 +235,7 @@ def test_saved_replies_come_in_the_learners_language(client, inbox):
     assert re.search(r">Gracias por escribirnos\.[^<]*</textarea>", chosen.get_data(as_text=True))
 
 
-def test_the_waiting_count_is_one_query_that_follows_replies(client, inbox, db_session):
+def test_the_badge_counts_those_still_waiting(client, inbox, db_session):
     logged_in(client, "staff")
     conversation = inbox["Linbox0sms"].conversation
     client.post(f"/inbox/{conversation}/reply", data=reply_form(client, conversation, "Hola"))
