@@ -14,6 +14,7 @@ import pytest
 
 from bot.db import make_engine, make_session_factory
 from bot.inbox.counter import as_sent
+from tests.browser import ARTIFACTS
 from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.test_browser import open_page
 from tests.inbox.seed import LEARNERS, NUMBERS, seed_inbox
@@ -139,5 +140,21 @@ def test_staff_answer_watch_the_counter_and_close(browser, live_server, conversa
         assert "Linbox0sms" not in page.locator("#conversations").inner_text()
         html = page.content()
         assert not [number for number in NUMBERS if number[4:] in html]
+    finally:
+        context.close()
+
+
+def test_the_inbox_fits_a_phone_screen(browser, live_server, conversations):
+    context, page = open_page(browser, live_server, width=375)
+    try:
+        log_in(page)
+        for path in ("/inbox/", f"/inbox/{conversations['Linbox1wa'].conversation}"):
+            page.goto(path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (path, overflow)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "inbox-conversation-phone.png"), full_page=True)
     finally:
         context.close()
