@@ -248,3 +248,13 @@ def test_the_badge_counts_those_still_waiting(client, inbox, db_session):
     assert '<span class="badge" title="2 conversations waiting">2</span>' in client.get(
         "/inbox/", headers=EN
     ).get_data(as_text=True)
+
+
+def test_errors_are_told_in_the_pages_language(client, inbox):
+    logged_in(client, "staff")
+    conversation = inbox["Linbox0sms"].conversation
+    form = reply_form(client, conversation, "")
+    page = client.post(f"/inbox/{conversation}/reply", data=form, headers=ES)
+    html = page.get_data(as_text=True)
+    assert "<strong>Respuesta:</strong> La respuesta está vacía" in html
+    assert "Tu respuesta en español (es)" in html
