@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     """
     from flask import Flask
 
-    from bot import broadcasts, dashboard, services, staff, tags
+    from bot import broadcasts, dashboard, inbox, services, staff, tags
     from bot.messaging import webhooks
     from bot.ops import health, limits
     from bot.services import Services
@@ -52,4 +52,5 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     dashboard.init_app(app)
     broadcasts.init_app(app)
     tags.init_app(app)
+    inbox.init_app(app)
     return app

@@ -66,6 +66,7 @@ def _register_subcommands() -> None:
     # Imported here so that a broken optional module names itself clearly.
     from bot.broadcasts.cli import broadcast
     from bot.dashboard.cli import stats
+    from bot.inbox.cli import inbox
     from bot.learners.completion import verify
     from bot.local.chat import chat
     from bot.local.up import up
@@ -74,7 +75,7 @@ def _register_subcommands() -> None:
     from lessons.cli import lessons
     from scheduler.main import scheduler
 
-    for command in (chat, up, lessons, scheduler, users, stats, broadcast, verify, tags):
+    for command in (chat, up, lessons, scheduler, users, stats, broadcast, verify, tags, inbox):
         main.add_command(command)
 
 

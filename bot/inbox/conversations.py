@@ -23,6 +23,7 @@ from bot.inbox.models import Conversation, ConversationStatus, OpenedBy
 from bot.learners.localtime import whatsapp_window_open
 from bot.messaging.outbox import write_reply
 from bot.messaging.replies import Reply
+from bot.messaging.templates import window_template
 from bot.models import Learner
 from bot.settings import Settings
 from bot.staff.accounts import audit
@@ -32,6 +33,16 @@ from bot.vocab import ChannelName, OutboxKind
 MAX_REPLY_CHARACTERS = 1600
 # A reply token as the form makes it (secrets.token_urlsafe(16): 22 characters).
 MAX_TOKEN_LENGTH = 64
+
+
+# The refusals a page translates (bot.inbox.views): callers compare the message.
+UNREACHABLE = "this learner can no longer be reached (opted out or erased)"
+WINDOW_CLOSED = (
+    "the learner's WhatsApp window is closed: free text cannot be sent,"
+    " send the invitation template instead"
+)
+WINDOW_OPEN = "the learner can be answered with free text: write a reply"
+CLOSED = "this conversation is closed"
 
 
 class InboxError(ValueError):
@@ -136,15 +147,11 @@ def reply(
     conversation = _open(session, conversation_id)
     learner = conversation.learner
     if not learner.is_reachable:
-        raise InboxError("this learner can no longer be reached (opted out or erased)", "reply")
+        raise InboxError(UNREACHABLE, "reply")
     if learner.channel == ChannelName.WHATSAPP and not whatsapp_window_open(
         learner.last_inbound_at, now
     ):
-        raise InboxError(
-            "the learner's WhatsApp window is closed: free text cannot be sent,"
-            " send the invitation template instead",
-            "reply",
-        )
+        raise InboxError(WINDOW_CLOSED, "reply")
     written = write_reply(
         session,
         f"inbox:{conversation.id}:{token}",
@@ -163,6 +170,47 @@ def reply(
             session,
             staff_id,
             "inbox.reply",
+            {"conversation": conversation.id, "learner": learner.public_id},
+            now,
+        )
+    return written
+
+
+def send_window_template(
+    session: Session,
+    conversation_id: int,
+    staff_id: int | None,
+    token: str,
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    """Send a WhatsApp learner whose window closed the approved template inviting a reply.
+
+    Free text cannot reach them until they write again; the template can. Keyed
+    by the form's token like a reply, so a double click sends one template.
+    True if written, False if this form was sent already.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InboxError("the form is incomplete: reload the page", "token")
+    conversation = _open(session, conversation_id)
+    learner = conversation.learner
+    if not learner.is_reachable:
+        raise InboxError(UNREACHABLE, "reply")
+    if learner.channel != ChannelName.WHATSAPP or whatsapp_window_open(
+        learner.last_inbound_at, now
+    ):
+        raise InboxError(WINDOW_OPEN, "reply")
+    template = window_template(session, learner, settings)
+    written = write_reply(
+        session, f"inbox:{conversation.id}:{token}:template", learner.id, template, now
+    )
+    if written:
+        if conversation.assigned_to_id is None and staff_id is not None:
+            conversation.assigned_to_id = staff_id
+        audit(
+            session,
+            staff_id,
+            "inbox.template",
             {"conversation": conversation.id, "learner": learner.public_id},
             now,
         )
@@ -275,7 +323,7 @@ def _open(session: Session, conversation_id: int) -> Conversation:
     if conversation is None:
         raise InboxError(f"no conversation {conversation_id}", "conversation")
     if not conversation.is_open:
-        raise InboxError("this conversation is closed", "conversation")
+        raise InboxError(CLOSED, "conversation")
     if session.get(Learner, conversation.learner_id) is None:  # erased meanwhile
         raise InboxError(f"no conversation {conversation_id}", "conversation")
     return conversation

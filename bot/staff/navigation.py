@@ -6,6 +6,7 @@ what they can open, and the first such link is where the log-in lands.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -19,6 +20,9 @@ class NavLink:
     endpoint: str
     roles: tuple[str, ...]
     landing: bool = True  # False: a tool in the menu, never where a log-in lands
+    # A number shown beside the link (the inbox's waiting conversations); 0 shows none.
+    # Called only when the link is shown, so other roles' pages never pay for it.
+    badge: Callable[[], int] | None = None
 
 
 class Menu(list[NavLink]):
@@ -26,9 +30,15 @@ class Menu(list[NavLink]):
 
 
 def register_link(
-    app: Flask, label: str, endpoint: str, roles: tuple[str, ...], *, landing: bool = True
+    app: Flask,
+    label: str,
+    endpoint: str,
+    roles: tuple[str, ...],
+    *,
+    landing: bool = True,
+    badge: Callable[[], int] | None = None,
 ) -> None:
-    services(app).part(Menu, Menu).append(NavLink(label, endpoint, roles, landing))
+    services(app).part(Menu, Menu).append(NavLink(label, endpoint, roles, landing, badge))
 
 
 def links_for(role: str) -> list[NavLink]:
