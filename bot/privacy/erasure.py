@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.broadcasts.models import BroadcastRecipient
 from bot.db import rowcount
+from bot.inbox.conversations import forget_learner as forget_conversations
 from bot.learners import lifecycle, progress, review
 from bot.messaging import outbox
 from bot.models import InboundMessage, Learner
@@ -46,6 +47,9 @@ def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureS
     # theirs to erase too.
     session.execute(delete(LearnerTag).filter_by(learner_id=learner.id))
     session.execute(delete(BroadcastRecipient).filter_by(learner_id=learner.id))
+    # Their conversations with staff (an open one too: nobody may answer now).
+    # The row is kept as a tombstone, so its cascade does not do this.
+    forget_conversations(session, learner.id)
     inbound = rowcount(
         session.execute(
             update(InboundMessage)
