@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, String, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from bot.db import rowcount
@@ -253,8 +253,10 @@ def to_hand_back(session: Session, limit: int) -> list[tuple[int, int, str]]:
         select(Conversation.id, Learner.id, Learner.public_id)
         .join(Learner, Learner.id == Conversation.learner_id)
         .where(
-            Conversation.status == ConversationStatus.CLOSED,
+            # The partial index of conversations not resumed (few rows), not
+            # ix_conversation_waiting, which would read every closed one.
             Conversation.resumed_at.is_(None),
+            type_coerce(Conversation.status, String) + "" == ConversationStatus.CLOSED.value,
         )
         .order_by(Conversation.closed_at, Conversation.id)
         .limit(limit)
