@@ -23,6 +23,7 @@ from typing import Any
 
 import bot.db
 from bot.db import _configure_sqlite as configure_sqlite
+from bot.inbox.desk import DESK
 from bot.messaging import sender as sending
 from bot.messaging import turns, worker
 from bot.messaging.channels.twilio import TwilioChannel
@@ -123,7 +124,7 @@ def main() -> None:
     TwilioChannel.send = stamped(timed("send: HTTP to Twilio", TwilioChannel.send))  # type: ignore[method-assign]
     sending.Pacer.wait = timed_always("send: pacing wait", sending.Pacer.wait)  # type: ignore[method-assign]
     try:
-        worker.run_forever(load_settings())
+        worker.run_forever(load_settings(), DESK)
     finally:
         args.out.write_text(json.dumps({"timings": summary(), "send_starts": SEND_STARTS}))
 

@@ -57,9 +57,10 @@ def db_upgrade() -> None:
 @main.command()
 def worker() -> None:
     """Run learners' messages through Rasa and send the outbox."""
+    from bot.inbox.desk import DESK
     from bot.messaging.worker import run_forever
 
-    run_forever(load_settings())
+    run_forever(load_settings(), DESK)
 
 
 def _register_subcommands() -> None:

@@ -19,10 +19,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot.broadcasts.queueing import run as run_broadcasts
 from bot.clock import utc_now
 from bot.db import make_engine, session_scope
+from bot.inbox.conversations import open_learner_ids
+from bot.inbox.desk import DESK
 from bot.inbox.notify import SmtpSender, notify_opened
 from bot.logs import configure_logging
 from bot.messaging.channels import Channel, make_channel
 from bot.messaging.dispatch import deliver_due_lessons
+from bot.messaging.handoff import hand_back_closed
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.reminders import send_quiz_reminders, send_still_there
 from bot.messaging.reviews import send_due_reviews
@@ -42,7 +45,15 @@ JobBody = Callable[[Services, datetime], dict[str, int]]
 def _deliver_due_lessons(services: Services, now: datetime) -> dict[str, int]:
     # Opens a transaction per learner: Rasa is called with none open.
     rasa = services.part(RasaClient)
-    return deliver_due_lessons(services.sessions, rasa, services.settings, now)
+    held = open_learner_ids() if services.settings.inbox.pause_lessons else None
+    return deliver_due_lessons(services.sessions, rasa, services.settings, now, held)
+
+
+def _hand_back_closed(services: Services, now: datetime) -> dict[str, int]:
+    # Learners whose conversation staff closed and who have not written since:
+    # Rasa is told (and they are) that the bot is back. Rasa is called with no
+    # transaction open.
+    return hand_back_closed(services.sessions, services.part(RasaClient), DESK, now)
 
 
 def _run_broadcasts(services: Services, now: datetime) -> dict[str, int]:
@@ -56,8 +67,9 @@ def _send_window_templates(services: Services, now: datetime) -> dict[str, int]:
 
 
 def _send_quiz_reminders(services: Services, now: datetime) -> dict[str, int]:
+    held = open_learner_ids() if services.settings.inbox.pause_lessons else None
     with session_scope(services.sessions) as session:
-        return send_quiz_reminders(session, services.settings, now)
+        return send_quiz_reminders(session, services.settings, now, held)
 
 
 def _send_still_there(services: Services, now: datetime) -> dict[str, int]:
@@ -101,6 +113,8 @@ def _notify_opened_conversations(services: Services, now: datetime) -> dict[str,
 # id, body, trigger arguments
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
+    # Staff closed a conversation: the bot takes the learner back (bot.messaging.handoff).
+    ("hand_back_closed", _hand_back_closed, {"trigger": "interval", "minutes": 1}),
     ("purge_message_bodies", _purge_message_bodies, {"trigger": "interval", "hours": 1}),
     # What erasures leave in Rasa's tracker store and at Twilio, retried until done.
     ("run_erasure_tasks", _run_erasure_tasks, {"trigger": "interval", "minutes": 1}),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, String, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from bot.db import rowcount
@@ -254,6 +254,55 @@ def close(session: Session, conversation_id: int, actor_id: int | None, now: dat
         {"conversation": conversation.id, "learner": conversation.learner.public_id},
         now,
     )
+
+
+def close_for_opt_out(session: Session, learner_id: int, now: datetime) -> bool:
+    """The learner said STOP: their open conversation closes (nobody can answer it now).
+
+    It is handed back like any closed one (``to_resume``), which clears the
+    hand-off in Rasa's tracker too; the learner is told nothing, having opted out.
+    Returns whether a conversation was open.
+    """
+    conversation = open_conversation(session, learner_id)
+    if conversation is None:
+        return False
+    conversation.status = ConversationStatus.CLOSED
+    conversation.closed_at = now
+    conversation.waiting_since = None
+    audit(
+        session,
+        None,
+        "inbox.close",
+        {
+            "conversation": conversation.id,
+            "learner": conversation.learner.public_id,
+            "reason": "learner opted out",
+        },
+        now,
+    )
+    return True
+
+
+def open_learner_ids() -> Select:
+    """The learners who have a conversation open with staff (a subquery for the jobs)."""
+    return select(Conversation.learner_id).where(Conversation.status == ConversationStatus.OPEN)
+
+
+def to_hand_back(session: Session, limit: int) -> list[tuple[int, int, str]]:
+    """Closed conversations Rasa has not been told about: (conversation, learner, public id)."""
+    rows = session.execute(
+        select(Conversation.id, Learner.id, Learner.public_id)
+        .join(Learner, Learner.id == Conversation.learner_id)
+        .where(
+            # The partial index of conversations not resumed (few rows), not
+            # ix_conversation_waiting, which would read every closed one.
+            Conversation.resumed_at.is_(None),
+            type_coerce(Conversation.status, String) + "" == ConversationStatus.CLOSED.value,
+        )
+        .order_by(Conversation.closed_at, Conversation.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def to_resume(session: Session, learner_id: int) -> Conversation | None:

@@ -52,6 +52,15 @@ class Conversation(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # Before each turn the worker looks for the learner's conversation not
+        # yet handed back to the bot (open, or closed and not resumed), and the
+        # hand-back job for all of those: few rows, however many are closed.
+        Index(
+            "ix_conversation_not_resumed",
+            "learner_id",
+            sqlite_where=text("resumed_at IS NULL"),
+            postgresql_where=text("resumed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -40,9 +40,13 @@ class DueLearner:
     last_inbound_at: datetime | None
 
 
-def due_query(now: datetime, limit: int) -> Select:
-    """Due, active, not paused: a range scan of ix_learner_due, oldest slot first."""
-    return (
+def due_query(now: datetime, limit: int, held: Select | None = None) -> Select:
+    """Due, active, not paused: a range scan of ix_learner_due, oldest slot first.
+
+    ``held``: a query of learner ids whose lessons wait (those talking with
+    staff, when ``inbox.pause_lessons`` is set); they stay due.
+    """
+    query = (
         select(
             Learner.id,
             Learner.public_id,
@@ -57,9 +61,12 @@ def due_query(now: datetime, limit: int) -> Select:
         .order_by(Learner.next_lesson_at)
         .limit(limit)
     )
+    return query if held is None else query.where(Learner.id.not_in(held))
 
 
-def find_due(session: Session, now: datetime, limit: int) -> list[DueLearner]:
+def find_due(
+    session: Session, now: datetime, limit: int, held: Select | None = None
+) -> list[DueLearner]:
     return [
         DueLearner(
             id=row.id,
@@ -70,14 +77,19 @@ def find_due(session: Session, now: datetime, limit: int) -> list[DueLearner]:
             slot=row.next_lesson_at,
             last_inbound_at=row.last_inbound_at,
         )
-        for row in session.execute(due_query(now, limit))
+        for row in session.execute(due_query(now, limit, held))
     ]
 
 
-def quiz_reminder_query(now: datetime, settings: Settings) -> Select:
-    """Learners whose quiz question was sent ``reminder_delay_hours`` ago or more."""
+def quiz_reminder_query(now: datetime, settings: Settings, held: Select | None = None) -> Select:
+    """Learners whose quiz question was sent ``reminder_delay_hours`` ago or more.
+
+    ``held``: learner ids not reminded now (talking with staff); they stay candidates.
+    """
     cutoff = now - timedelta(hours=settings.schedule.reminder_delay_hours)
     query = select(Learner).where(Learner.question_asked_at <= cutoff)
+    if held is not None:
+        query = query.where(Learner.id.not_in(held))
     return query.order_by(Learner.question_asked_at, Learner.id)
 
 
@@ -102,9 +114,9 @@ def silent_learner_query(now: datetime, settings: Settings) -> Select:
 
 
 def quiz_reminder_candidates(
-    session: Session, now: datetime, settings: Settings
+    session: Session, now: datetime, settings: Settings, held: Select | None = None
 ) -> Iterator[Learner]:
-    query = quiz_reminder_query(now, settings)
+    query = quiz_reminder_query(now, settings, held)
     return pages(session, query, Learner.question_asked_at, settings.schedule.due_batch_size)
 
 

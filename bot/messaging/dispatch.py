@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
@@ -71,10 +72,15 @@ def deliver_due_lessons(
     rasa_client: IntentTrigger,
     settings: Settings,
     now: datetime,
+    held: Select | None = None,
 ) -> dict[str, int]:
-    """One tick: handle a batch of due learners; return what happened to them."""
+    """One tick: handle a batch of due learners; return what happened to them.
+
+    ``held``: a query of learner ids whose lessons wait (talking with staff,
+    when ``inbox.pause_lessons`` is set): they stay due until it ends.
+    """
     with session_scope(session_factory) as session:
-        due = find_due(session, now, settings.schedule.due_batch_size)
+        due = find_due(session, now, settings.schedule.due_batch_size, held)
     summary = Counter({"due": len(due), "triggered": 0, "skipped_quiet": 0, "window_template": 0})
     rasa_down = threading.Event()
 

@@ -30,9 +30,20 @@ _KEYWORD_INTENTS = {
     "next_lesson": ("siguiente", "next", "suivant", "pwochen"),
     "help": ("menu", "ayuda", "help", "aide", "ed"),
     "change_timezone": ("zona", "zone", "zon", "timezone"),
+    # A person from the team (bot.inbox). Not French "personne", which alone
+    # also means "nobody"; "humain" and "agent" say it without doubt.
+    "ask_human": ("persona", "agente", "humano", "person", "human", "agent", "humain", "moun"),
+    # The erasure words of the menu; the confirmation question follows.
+    "delete_data": ("borrar", "delete", "supprimer", "efase"),
 }
 KEYWORDS = {word: intent for intent, words in _KEYWORD_INTENTS.items() for word in words}
 STOP = "/stop"
+START = "/start"
+DELETE_DATA = "/delete_data"
+# A learner's message while staff have the conversation: noted, not answered.
+HANDOFF_MESSAGE = "/handoff_message"
+# What still reaches the bot during a hand-off: the account keywords.
+_ACCOUNT_KEYWORDS = (STOP, START, DELETE_DATA)
 
 # "2", "2.", "2)", "b", "B)" ... but not "2 y 3" or "b no". Digits go up to 9
 # for the longer menus (the countries of the time zone menu); letters stop at d.
@@ -68,6 +79,28 @@ def rasa_text(body: str | None) -> str:
         # would make of the words, so that the learner gets its confirmation.
         return STOP
     return fast_path(text) or text
+
+
+def handoff_text(body: str | None, *, quiz_pending: bool, answers_erasure: bool) -> str:
+    """What the worker sends to Rasa while staff have the learner's conversation.
+
+    Everything goes to the inbox unanswered (``/handoff_message``), except what
+    must work at once: STOP and the other opt-out words, START, the erasure
+    keyword and the answer to its question (``answers_erasure``: the learner's
+    previous message was that keyword), and a bare option while a quiz
+    question is pending (lessons may go on during a hand-off).
+    """
+    text = rasa_text(body)
+    if answers_erasure or text in _ACCOUNT_KEYWORDS:
+        return text
+    if quiz_pending and text.startswith("/choose_option"):
+        return text
+    return HANDOFF_MESSAGE
+
+
+def asks_to_erase(body: str | None) -> bool:
+    """Whether the message is the erasure keyword alone (BORRAR, DELETE, SUPPRIMER, EFASE)."""
+    return fast_path(escape(body or "")) == DELETE_DATA
 
 
 def asks_to_stop(body: str | None) -> bool:

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.learners import due, schedule
@@ -49,9 +49,15 @@ from bot.text.i18n import gettext_for
 from bot.vocab import LESSON_KINDS, NOT_RECEIVED, ChannelName, LearnerStatus, OutboxKind
 
 
-def send_quiz_reminders(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
-    """Remind learners of a quiz question left unanswered; return what happened to them."""
-    learners = due.quiz_reminder_candidates(session, now, settings)
+def send_quiz_reminders(
+    session: Session, settings: Settings, now: datetime, held: Select | None = None
+) -> dict[str, int]:
+    """Remind learners of a quiz question left unanswered; return what happened to them.
+
+    ``held``: learner ids not reminded for now (talking with staff, when
+    ``inbox.pause_lessons`` is set); they are reminded after the hand-off.
+    """
+    learners = due.quiz_reminder_candidates(session, now, settings, held)
     return _run(session, learners, settings, now, _remind_quiz)
 
 

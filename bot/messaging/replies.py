@@ -10,6 +10,11 @@ from bot.vocab import OutboxKind
 
 log = logging.getLogger(__name__)
 
+# The payload of a learner's message that went to staff (bot.inbox) and that
+# the bot does not answer: Rasa's answer is not empty (the worker takes an
+# empty answer for a failed action), yet it makes no outbox row.
+HANDOFF_FORWARDED = "handoff_forwarded"
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -29,6 +34,8 @@ def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
     replies = []
     for message in messages:
         custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("kind") == HANDOFF_FORWARDED:
+            continue
         if isinstance(custom, dict) and isinstance(custom.get("text"), str):
             replies.append(
                 Reply(

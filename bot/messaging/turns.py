@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 from bot.db import session_scope
 from bot.messaging import retries
 from bot.messaging.claims import claim_in_order
-from bot.messaging.keywords import rasa_text
+from bot.messaging.handoff import Desk, HandBack, hand_back
+from bot.messaging.keywords import asks_to_erase, handoff_text, rasa_text
 from bot.messaging.notices import write_failure_notice, write_holding_reply
 from bot.messaging.outbox import write_reply
 from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
@@ -121,13 +122,14 @@ def run_turn(
     settings: Settings,
     now: datetime,
     health: TurnHealth | None = None,
+    desk: Desk | None = None,
 ) -> TurnOutcome | None:
     """Claim one message and run it through Rasa; None when nothing is due."""
     with session_scope(sessions) as session:
         turn = claim_turn(session, settings, now)
     if turn is None:
         return None
-    return run_claimed(sessions, rasa, settings, turn, now, health)
+    return run_claimed(sessions, rasa, settings, turn, now, health, desk)
 
 
 def run_claimed(
@@ -137,9 +139,12 @@ def run_claimed(
     turn: Turn,
     now: datetime,
     health: TurnHealth | None = None,
+    desk: Desk | None = None,
 ) -> TurnOutcome:
     """Run a claimed message through Rasa and write the replies, or record why not.
 
+    ``desk``: the inbox (``bot.inbox.desk``), for learners handed to staff;
+    None runs every message through the bot (tests of the worker alone).
     Only the database failing escapes: the message is then due again when its
     lease ends, and that counts as an attempt.
     """
@@ -150,7 +155,8 @@ def run_claimed(
         return _give_up(sessions, turn, reason, settings, now, health)
     started = health.mark()
     try:
-        messages = rasa.send_message(turn.sender_id, rasa_text(turn.body), turn.metadata)
+        text = routed_text(sessions, rasa, desk, turn, now)
+        messages = rasa.send_message(turn.sender_id, text, turn.metadata)
         if not messages:
             # The REST channel answers 200 with nothing when an action failed
             # (the action server is down, say); every turn of this bot replies.
@@ -182,6 +188,46 @@ def run_claimed(
         return _give_up(sessions, turn, reason, settings, now, health)
     health.answered(turn.inbound_id)
     return TurnOutcome.ANSWERED
+
+
+def routed_text(
+    sessions: sessionmaker[Session],
+    rasa: RasaClient,
+    desk: Desk | None,
+    turn: Turn,
+    now: datetime,
+) -> str:
+    """What goes to Rasa for this message; a learner staff let go is first handed back.
+
+    While staff have the conversation the text is the inbox's
+    (``keywords.handoff_text``): the bot does not answer it.
+    """
+    if desk is None:
+        return rasa_text(turn.body)
+    with session_scope(sessions) as session:
+        state = desk.state(session, turn.learner_id)
+    if state.to_resume is not None:
+        back = HandBack(state.to_resume, turn.learner_id, turn.sender_id)
+        hand_back(sessions, rasa, desk, back, now)
+        with session_scope(sessions) as session:
+            state = desk.state(session, turn.learner_id)
+    if not state.open:
+        return rasa_text(turn.body)
+    with session_scope(sessions) as session:
+        learner = session.get(Learner, turn.learner_id)
+        previous = session.scalar(
+            select(InboundMessage.body)
+            .where(
+                InboundMessage.learner_id == turn.learner_id,
+                InboundMessage.id < turn.inbound_id,
+            )
+            .order_by(InboundMessage.id.desc())
+            .limit(1)
+        )
+        quiz_pending = learner is not None and learner.pending_question_key is not None
+    return handoff_text(
+        turn.body, quiz_pending=quiz_pending, answers_erasure=asks_to_erase(previous)
+    )
 
 
 def finish_turn(session: Session, turn: Turn, replies: list[Reply], now: datetime) -> int:

@@ -34,6 +34,7 @@ from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.logs import configure_logging
 from bot.messaging.channels import Channel, make_channel
+from bot.messaging.handoff import Desk
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.replay import replay_spool
@@ -61,12 +62,13 @@ def run_turns_once(
     now: datetime,
     limit: int = TURNS_PER_PASS,
     health: TurnHealth | None = None,
+    desk: Desk | None = None,
 ) -> dict[str, int]:
     """Run due messages through Rasa, each once at most (a failed one waits for its retry)."""
     health = health or TurnHealth()
     done: Counter[str] = Counter()
     for _ in range(limit):
-        outcome = run_turn(sessions, rasa, settings, now, health)
+        outcome = run_turn(sessions, rasa, settings, now, health, desk)
         if outcome is None:
             break
         done[outcome] += 1
@@ -99,11 +101,16 @@ class TurnRunner:
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], rasa: RasaClient, settings: Settings
+        self,
+        sessions: sessionmaker[Session],
+        rasa: RasaClient,
+        settings: Settings,
+        desk: Desk | None = None,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._settings = settings
+        self._desk = desk
         self.concurrency = settings.worker.turn_concurrency
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="turn")
         self._running: set[Future[TurnOutcome]] = set()
@@ -141,6 +148,7 @@ class TurnRunner:
                         turn,
                         now,
                         self.health,
+                        self._desk,
                     )
                 )
         if self._running:
@@ -169,8 +177,8 @@ def _outcome(future: Future[TurnOutcome]) -> str:
     return "error"
 
 
-def run_forever(settings: Settings) -> None:
-    """Run both loops until SIGTERM or SIGINT."""
+def run_forever(settings: Settings, desk: Desk) -> None:
+    """Run both loops until SIGTERM or SIGINT; ``desk``: the inbox, for hand-offs to staff."""
     configure_logging()
     engine = make_engine(settings.app.database_url)
     sessions = make_session_factory(engine)
@@ -190,7 +198,7 @@ def run_forever(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    runner = TurnRunner(sessions, rasa, settings)
+    runner = TurnRunner(sessions, rasa, settings, desk)
 
     def turns() -> dict[str, int]:
         done = runner.step(utc_now())

@@ -8,6 +8,7 @@ each (names in docs/CONTRACTS.md).
 
 from nlu.actions import (
     account,
+    handoff,
     info,
     lessons_flow,
     onboarding,
@@ -18,6 +19,7 @@ from nlu.actions import (
 
 __all__ = [
     "account",
+    "handoff",
     "info",
     "lessons_flow",
     "onboarding",

@@ -188,7 +188,27 @@ class ActionFallback(LearnerAction):
             text = _("Thanks! I can only read text. Write MENU to see what you can do.")
         elif in_onboarding(tracker):
             text = _("Sorry, I didn't get that.")
+        elif previous_turn_not_understood(tracker) and learner.is_reachable:
+            # Two in a row: a person may help where the menu did not.
+            text = _(
+                "Sorry, I didn't understand. Write PERSON to talk to someone from the team, "
+                "or MENU to see what you can do."
+            )
         else:
             text = _("Sorry, I didn't understand. Write MENU to see what you can do.")
         say(dispatcher, text)
         return []
+
+
+def previous_turn_not_understood(tracker: Tracker) -> bool:
+    """Whether the bot answered the learner's previous message with action_fallback too."""
+    users_seen = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            users_seen += 1
+            if users_seen == 2:
+                return False
+        elif users_seen == 1 and kind == "action" and event.get("name") == "action_fallback":
+            return True
+    return False

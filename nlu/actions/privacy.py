@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.inbox import conversations
 from bot.learners import lifecycle
 from bot.models import Learner
 from bot.privacy.erasure import erase_learner
@@ -39,6 +40,9 @@ class ActionOptOut(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         lifecycle.opt_out(learner, turn.now, turn.settings)
+        # Nobody may answer them now: a conversation with staff closes, and is
+        # handed back to the bot (which clears the hand-off in the tracker too).
+        conversations.close_for_opt_out(turn.session, learner.id, turn.now)
         _ = turn.gettext()
         say(
             dispatcher,

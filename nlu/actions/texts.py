@@ -78,6 +78,7 @@ def menu_lines(_: Callable[[str], str]) -> list[str]:
         _("ZONE: if you moved to another country"),
         _("LANGUAGE: change the language"),
         _("PAUSE: take a break"),
+        _("PERSON: talk to someone from the team"),
         _("STOP: no more messages"),
         _("DELETE: erase your data"),
     ]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utc_now
+from bot.inbox.desk import DESK
 from bot.messaging.channels.local import LocalChannel
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
@@ -56,7 +57,9 @@ class Phone:
         channel = LocalChannel()
         pacer = Pacer(self.settings.sender.rate_per_second)
         for _ in range(MAX_PASSES):
-            turns = run_turns_once(self.sessions, rasa or self.rasa, self.settings, utc_now())
+            turns = run_turns_once(
+                self.sessions, rasa or self.rasa, self.settings, utc_now(), desk=DESK
+            )
             sends = run_sends_once(self.sessions, channel, self.settings, pacer, utc_now())
             if not turns and not sends:
                 return

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messaging.keywords import NOTHING_TO_UNDERSTAND, fast_path, rasa_text
+from bot.messaging.keywords import (
+    HANDOFF_MESSAGE,
+    NOTHING_TO_UNDERSTAND,
+    fast_path,
+    handoff_text,
+    rasa_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +37,17 @@ from bot.messaging.keywords import NOTHING_TO_UNDERSTAND, fast_path, rasa_text
         ("ZONA", "/change_timezone"),
         ("Zòn", "/change_timezone"),
         ("zone.", "/change_timezone"),
+        ("PERSONA", "/ask_human"),
+        ("Agente", "/ask_human"),
+        ("humano", "/ask_human"),
+        ("HUMAN", "/ask_human"),
+        ("person!", "/ask_human"),
+        ("humain", "/ask_human"),
+        ("Moun", "/ask_human"),
+        ("BORRAR", "/delete_data"),
+        ("delete", "/delete_data"),
+        ("Supprimer", "/delete_data"),
+        ("EFASE", "/delete_data"),
     ],
 )
 def test_unambiguous_input_skips_nlu(typed: str, sent: str):
@@ -50,6 +67,9 @@ def test_unambiguous_input_skips_nlu(typed: str, sent: str):
         "dos",
         "ZONA Colombia",
         "stop for a week",
+        "personne",  # French "nobody" as well as "person": left to NLU
+        "hablar con una persona",
+        "borrar mis datos",
         "😀🙏",
         "?!…",
     ],
@@ -83,3 +103,29 @@ def test_learner_cannot_inject_an_intent(typed: str, sent: str):
 @pytest.mark.parametrize("body", [None, "", "   ", "///"])
 def test_nothing_to_understand_goes_to_the_fallback(body: str | None):
     assert rasa_text(body) == NOTHING_TO_UNDERSTAND
+
+
+@pytest.mark.parametrize(
+    ("typed", "quiz_pending", "answers_erasure", "sent"),
+    [
+        ("una pregunta para el equipo", False, False, HANDOFF_MESSAGE),
+        ("MENU", False, False, HANDOFF_MESSAGE),
+        ("PERSONA", False, False, HANDOFF_MESSAGE),
+        ("/stop", False, False, "/stop"),  # the keyword, typed with a slash
+        ("BAJA", False, False, "/stop"),
+        ("stop please", False, False, "/stop"),
+        ("START", False, False, "/start"),
+        ("BORRAR", False, False, "/delete_data"),
+        ("borrar mis datos", False, False, HANDOFF_MESSAGE),  # only the keyword, at once
+        ("si", False, True, "si"),  # the answer to "Erase all your data?"
+        ("1", False, True, '/choose_option{"option":"1"}'),
+        ("2", False, False, HANDOFF_MESSAGE),
+        ("2", True, False, '/choose_option{"option":"2"}'),
+        ("dos", True, False, HANDOFF_MESSAGE),
+        (None, False, False, HANDOFF_MESSAGE),
+    ],
+)
+def test_during_a_hand_off_only_account_keywords_reach_the_bot(
+    typed: str | None, quiz_pending: bool, answers_erasure: bool, sent: str
+):
+    assert handoff_text(typed, quiz_pending=quiz_pending, answers_erasure=answers_erasure) == sent

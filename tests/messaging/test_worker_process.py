@@ -27,7 +27,8 @@ from tests.builders import NOW, add_inbound, add_learner, inbound_form
 from tests.fakes import Answer, Recorded, StandInServer, rasa_echo
 
 START = "from bot.settings import load_settings; from bot.messaging.worker import run_forever; "
-START += "run_forever(load_settings())"
+START += "from bot.inbox.desk import DESK; "
+START += "run_forever(load_settings(), DESK)"
 
 
 def worker_environment(settings: Settings, rasa_url: str) -> dict[str, str]:

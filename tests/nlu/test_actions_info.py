@@ -20,6 +20,7 @@ MENU_ES = (
     "ZONA: si te mudaste a otro país\n"
     "IDIOMA: cambiar el idioma\n"
     "PAUSA: tomar un descanso\n"
+    "PERSONA: hablar con alguien del equipo\n"
     "BAJA: no recibir más mensajes\n"
     "BORRAR: borrar tus datos"
 )
