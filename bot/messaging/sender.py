@@ -26,7 +26,9 @@
   The channel's reason is kept on the row: "opted out" marks the learner opted
   out; "window closed" is answered with a WhatsApp template (bot.messaging.templates).
 - A learner who is opted out or erased gets only rows marked
-  ``allow_when_opted_out`` (the STOP and erasure confirmations); once the
+  ``allow_when_opted_out`` (the STOP and erasure confirmations), checked at
+  the claim and again just before the send (a claimed row may wait a while
+  for the rate; ``_LeftSinceClaim``); once the
   erasure confirmation has gone, the learner's encrypted number is wiped.
 - Crashes: a claimed row is leased for ``sender_lease_seconds``. If this
   process dies, the row is due again when the lease ends, unless Twilio's
@@ -78,12 +80,12 @@ from bot.messaging.outbox import (
     take_provider_sid,
 )
 from bot.messaging.pacer import Pacer
-from bot.models import OutboxMessage
+from bot.models import Learner, OutboxMessage
 from bot.phones import InvalidPhoneNumber, decrypt_phone
 from bot.settings import Settings
 from bot.text.render import Message, render
 from bot.text.sms import analyse
-from bot.vocab import ChannelName, FailureReason, OutboxKind, OutboxStatus
+from bot.vocab import ChannelName, FailureReason, LearnerStatus, OutboxKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,8 @@ class _Prepared:
     row_id: int
     attempts: int
     message: OutgoingMessage
+    learner_id: int
+    allow_when_opted_out: bool
     # When an earlier attempt handed the row over without an outcome recorded since.
     handed_before: datetime | None = None
 
@@ -127,6 +131,58 @@ class _Attempt:
     found: bool = False
     # The error is the lookup's: whether the provider took the row is still unknown.
     unsure: bool = False
+    # Not sent: the learner opted out or was erased after the row was claimed.
+    suppressed: bool = False
+
+
+class _LeftSinceClaim:
+    """Which learners of the rows in flight opted out or were erased since their claim.
+
+    A claimed row can wait a second or more for its turn at the rate limit
+    (longer on a loaded machine); a STOP stored meanwhile must still hold it
+    back. One query for all rows in flight, at most every ``REFRESH_SECONDS``,
+    instead of one per send: at 100 sends a second a query each would cost
+    more than the sends.
+    """
+
+    REFRESH_SECONDS = 0.2
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        self._watched: Counter[int] = Counter()
+        self._left: set[int] = set()
+        self._checked_at = -math.inf
+
+    def watch(self, learner_id: int) -> None:
+        with self._lock:
+            self._watched[learner_id] += 1
+            self._checked_at = -math.inf  # a new row: ask again before its send
+
+    def unwatch(self, learner_id: int) -> None:
+        with self._lock:
+            self._watched[learner_id] -= 1
+            if self._watched[learner_id] <= 0:
+                del self._watched[learner_id]
+                self._left.discard(learner_id)
+
+    def has_left(self, learner_id: int) -> bool:
+        with self._lock:
+            if time.monotonic() - self._checked_at >= self.REFRESH_SECONDS:
+                self._refresh()
+            return learner_id in self._left
+
+    def _refresh(self) -> None:
+        with session_scope(self._sessions) as session:
+            self._left = set(
+                session.scalars(
+                    select(Learner.id).where(
+                        Learner.id.in_(list(self._watched)),
+                        Learner.status.in_((LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)),
+                    )
+                )
+            )
+        self._checked_at = time.monotonic()
 
 
 class Sender:
@@ -158,6 +214,7 @@ class Sender:
             else None
         )
         self._in_flight: set[Future[_Attempt]] = set()
+        self._left = _LeftSinceClaim(sessions)
         # After a claim that found less than a batch, the next waits for the
         # idle poll or a nudge (a turn wrote replies): a claim is a query, and
         # asking every 50 ms while the last sends finish would be wasted work.
@@ -240,6 +297,8 @@ class Sender:
         return prepared, settled
 
     def _start(self, prepared: _Prepared) -> Future[_Attempt]:
+        if not prepared.allow_when_opted_out:
+            self._left.watch(prepared.learner_id)
         if self._pool is not None:
             return self._pool.submit(self._send, prepared)
         future: Future[_Attempt] = Future()
@@ -247,11 +306,20 @@ class Sender:
         return future
 
     def _send(self, prepared: _Prepared) -> _Attempt:
+        try:
+            return self._send_unless_left(prepared)
+        finally:
+            if not prepared.allow_when_opted_out:
+                self._left.unwatch(prepared.learner_id)
+
+    def _send_unless_left(self, prepared: _Prepared) -> _Attempt:
         if prepared.handed_before is not None:
             found = self._find_taken(prepared)
             if found is not None:
                 return found
         self.pacer.wait()
+        if not prepared.allow_when_opted_out and self._left.has_left(prepared.learner_id):
+            return _Attempt(prepared, suppressed=True)
         try:
             return _Attempt(prepared, result=self._channel.send(prepared.message))
         except ChannelError as error:
@@ -330,6 +398,9 @@ class Sender:
 def _record_one(
     session: Session, row: OutboxMessage, attempt: _Attempt, settings: Settings, now: datetime
 ) -> SendOutcome:
+    if attempt.suppressed:
+        suppress(session, row, now)
+        return SendOutcome.SUPPRESSED
     if attempt.error is not None:
         return _record_error(session, row, attempt, settings, now)
     assert attempt.result is not None
@@ -404,7 +475,9 @@ def _prepare(
     )
     # Committed with the claim, before the send starts (see "Crashes" above).
     handed_before = record_hand_off(row, now)
-    return _Prepared(row.id, row.attempts, message, handed_before)
+    return _Prepared(
+        row.id, row.attempts, message, learner.id, row.allow_when_opted_out, handed_before
+    )
 
 
 def _render(row: OutboxMessage, channel: str, language: str | None, settings: Settings) -> str:

@@ -590,3 +590,49 @@ def test_an_idle_sender_waits_for_its_poll_or_a_nudge_before_asking_again(
     sender.nudge()  # ... unless a turn says it wrote replies
     assert sender.step(NOW) == {"sent": 1}
     sender.finish(NOW)
+
+
+class _StopWhileWaiting(Pacer):
+    """The learner's STOP is stored while their claimed row waits for its turn at the rate."""
+
+    def __init__(self, sessions: sessionmaker[Session], learner_id: int, fake_time: FakeTime):
+        super().__init__(10.0, fake_time.monotonic, fake_time.sleep)
+        self._sessions, self._learner_id = sessions, learner_id
+
+    def wait(self) -> None:
+        with self._sessions.begin() as session:
+            learner = session.get(Learner, self._learner_id)
+            assert learner is not None
+            learner.status = LearnerStatus.OPTED_OUT
+        super().wait()
+
+
+def test_a_stop_stored_while_the_row_waits_for_the_rate_holds_it_back(
+    db_session, settings, sessions, fake_time
+):
+    learner = add_learner(db_session, settings)
+    row = add_outbox(db_session, learner, "Anuncio: taller el sábado", kind="broadcast")
+    channel = FakeChannel()
+    pacer = _StopWhileWaiting(sessions, learner.id, fake_time)
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"suppressed": 1}
+
+    assert channel.sent == []
+    held = fresh(db_session, row)
+    assert (held.status, held.failure_reason) == (OutboxStatus.FAILED, FailureReason.LEARNER_LEFT)
+    assert held.provider_sid is None
+
+
+def test_the_stop_confirmation_still_goes_when_the_stop_lands_during_the_wait(
+    db_session, settings, sessions, fake_time
+):
+    learner = add_learner(db_session, settings)
+    add_outbox(
+        db_session, learner, "Ya no recibirás mensajes", kind="opt_out", allow_when_opted_out=True
+    )
+    channel = FakeChannel()
+    pacer = _StopWhileWaiting(sessions, learner.id, fake_time)
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"sent": 1}
+    # (accent-free, as Spanish SMS goes by default)
+    assert [message.body for _, message in channel.sent] == ["Ya no recibiras mensajes"]
