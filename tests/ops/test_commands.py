@@ -1,0 +1,94 @@
+"""The process commands a process manager runs: their help, and `lessonbot web` for real."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.local.up import APP_BIN, process_environment
+from bot.settings import PROJECT_ROOT, Settings
+from tests.ops.system import NUMBER
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("web", "gunicorn"),
+        ("worker", "through Rasa"),
+        ("scheduler", "periodic jobs"),
+        ("rasa", "Rasa server on loopback"),
+        ("actions", "action server"),
+    ],
+)
+def test_each_process_command_has_help(command, says):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert says in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, response.read()
+    except OSError:
+        return 0, b""
+
+
+def test_lessonbot_web_serves_healthz_and_stops_cleanly_on_sigterm(settings: Settings, tmp_path):
+    port = free_port()
+    env = process_environment(settings, "web")
+    env.update(
+        {
+            "LESSONBOT_DATABASE_URL": settings.app.database_url,
+            "LESSONBOT_RASA_TRACKER_STORE_URL": settings.rasa.tracker_store_url,
+            "LESSONBOT_WEBHOOK_SPOOL_DIRECTORY": settings.webhook.spool_directory,
+            "TWILIO_AUTH_TOKEN": settings.twilio.auth_token,
+            "LESSONBOT_APP_WEB_PORT": str(port),
+            "LESSONBOT_APP_WEB_WORKERS": "1",
+            "LESSONBOT_APP_WEB_THREADS": "2",
+            "LESSONBOT_LOG_FORMAT": "json",
+        }
+    )
+    log = Path(tmp_path / "web.log")
+    with log.open("wb") as err:
+        web = subprocess.Popen(
+            [str(APP_BIN / "lessonbot"), "web"], cwd=PROJECT_ROOT, env=env, stderr=err
+        )
+    try:
+        deadline = time.monotonic() + 60
+        url = f"http://127.0.0.1:{port}/healthz?From=%2B{NUMBER[1:]}"
+        status, body = get(url)
+        while status != 200 and time.monotonic() < deadline and web.poll() is None:
+            time.sleep(0.2)
+            status, body = get(url)
+        assert status == 200, log.read_text()
+        assert json.loads(body) == {"status": "ok"}
+    finally:
+        web.send_signal(signal.SIGTERM)
+        try:
+            code = web.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            raise
+    assert code == 0, log.read_text()
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    access = [entry for entry in entries if entry["logger"] == "gunicorn.access"]
+    assert any('"GET /healthz" 200' in entry["message"] for entry in access), entries
+    # The query string (here a number) never reaches the log.
+    assert NUMBER[1:] not in log.read_text()
+    assert all(entry["process"] == "web" for entry in entries)
