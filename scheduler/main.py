@@ -181,11 +181,14 @@ def scheduler() -> None:
         sys.exit(3)
     # A process manager stops it with SIGTERM: leave the loop as for Ctrl-C.
     signal.signal(signal.SIGTERM, _stop)
+    jobs = build_scheduler(settings)
     try:
-        build_scheduler(settings).start()
+        jobs.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("scheduler: stopping")
     finally:
+        if jobs.running:
+            jobs.shutdown(wait=True)  # the jobs running now finish, and count
         lock.release()
         # What the last runs counted (bot.ops.tally).
         flush(make_session_factory(engine))

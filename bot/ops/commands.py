@@ -30,16 +30,20 @@ from bot.local.up import (
 from bot.settings import load_settings
 
 
-def _exec(command: list[str], cwd: Path, env: dict[str, str]) -> None:
+def _exec(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    """Become ``command`` (in ``cwd``, with ``env``, else this process's environment)."""
     os.chdir(cwd)
-    os.execve(command[0], command, env)  # noqa: S606 (our own command, no shell)
+    if env is None:
+        os.execv(command[0], command)  # noqa: S606 (our own command, no shell)
+    os.execve(command[0], command, env)  # noqa: S606
 
 
 @click.command("web")
 def web() -> None:
     """Serve the web app with gunicorn (address, workers, threads: app.web_* settings)."""
-    settings = load_settings()
-    _exec(web_command(settings), PROJECT_ROOT, process_environment(settings, "web"))
+    # The process manager's environment as it is: the web process uses its
+    # secrets, and its Rasa tracker store is none of the web's business.
+    _exec(web_command(load_settings()), PROJECT_ROOT)
 
 
 @click.command("rasa")

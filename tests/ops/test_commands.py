@@ -12,11 +12,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from bot.cli import main
+from bot.db import make_engine, make_session_factory
 from bot.local.up import APP_BIN, process_environment
+from bot.ops.models import Heartbeat, MetricCounter
 from bot.settings import PROJECT_ROOT, Settings
+from tests.fakes import closed_port_url
 from tests.ops.system import NUMBER
+from tests.scheduler.processes import scheduler_environment, start_scheduler, wait_for
 
 
 @pytest.mark.parametrize(
@@ -92,3 +97,26 @@ def test_lessonbot_web_serves_healthz_and_stops_cleanly_on_sigterm(settings: Set
     # The query string (here a number) never reaches the log.
     assert NUMBER[1:] not in log.read_text()
     assert all(entry["process"] == "web" for entry in entries)
+
+
+def test_lessonbot_scheduler_beats_and_stops_cleanly_on_sigterm(settings: Settings, tmp_path):
+    env = scheduler_environment(settings, LESSONBOT_RASA_URL=closed_port_url())
+    log = tmp_path / "scheduler.log"
+    scheduler = start_scheduler(env, log)
+    engine = make_engine(settings.app.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+
+            def beaten() -> bool:
+                return session.scalars(select(Heartbeat.kind)).all() == ["scheduler"]
+
+            wait_for(beaten, 60, "the scheduler's heartbeat")
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        code = scheduler.wait(timeout=30)
+    assert code == 0, log.read_text()
+    with make_session_factory(engine)() as session:
+        runs = {row.labels for row in session.scalars(select(MetricCounter))}
+    engine.dispose()
+    # The jobs' runs were counted, and added to the database as it stopped.
+    assert '{"job":"heartbeat","outcome":"ok"}' in runs
