@@ -83,7 +83,8 @@ def test_counts_from_several_processes_add_up(settings, sessions):
     flush(sessions, worker)
     web.count(MESSAGES_RECEIVED, 2, channel="sms", intake="stored")
     flush(sessions, web)
-    client = create_app(settings=settings.with_overrides({"ops.metrics_public": True}))
+    public = {"ops.metrics_public": True, "rasa.url": closed_port_url()}
+    client = create_app(settings=settings.with_overrides(public))
     page = samples(client.test_client().get("/metrics").get_data(as_text=True))
     received = (("channel", "sms"), ("intake", "stored"))
     assert page[("lessonbot_messages_received_total", received)] == 3
@@ -113,6 +114,7 @@ def test_a_label_the_counter_does_not_have_is_refused():
     ],
 )
 def test_metrics_are_for_the_operator_only(settings, overrides, headers, status):
+    overrides = {**overrides, "rasa.url": closed_port_url()}
     client = create_app(settings=settings.with_overrides(overrides)).test_client()
     response = client.get("/metrics", headers=headers)
     assert response.status_code == status
