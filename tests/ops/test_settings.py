@@ -32,7 +32,7 @@ def test_log_format_and_metrics_token_come_from_the_environment():
 def test_a_log_format_that_is_neither_text_nor_json_is_refused():
     with pytest.raises(SettingsError) as refused:
         load_settings(config_path=DEFAULT_CONFIG, environ={"LESSONBOT_LOG_FORMAT": "xml"})
-    assert refused.value.problems == [
+    assert list(refused.value.problems) == [
         "LESSONBOT_LOG_FORMAT (ops.log_format): Input should be 'text' or 'json', got 'xml'"
     ]
 
