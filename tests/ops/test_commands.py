@@ -120,3 +120,28 @@ def test_lessonbot_scheduler_beats_and_stops_cleanly_on_sigterm(settings: Settin
     engine.dispose()
     # The jobs' runs were counted, and added to the database as it stopped.
     assert '{"job":"heartbeat","outcome":"ok"}' in runs
+
+
+def test_lessonbot_actions_serves_on_loopback_and_stops_on_sigterm(settings: Settings, tmp_path):
+    port = free_port()
+    env = process_environment(settings, "actions")
+    env["LESSONBOT_RASA_ACTIONS_PORT"] = str(port)
+    log = tmp_path / "actions.log"
+    with log.open("wb") as out:
+        actions = subprocess.Popen(
+            [str(APP_BIN / "lessonbot"), "actions"], cwd=tmp_path, env=env, stdout=out, stderr=out
+        )
+    try:
+        wait_for(lambda: get(f"http://127.0.0.1:{port}/health")[0] == 200, 60, "the actions")
+        # Sanic sets its signal handlers just after it answers: a SIGTERM in
+        # that instant is lost (a process manager then escalates to SIGKILL).
+        time.sleep(2)
+    finally:
+        actions.send_signal(signal.SIGTERM)
+        try:
+            code = actions.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            actions.kill()
+            raise
+    assert code == 0, log.read_text()[-2000:]
+    assert f"up and running on http://127.0.0.1:{port}" in log.read_text()
