@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import create_app
+from bot.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientState
 from bot.db import make_engine, make_session_factory
 from bot.ops.tally import MESSAGES_RECEIVED, TURNS, Tally, flush
 from bot.settings import Settings
+from bot.vocab import OutboxStatus
+from tests.builders import NOW, add_learner, add_outbox
 from tests.fakes import closed_port_url
 from tests.ops.system import (
     METRICS_TOKEN,
@@ -121,3 +124,54 @@ def test_metrics_are_for_the_operator_only(settings, overrides, headers, status)
     if status == 200:
         assert response.mimetype == "text/plain"
         assert "lessonbot_inbound_waiting" in response.get_data(as_text=True)
+
+
+def test_broadcast_progress_counts_the_recipients_of_broadcasts_being_sent(settings, db_session):
+    sending = Broadcast(
+        status=BroadcastStatus.SENDING, base_language="es", created_at=NOW, updated_at=NOW
+    )
+    finished = Broadcast(
+        status=BroadcastStatus.SENT, base_language="es", created_at=NOW, updated_at=NOW
+    )
+    db_session.add_all([sending, finished])
+    db_session.commit()
+    states = [
+        (RecipientState.WAITING, None),
+        (RecipientState.WAITING, None),
+        (RecipientState.QUEUED, OutboxStatus.PENDING),
+        (RecipientState.QUEUED, OutboxStatus.DELIVERED),
+        (RecipientState.QUEUED, OutboxStatus.SENT),
+        (RecipientState.QUEUED, OutboxStatus.UNDELIVERED),
+        (RecipientState.SKIPPED, None),
+    ]
+    for index, (state, outbox_status) in enumerate(states):
+        learner = add_learner(db_session, settings, number=f"+5076100{index:04d}")
+        row = None
+        if outbox_status is not None:
+            row = add_outbox(db_session, learner, kind="broadcast")
+            row.status = outbox_status
+        db_session.add(
+            BroadcastRecipient(
+                broadcast_id=sending.id,
+                learner_id=learner.id,
+                state=state,
+                outbox_id=row.id if row else None,
+            )
+        )
+        db_session.add(BroadcastRecipient(broadcast_id=finished.id, learner_id=learner.id))
+    db_session.commit()
+
+    public = {"ops.metrics_public": True, "rasa.url": closed_port_url()}
+    client = create_app(settings=settings.with_overrides(public)).test_client()
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    progress = {
+        dict(labels)["state"]: value
+        for (name, labels), value in found.items()
+        if name == "lessonbot_broadcast_recipients"
+    }
+    assert progress == {"waiting": 2, "in_outbox": 1, "sent": 2, "failed": 1, "skipped": 1}
+    assert {
+        dict(labels)["broadcast"]
+        for (name, labels) in found
+        if name == "lessonbot_broadcast_recipients"
+    } == {str(sending.id)}
