@@ -110,6 +110,9 @@ def run_one_job(settings: Settings) -> None:
         id="quiet_job",
         name="quiet_job",
         args=("quiet_job", body, services),
+        # An interval (not a one-off date) job: it stays in the store until shutdown.
+        trigger="interval",
+        hours=1,
         next_run_time=datetime.now(UTC),
     )
     scheduler.start()
