@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     """
     from flask import Flask
 
-    from bot import broadcasts, dashboard, inbox, services, staff, tags
+    from bot import broadcasts, dashboard, inbox, metrics, services, staff, tags
     from bot.messaging import webhooks
     from bot.ops import health, limits
     from bot.services import Services
@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     limits.init_app(app, settings)  # first: the CSRF check reads the form
     webhooks.init_app(app)
     health.init_app(app)
+    metrics.init_app(app)
     staff.init_app(app, settings)
     dashboard.init_app(app)
     broadcasts.init_app(app)

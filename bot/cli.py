@@ -56,7 +56,7 @@ def db_upgrade() -> None:
 
 @main.command()
 def worker() -> None:
-    """Run learners' messages through Rasa and send the outbox."""
+    """Run learners' messages through Rasa and send the outbox (SIGTERM finishes them first)."""
     from bot.inbox.desk import DESK
     from bot.messaging.worker import run_forever
 
@@ -71,12 +71,14 @@ def _register_subcommands() -> None:
     from bot.learners.completion import verify
     from bot.local.chat import chat
     from bot.local.up import up
+    from bot.ops.commands import actions, rasa, web
     from bot.staff.cli import users
     from bot.tags.cli import tags
     from lessons.cli import lessons
     from scheduler.main import scheduler
 
-    for command in (chat, up, lessons, scheduler, users, stats, broadcast, verify, tags, inbox):
+    commands = (chat, up, web, rasa, actions, lessons, scheduler, users, stats, broadcast, verify)
+    for command in (*commands, tags, inbox):
         main.add_command(command)
 
 

@@ -7,10 +7,12 @@ runs and never runs twice at once.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 import click
@@ -18,7 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.broadcasts.queueing import run as run_broadcasts
 from bot.clock import utc_now
-from bot.db import make_engine, session_scope
+from bot.db import make_engine, make_session_factory, session_scope
 from bot.inbox.conversations import open_learner_ids
 from bot.inbox.desk import DESK
 from bot.inbox.notify import SmtpSender, notify_opened
@@ -30,6 +32,8 @@ from bot.messaging.rasa_client import RasaClient
 from bot.messaging.reminders import send_quiz_reminders, send_still_there
 from bot.messaging.reviews import send_due_reviews
 from bot.messaging.templates import send_window_templates
+from bot.ops.heartbeats import HEARTBEAT_SECONDS, beat, process_name
+from bot.ops.tally import JOB_ITEMS, JOB_RUNS, TALLY, flush
 from bot.privacy.erasure_tasks import run_due_tasks
 from bot.privacy.retention import purge_message_bodies, purge_tracker_events
 from bot.services import Services
@@ -110,6 +114,23 @@ def _notify_opened_conversations(services: Services, now: datetime) -> dict[str,
     return notify_opened(services.sessions, services.settings, sender, now)
 
 
+@dataclass(frozen=True)
+class ThisProcess:
+    """The scheduler as its heartbeat names it (``bot.ops.heartbeats``)."""
+
+    process: str
+    started_at: datetime
+
+
+def _heartbeat(services: Services, now: datetime) -> dict[str, int]:
+    # Shows /readyz that jobs run (a scheduler whose executor is stuck stops
+    # beating), and adds the jobs' counts to the database.
+    this = services.part(ThisProcess, lambda: ThisProcess(process_name("scheduler"), now))
+    with session_scope(services.sessions) as session:
+        beat(session, "scheduler", this.process, this.started_at, now)
+    return {"counts": flush(services.sessions)}
+
+
 # id, body, trigger arguments
 JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ("deliver_due_lessons", _deliver_due_lessons, {"trigger": "interval", "minutes": 1}),
@@ -132,12 +153,25 @@ JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
     ),
     # Starts due broadcasts and keeps the outbox fed a little ahead of the sender.
     ("run_broadcasts", _run_broadcasts, {"trigger": "interval", "seconds": 5}),
+    ("heartbeat", _heartbeat, {"trigger": "interval", "seconds": HEARTBEAT_SECONDS}),
 )
 
 
 def run_job(job_id: str, body: JobBody, services: Services) -> None:
-    summary = body(services, services.now())
-    log.info("job %s: %s", job_id, summary)
+    """Run one job and count it; a job that did something says what at INFO, else at DEBUG."""
+    try:
+        summary = body(services, services.now())
+    except Exception:
+        TALLY.count(JOB_RUNS, job=job_id, outcome="error")
+        raise  # APScheduler logs it with its traceback
+    TALLY.count(JOB_RUNS, job=job_id, outcome="ok")
+    for item, amount in summary.items():
+        if amount:
+            TALLY.count(JOB_ITEMS, amount, job=job_id, item=item)
+    if job_id != "heartbeat" and any(summary.values()):
+        log.info("job %s: %s", job_id, summary)
+    else:
+        log.debug("job %s: %s", job_id, summary)
 
 
 def build_scheduler(settings: Settings) -> BlockingScheduler:
@@ -149,6 +183,8 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
         scheduler.add_job(
             run_job,
             id=job_id,
+            # APScheduler names a job after its function ("run_job") unless told.
+            name=job_id,
             args=(job_id, body, services),
             coalesce=True,
             max_instances=1,
@@ -160,18 +196,31 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
 
 @click.command("scheduler")
 def scheduler() -> None:
-    """Run the periodic jobs (only one scheduler per database)."""
-    configure_logging()
+    """Run the periodic jobs (only one scheduler per database); SIGTERM stops it cleanly."""
     settings = load_settings()
-    lock = SingleSchedulerLock(make_engine(settings.app.database_url))
+    configure_logging(settings, "scheduler")
+    engine = make_engine(settings.app.database_url)
+    lock = SingleSchedulerLock(engine)
     try:
         lock.acquire()
     except SchedulerAlreadyRunning as error:
         click.echo(f"not starting: {error}", err=True)
         sys.exit(3)
+    # A process manager stops it with SIGTERM: leave the loop as for Ctrl-C.
+    signal.signal(signal.SIGTERM, _stop)
+    jobs = build_scheduler(settings)
     try:
-        build_scheduler(settings).start()
+        jobs.start()
     except (KeyboardInterrupt, SystemExit):
-        pass
+        log.info("scheduler: stopping")
     finally:
+        if jobs.running:
+            jobs.shutdown(wait=True)  # the jobs running now finish, and count
         lock.release()
+        # What the last runs counted (bot.ops.tally).
+        flush(make_session_factory(engine))
+        engine.dispose()
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)

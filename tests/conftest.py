@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot import create_app
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
+from bot.ops.tally import TALLY
 from bot.settings import Settings, load_settings
 from tests.browser import browser, live_server  # noqa: F401  (fixtures for browser tests)
 
@@ -37,6 +38,12 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _no_counts_from_earlier_tests() -> None:
+    # The metric counts are per process (bot.ops.tally): each test starts from none.
+    TALLY.take()
 
 
 def make_test_settings(tmp_path: Path, overrides: Mapping[str, Any] | None = None) -> Settings:

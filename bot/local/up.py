@@ -60,6 +60,28 @@ def rasa_command(settings: Settings, port: int) -> list[str]:
     ]
 
 
+def web_command(settings: Settings) -> list[str]:
+    """gunicorn serving ``bot:create_app()`` with the settings' address, workers and threads.
+
+    Logs and the access log's format: ``bot.ops.gunicorn_conf``.
+    """
+    app = settings.app
+    return [
+        str(APP_BIN / "gunicorn"),
+        "--config",
+        "python:bot.ops.gunicorn_conf",
+        "--bind",
+        f"{app.web_host}:{app.web_port}",
+        "--workers",
+        str(app.web_workers),
+        # Threads let the requests of one process share a commit
+        # (bot.messaging.ingest) instead of each waiting for its own.
+        "--threads",
+        str(app.web_threads),
+        "bot:create_app()",
+    ]
+
+
 def actions_command(settings: Settings) -> list[str]:
     return [
         str(APP_BIN / "python"),
@@ -128,25 +150,10 @@ def check_ready() -> None:
 
 def process_table(settings: Settings) -> dict[str, tuple[list[str], Path]]:
     """Each process of the system: its command and the folder it runs in."""
-    web_port = str(settings.app.web_port)
     return {
-        "rasa": (in_background(rasa_command(settings, _port(settings.rasa.url))), NLU_DIR),
+        "rasa": (in_background(rasa_command(settings, url_port(settings.rasa.url))), NLU_DIR),
         "actions": (in_background(actions_command(settings)), PROJECT_ROOT),
-        "web": (
-            [
-                str(APP_BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{web_port}",
-                "--workers",
-                "2",
-                # Threads let the requests of one process share a commit
-                # (bot.messaging.ingest) instead of each waiting for its own.
-                "--threads",
-                "8",
-                "bot:create_app()",
-            ],
-            PROJECT_ROOT,
-        ),
+        "web": (web_command(settings), PROJECT_ROOT),
         "worker": (in_background([str(APP_BIN / "lessonbot"), "worker"]), PROJECT_ROOT),
         "scheduler": (in_background([str(APP_BIN / "lessonbot"), "scheduler"]), PROJECT_ROOT),
     }
@@ -177,5 +184,5 @@ def up() -> None:
     sys.exit(manager.returncode)
 
 
-def _port(url: str) -> int:
+def url_port(url: str) -> int:
     return int(url.rsplit(":", 1)[1].split("/")[0])

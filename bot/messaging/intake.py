@@ -32,6 +32,7 @@ from bot.messaging.inbound import InboundSms
 from bot.messaging.ingest import GroupCommit, StoreTimeout
 from bot.messaging.spool import Spool
 from bot.messaging.status import apply_status_callback
+from bot.ops.tally import DELIVERY_REPORTS, MESSAGES_RECEIVED, TALLY
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,11 @@ class WebhookIntake:
         self._engine.dispose()
 
     def inbound(self, message: InboundSms, now: datetime) -> Intake:
+        intake = self._inbound(message, now)
+        TALLY.count(MESSAGES_RECEIVED, channel=message.channel.value, intake=intake.value)
+        return intake
+
+    def _inbound(self, message: InboundSms, now: datetime) -> Intake:
         if not self.stall.ongoing():
             try:
                 stored = self._group.store(message, now)
@@ -90,6 +96,10 @@ class WebhookIntake:
         return Intake.SPOOLED
 
     def status(self, report: StatusReport, now: datetime, reference: str | None) -> Intake:
+        # The app's status word ("unknown" for one it does not know) and the provider's code.
+        status = report.status.value if report.status is not None else "unknown"
+        code = "" if report.code is None else str(report.code)
+        TALLY.count(DELIVERY_REPORTS, status=status, error_code=code)
         if not self.stall.ongoing():
             try:
                 with session_scope(self.sessions) as session:

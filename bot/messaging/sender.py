@@ -81,6 +81,7 @@ from bot.messaging.outbox import (
 )
 from bot.messaging.pacer import Pacer
 from bot.models import Learner, OutboxMessage
+from bot.ops.tally import SENDS, TALLY
 from bot.phones import InvalidPhoneNumber, decrypt_phone
 from bot.settings import Settings
 from bot.text.render import Message, render
@@ -294,6 +295,8 @@ class Sender:
                     settled[item] += 1
                 else:
                     prepared.append(item)
+        for outcome, count in settled.items():
+            TALLY.count(SENDS, count, outcome=outcome, error_code="")
         return prepared, settled
 
     def _start(self, prepared: _Prepared) -> Future[_Attempt]:
@@ -370,6 +373,7 @@ class Sender:
         if not attempts:
             return outcomes
         ids = [attempt.prepared.row_id for attempt in attempts]
+        counted: list[tuple[SendOutcome, str]] = []
         with session_scope(self._sessions) as session:
             rows = {
                 row.id: row
@@ -392,7 +396,17 @@ class Sender:
                     log.exception("%s: outcome not recorded", row.idempotency_key)
                     outcome = _record_unrecordable(session, row, attempt, error, now)
                 outcomes[outcome] += 1
+                counted.append((outcome, _error_code(attempt)))
+        # Counted once committed: a batch whose recording failed is recorded again.
+        for outcome, code in counted:
+            TALLY.count(SENDS, outcome=outcome.value, error_code=code)
         return outcomes
+
+
+def _error_code(attempt: _Attempt) -> str:
+    """The provider's error code as a label ("" for none): a code, never a number or a text."""
+    code = attempt.error.code if attempt.error is not None else None
+    return "" if code is None else str(code)
 
 
 def _record_one(

@@ -23,6 +23,7 @@ the database failing, so one message cannot stop the others.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -43,6 +44,7 @@ from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.messaging.replies import Reply, replies_from_rasa
 from bot.messaging.retries import TurnHealth
 from bot.models import InboundMessage, Learner
+from bot.ops.tally import TALLY, TURN_SECONDS, TURNS
 from bot.settings import Settings
 from bot.vocab import InboundStatus
 
@@ -146,8 +148,25 @@ def run_claimed(
     ``desk``: the inbox (``bot.inbox.desk``), for learners handed to staff;
     None runs every message through the bot (tests of the worker alone).
     Only the database failing escapes: the message is then due again when its
-    lease ends, and that counts as an attempt.
+    lease ends, and that counts as an attempt. Counted for ``/metrics``: the
+    outcome, and the turn's time (a measurement, not the domain's ``now``).
     """
+    started = time.monotonic()
+    outcome = _run_claimed(sessions, rasa, settings, turn, now, health, desk)
+    TALLY.count(TURNS, outcome=outcome.value)
+    TALLY.observe(TURN_SECONDS, time.monotonic() - started)
+    return outcome
+
+
+def _run_claimed(
+    sessions: sessionmaker[Session],
+    rasa: RasaClient,
+    settings: Settings,
+    turn: Turn,
+    now: datetime,
+    health: TurnHealth | None,
+    desk: Desk | None,
+) -> TurnOutcome:
     health = health or TurnHealth()
     if turn.attempts > settings.worker.max_attempts:
         # Each of its tries ended with the worker gone (killed mid-turn): poison.

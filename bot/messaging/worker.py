@@ -42,6 +42,8 @@ from bot.messaging.retries import TurnHealth
 from bot.messaging.sender import Sender, SendOutcome
 from bot.messaging.spool import Spool
 from bot.messaging.turns import TurnOutcome, claim_turns, run_claimed, run_turn
+from bot.ops.heartbeats import Pulse
+from bot.ops.tally import flush
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -179,7 +181,7 @@ def _outcome(future: Future[TurnOutcome]) -> str:
 
 def run_forever(settings: Settings, desk: Desk) -> None:
     """Run both loops until SIGTERM or SIGINT; ``desk``: the inbox, for hand-offs to staff."""
-    configure_logging()
+    configure_logging(settings, "worker")
     engine = make_engine(settings.app.database_url)
     sessions = make_session_factory(engine)
     rasa = RasaClient(settings)
@@ -199,8 +201,11 @@ def run_forever(settings: Settings, desk: Desk) -> None:
     signal.signal(signal.SIGINT, on_signal)
 
     runner = TurnRunner(sessions, rasa, settings, desk)
+    # The turn loop's heartbeat (/readyz): a loop stuck in a claim stops beating.
+    pulse = Pulse(sessions, "worker", utc_now())
 
     def turns() -> dict[str, int]:
+        pulse(utc_now())
         done = runner.step(utc_now())
         if done.get(TurnOutcome.ANSWERED):
             sender.nudge()
@@ -244,6 +249,7 @@ def run_forever(settings: Settings, desk: Desk) -> None:
         finished = sender.finish(utc_now())
         if finished:
             log.info("worker: recorded the last sends: %s", finished)
+        flush(sessions)  # the last turns' and sends' counts (bot.ops.tally)
         rasa.close()
         channel.close()
         engine.dispose()

@@ -8,6 +8,7 @@ from bot import models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.broadcasts import models as broadcast_models  # noqa: F401  (broadcasts, recipients)
 from bot.db import Base, make_engine
 from bot.inbox import models as inbox_models  # noqa: F401  (conversations)
+from bot.ops import models as ops_models  # noqa: F401  (heartbeats, metric counters)
 from bot.staff import models as staff_models  # noqa: F401  (staff and tag tables)
 
 config = context.config

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,6 +108,11 @@ class AppSection(Section):
     database_url: DatabaseUrl = "sqlite:///var/lessonbot.db"
     public_url: WebUrl = "http://127.0.0.1:5000"
     web_port: int = Field(default=5000, ge=1, le=65535)
+    # `lessonbot web` (gunicorn): the address it binds, its processes and their threads.
+    # Behind a reverse proxy on the same machine keep loopback.
+    web_host: str = Field(default="127.0.0.1", min_length=1)
+    web_workers: int = Field(default=2, ge=1)
+    web_threads: int = Field(default=8, ge=1)
     proxy_hops: int = Field(default=0, ge=0)
     message_retention_days: int = Field(default=90, ge=1)
     # Requests with a bigger body get 413 before anything reads it (Twilio's
@@ -261,6 +266,27 @@ class InboxSection(Section):
         return self
 
 
+class OpsSection(Section):
+    """What the operator watches: logs, metrics, readiness (bot.ops, bot.metrics)."""
+
+    # "text" for people, "json" for a log collector (one object per line).
+    log_format: Literal["text", "json"] = "text"
+    # true: DEBUG logs, and APScheduler's line for every job run.
+    log_debug: bool = False
+    # /metrics answers a request with "Authorization: Bearer <metrics_token>"
+    # (environment only); with metrics_public it answers anyone (a proxy must
+    # then keep it from the internet). Neither: 404.
+    metrics_public: bool = False
+    metrics_token: str = Field(default="", repr=False)
+    # /readyz fails when the newest worker or scheduler heartbeat is older than
+    # this (they beat every 10 s), or when a learner's message has waited longer
+    # than ready_max_wait_seconds.
+    heartbeat_stale_seconds: float = Field(default=60.0, gt=0)
+    ready_max_wait_seconds: float = Field(default=120.0, gt=0)
+    # How long /readyz and /metrics wait for Rasa's /status.
+    rasa_probe_timeout_seconds: float = Field(default=2.0, gt=0)
+
+
 class SecretsSection(Section):
     """Keys that unlock personal data; only ever from the environment."""
 
@@ -289,6 +315,7 @@ class Settings(BaseSettings):
     webhook: WebhookSection = WebhookSection()
     dashboard: DashboardSection = DashboardSection()
     inbox: InboxSection = InboxSection()
+    ops: OpsSection = OpsSection()
     secrets: SecretsSection = SecretsSection()
     testing: bool = False
 

@@ -40,6 +40,8 @@ CONVENTIONAL_ENV: dict[str, str] = {
     "LESSONBOT_SECRET_KEY": "secrets.secret_key",
     "LESSONBOT_DATABASE_URL": "app.database_url",
     "LESSONBOT_PUBLIC_URL": "app.public_url",
+    "LESSONBOT_LOG_FORMAT": "ops.log_format",
+    "LESSONBOT_METRICS_TOKEN": "ops.metrics_token",
 }
 # Never from a file that may be committed: only from the environment.
 ENVIRONMENT_ONLY = frozenset(
@@ -49,6 +51,7 @@ ENVIRONMENT_ONLY = frozenset(
         "twilio.messaging_service_sid",
         "rasa.token",
         "inbox.smtp_password",
+        "ops.metrics_token",
         "secrets",
         "testing",
     }
@@ -58,6 +61,7 @@ SECRET_PATHS = frozenset(
         "twilio.auth_token",
         "rasa.token",
         "inbox.smtp_password",
+        "ops.metrics_token",
         "secrets.phone_hash_key",
         "secrets.phone_encryption_key",
         "secrets.secret_key",

@@ -19,6 +19,7 @@ from bot.broadcasts import models as broadcast_models  # noqa: F401
 from bot.db import Base, make_engine
 from bot.inbox import models as inbox_models  # noqa: F401
 from bot.migrate import upgrade
+from bot.ops import models as ops_models  # noqa: F401
 from bot.settings import Settings
 from bot.staff import models as staff_models  # noqa: F401
 from tests.conftest import make_test_settings

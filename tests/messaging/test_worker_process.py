@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.messaging.inbound import parse_inbound
 from bot.messaging.spool import Spool
 from bot.models import InboundMessage, OutboxMessage
+from bot.ops.models import Heartbeat, MetricCounter
 from bot.settings import Settings
 from bot.vocab import InboundStatus, OutboxStatus
 from tests.builders import NOW, add_inbound, add_learner, inbound_form
@@ -94,6 +95,13 @@ def test_the_worker_answers_then_stops_on_sigterm(
     assert "61234567" not in log
     assert db_session.get(InboundMessage, message.id).status == InboundStatus.DONE
     assert db_session.scalars(select(OutboxMessage.body)).all() == ["echo: hola"]
+    # Its heartbeat (/readyz), and its counts added to the database as it stopped (/metrics).
+    assert db_session.scalars(select(Heartbeat.kind)).all() == ["worker"]
+    counts = {
+        (row.name, row.labels): row.value for row in db_session.scalars(select(MetricCounter))
+    }
+    assert counts[("lessonbot_turns_total", '{"outcome":"answered"}')] == 1
+    assert counts[("lessonbot_sends_total", '{"error_code":"","outcome":"sent"}')] == 1
 
 
 def test_the_worker_stores_what_the_webhook_spooled_and_answers_it(

@@ -21,6 +21,8 @@ def scheduler_environment(settings: Settings, **extra: str) -> dict[str, str]:
             "LESSONBOT_DATABASE_URL": settings.app.database_url,
             "LESSONBOT_RASA_URL": settings.rasa.url,
             "TWILIO_AUTH_TOKEN": settings.twilio.auth_token,
+            # Every job run's summary, quiet ones too (they log at DEBUG).
+            "LESSONBOT_OPS_LOG_DEBUG": "true",
             **extra,
         }
     )
