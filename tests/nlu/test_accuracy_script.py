@@ -204,7 +204,13 @@ def test_only_the_dev_split_must_be_free_of_leaks_and_near_duplicates() -> None:
 
 def test_every_intent_of_the_domain_is_trained_in_all_four_languages() -> None:
     domain = yaml.safe_load((nlu_examples.NLU / "domain.yml").read_text(encoding="utf-8"))
-    typed = set(domain["intents"]) - {"EXTERNAL_lesson_due", "nlu_fallback"}
+    # Never typed: external events the app triggers, the fallback, and the
+    # intent the worker sends for a learner's words during a hand-off to staff.
+    typed = {
+        intent
+        for intent in domain["intents"]
+        if not intent.startswith("EXTERNAL_") and intent not in ("nlu_fallback", "handoff_message")
+    }
     trained = {(e.intent, e.language) for e in nlu_examples.training_examples()}
     missing = sorted(
         (i, lang) for i in typed for lang in ("es", "en", "fr", "ht") if (i, lang) not in trained
