@@ -68,13 +68,25 @@ def _register_subcommands() -> None:
     from bot.dashboard.cli import stats
     from bot.learners.completion import verify
     from bot.local.chat import chat
+    from bot.local.rasa_stores import rasa_endpoints
     from bot.local.up import up
     from bot.staff.cli import users
     from bot.tags.cli import tags
     from lessons.cli import lessons
     from scheduler.main import scheduler
 
-    for command in (chat, up, lessons, scheduler, users, stats, broadcast, verify, tags):
+    for command in (
+        chat,
+        up,
+        rasa_endpoints,
+        lessons,
+        scheduler,
+        users,
+        stats,
+        broadcast,
+        verify,
+        tags,
+    ):
         main.add_command(command)
 
 

@@ -48,6 +48,8 @@ ENVIRONMENT_ONLY = frozenset(
         "twilio.auth_token",
         "twilio.messaging_service_sid",
         "rasa.token",
+        "rasa.tracker_store_password",
+        "rasa.lock_store_password",
         "inbox.smtp_password",
         "secrets",
         "testing",
@@ -57,6 +59,8 @@ SECRET_PATHS = frozenset(
     {
         "twilio.auth_token",
         "rasa.token",
+        "rasa.tracker_store_password",
+        "rasa.lock_store_password",
         "inbox.smtp_password",
         "secrets.phone_hash_key",
         "secrets.phone_encryption_key",
