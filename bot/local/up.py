@@ -3,6 +3,7 @@ rasa, actions) with honcho, logs prefixed per process, Ctrl-C stops them all."""
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import sys
@@ -103,6 +104,7 @@ def process_environment(settings: Settings, process: str) -> dict[str, str]:
     )
     if process == "rasa":
         env["LESSONBOT_RASA_TOKEN"] = settings.rasa.token
+        env["TICKET_LOCK_LIFETIME"] = str(lock_lifetime(settings))
         env.update(_store_passwords(settings))
     elif process in APP_PROCESSES:
         env.update({name: value for name, value in os.environ.items() if name in SECRET_VARIABLES})
@@ -118,6 +120,17 @@ def process_environment(settings: Settings, process: str) -> dict[str, str]:
     elif process != "actions":
         raise ValueError(f"no such process: {process}")
     return env
+
+
+def lock_lifetime(settings: Settings) -> int:
+    """Seconds Rasa holds a conversation's lock at most (its default: 60).
+
+    A server killed in the middle of a turn leaves the lock in Redis until
+    it expires, and the learner's next turn on another server waits for it.
+    The worker stops waiting for a turn after ``rasa.timeout_seconds`` and
+    tries again later, so a lock need not outlive that by much.
+    """
+    return math.ceil(settings.rasa.timeout_seconds) + 10
 
 
 def _store_passwords(settings: Settings) -> dict[str, str]:
