@@ -217,7 +217,6 @@ def up(rasa_servers: int | None, workers: int) -> None:
 
     from bot.migrate import upgrade
 
-    check_ready()
     settings = load_settings()
     extra_env: dict[str, str] = {}
     if rasa_servers is not None:
@@ -225,6 +224,7 @@ def up(rasa_servers: int | None, workers: int) -> None:
         settings = settings.with_overrides({"rasa.urls": urls})
         # Every process reads its settings again: they learn the servers from here.
         extra_env["LESSONBOT_RASA_URLS"] = ",".join(urls)
+    check_ready()
     upgrade(settings)
     processes = process_table(settings, workers)
     manager = Manager(Printer(sys.stdout))

@@ -152,3 +152,38 @@ def test_rasa_keeps_conversations_in_postgresql_and_locks_in_redis_and_the_app_e
     assert stored >= 1
     assert erased == stored
     assert left == 0
+
+
+def test_rasa_endpoints_command_writes_the_file_a_container_reads(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    output = tmp_path / "run" / "endpoints.yml"
+    environ = {
+        "LESSONBOT_RASA_TRACKER_STORE_URL": "postgresql://rasa@postgres:5432/rasa_tracker",
+        "LESSONBOT_RASA_LOCK_STORE_URL": "redis://redis:6379/1",
+        "LESSONBOT_RASA_LOCK_STORE_PASSWORD": LOCK_PASSWORD,
+    }
+    result = CliRunner().invoke(main, ["rasa-endpoints", "--output", str(output)], env=environ)
+
+    assert result.exit_code == 0, result.output
+    assert read(output)["lock_store"]["password"] == "${LESSONBOT_RASA_LOCK_STORE_PASSWORD}"
+    assert read(output)["tracker_store"]["db"] == "rasa_tracker"
+    assert LOCK_PASSWORD not in output.read_text()
+
+
+def test_up_refuses_two_rasa_servers_on_sqlite_before_starting_anything(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    environ = {
+        "LESSONBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "LESSONBOT_RASA_TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+    }
+    result = CliRunner().invoke(main, ["up", "--rasa-servers", "2"], env=environ)
+
+    assert result.exit_code == 2
+    assert "several Rasa servers need a shared lock store" in result.output
+    assert not (tmp_path / "app.db").exists()  # not even migrated
