@@ -23,6 +23,7 @@ from tests.faults import appside
 from tests.faults.run import Recorder, Run
 from tests.faults.scale import Scale
 from tests.faults.snapshot import take
+from tests.faults.stack import prepare_database
 from tests.postgres import scratch_database
 from tests.scaleout.topology import (
     REDIS_DB,
@@ -60,8 +61,6 @@ def topology(tmp_path: Path) -> Iterator[ScaleOut]:
     ):
         system = ScaleOut(tmp_path, app_url, tracker_url, SCALE)
         try:
-            from tests.faults.stack import prepare_database
-
             prepare_database(system.env())
             system.start()
             yield system
