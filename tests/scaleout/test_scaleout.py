@@ -107,6 +107,8 @@ def test_two_rasa_servers_two_workers_on_postgresql_and_redis(topology: ScaleOut
         run.check(False, failure)
     run.verdict(ledger)
     assert both_servers_served(run, topology), "one Rasa server took every learner"
+    # The timeline and the numbers, for `pytest -s` and the README.
+    print("\n".join(["scale-out run:", *run.log, f"numbers: {ledger.numbers()}"]))
 
 
 def first_reply_at(run: Run, records: list[dict]) -> dict[str, float]:  # type: ignore[type-arg]
