@@ -153,7 +153,12 @@ class Stack:
             f"  auth_token: {self.env['TWILIO_AUTH_TOKEN']}\n"
             f'  twilio_number: "{TWILIO_NUMBER}"\n'
         )
-        command = up_rasa_command(self.settings, self.rasa_port(name))
+        settings = self.settings
+        if name == UNPATCHED:
+            # A tracker database of its own (the endpoints file is written from these).
+            tracker = f"sqlite:///{self.workdir / 'rasa_tracker_unpatched.db'}"
+            settings = settings.with_overrides({"rasa.tracker_store_url": tracker})
+        command = up_rasa_command(settings, self.rasa_port(name))
         command[command.index("--credentials") + 1] = str(credentials)
         env = {
             "PYTHONPATH": f"{RASA_SITE}{os.pathsep}{self.env['PYTHONPATH']}",
@@ -164,7 +169,6 @@ class Stack:
             # rasa_runtime does: this run's throwaway token goes on its command line.
             command = [str(RASA_BIN), *command[command.index("run") :]]
             command += [f"--auth-token={self.settings.rasa.token}"]  # it may begin with "-"
-            env["LESSONBOT_RASA_TRACKER_DB"] = str(self.workdir / "rasa_tracker_unpatched.db")
         self.spawn(name, in_background(command), cwd=NLU_DIR, env=env)
 
     def wait_rasa(self) -> float:

@@ -70,6 +70,7 @@ def _register_subcommands() -> None:
     from bot.inbox.cli import inbox
     from bot.learners.completion import verify
     from bot.local.chat import chat
+    from bot.local.rasa_stores import rasa_endpoints
     from bot.local.up import up
     from bot.ops.commands import actions, rasa, web
     from bot.staff.cli import users
@@ -77,8 +78,8 @@ def _register_subcommands() -> None:
     from lessons.cli import lessons
     from scheduler.main import scheduler
 
-    commands = (chat, up, web, rasa, actions, lessons, scheduler, users, stats, broadcast, verify)
-    for command in (*commands, tags, inbox):
+    commands = (chat, up, web, rasa, actions, rasa_endpoints, lessons, scheduler, users, stats)
+    for command in (*commands, broadcast, verify, tags, inbox):
         main.add_command(command)
 
 

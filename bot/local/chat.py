@@ -124,7 +124,7 @@ def phone_view(
 def rasa_turn_details(settings: Settings, sender_id: str, message_sid: str) -> dict[str, Any]:
     """The intent, entities and actions Rasa used for one message, from its tracker."""
     response = httpx.get(
-        f"{settings.rasa.url}/conversations/{sender_id}/tracker",
+        f"{settings.rasa.servers[0]}/conversations/{sender_id}/tracker",
         params={"token": settings.rasa.token},
         timeout=10,
     )

@@ -3,23 +3,50 @@
 Errors say what to do next: ``RasaUnavailable`` (connection refused, timeout,
 5xx, no model loaded yet) means try again later; ``RasaRejected`` (any other
 4xx, or an answer that is not what Rasa sends) is a bug that retrying will not
-fix. The auth token travels as Rasa expects it, in the query string: keep the
+fix.
+
+Several Rasa servers (``rasa.servers``) share one tracker store and one Redis
+lock store, so any of them can run any learner's turn. Each learner still
+goes to one server, chosen by rendezvous hashing of their id (stable, and a
+server's loss moves only its own learners); a server that does not answer is
+set aside for ``SET_ASIDE_SECONDS`` and its learners go to their next one.
+A request that never reached a server (connection refused, no model loaded)
+is tried on the next server at once; one that may have run there (read
+timeout, 5xx) is not re-sent elsewhere, so that a turn never runs twice: the
+worker retries it later, and by then the server is set aside.
+
+The auth token travels as Rasa expects it, in the query string: keep the
 ``httpx`` logger at WARNING so that request URLs are not logged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
-from bot.messaging.tracker_store import TrackerStore
+from bot.messaging.tracker_store import TrackerStore, app_tracker_url
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
+# How long a server that did not answer is tried only after the others.
+SET_ASIDE_SECONDS = 15.0
+
+
+def server_order(servers: Sequence[str], sender_id: str) -> list[str]:
+    """``servers`` in the order ``sender_id``'s turns try them (rendezvous hashing)."""
+
+    def weight(server: str) -> bytes:
+        return hashlib.sha256(f"{server}\n{sender_id}".encode()).digest()
+
+    return sorted(servers, key=weight, reverse=True)
 
 
 class RasaError(Exception):
@@ -43,11 +70,19 @@ class RasaRejected(RasaError):
 
 
 class RasaClient:
-    def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
-        self._base_url = settings.rasa.url.rstrip("/")
+    def __init__(
+        self,
+        settings: Settings,
+        client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.servers = settings.rasa.servers
+        self._clock = clock
+        self._aside_until: dict[str, float] = {}
+        self._aside_lock = threading.Lock()
         self._token = settings.rasa.token
         # Rasa's own database, for what its API cannot do (bot.messaging.tracker_store).
-        self.tracker_store = TrackerStore(settings.rasa.tracker_store_url)
+        self.tracker_store = TrackerStore(app_tracker_url(settings))
         self._client = client or httpx.Client(timeout=settings.rasa.timeout_seconds)
 
     def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict]:
@@ -87,12 +122,48 @@ class RasaClient:
         self._client.close()
         self.tracker_store.close()
 
+    def servers_for(self, sender_id: str) -> list[str]:
+        """The servers to try for ``sender_id``, in order: those set aside come last."""
+        now = self._clock()
+        with self._aside_lock:
+            aside = {server for server, until in self._aside_until.items() if until > now}
+        order = server_order(self.servers, sender_id)
+        return [s for s in order if s not in aside] + [s for s in order if s in aside]
+
     def _post(
         self, path: str, body: dict[str, Any], sender_id: str, params: dict[str, str] | None = None
     ) -> Any:
+        *others, last = self.servers_for(sender_id)
+        for server in others:
+            try:
+                return self._post_to(server, path, body, sender_id, params)
+            except RasaUnavailable as error:
+                self._set_aside(server, error)
+                if error.reached:
+                    raise  # the turn may have run there: never twice
+        try:
+            return self._post_to(last, path, body, sender_id, params)
+        except RasaUnavailable as error:
+            if others:
+                self._set_aside(last, error)
+            raise
+
+    def _set_aside(self, server: str, error: RasaUnavailable) -> None:
+        with self._aside_lock:
+            self._aside_until[server] = self._clock() + SET_ASIDE_SECONDS
+        log.warning("rasa server %s unavailable (%s): set aside", server, error)
+
+    def _post_to(
+        self,
+        server: str,
+        path: str,
+        body: dict[str, Any],
+        sender_id: str,
+        params: dict[str, str] | None,
+    ) -> Any:
         query = {"token": self._token, **(params or {})} if self._token else dict(params or {})
         try:
-            response = self._client.post(self._base_url + path, json=body, params=query)
+            response = self._client.post(server + path, json=body, params=query)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             raise RasaUnavailable(
                 f"cannot connect: {type(error).__name__}", reached=False

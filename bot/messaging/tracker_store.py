@@ -14,13 +14,30 @@ import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, column, delete, inspect, table
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.db import make_engine, rowcount
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _EVENTS = table("events", column("sender_id"), column("timestamp"))
+
+
+def app_tracker_url(settings: Settings) -> str:
+    """``rasa.tracker_store_url`` as the app connects to it: its psycopg driver, the password.
+
+    The settings name the store as Rasa does (``postgresql://``, psycopg2 in
+    Rasa's environment); the app's environment has psycopg 3. The password
+    comes from the environment (``rasa.tracker_store_password``).
+    """
+    url = make_url(settings.rasa.tracker_store_url)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    if settings.rasa.tracker_store_password:
+        url = url.set(password=settings.rasa.tracker_store_password)
+    return url.render_as_string(hide_password=False)
 
 
 class TrackerStoreUnavailable(Exception):

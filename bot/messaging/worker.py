@@ -235,7 +235,7 @@ def run_forever(settings: Settings, desk: Desk) -> None:
             ("spool", replays, stop.wait),
         ]
     ]
-    log.info("worker: channel %s, Rasa at %s", channel.name, settings.rasa.url)
+    log.info("worker: channel %s, Rasa at %s", channel.name, ", ".join(settings.rasa.servers))
     for thread in loops:
         thread.start()
     try:

@@ -125,12 +125,70 @@ class LanguagesSection(Section):
     supported: tuple[Language, ...] = Field(default=LANGUAGES, min_length=1, strict=False)
 
 
+def _store_url(value: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(value)
+    if parts.scheme.split("+")[0] not in schemes:
+        raise ValueError(f"expected a {' or '.join(schemes)} URL, got {value!r}")
+    if parts.password:
+        # The URL sits in config.yml: its password comes from the environment.
+        raise ValueError(
+            "no password in the URL: set LESSONBOT_RASA_TRACKER_STORE_PASSWORD or"
+            " LESSONBOT_RASA_LOCK_STORE_PASSWORD in the environment"
+        )
+    return value
+
+
+def _tracker_store_url(value: str) -> str:
+    return _store_url(_database_url(value), ("sqlite", "postgresql"))
+
+
+def _lock_store_url(value: str) -> str:
+    if value:
+        _store_url(value, ("redis", "rediss"))
+        if not urlsplit(value).hostname:
+            raise ValueError(f"no host in {value!r}")
+    return value
+
+
 class RasaSection(Section):
+    # One Rasa server; ``urls`` lists several (then ``url`` is not used).
     url: WebUrl = "http://127.0.0.1:5005"
+    urls: tuple[WebUrl, ...] = Field(default=(), strict=False)
     token: str = Field(default="", repr=False)
     actions_port: int = Field(default=5055, ge=1, le=65535)
-    tracker_store_url: DatabaseUrl = "sqlite:///var/rasa_tracker.db"
+    # Where Rasa reaches the action server; empty: http://127.0.0.1:<actions_port>/webhook.
+    actions_url: Annotated[str, AfterValidator(lambda v: v and _web_url(v))] = ""
+    # sqlite:///... for one machine, postgresql://user@host:5432/db for several.
+    tracker_store_url: Annotated[str, AfterValidator(_tracker_store_url)] = (
+        "sqlite:///var/rasa_tracker.db"
+    )
+    tracker_store_password: str = Field(default="", repr=False)
+    # Empty: Rasa's in-memory lock store (one server). redis://host:6379/1 for several.
+    lock_store_url: Annotated[str, AfterValidator(_lock_store_url)] = ""
+    lock_store_password: str = Field(default="", repr=False)
     timeout_seconds: float = Field(default=20.0, gt=0)
+
+    @model_validator(mode="after")
+    def _servers_agree(self) -> Self:
+        servers = self.servers
+        if len(set(servers)) != len(servers):
+            _refuse("rasa.urls", "a Rasa server is listed twice")
+        if len(servers) > 1 and not self.lock_store_url:
+            _refuse(
+                "rasa.lock_store_url",
+                "several Rasa servers need a shared lock store (redis://host:6379/1)",
+            )
+        if len(servers) > 1 and self.tracker_store_url.startswith("sqlite"):
+            _refuse(
+                "rasa.tracker_store_url",
+                "several Rasa servers need a shared tracker store (postgresql://...)",
+            )
+        return self
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        """The Rasa servers' base URLs, in the configured order."""
+        return tuple(url.rstrip("/") for url in self.urls) or (self.url.rstrip("/"),)
 
 
 class WorkerSection(Section):

@@ -50,6 +50,8 @@ ENVIRONMENT_ONLY = frozenset(
         "twilio.auth_token",
         "twilio.messaging_service_sid",
         "rasa.token",
+        "rasa.tracker_store_password",
+        "rasa.lock_store_password",
         "inbox.smtp_password",
         "ops.metrics_token",
         "secrets",
@@ -60,6 +62,8 @@ SECRET_PATHS = frozenset(
     {
         "twilio.auth_token",
         "rasa.token",
+        "rasa.tracker_store_password",
+        "rasa.lock_store_password",
         "inbox.smtp_password",
         "ops.metrics_token",
         "secrets.phone_hash_key",
