@@ -38,19 +38,35 @@ class Check:
 
 
 def rasa_available(settings: Settings) -> Check:
-    """Rasa's ``GET /status`` (it needs the token) answers 200 within the probe's timeout."""
-    url = settings.rasa.url.rstrip("/") + "/status"
+    """Rasa's ``GET /status`` (it needs the token) answers 200 within the probe's timeout.
+
+    With several servers (``rasa.urls``) the check passes while one answers,
+    since the worker sends each learner to the next server when theirs is
+    down; the detail names every server that does not answer.
+    """
+    answers = [(url, _rasa_status(url, settings)) for url in settings.rasa.servers]
+    down = [f"{url}: {problem}" for url, problem in answers if problem]
+    if len(answers) == 1:
+        problem = answers[0][1]
+        return Check("rasa", not problem, problem or "status 200")
+    up = len(answers) - len(down)
+    detail = f"{up} of {len(answers)} servers answer" + (": " + "; ".join(down) if down else "")
+    return Check("rasa", up > 0, detail)
+
+
+def _rasa_status(base_url: str, settings: Settings) -> str:
+    """What is wrong with one Rasa server ("" when its status answers 200)."""
     try:
         response = httpx.get(
-            url,
+            base_url + "/status",
             params={"token": settings.rasa.token},
             timeout=settings.ops.rasa_probe_timeout_seconds,
         )
     except httpx.HTTPError as error:
-        return Check("rasa", False, f"no answer: {type(error).__name__}")
+        return f"no answer: {type(error).__name__}"
     if response.status_code != 200:
-        return Check("rasa", False, f"HTTP {response.status_code}")
-    return Check("rasa", True, "status 200")
+        return f"HTTP {response.status_code}"
+    return ""
 
 
 def oldest_waiting(session: Session) -> datetime | None:

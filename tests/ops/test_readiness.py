@@ -138,3 +138,36 @@ def test_a_pulse_beats_every_ten_seconds_not_every_pass(settings, sessions):
     assert pulse(utc_now()) is False
     clock[0] += 5
     assert pulse(utc_now()) is True
+
+
+def several_servers(settings: Settings, *urls: str) -> Settings:
+    return settings.with_overrides(
+        {
+            "rasa.urls": list(urls),
+            "rasa.tracker_store_url": "postgresql://rasa@127.0.0.1:5432/rasa_tracker",
+            "rasa.lock_store_url": "redis://127.0.0.1:6379/1",
+        }
+    )
+
+
+def test_with_two_rasa_servers_one_answering_is_ready_and_the_other_named(settings, rasa):
+    down = closed_port_url()
+    settings = several_servers(settings, rasa.url, down)
+    beats(settings)
+
+    status, body = ready(settings)
+
+    assert status == 200
+    detail = body["checks"]["rasa"]["detail"]
+    assert detail.startswith("1 of 2 servers answer")
+    assert down in detail and rasa.url not in detail
+
+
+def test_with_two_rasa_servers_none_answering_is_not_ready(settings):
+    settings = several_servers(settings, closed_port_url(), closed_port_url())
+    beats(settings)
+
+    status, body = ready(settings)
+
+    assert (status, body["failing"]) == (503, ["rasa"])
+    assert body["checks"]["rasa"]["detail"].startswith("0 of 2 servers answer")
