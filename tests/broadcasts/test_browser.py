@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import queueing
@@ -24,7 +25,6 @@ from tests.broadcasts.builders import NOW, PASSWORD, add_learner
 from tests.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-playwright = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_staff_compose_preview_send_and_follow_a_broadcast(page, learners, sessi
     assert page.locator("#audience-count").inner_text() == "10 learners"
     page.check("input[name=languages][value=es]")
     page.check("input[name=languages][value=en]")
-    playwright.expect(page.locator("#audience-count")).to_have_text("8 learners")  # the live count
+    expect(page.locator("#audience-count")).to_have_text("8 learners")  # the live count
     page.click("button[value=save]")
 
     page.wait_for_selector("#preview")

@@ -15,7 +15,6 @@ from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.pages import parse_csv
 
 pytestmark = pytest.mark.browser
-playwright = pytest.importorskip("playwright.sync_api")
 
 
 def open_page(browser, base_url: str, width: int = 1280):  # type: ignore[no-untyped-def]

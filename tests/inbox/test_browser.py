@@ -20,7 +20,6 @@ from tests.dashboard.test_browser import open_page
 from tests.inbox.seed import LEARNERS, NUMBERS, seed_inbox
 
 pytestmark = pytest.mark.browser
-playwright = pytest.importorskip("playwright.sync_api")
 
 CREOLE_SMS = (
     "Linbox3sms", "+50762223344", "sms", "ht", None, timedelta(hours=5),

@@ -256,7 +256,8 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = int(closed_port_url().rsplit(":", 1)[1])
     command = prism_command(port)
     if command is None:
-        pytest.skip("Prism needs Node.js: neither node_modules/.bin/prism (npm ci) nor npx found")
+        # The Twilio calls must be checked, so a missing Prism fails the run (`make install`).
+        pytest.fail("Prism needs Node.js: neither node_modules/.bin/prism (npm ci) nor npx found")
     assert TWILIO_OAI.exists(), f"Twilio's OpenAPI file is missing: {TWILIO_OAI}"
     log_path = tmp_path_factory.mktemp("prism") / "prism.log"
     with log_path.open("w") as log_file:
