@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
+from bot.models import OutboxMessage
 from bot.settings import Settings
 from bot.staff.accounts import create_user
 from bot.text.i18n import gettext_for
+from bot.vocab import OutboxKind
 from tests.dashboard.test_browser import open_page
 from tests.integration.test_handoff import SCRIPTS, Script, onboard, the_conversation
 
@@ -94,3 +98,49 @@ def test_staff_answer_a_learner_from_the_inbox_page(
     assert len(replies) > 1  # the bot answered the message itself
     conversation = the_conversation(phone)
     assert conversation is not None and conversation.resumed_at is not None
+
+
+def test_a_whatsapp_learner_whose_window_closed_gets_the_template_then_free_text(
+    new_phone, staff_site, browser
+) -> None:  # type: ignore[no-untyped-def]
+    phone = new_phone(channel="whatsapp")
+    onboard(phone, SCRIPTS[0])
+    phone.say("quiero hablar con una persona")
+    with session_scope(phone.sessions) as session:
+        learner = phone.learner(session)
+        public_id = learner.public_id
+        learner.last_inbound_at = utc_now() - timedelta(hours=25)  # the window closed
+
+    context, page = open_page(browser, staff_site)
+    try:
+        page.goto("/inbox/")
+        page.fill("#email", STAFF)
+        page.fill("#password", PASSWORD)
+        page.click("form button[type=submit]")
+        page.goto("/inbox/")
+        page.click(f"text={public_id}")
+        page.wait_for_selector("#window-note")
+        assert page.locator("#reply").is_disabled()
+        assert page.locator("#send").is_disabled()
+        page.click("#send-template")
+        page.wait_for_selector(".notice")
+        with phone.sessions() as session:
+            kinds = session.scalars(
+                select(OutboxMessage.kind).where(OutboxMessage.learner_id == phone.learner_id)
+            ).all()
+        assert kinds.count(OutboxKind.WINDOW_TEMPLATE) == 1
+        phone.work()
+        phone.received()  # the invitation (its rendering is the channel's tests' business)
+
+        # The learner answers the template: the window is open again, the
+        # message goes to the team (not the bot), and staff can write freely.
+        assert phone.say("hola, aquí estoy") == []
+        page.reload()
+        assert not page.locator("#reply").is_disabled()
+        page.fill("#reply", "Gracias. ¿En qué te ayudamos?")
+        page.click("#send")
+        page.wait_for_selector(".notice")
+    finally:
+        context.close()
+    phone.work()
+    assert "Gracias. ¿En qué te ayudamos?" in "\n".join(phone.received())
