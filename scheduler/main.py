@@ -157,6 +157,11 @@ JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
 )
 
 
+@dataclass
+class _Started:
+    announced: bool = False
+
+
 def run_job(job_id: str, body: JobBody, services: Services) -> None:
     """Run one job and count it; a job that did something says what at INFO, else at DEBUG."""
     try:
@@ -172,6 +177,13 @@ def run_job(job_id: str, body: JobBody, services: Services) -> None:
         log.info("job %s: %s", job_id, summary)
     else:
         log.debug("job %s: %s", job_id, summary)
+    if job_id == "heartbeat":
+        started = services.part(_Started, _Started)
+        if not started.announced:
+            # One line when the jobs run (per-run lines are quiet): process
+            # managers and the tests wait for it.
+            started.announced = True
+            log.info("scheduler: ready, %d jobs scheduled", len(JOBS))
 
 
 def build_scheduler(settings: Settings) -> BlockingScheduler:

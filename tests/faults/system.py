@@ -121,7 +121,7 @@ class System:
             ),
             "web": Spec(*table["web"], child_env, http_ok(f"{self.web_url}/healthz")),
             "worker": Spec(*table["worker"], child_env, log_marker="worker: channel"),
-            "scheduler": Spec(*table["scheduler"], child_env, log_marker="job run_broadcasts"),
+            "scheduler": Spec(*table["scheduler"], child_env, log_marker="scheduler: ready"),
         }
         if not self.rasa_via_proxy:
             del specs["rasa-proxy"]
