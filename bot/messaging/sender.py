@@ -170,7 +170,13 @@ class _LeftSinceClaim:
     def has_left(self, learner_id: int) -> bool:
         with self._lock:
             if time.monotonic() - self._checked_at >= self.REFRESH_SECONDS:
-                self._refresh()
+                try:
+                    self._refresh()
+                except SQLAlchemyError as error:
+                    # A busy database must not stop the sends (this runs in a
+                    # send thread): the claim's own check stands, and the next
+                    # send asks again.
+                    log.warning("opt-outs not re-checked before a send: %s", type(error).__name__)
             return learner_id in self._left
 
     def _refresh(self) -> None:

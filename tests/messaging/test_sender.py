@@ -636,3 +636,22 @@ def test_the_stop_confirmation_still_goes_when_the_stop_lands_during_the_wait(
     assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"sent": 1}
     # (accent-free, as Spanish SMS goes by default)
     assert [message.body for _, message in channel.sent] == ["Ya no recibiras mensajes"]
+
+
+def test_a_busy_database_at_the_send_time_check_does_not_stop_the_send(
+    db_session, settings, sessions, pacer, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from bot.messaging import sender as sender_module
+
+    def locked(self) -> None:  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT learner.id ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(sender_module._LeftSinceClaim, "_refresh", locked)
+    learner = add_learner(db_session, settings)
+    row = add_outbox(db_session, learner, "Lección 2 lista")
+    channel = FakeChannel()
+
+    assert run_sends_once(sessions, channel, settings, pacer, NOW) == {"sent": 1}
+    assert fresh(db_session, row).status == OutboxStatus.QUEUED
