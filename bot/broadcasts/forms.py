@@ -149,4 +149,8 @@ def number(value: int) -> str:
     return format_decimal(value, locale=number_locale())
 
 
-FILTERS: dict[str, Callable[..., str]] = {"language_name": language_name, "channel_name": channel_name, "number": number}
+FILTERS: dict[str, Callable[..., str]] = {
+    "language_name": language_name,
+    "channel_name": channel_name,
+    "number": number,
+}

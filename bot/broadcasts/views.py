@@ -3,13 +3,14 @@
 Staff and admins only (coordinators get 403). Every form carries the CSRF
 token (``bot.staff.csrf``); every step that sends or changes something is in
 the audit log (``bot.broadcasts.lifecycle``). The one script (the audience's
-live count) is served from here; the page works without it.
+live count) is served from here, with the SMS counter's; the page works without it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from bot.broadcasts import BROADCASTERS, forms, lifecycle, preview, progress
 from bot.broadcasts import audience as segment
-from bot.broadcasts.compose import Draft, FieldError
+from bot.broadcasts.compose import MAX_LENGTH, Draft, FieldError
 from bot.broadcasts.models import Broadcast, BroadcastStatus
 from bot.dashboard.formatting import language_name
 from bot.dashboard.queries import tag_names
@@ -45,6 +46,8 @@ from bot.staff.accounts import audit
 from bot.staff.auth import current_staff, role_required
 from bot.staff.locale import number_locale
 from bot.staff.models import StaffUser
+from bot.text import sms_rules
+from bot.text.render import ChannelName
 
 blueprint = Blueprint(
     "broadcasts",
@@ -123,12 +126,17 @@ def _render_compose(
     errors: list[FieldError] | tuple[FieldError, ...] = (),
     status: int = 200,
 ) -> tuple[str, int]:
+    settings = services().settings
     courses = [(course.key, course.title) for course in services().catalog().courses]
+    # One table for every language's counter; each box says whether its SMS go accent-free.
+    rules = sms_rules.browser_rules(ChannelName.SMS, True, MAX_LENGTH)
     page = render_template(
         "broadcasts/compose.html",
         draft=draft,
         broadcast=broadcast,
-        languages=services().settings.languages.supported,
+        languages=settings.languages.supported,
+        accent_free={code: settings.sms_accent_free(code) for code in settings.languages.supported},
+        sms_rules=json.dumps(rules, ensure_ascii=False),
         courses=courses,
         tags=tag_names(session),
         count_label=_count_label(_reachable(session, draft.audience)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -149,3 +151,17 @@ def test_the_menu_shows_approvals_waiting_for_others_not_the_author(client, peop
     client.post("/staff/logout", data={"csrf_token": token})
     log_in(client, "author@example.org")
     assert not badge.search(client.get("/broadcasts/").get_data(as_text=True))
+
+
+def test_the_compose_page_hands_its_counter_the_servers_sms_rules(client, people):
+    log_in(client, "author@example.org")
+    page = client.get("/broadcasts/new").get_data(as_text=True)
+    found = re.search(r'id="sms-rules" hidden data-rules="([^"]+)"', page)
+    assert found
+    rules = json.loads(html.unescape(found.group(1)))
+    assert rules["max"] == 1600
+    assert rules["replacements"]["á"] == "a" and "é" not in rules["replacements"]  # é is GSM-7
+    assert rules["single"] == {"GSM-7": 160, "UCS-2": 70}
+    flagged = set(re.findall(r'id="counter_([a-z]+)"[^>]*data-accent-free="1"', page, re.S))
+    assert flagged == {"es", "fr"}  # sender.sms_accent_free_languages
+    assert 'src="/staff/static/sms_count.js"' in page
