@@ -14,7 +14,7 @@ preview the cost, approve, send through the outbox at the sender's pace, follow.
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, ngettext
 
 from bot.staff.models import Role
 from bot.staff.navigation import register_link
@@ -23,8 +23,37 @@ from bot.staff.navigation import register_link
 BROADCASTERS = (Role.STAFF, Role.ADMIN)
 
 
+def approvals_badge() -> int:
+    """The menu's badge: broadcasts waiting for this person's approval (one COUNT)."""
+    from bot.broadcasts.approval import waiting_for
+    from bot.db import session_scope
+    from bot.services import services
+    from bot.staff.auth import current_staff
+
+    staff = current_staff()
+    if staff is None:
+        return 0
+    with session_scope(services().sessions) as session:
+        return waiting_for(session, staff.id)
+
+
+def approvals_title(count: int) -> str:
+    return ngettext(
+        "%(num)s broadcast waiting for your approval",
+        "%(num)s broadcasts waiting for your approval",
+        count,
+    )
+
+
 def init_app(app: Flask) -> None:
     from bot.broadcasts import views
 
     app.register_blueprint(views.blueprint)
-    register_link(app, lazy_gettext("Broadcasts"), "broadcasts.list_page", BROADCASTERS)
+    register_link(
+        app,
+        lazy_gettext("Broadcasts"),
+        "broadcasts.list_page",
+        BROADCASTERS,
+        badge=approvals_badge,
+        badge_title=approvals_title,
+    )

@@ -28,6 +28,18 @@ OVER_THRESHOLD = "over_threshold_at_start"  # the segment grew past the threshol
 _GOING = (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING, BroadcastStatus.SENT)
 
 
+def waiting_for(session: Session, staff_id: int) -> int:
+    """Broadcasts awaiting approval that ``staff_id`` may approve (not their own)."""
+    mine = or_(Broadcast.created_by_id == staff_id, Broadcast.requested_by_id == staff_id)
+    query = (
+        select(func.count())
+        .select_from(Broadcast)
+        .where(Broadcast.status == BroadcastStatus.AWAITING_APPROVAL)
+        .where(~func.coalesce(mine, False))
+    )
+    return int(session.scalar(query) or 0)
+
+
 def others_sent_by(
     session: Session, broadcast: Broadcast, author_id: int | None, around: datetime
 ) -> int:

@@ -6,10 +6,12 @@ naive UTC like every other time in the app.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
 from bot.broadcasts import approval
@@ -19,6 +21,7 @@ from bot.clock import typed_moment_in_range
 from bot.dashboard.formatting import channel_name, language_name
 from bot.learners.localtime import DEFAULT_TIMEZONE, to_local, to_utc, zone
 from bot.staff.failures import failure_label  # noqa: F401  (the progress page's labels)
+from bot.staff.locale import number_locale
 
 STAFF_TIMEZONE = DEFAULT_TIMEZONE
 
@@ -46,6 +49,13 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return to_local(moment, STAFF_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_datetime(moment: datetime | None) -> str:
+    """A stored time (naive UTC) in Panama time, as the page's locale writes it (Babel)."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, "medium", tzinfo=zone(STAFF_TIMEZONE), locale=number_locale())
 
 
 def field_label(name: str) -> str:
@@ -134,4 +144,13 @@ def reason_name(reason: str) -> str:
     return names.get(reason, reason)
 
 
-FILTERS = {"language_name": language_name, "channel_name": channel_name}
+def number(value: int) -> str:
+    """A count as the page's locale writes it (es_PA and en_US: 1,170)."""
+    return format_decimal(value, locale=number_locale())
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "language_name": language_name,
+    "channel_name": channel_name,
+    "number": number,
+}

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.broadcasts import approval
@@ -175,6 +175,21 @@ def cancel(session: Session, broadcast: Broadcast, actor_id: int | None, now: da
     details = {"broadcast": broadcast.id, "stopped": stopped}
     audit(session, actor_id, "broadcast.cancel", details, now)
     return stopped
+
+
+def delete_draft(
+    session: Session, broadcast: Broadcast, actor_id: int | None, now: datetime
+) -> None:
+    """Delete a draft for good; a broadcast that was ever asked to go stays (its history)."""
+    gone = session.execute(
+        delete(Broadcast)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(gone) != 1:
+        raise BroadcastError(_("Only a draft can be deleted."))
+    session.expunge(broadcast)
+    audit(session, actor_id, "broadcast.delete", {"broadcast": broadcast.id}, now)
 
 
 def live_count(session: Session, broadcast: Broadcast) -> int:

@@ -48,15 +48,30 @@ class Preview:
     by_route: dict[str, int]  # recipients per route (Route.NONE: cannot be reached)
     by_language: dict[str, int]  # recipients per learner language
     blocked: int  # recipients whose language has no text and no fallback
+    reachable: int  # the segment less those no route reaches (the compose page's count)
     errors: tuple[FieldError, ...]
 
     @property
     def cost(self) -> float:
         return sum(rendition.cost for rendition in self.renditions)
 
-    @property
-    def reachable(self) -> int:
-        return self.recipients - self.blocked - self.by_route.get(Route.NONE, 0)
+
+def reachable_in(groups: list[segment.Group], settings: Settings) -> int:
+    """Learners some route reaches: not those on WhatsApp with the window closed and no way."""
+    default = settings.languages.default
+    return sum(
+        group.learners
+        for group in groups
+        if choose_route(group.channel, group.window_open, group.language or default, settings)
+        != Route.NONE
+    )
+
+
+def reachable(
+    session: Session, audience: segment.Audience, settings: Settings, now: datetime
+) -> int:
+    """The count the compose page and the preview both show for a segment."""
+    return reachable_in(segment.groups(session, audience, window_cutoff(now)), settings)
 
 
 def build(session: Session, draft: Draft, settings: Settings, now: datetime) -> Preview:
@@ -65,7 +80,8 @@ def build(session: Session, draft: Draft, settings: Settings, now: datetime) -> 
     by_text_and_route: Counter[tuple[str, Route]] = Counter()
     by_route: Counter[str] = Counter()
     blocked = 0
-    for group in segment.groups(session, draft.audience, window_cutoff(now)):
+    found = segment.groups(session, draft.audience, window_cutoff(now))
+    for group in found:
         language = group.language or settings.languages.default
         by_language[language] += group.learners
         text_language = draft.text_language(language, settings.languages.default)
@@ -91,6 +107,7 @@ def build(session: Session, draft: Draft, settings: Settings, now: datetime) -> 
         by_route=dict(by_route),
         by_language=dict(by_language),
         blocked=blocked,
+        reachable=reachable_in(found, settings),
         errors=tuple(errors),
     )
 

@@ -3,13 +3,14 @@
 Staff and admins only (coordinators get 403). Every form carries the CSRF
 token (``bot.staff.csrf``); every step that sends or changes something is in
 the audit log (``bot.broadcasts.lifecycle``). The one script (the audience's
-live count) is served from here; the page works without it.
+live count) is served from here, with the SMS counter's; the page works without it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,14 +28,16 @@ from flask import (
     url_for,
 )
 from flask import stream_with_context as keep_request
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.broadcasts import BROADCASTERS, forms, lifecycle, preview, progress
 from bot.broadcasts import audience as segment
-from bot.broadcasts.compose import Draft, FieldError
+from bot.broadcasts.compose import MAX_LENGTH, Draft, FieldError
 from bot.broadcasts.models import Broadcast, BroadcastStatus
+from bot.dashboard.formatting import language_name
 from bot.dashboard.queries import tag_names
 from bot.db import session_scope
 from bot.services import services
@@ -43,6 +46,8 @@ from bot.staff.accounts import audit
 from bot.staff.auth import current_staff, role_required
 from bot.staff.locale import number_locale
 from bot.staff.models import StaffUser
+from bot.text import sms_rules
+from bot.text.render import ChannelName
 
 blueprint = Blueprint(
     "broadcasts",
@@ -86,6 +91,10 @@ def _emails(session: Session) -> dict[int, str]:
     }
 
 
+def _reachable(session: Session, audience: segment.Audience) -> int:
+    return preview.reachable(session, audience, services().settings, now())
+
+
 def _count_label(count: int) -> str:
     return ngettext(
         "%(count)s learner",
@@ -102,7 +111,11 @@ def list_page() -> str:
         broadcasts = session.scalars(select(Broadcast).order_by(Broadcast.id.desc())).all()
         authors = _emails(session)
         return render_template(
-            "broadcasts/list.html", broadcasts=broadcasts, authors=authors, forms=forms
+            "broadcasts/list.html",
+            broadcasts=broadcasts,
+            authors=authors,
+            forms=forms,
+            messages=get_flashed_messages(),
         )
 
 
@@ -113,15 +126,20 @@ def _render_compose(
     errors: list[FieldError] | tuple[FieldError, ...] = (),
     status: int = 200,
 ) -> tuple[str, int]:
+    settings = services().settings
     courses = [(course.key, course.title) for course in services().catalog().courses]
+    # One table for every language's counter; each box says whether its SMS go accent-free.
+    rules = sms_rules.browser_rules(ChannelName.SMS, True, MAX_LENGTH)
     page = render_template(
         "broadcasts/compose.html",
         draft=draft,
         broadcast=broadcast,
-        languages=services().settings.languages.supported,
+        languages=settings.languages.supported,
+        accent_free={code: settings.sms_accent_free(code) for code in settings.languages.supported},
+        sms_rules=json.dumps(rules, ensure_ascii=False),
         courses=courses,
         tags=tag_names(session),
-        count_label=_count_label(segment.count(session, draft.audience)),
+        count_label=_count_label(_reachable(session, draft.audience)),
         errors=forms.errors_by_field(errors),
         error_list=errors,
         forms=forms,
@@ -159,6 +177,9 @@ def save(broadcast_id: int | None = None) -> Any:
         if request.form.get("action") == "count":  # the live count, without script
             return _render_compose(session, draft, broadcast)
         if broadcast is None:
+            empty = _empty_form_errors(draft)
+            if empty:  # nothing to keep: no draft is created, the form shows why
+                return _render_compose(session, draft, None, empty, 422)
             broadcast = lifecycle.create(session, draft, _staff_id(), now())
         else:
             try:
@@ -170,6 +191,41 @@ def save(broadcast_id: int | None = None) -> Any:
         if errors:
             return _render_compose(session, draft, broadcast, errors, 422)
         return redirect(url_for(".show_page", broadcast_id=broadcast.id))
+
+
+def _empty_form_errors(draft: Draft) -> list[FieldError]:
+    """A new broadcast with no text in any language is not saved."""
+    if draft.texts:
+        return []
+    message = _("The message is empty: write it in %(language)s, the base language.") % {
+        "language": language_name(draft.base_language)
+    }
+    return [FieldError(f"text_{draft.base_language}", message)]
+
+
+@blueprint.get("/<int:broadcast_id>/delete")
+@role_required(*BROADCASTERS)
+def delete_page(broadcast_id: int) -> Any:
+    """Ask before deleting a draft (anything else goes back to its page)."""
+    with session_scope(services().sessions) as session:
+        broadcast = _load(session, broadcast_id)
+        if broadcast.status != BroadcastStatus.DRAFT:
+            return redirect(url_for(".show_page", broadcast_id=broadcast_id))
+        return render_template("broadcasts/delete.html", broadcast=broadcast)
+
+
+@blueprint.post("/<int:broadcast_id>/delete")
+@role_required(*BROADCASTERS)
+def delete(broadcast_id: int) -> Any:
+    with session_scope(services().sessions) as session:
+        broadcast = _load(session, broadcast_id)
+        try:
+            lifecycle.delete_draft(session, broadcast, _staff_id(), now())
+        except lifecycle.BroadcastError as error:
+            flash(error.message)
+            return redirect(url_for(".show_page", broadcast_id=broadcast_id))
+    flash(_("Draft #%(id)s was deleted.", id=broadcast_id))
+    return redirect(url_for(".list_page"))
 
 
 @blueprint.get("/<int:broadcast_id>")
@@ -267,7 +323,7 @@ def cancel(broadcast_id: int) -> Any:
 def audience_count() -> Response:
     """The live count for the audience picker's script."""
     with session_scope(services().sessions) as session:
-        count = segment.count(session, segment.Audience.from_form(request.args))
+        count = _reachable(session, segment.Audience.from_form(request.args))
     return jsonify(count=count, label=_count_label(count))
 
 

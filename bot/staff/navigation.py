@@ -23,6 +23,8 @@ class NavLink:
     # A number shown beside the link (the inbox's waiting conversations); 0 shows none.
     # Called only when the link is shown, so other roles' pages never pay for it.
     badge: Callable[[], int] | None = None
+    # What the badge's number means, for its title (default: the inbox's waiting conversations).
+    badge_title: Callable[[int], str] | None = None
 
 
 class Menu(list[NavLink]):
@@ -37,8 +39,10 @@ def register_link(
     *,
     landing: bool = True,
     badge: Callable[[], int] | None = None,
+    badge_title: Callable[[int], str] | None = None,
 ) -> None:
-    services(app).part(Menu, Menu).append(NavLink(label, endpoint, roles, landing, badge))
+    link = NavLink(label, endpoint, roles, landing, badge, badge_title)
+    services(app).part(Menu, Menu).append(link)
 
 
 def links_for(role: str) -> list[NavLink]:

@@ -16,10 +16,13 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import queueing
+from bot.broadcasts.models import Route
+from bot.broadcasts.routing import as_shown
 from bot.messaging.channels.local import LocalChannel
 from bot.messaging.pacer import Pacer
 from bot.messaging.worker import run_sends_once
 from bot.settings import Settings
+from bot.text.sms import analyse
 from bot.vocab import LearnerStatus
 from tests.broadcasts.builders import NOW, PASSWORD, add_learner
 from tests.browser import ARTIFACTS
@@ -160,5 +163,72 @@ def test_the_pages_fit_a_phone_screen(browser, live_server, learners):
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, (path, overflow)
+    finally:
+        context.close()
+
+
+# 107 characters; "á" and "ó" are not GSM-7: with accents UCS-2 in 2 SMS, accent-free 1.
+ACCENTED = (
+    "Recordatorio: el taller de ventas es el sábado a las 9 en la oficina de Colón. "
+    "Traiga su cédula, por favor."
+)
+TWENTY_CHARACTERS = """(phone) => {
+  const probe = document.createElement("span");
+  probe.style.whiteSpace = "nowrap";
+  probe.textContent = "abcdefghijklmnopqrst";
+  phone.appendChild(probe);
+  const wanted = probe.getBoundingClientRect().width;
+  probe.remove();
+  const style = getComputedStyle(phone);
+  const inner = phone.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return inner - wanted;
+}"""
+
+
+def test_the_live_counter_agrees_with_the_server_and_the_preview_fits_390_px(
+    browser, live_server, learners, settings
+):
+    context = browser.new_context(
+        base_url=live_server, locale="en-US", viewport={"width": 390, "height": 844}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        log_in(page, "author")
+        page.goto("/staff/language/en")
+        page.goto("/broadcasts/new")
+        page.fill("#text_es", ACCENTED)
+        page.fill("#text_en", "Sales workshop on Saturday at 9 ~ bring your ID.")
+        page.fill("#text_fr", "Atelier samedi à 9 h.")
+        for language, text in (
+            ("es", ACCENTED),
+            ("en", "Sales workshop on Saturday at 9 ~ bring your ID."),
+        ):
+            server = analyse(as_shown(text, Route.SMS, language, settings))
+            counter = page.locator(f"#counter_{language}")
+            assert counter.get_attribute("data-encoding") == server.encoding, language
+            assert counter.get_attribute("data-segments") == str(server.segments), language
+        spanish = page.locator("#counter_es").inner_text()
+        assert spanish.startswith("GSM-7 · 1 SMS · 107 of 1600 characters"), spanish
+        assert "with accents it would be 2 SMS (UCS-2)" in spanish
+        with_accents = analyse(ACCENTED)  # what the accent-free rendering saves
+        assert (with_accents.encoding, with_accents.segments) == ("UCS-2", 2)
+        assert "with accents" not in page.locator("#counter_en").inner_text()
+        # Typing changes the count at once: past 160 GSM-7 units is a second SMS.
+        page.fill("#text_es", ACCENTED + " " + ACCENTED)
+        expect(page.locator("#counter_es")).to_have_attribute("data-segments", "2")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "broadcast-counter-390.png"), full_page=True)
+
+        page.fill("#text_es", ACCENTED)
+        page.click("button[value=save]")
+        page.wait_for_selector("#preview")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        for phone in page.locator("tr.rendition .phone").all():
+            assert phone.evaluate(TWENTY_CHARACTERS) >= 0, phone.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "broadcast-preview-390.png"), full_page=True)
     finally:
         context.close()
