@@ -8,6 +8,8 @@ from flask import Flask, abort
 from sqlalchemy import select
 
 from bot.broadcasts.models import Broadcast
+from bot.db import make_engine, make_session_factory
+from bot.services import services
 from bot.staff.models import AuditLog
 from tests.dashboard.conftest import PASSWORD, USERS
 from tests.dashboard.pages import log_in
@@ -171,3 +173,14 @@ def test_a_refused_form_shows_no_form_to_a_role_that_may_not_open_it(client):
     page = response.get_data(as_text=True)
     assert "The form has expired" in page or "El formulario ha caducado" in page
     assert "site-colon" not in page  # the tags page's table of tags in use
+
+
+def test_with_the_database_down_the_500_page_still_shows_without_the_menu(app, client, tmp_path):
+    log_in(client, USERS["staff"], PASSWORD)
+    gone = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.db'}")
+    services(app).sessions = make_session_factory(gone)
+    response = client.get("/tags/", headers={"Accept-Language": "es"})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert HEADINGS[("es", 500)] in page
+    assert 'class="menu"' not in page and "OperationalError" not in page
