@@ -44,6 +44,7 @@ from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.accounts import audit
 from bot.staff.auth import current_staff, role_required
+from bot.staff.csrf import expired_message, refills
 from bot.staff.locale import number_locale
 from bot.staff.models import StaffUser
 from bot.text import sms_rules
@@ -125,6 +126,7 @@ def _render_compose(
     broadcast: Broadcast | None,
     errors: list[FieldError] | tuple[FieldError, ...] = (),
     status: int = 200,
+    expired: str | None = None,
 ) -> tuple[str, int]:
     settings = services().settings
     courses = [(course.key, course.title) for course in services().catalog().courses]
@@ -143,6 +145,7 @@ def _render_compose(
         errors=forms.errors_by_field(errors),
         error_list=errors,
         forms=forms,
+        expired=expired,
     )
     return page, status
 
@@ -165,8 +168,18 @@ def edit_page(broadcast_id: int) -> Any:
         return _render_compose(session, Draft.from_broadcast(broadcast), broadcast)
 
 
+@role_required(*BROADCASTERS)
+def _compose_again(broadcast_id: int | None = None) -> Any:
+    """The compose form as it was posted, after a failed CSRF check: nothing saved."""
+    draft = Draft.from_form(request.form, services().settings.languages.supported)
+    with session_scope(services().sessions) as session:
+        broadcast = _load(session, broadcast_id) if broadcast_id else None
+        return _render_compose(session, draft, broadcast, status=400, expired=expired_message())
+
+
 @blueprint.post("/new")
 @blueprint.post("/<int:broadcast_id>/edit")
+@refills(_compose_again)
 @role_required(*BROADCASTERS)
 def save(broadcast_id: int | None = None) -> Any:
     """Save the draft; with errors show them on the form, else go to the preview."""

@@ -42,6 +42,7 @@ from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.accounts import audit
 from bot.staff.auth import current_staff, role_required
+from bot.staff.csrf import expired_message, refills
 from bot.staff.locale import number_locale
 from bot.staff.models import StaffUser
 from bot.vocab import ChannelName
@@ -227,7 +228,21 @@ def _error_text(error: InboxError, text: str) -> tuple[str, str]:
     )
 
 
+@role_required(*RESPONDERS)
+def _reply_again(conversation_id: int) -> tuple[str, int]:
+    """The reply box as it was posted, after a failed CSRF check: nothing sent."""
+    text = request.form.get("reply", "").replace("\r\n", "\n")
+    return _render_show(
+        conversation_id,
+        text=text,
+        token=request.form.get("token") or None,
+        error=(_("Form"), expired_message()),
+        status=400,
+    )
+
+
 @blueprint.post("/<int:conversation_id>/reply")
+@refills(_reply_again)
 @role_required(*RESPONDERS)
 def send_reply(conversation_id: int) -> Any:
     # Browsers send a textarea's line breaks as CRLF; the counter saw LF.
@@ -246,6 +261,7 @@ def send_reply(conversation_id: int) -> Any:
 
 
 @blueprint.post("/<int:conversation_id>/template")
+@refills(_reply_again)
 @role_required(*RESPONDERS)
 def send_template(conversation_id: int) -> Any:
     token = request.form.get("token", "")

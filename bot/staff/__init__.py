@@ -47,7 +47,7 @@ def secure_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    from bot.staff import admin, auth, csrf, locale
+    from bot.staff import admin, auth, csrf, errors, locale
 
     if not settings.secrets.secret_key:
         raise RuntimeError("LESSONBOT_SECRET_KEY is not set: staff sessions cannot be signed")
@@ -60,6 +60,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     csrf.init_app(app)
+    errors.init_app(app)
     locale.init_app(app)
     app.register_blueprint(auth.blueprint)
     admin.init_app(app)

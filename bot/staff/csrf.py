@@ -4,6 +4,11 @@ One random token per browser session, kept in the signed session cookie and
 sent back in each form (``csrf_token`` field) or in the ``X-CSRF-Token``
 header. Every state-changing request is checked, by default: only views that
 authenticate otherwise (Twilio's signed webhooks) are exempt.
+
+A refused form loses nothing: a view may name a refill (``@refills(render)``),
+which shows the same form again with what was typed and asks to submit again
+(``bot.staff.errors`` calls it); other forms get the error page with the typed
+text to copy.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, current_app, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,39 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 EXEMPT_BLUEPRINTS = frozenset({"twilio"})
 
 View = TypeVar("View", bound=Callable[..., Any])
+Refill = Callable[..., ResponseReturnValue]
+
+
+class CSRFError(BadRequest):
+    """A state-changing request without this session's token (400)."""
+
+    description = "The form has expired or was not sent from this site."
+
+
+def refills(render: Refill) -> Callable[[View], View]:
+    """On a failed check, answer with ``render(**view_args)``: the form again, as typed.
+
+    ``render`` checks the role itself (it runs before the view's own checks)
+    and shows ``expired_message()``; it must not change anything.
+    """
+
+    def mark(view: View) -> View:
+        view.csrf_refill = render  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def refill_for(endpoint: str | None) -> Refill | None:
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "csrf_refill", None)
+
+
+def expired_message() -> str:
+    return _(
+        "The form had expired, so nothing was saved. What you typed is below: "
+        "check it and submit it again."
+    )
 
 
 def csrf_token() -> str:
@@ -53,7 +94,7 @@ def _check_token() -> None:
     sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
     if not expected or not hmac.compare_digest(str(expected), sent):
         log.warning("refused %s %s: CSRF token missing or wrong", request.method, request.path)
-        abort(400, description="The form has expired or was not sent from this site.")
+        raise CSRFError()
 
 
 def init_app(app: Flask) -> None:

@@ -16,6 +16,7 @@ from bot.ops.limits import accepts_bytes
 from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.auth import current_staff, role_required
+from bot.staff.csrf import expired_message, refills
 from bot.tags import TAGGERS
 from bot.tags.service import TagChange, TagError, change_tag, parse_ids, tag_counts
 
@@ -40,8 +41,22 @@ def page() -> tuple[str, int]:
     return _page()
 
 
+@role_required(*TAGGERS)
+def _form_again() -> tuple[str, int]:
+    """The form as it was posted, after a failed CSRF check: nothing changed."""
+    form = request.form
+    return _page(
+        400,
+        error=expired_message(),
+        tag=form.get("tag", ""),
+        learners=form.get("learners", ""),
+        action=form.get("action", "add"),
+    )
+
+
 @blueprint.post("/")
 @accepts_bytes(MAX_FORM_BYTES)
+@refills(_form_again)
 @role_required(*TAGGERS)
 def change() -> tuple[str, int]:
     tag = request.form.get("tag", "")
