@@ -164,15 +164,7 @@ def reply(
         conversation.last_answered_at = now
         if conversation.first_answered_at is None:
             conversation.first_answered_at = now
-        if conversation.assigned_to_id is None and staff_id is not None:
-            conversation.assigned_to_id = staff_id
-        audit(
-            session,
-            staff_id,
-            "inbox.reply",
-            {"conversation": conversation.id, "learner": learner.public_id},
-            now,
-        )
+        _sent_by(session, conversation, staff_id, "inbox.reply", now)
     return written
 
 
@@ -205,16 +197,25 @@ def send_window_template(
         session, f"inbox:{conversation.id}:{token}:template", learner.id, template, now
     )
     if written:
-        if conversation.assigned_to_id is None and staff_id is not None:
-            conversation.assigned_to_id = staff_id
-        audit(
-            session,
-            staff_id,
-            "inbox.template",
-            {"conversation": conversation.id, "learner": learner.public_id},
-            now,
-        )
+        _sent_by(session, conversation, staff_id, "inbox.template", now)
     return written
+
+
+def _sent_by(
+    session: Session, conversation: Conversation, staff_id: int | None, action: str, now: datetime
+) -> None:
+    """Who sent something takes the conversation if nobody has it; audited."""
+    if conversation.assigned_to_id is None and staff_id is not None:
+        conversation.assigned_to_id = staff_id
+    _audit(session, staff_id, action, conversation, now)
+
+
+def _audit(
+    session: Session, actor_id: int | None, action: str, conversation: Conversation, now: datetime
+) -> None:
+    # The learner only by pseudonym: an erasure replaces it with "erased".
+    details = {"conversation": conversation.id, "learner": conversation.learner.public_id}
+    audit(session, actor_id, action, details, now)
 
 
 def assign(
@@ -227,13 +228,8 @@ def assign(
     """Give the conversation to a staff member (``staff_id``), or to nobody (None)."""
     conversation = _open(session, conversation_id)
     conversation.assigned_to_id = staff_id
-    audit(
-        session,
-        actor_id,
-        "inbox.assign" if staff_id is not None else "inbox.unassign",
-        {"conversation": conversation.id, "learner": conversation.learner.public_id},
-        now,
-    )
+    action = "inbox.assign" if staff_id is not None else "inbox.unassign"
+    _audit(session, actor_id, action, conversation, now)
 
 
 def close(session: Session, conversation_id: int, actor_id: int | None, now: datetime) -> None:
@@ -247,13 +243,7 @@ def close(session: Session, conversation_id: int, actor_id: int | None, now: dat
     conversation.closed_at = now
     conversation.closed_by_id = actor_id
     conversation.waiting_since = None
-    audit(
-        session,
-        actor_id,
-        "inbox.close",
-        {"conversation": conversation.id, "learner": conversation.learner.public_id},
-        now,
-    )
+    _audit(session, actor_id, "inbox.close", conversation, now)
 
 
 def close_for_opt_out(session: Session, learner_id: int, now: datetime) -> bool:
