@@ -274,7 +274,7 @@ def load(engine: Engine, name: str, rows: Iterable[tuple]) -> int:
             sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
             batch: list[tuple] = []
             for row in rows:
-                batch.append(tuple(_sqlite(v) for v in row) + defaults)
+                batch.append(tuple(sqlite_value(v) for v in row) + defaults)
                 if len(batch) == 50_000:
                     cursor.executemany(sql, batch)
                     count, batch = count + len(batch), []
@@ -292,7 +292,7 @@ def load(engine: Engine, name: str, rows: Iterable[tuple]) -> int:
     return count
 
 
-def _sqlite(value: object) -> object:
+def sqlite_value(value: object) -> object:
     # The text form SQLAlchemy's SQLite DateTime stores (and compares as text).
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
 

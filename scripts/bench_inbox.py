@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,6 +47,7 @@ from bot.db import Base, make_engine
 from bot.inbox import conversations, listing
 from bot.migrate import upgrade
 from bot.settings import load_settings
+from scripts.bench_dashboard import sqlite_value, with_defaults  # the same bulk-load forms
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
@@ -163,27 +164,8 @@ TABLES: tuple[tuple[str, str, Callable[[Plan], Iterable[tuple[Any, ...]]]], ...]
 )
 
 
-def _with_defaults(table: Table, columns: list[str]) -> tuple[list[str], tuple[Any, ...]]:
-    """Add the NOT NULL columns left out, with their model defaults."""
-    extra = [
-        column
-        for column in table.columns
-        if column.name not in columns
-        and not column.nullable
-        and not column.primary_key
-        and column.default is not None
-        and column.default.is_scalar
-    ]
-    return columns + [c.name for c in extra], tuple(c.default.arg for c in extra)  # type: ignore[union-attr]
-
-
-def _sqlite(value: object) -> object:
-    # The text form SQLAlchemy's SQLite DateTime stores (and compares as text).
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
-
-
 def _load(engine: Engine, name: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> int:
-    names, defaults = _with_defaults(Base.metadata.tables[name], columns.split())
+    names, defaults = with_defaults(Base.metadata.tables[name], columns.split())
     count = 0
     raw = engine.raw_connection()
     try:
@@ -193,7 +175,7 @@ def _load(engine: Engine, name: str, columns: str, rows: Iterable[tuple[Any, ...
             sql = f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
             batch: list[tuple[Any, ...]] = []
             for row in rows:
-                batch.append(tuple(_sqlite(v) for v in row) + defaults)
+                batch.append(tuple(sqlite_value(v) for v in row) + defaults)
                 if len(batch) == BATCH:
                     cursor.executemany(sql, batch)
                     count, batch = count + len(batch), []
