@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import queue
-import secrets
+import re
 import socket
 import threading
 import time
@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from twilio.request_validator import RequestValidator
 
+from bench.standin import message_resource
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult
 from bot.vocab import OutboxStatus
 from tests.builders import new_sid
@@ -185,6 +186,7 @@ class FakeChannel:
 
 
 CALLBACK_DELAY = 0.2  # seconds between taking a message and calling back
+ACCOUNT_OF_PATH = re.compile(r"^.*/Accounts/([^/]+)/Messages\.json$")
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ class Taken:
     body: str | None
     content_sid: str | None
     callback: str
+    resource: dict[str, Any]  # what Twilio answers for it, and lists
 
 
 class TwilioStandIn:
@@ -244,20 +247,43 @@ class TwilioStandIn:
 
     def _answer(self, request: Recorded) -> Answer:
         self._server.requests.clear()  # keep memory flat over thousands of messages
-        form = request.form()
-        if not request.path.endswith("/Messages.json") or "To" not in form:
+        if not request.path.endswith("/Messages.json"):
             return 404, {"code": 20404, "message": "not found"}, {}
+        if request.method == "GET":
+            return self._list(request)
+        form = request.form()
+        if "To" not in form:
+            return 400, {"code": 21604, "message": "A 'To' phone number is required."}, {}
+        resource = message_resource(ACCOUNT_OF_PATH.sub(r"\1", request.path), form)
         taken = Taken(
-            sid="SM" + secrets.token_hex(16),
+            sid=resource["sid"],
             to=form["To"].removeprefix("whatsapp:"),
             body=form.get("Body"),
             content_sid=form.get("ContentSid"),
             callback=form.get("StatusCallback", ""),
+            resource=resource,
         )
         with self._lock:
             self.taken.append(taken)
         self._callbacks.put((time.monotonic() + CALLBACK_DELAY, taken))
-        return 201, {"sid": taken.sid, "status": "queued"}, {}
+        return 201, resource, {}
+
+    def _list(self, request: Recorded) -> Answer:
+        """Twilio's message list filtered by ``To``, newest first, in one page.
+
+        The sender looks a message up here when its send failed in a way
+        Twilio may have taken it all the same (a dropped connection).
+        """
+        to = (request.query.get("To") or [None])[0]
+        with self._lock:
+            found = [
+                t.resource for t in reversed(self.taken) if to is None or t.resource["to"] == to
+            ]
+        return (
+            200,
+            {"messages": found, "page": 0, "page_size": len(found), "next_page_uri": None},
+            {},
+        )
 
     def _call_back(self) -> None:
         with httpx.Client(timeout=10.0) as client:
