@@ -156,6 +156,27 @@ def tables(results: dict[str, Any]) -> str:
             f"unpatched, {total['rasa_cpu_ms_per_turn_bare_patched']} ms patched.",
             "",
         ]
+    servers = results.get("rasa_servers")
+    if servers:
+        lines += ["lessonbot through one and two patched Rasa servers (every message via NLU):", ""]
+        lines += _table(
+            ["Rasa servers", "turns/s per round", "turns/s over the rounds"],
+            [
+                [
+                    count,
+                    ", ".join(f"{row['turns_per_s']:.1f}" for row in servers["rounds"][key]),
+                    f"{servers[f'{name}_turns_per_s']:.1f}",
+                ]
+                for count, key, name in ((1, "one", "one_server"), (2, "two", "two_servers"))
+            ],
+        )
+        lines += [
+            "",
+            f"Two servers ÷ one: {servers['ratio_two_to_one']}. On paper, one server carries "
+            f"about {servers['learners_per_server_hour']:,.0f} learners in a one-hour morning "
+            f"slot ({servers['turns_per_lesson']} turns each: the lesson and two quiz answers).",
+            "",
+        ]
     latency = results.get("time_to_learner")
     if latency:
         lines += ["Time to the learner (webhook POST → reply at the Twilio stand-in):", ""]

@@ -1,7 +1,7 @@
 """`make bench`: start everything, run the five scenarios, stop everything, report.
 
     .venv/bin/python -m bench.run [--quick] [--out bench/results.json]
-                                  [--only ack,turns,latency,sender]
+                                  [--only ack,turns,servers,latency,sender]
 
 Everything runs on loopback ports of this machine with a temporary SQLite
 database (its folder is printed, and removed at the end unless --keep):
@@ -38,6 +38,7 @@ from bench.profile import Profiler
 from bench.stack import (
     BENCH_DIR,
     PATCHED,
+    SECOND,
     UNPATCHED,
     MemoryWatch,
     Ports,
@@ -54,6 +55,11 @@ from bot.settings import PROJECT_ROOT
 # patch keeps one validator; a few percent is what sampling and the patched
 # server's larger share of turns (it serves lessonbot too) move the peak by.
 RASA_MEMORY_GOAL = 1.05
+PHASES = ("ack", "turns", "servers", "latency", "sender")
+# A morning lesson costs one Rasa turn to start and one per answer to its two
+# quiz questions (lessons/: two questions a lesson): the paper sum for
+# how many learners one server carries in a one-hour slot.
+TURNS_PER_LESSON = 3
 # Beside the project (../shared), as in the tests; found from the tree the copy came from.
 TWILIO_OAI = Path("shared") / "twilio-oai" / "twilio_api_v2010.json"
 
@@ -62,6 +68,7 @@ def _durations(quick: bool) -> dict[str, Any]:
     if quick:
         return {
             "rounds": 1,
+            "server_rounds": 1,
             "bare_seconds": 10.0,
             "turn_learners": 20,
             "turn_seconds_limit": 120.0,
@@ -73,6 +80,7 @@ def _durations(quick: bool) -> dict[str, Any]:
         }
     return {
         "rounds": 3,
+        "server_rounds": 2,
         "bare_seconds": 12.0,
         # Every throughput row runs these learners' whole conversations (10
         # messages each): the same turns for bare Rasa, patched or not, and
@@ -91,7 +99,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if not Path(bot.__file__).is_relative_to(workdir):
         raise RuntimeError(f"the run must import the copy in {workdir}, not {bot.__file__}")
     plan = _durations(args.quick)
-    only = set(args.only.split(",")) if args.only else {"ack", "turns", "latency", "sender"}
+    only = (
+        set(args.only.split(",")) if args.only else {"ack", "turns", "servers", "latency", "sender"}
+    )
     ports = Ports()
     stack = Stack(workdir, ports, bench_environment(workdir, ports, f"sqlite:///{workdir}/app.db"))
     upgrade(stack.settings)
@@ -112,6 +122,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             _say(f"Rasa ready in {results['rasa_startup_s']} s")
         if "turns" in only:
             results.update(_turns(stack, sessions, phases, plan, workdir))
+        if "servers" in only:
+            results["rasa_servers"] = _servers(stack, sessions, phases, plan)
         if "latency" in only:
             rate = _moderate_rate(results, stack)
             _say(f"time to the learner at {rate}/s")
@@ -236,6 +248,45 @@ def _turns(
     }
 
 
+def _servers(
+    stack: Stack, sessions: Any, phases: throughput.Phases, plan: dict[str, Any]
+) -> dict[str, Any]:
+    """lessonbot through one patched Rasa server, then through two, in alternating rounds.
+
+    Every message through NLU (the heavier path), one worker, the same
+    conversations' first turns in every row. The unpatched server is stopped
+    first: it would only hold memory. On two cores, each Rasa server is one
+    process and the worker, web and actions need the same cores: the gain
+    is small here and is reported as measured.
+    """
+    stack.stop(UNPATCHED)
+    stack.start_rasa(SECOND)
+    stack.wait_rasa()
+    learners = plan["turn_learners"]
+    turns = learners * 10  # every conversation whole (bench.conversation: 10 messages)
+    rows: dict[str, list[dict[str, Any]]] = {"one": [], "two": []}
+    for number in range(plan["server_rounds"]):
+        for key, servers in (("one", (PATCHED,)), ("two", (PATCHED, SECOND))):
+            _say(f"Rasa servers, round {number + 1}: lessonbot through {key}")
+            row = throughput.lessonbot(
+                stack, sessions, phases, learners, turns, fast_path=False, rasa_servers=servers
+            )
+            _say(f"  {row['turns_per_s']}/s")
+            rows[key].append(row)
+    stack.stop(SECOND)
+    one = throughput.pooled_rate(rows["one"])
+    two = throughput.pooled_rate(rows["two"])
+    per_hour = 3600 * one / TURNS_PER_LESSON
+    return {
+        "rounds": rows,
+        "one_server_turns_per_s": one,
+        "two_servers_turns_per_s": two,
+        "ratio_two_to_one": throughput.ratio(two, one),
+        "turns_per_lesson": TURNS_PER_LESSON,
+        "learners_per_server_hour": round(per_hour, -2),
+    }
+
+
 def _moderate_rate(results: dict[str, Any], stack: Stack) -> float:
     """Half of what lessonbot sustained, and within what the sender may send."""
     summary = results.get("turn_throughput", {}).get("summary", {})
@@ -327,7 +378,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short phases, to try the harness")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
-    parser.add_argument("--only", default="", help="comma-separated: ack,turns,latency,sender")
+    parser.add_argument(
+        "--only", default="", help="comma-separated: ack,turns,servers,latency,sender"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs, DBs)")
     # Set by the first invocation for the second, which runs in the copy.
     parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)

@@ -50,6 +50,9 @@ RASA_STARTUP_SECONDS = 300
 # same Rasa as installed, unpatched: what a deployer of plain Rasa runs.
 PATCHED = "rasa"
 UNPATCHED = "rasa_unpatched"
+# A second patched Rasa, for the one-against-two-servers rows (bench.servers).
+SECOND = "rasa_second"
+RASA_NAMES = (PATCHED, UNPATCHED, SECOND)
 PATCH_LOG_LINE = "rasa_runtime: Rasa 3.6.21 checked;"
 
 
@@ -63,6 +66,7 @@ def free_port() -> int:
 class Ports:
     rasa: int = field(default_factory=free_port)
     rasa_unpatched: int = field(default_factory=free_port)
+    rasa_second: int = field(default_factory=free_port)
     actions: int = field(default_factory=free_port)
     web: int = field(default_factory=free_port)
     standin: int = field(default_factory=free_port)
@@ -143,7 +147,9 @@ class Stack:
         """`rasa run` as `lessonbot up` runs it, with the REST and the Twilio connector.
 
         ``UNPATCHED``: the same arguments to Rasa's own `rasa` script instead of
-        rasa_runtime, on a port and a tracker database of its own.
+        rasa_runtime, on a port and a tracker database of its own. ``SECOND``:
+        patched, on a port and a tracker database of its own (the worker sends
+        each learner to one server, so each conversation lives in one tracker).
         """
         credentials = self.workdir / "credentials.yml"
         credentials.write_text(
@@ -154,9 +160,9 @@ class Stack:
             f'  twilio_number: "{TWILIO_NUMBER}"\n'
         )
         settings = self.settings
-        if name == UNPATCHED:
+        if name != PATCHED:
             # A tracker database of its own (the endpoints file is written from these).
-            tracker = f"sqlite:///{self.workdir / 'rasa_tracker_unpatched.db'}"
+            tracker = f"sqlite:///{self.workdir / f'{name}_tracker.db'}"
             settings = settings.with_overrides({"rasa.tracker_store_url": tracker})
         command = up_rasa_command(settings, self.rasa_port(name))
         command[command.index("--credentials") + 1] = str(credentials)
@@ -179,7 +185,7 @@ class Stack:
         """
         started = time.monotonic()
         deadline = started + RASA_STARTUP_SECONDS
-        waiting = [name for name in (PATCHED, UNPATCHED) if name in self.processes]
+        waiting = [name for name in RASA_NAMES if name in self.processes]
         while waiting:
             self._check_alive(*waiting, "actions")
             waiting = [name for name in waiting if not self._rasa_ready(name)]
@@ -187,9 +193,9 @@ class Stack:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{', '.join(waiting)} did not start in time; see its log")
                 time.sleep(1)
-        for name in (name for name in (PATCHED, UNPATCHED) if name in self.processes):
+        for name in (name for name in RASA_NAMES if name in self.processes):
             logged = PATCH_LOG_LINE in (self.workdir / f"{name}.log").read_text(errors="replace")
-            if logged != (name == PATCHED):
+            if logged != (name != UNPATCHED):
                 raise RuntimeError(f"{name} is {'' if logged else 'not '}patched; see its log")
         return time.monotonic() - started
 
@@ -275,7 +281,9 @@ class Stack:
     # --- looking --------------------------------------------------------------
 
     def rasa_port(self, name: str) -> int:
-        return self.ports.rasa_unpatched if name == UNPATCHED else self.ports.rasa
+        return {UNPATCHED: self.ports.rasa_unpatched, SECOND: self.ports.rasa_second}.get(
+            name, self.ports.rasa
+        )
 
     def rasa_url_of(self, name: str) -> str:
         return f"http://127.0.0.1:{self.rasa_port(name)}"

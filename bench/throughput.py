@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import conversation as conv
 from bench.load import open_loop, percentile, signed_inbound
-from bench.stack import Stack, tree_cpu_seconds
+from bench.stack import PATCHED, Stack, tree_cpu_seconds
 from bot.vocab import InboundStatus
 
 POST_RATE = 200.0
@@ -138,8 +138,13 @@ def lessonbot(
     fast_path: bool = True,
     workers: int = 1,
     profile: Any = None,
+    rasa_servers: tuple[str, ...] = (PATCHED,),
 ) -> dict[str, Any]:
-    """The first ``turns`` messages of ``learners`` conversations, through the whole app."""
+    """The first ``turns`` messages of ``learners`` conversations, through the whole app.
+
+    ``rasa_servers``: the Rasa servers the workers share the learners between
+    (``rasa.urls``, each learner on one of them).
+    """
     settings = stack.settings
     phones = conv.numbers(phases.take(), learners)
     items = conv.round_robin(phones, conv.script(settings))[:turns]
@@ -149,12 +154,15 @@ def lessonbot(
     ]
     names = [f"worker{n}" if workers > 1 else "worker" for n in range(1, workers + 1)]
     probe_files = [stack.workdir / f"{name}-{time.monotonic_ns()}.json" for name in names]
-    rate = str(settings.sender.rate_per_second / workers)
+    env = {
+        "LESSONBOT_SENDER_RATE_PER_SECOND": str(settings.sender.rate_per_second / workers),
+        "LESSONBOT_RASA_URLS": ",".join(stack.rasa_url_of(name) for name in rasa_servers),
+    }
     for name, out in zip(names, probe_files, strict=True):
         probe = ["--out", str(out)] + ([] if fast_path else ["--no-fast-path"])
-        stack.start_worker(name, probe=probe, LESSONBOT_SENDER_RATE_PER_SECOND=rate)
+        stack.start_worker(name, probe=probe, **env)
     inbound_before, outbox_before = conv.last_ids(sessions)
-    watched = ["rasa", "actions", "web", *names]
+    watched = [*rasa_servers, "actions", "web", *names]
     before = cpu_seconds(stack, watched)
     if profile is not None:
         profile.start()
@@ -180,6 +188,7 @@ def lessonbot(
     return {
         "fast_path": fast_path,
         "workers": workers,
+        "rasa_servers": len(rasa_servers),
         "learners": learners,
         "turns": done,
         "posted": posted,
@@ -208,6 +217,11 @@ def ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 3) if denominator else float("nan")
 
 
+def pooled_rate(runs: list[dict[str, Any]]) -> float:
+    """Turns per second over several runs: all their turns over all their time."""
+    return round(sum(r["turns"] for r in runs) / sum(r["seconds"] for r in runs), 2)
+
+
 def summary_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Turns per second over all rounds (total turns / total time) and the ratios.
 
@@ -216,8 +230,7 @@ def summary_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """
 
     def rate(key: str) -> float:
-        runs = [r[key] for r in rounds]
-        return round(sum(r["turns"] for r in runs) / sum(r["seconds"] for r in runs), 2)
+        return pooled_rate([r[key] for r in rounds])
 
     def rasa_cpu_ms(key: str) -> float:
         """Rasa's CPU per turn over the rounds (less swayed by a busy host than turns/s)."""
