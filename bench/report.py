@@ -157,8 +157,14 @@ def tables(results: dict[str, Any]) -> str:
             "",
         ]
     servers = results.get("rasa_servers")
-    if servers:
-        lines += ["lessonbot through one and two patched Rasa servers (every message via NLU):", ""]
+    if isinstance(servers, str):
+        lines += [f"lessonbot through one and two Rasa servers: {servers}", ""]
+    elif servers:
+        lines += [
+            "lessonbot through one and two patched Rasa servers (every message via NLU;"
+            " tracker store on PostgreSQL, lock store on Redis):",
+            "",
+        ]
         lines += _table(
             ["Rasa servers", "turns/s per round", "turns/s over the rounds"],
             [

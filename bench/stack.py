@@ -143,13 +143,15 @@ class Stack:
     def start_actions(self) -> None:
         self.spawn("actions", in_background(actions_command(self.settings)))
 
-    def start_rasa(self, name: str = PATCHED) -> None:
+    def start_rasa(self, name: str = PATCHED, stores: dict[str, str] | None = None) -> None:
         """`rasa run` as `lessonbot up` runs it, with the REST and the Twilio connector.
 
         ``UNPATCHED``: the same arguments to Rasa's own `rasa` script instead of
         rasa_runtime, on a port and a tracker database of its own. ``SECOND``:
         patched, on a port and a tracker database of its own (the worker sends
         each learner to one server, so each conversation lives in one tracker).
+        ``stores``: settings for Rasa's stores instead of these (several servers
+        share a tracker store and a lock store).
         """
         credentials = self.workdir / "credentials.yml"
         credentials.write_text(
@@ -164,6 +166,8 @@ class Stack:
             # A tracker database of its own (the endpoints file is written from these).
             tracker = f"sqlite:///{self.workdir / f'{name}_tracker.db'}"
             settings = settings.with_overrides({"rasa.tracker_store_url": tracker})
+        if stores:
+            settings = settings.with_overrides(stores)
         command = up_rasa_command(settings, self.rasa_port(name))
         command[command.index("--credentials") + 1] = str(credentials)
         env = {

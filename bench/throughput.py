@@ -139,6 +139,7 @@ def lessonbot(
     workers: int = 1,
     profile: Any = None,
     rasa_servers: tuple[str, ...] = (PATCHED,),
+    worker_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The first ``turns`` messages of ``learners`` conversations, through the whole app.
 
@@ -157,7 +158,7 @@ def lessonbot(
     env = {
         "LESSONBOT_SENDER_RATE_PER_SECOND": str(settings.sender.rate_per_second / workers),
         "LESSONBOT_RASA_URLS": ",".join(stack.rasa_url_of(name) for name in rasa_servers),
-    }
+    } | (worker_env or {})
     for name, out in zip(names, probe_files, strict=True):
         probe = ["--out", str(out)] + ([] if fast_path else ["--no-fast-path"])
         stack.start_worker(name, probe=probe, **env)

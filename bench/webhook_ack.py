@@ -17,24 +17,21 @@ that the custom actions do the same work as for lessonbot's learners.
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import conversation as conv
 from bench.load import open_loop, signed_inbound, summarise
+from bench.postgres import PostgresUnavailable, scratch_database
 from bench.stack import UNPATCHED, Stack, free_port
 from bench.throughput import Phases
 from bot.migrate import upgrade
 from bot.vocab import InboundStatus
 
 SECONDS_PER_LEARNER_MESSAGE = 5.0  # each learner writes every 5 s: many learners
-POSTGRES = "postgresql+psycopg://root@127.0.0.1:5432"  # the machine's server, trust auth
 
 
 def _requests(
@@ -82,15 +79,16 @@ def lessonbot_postgres(
     seconds: float,
 ) -> list[dict[str, Any]] | str:
     """The web process alone on PostgreSQL (the production database), in a database of its own."""
-    name = f"lessonbot_bench_{secrets.token_hex(4)}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        return f"skipped: PostgreSQL unavailable ({type(error.orig).__name__})"
-    url = f"{POSTGRES}/{name}"
+        with scratch_database("lessonbot_bench") as url:
+            return _on_postgres(stack, phases, rates, seconds, url)
+    except PostgresUnavailable as error:
+        return f"skipped: PostgreSQL unavailable ({error})"
+
+
+def _on_postgres(
+    stack: Stack, phases: Phases, rates: list[float], seconds: float, url: str
+) -> list[dict[str, Any]]:
     results = []
     try:
         upgrade(stack.settings.with_overrides({"app.database_url": url}))
@@ -103,9 +101,6 @@ def lessonbot_postgres(
             results.append(summary)
     finally:
         stack.stop("web-pg")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return results
 
 
