@@ -22,6 +22,11 @@ from bench.stack import Stack
 from bench.throughput import Phases
 from bot.vocab import InboundStatus
 
+# The worker's send limit in this phase: Twilio's highest per-sender rate.
+# At the default 10/s the replies (about 1.6 a message) outran the limit above
+# about 6 messages/s and the phase measured the provider's queue, not lessonbot.
+SENDER_RATE = 100.0
+
 
 def time_to_learner(
     stack: Stack,
@@ -38,7 +43,7 @@ def time_to_learner(
         signed_inbound(settings, stack.web_url, "/twilio/inbound", phone, text)
         for phone, text in items
     ]
-    stack.start_worker("worker")
+    stack.start_worker("worker", LESSONBOT_SENDER_RATE_PER_SECOND=str(SENDER_RATE))
     since = int(httpx.get(f"{stack.standin_url}/_bench/records?since=999999999").json()["count"])
     inbound_before, outbox_before = conv.last_ids(sessions)
     try:
@@ -66,6 +71,7 @@ def time_to_learner(
     to_last = [last[sid] - scheduled[sid] for sid in last]
     return {
         "rate_per_s": rate,
+        "sender_limit_per_s": SENDER_RATE,
         "posts": len(requests),
         "post_errors": sum(1 for outcome in outcomes if outcome.status != 200),
         "answered": len(first),

@@ -190,7 +190,8 @@ def tables(results: dict[str, Any]) -> str:
             ["load", "first reply p50", "first reply p95 (goal < 1 s)", "last reply p95"],
             [
                 [
-                    f"{latency['rate_per_s']}/s, {latency['posts']} messages",
+                    f"{latency['rate_per_s']}/s, {latency['posts']} messages, sender limit "
+                    f"{latency.get('sender_limit_per_s', '?')}/s",
                     _ms(latency["first_reply_p50_ms"]),
                     _ms(latency["first_reply_p95_ms"]),
                     _ms(latency["last_reply_p95_ms"]),

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         if "turns" in only:
             results.update(_turns(stack, sessions, phases, plan, workdir))
         if "latency" in only:
-            rate = _moderate_rate(results, stack)
+            rate = _moderate_rate(results)
             _say(f"time to the learner at {rate}/s")
             results["time_to_learner"] = latency.time_to_learner(
                 stack, sessions, phases, rate, plan["latency_seconds"], learners=plan["learners"]
@@ -321,15 +321,19 @@ def _server_rounds(
     return rows
 
 
-def _moderate_rate(results: dict[str, Any], stack: Stack) -> float:
-    """Half of what lessonbot sustained, and within what the sender may send."""
+def _moderate_rate(results: dict[str, Any]) -> float:
+    """Half of what lessonbot sustained, within what the phase's sender may send.
+
+    The replies per message come from bare Rasa's rows (the same conversations,
+    every reply counted where Rasa answers).
+    """
     summary = results.get("turn_throughput", {}).get("summary", {})
     capacity = summary.get("lessonbot_fast_path_turns_per_s", 6.0)
     replies = 1.7
     rounds = results.get("turn_throughput", {}).get("rounds", [])
     if rounds:
-        replies = rounds[0]["lessonbot_fast_path"]["replies_per_turn"] or replies
-    ceiling = 0.6 * stack.settings.sender.rate_per_second / replies
+        replies = rounds[0]["bare_rasa_patched"]["replies_per_turn"] or replies
+    ceiling = 0.6 * latency.SENDER_RATE / replies
     return round(max(1.0, min(capacity / 2, ceiling)), 1)
 
 
