@@ -14,10 +14,13 @@
   by the sending threads, so no one-second window holds more than
   ``sender_rate_per_second`` sends *from this process*. With several worker
   processes, give each its share of the provider's rate.
-- Retries: 429, 5xx and timeouts are tried again after ``sender_backoff_seconds``,
-  doubling each time (or after Twilio's Retry-After, if longer, and only when a
-  finite, non-negative number, capped by ``sender.retry_after_cap_seconds``), up
-  to ``sender_max_attempts``; any other error fails the row with its code.
+- Retries: 429, 5xx and timeouts are tried again after ``sender.backoff_seconds``,
+  doubling each time up to ``sender.retry_backoff_cap_seconds`` (or after
+  Twilio's Retry-After, if longer, and only when a finite, non-negative number,
+  capped by ``sender.retry_after_cap_seconds``): at least
+  ``sender.max_attempts`` tries, and on while the row is younger than
+  ``sender.retry_budget_seconds`` (``_may_retry``); any other error fails the
+  row with its code.
 - One row cannot hold up the others: a row that cannot be prepared (rendered,
   its number decrypted) fails alone with reason ``not_prepared``, and a row
   whose outcome cannot be recorded is recorded as failed alone (or, if the
@@ -119,6 +122,8 @@ class _Prepared:
     allow_when_opted_out: bool
     # When an earlier attempt handed the row over without an outcome recorded since.
     handed_before: datetime | None = None
+    # Whether a failure of this try fails the row (decided at the claim: ``_may_retry``).
+    last_try: bool = False
 
 
 @dataclass(frozen=True)
@@ -352,7 +357,7 @@ class Sender:
         try:
             result = self._channel.find_taken(prepared.message, prepared.handed_before)
         except Exception as error:  # ChannelError, or a surprise: the provider cannot tell
-            if prepared.attempts < self._settings.sender.max_attempts:
+            if not prepared.last_try:
                 log.warning("%s: handed over before, lookup failed: %s", reference, error)
                 failure = (
                     error
@@ -496,7 +501,13 @@ def _prepare(
     # Committed with the claim, before the send starts (see "Crashes" above).
     handed_before = record_hand_off(row, now)
     return _Prepared(
-        row.id, row.attempts, message, learner.id, row.allow_when_opted_out, handed_before
+        row.id,
+        row.attempts,
+        message,
+        learner.id,
+        row.allow_when_opted_out,
+        handed_before,
+        last_try=not _may_retry(row.attempts, row.created_at, now, settings),
     )
 
 
@@ -513,9 +524,8 @@ def _record_error(
 ) -> SendOutcome:
     error, prepared = attempt.error, attempt.prepared
     assert error is not None
-    if error.retryable and prepared.attempts < settings.sender.max_attempts:
-        delay = settings.sender.backoff_seconds * 2 ** (prepared.attempts - 1)
-        wait = max(delay, _retry_after(error.retry_after, settings))
+    if error.retryable and not prepared.last_try:
+        wait = max(_backoff(prepared.attempts, settings), _retry_after(error.retry_after, settings))
         retry_at = now + timedelta(seconds=wait)
         maybe_taken = attempt.unsure or error.maybe_taken
         mark_retry(row, error.code, error.message, retry_at, maybe_taken=maybe_taken)
@@ -525,6 +535,29 @@ def _record_error(
     _after_final(row)
     log.error("%s failed (attempt %d): %s", row.idempotency_key, prepared.attempts, error)
     return SendOutcome.FAILED
+
+
+def _may_retry(
+    attempts: int, created_at: datetime | None, now: datetime, settings: Settings
+) -> bool:
+    """Whether a try that fails for now (429, 5xx, a timeout) may be followed by another.
+
+    At least ``sender.max_attempts`` tries, then on while the row is younger
+    than ``sender.retry_budget_seconds``.
+    """
+    if attempts < settings.sender.max_attempts:
+        return True
+    if created_at is None:
+        return False
+    return (now - created_at).total_seconds() < settings.sender.retry_budget_seconds
+
+
+def _backoff(attempts: int, settings: Settings) -> float:
+    """``sender.backoff_seconds`` doubled after each try, at most the cap."""
+    doublings = min(max(attempts - 1, 0), 32)  # 2**32 x any backoff is past any cap
+    return min(
+        settings.sender.backoff_seconds * 2**doublings, settings.sender.retry_backoff_cap_seconds
+    )
 
 
 def _retry_after(seconds: float | None, settings: Settings) -> float:

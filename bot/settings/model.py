@@ -207,8 +207,15 @@ class WorkerSection(Section):
 
 class SenderSection(Section):
     rate_per_second: float = Field(default=10.0, gt=0)
+    # A send the provider refuses for now (429, 5xx, a timeout) is tried at
+    # least this many times, and then on for as long as the row is younger
+    # than ``retry_budget_seconds``: a time, not a count, so that a bad hour
+    # at the provider delays messages instead of failing them.
     max_attempts: int = Field(default=6, ge=1)
+    retry_budget_seconds: float = Field(default=21600.0, ge=0)
     backoff_seconds: float = Field(default=2.0, ge=0)
+    # The longest wait between two tries of one row (the waits double up to it).
+    retry_backoff_cap_seconds: float = Field(default=300.0, gt=0)
     # Sends in flight at once; 0 picks enough for the rate
     # (bot.messaging.sender.default_concurrency).
     concurrency: int = Field(default=0, ge=0)

@@ -215,7 +215,14 @@ def test_never_more_than_the_rate_in_any_second(db_session, settings, sessions, 
 def test_retryable_errors_back_off_exponentially_then_fail(
     db_session, settings, sessions, pacer, error
 ):
-    settings = settings.with_overrides({"sender.max_attempts": 3, "sender.backoff_seconds": 2.0})
+    # No retry budget beyond the attempts: the third failure is the last.
+    settings = settings.with_overrides(
+        {
+            "sender.max_attempts": 3,
+            "sender.backoff_seconds": 2.0,
+            "sender.retry_budget_seconds": 0,
+        }
+    )
     row = add_outbox(db_session, add_learner(db_session, settings))
     channel = FakeChannel(script=[error, error, error])
 
@@ -233,6 +240,44 @@ def test_retryable_errors_back_off_exponentially_then_fail(
     assert (failed.status, failed.attempts, failed.error_code) == ("failed", 3, error.code)
     assert failed.error_message == error.message
     assert len(channel.sent) == 3
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ChannelError(FailureReason.RATE_LIMITED, "Too Many Requests", retryable=True),
+        ChannelError(FailureReason.PROVIDER_ERROR, "Service Unavailable", retryable=True),
+    ],
+    ids=["429", "5xx"],
+)
+def test_a_provider_failing_past_the_attempts_delays_the_row_until_the_budget_ends(
+    db_session, settings, sessions, pacer, error
+):
+    """A bad hour at the provider delays a message; only the time budget fails it."""
+    settings = settings.with_overrides(
+        {
+            "sender.max_attempts": 3,
+            "sender.backoff_seconds": 2.0,
+            "sender.retry_backoff_cap_seconds": 8.0,
+            "sender.retry_budget_seconds": 60.0,
+        }
+    )
+    row = add_outbox(db_session, add_learner(db_session, settings))  # written at NOW
+    channel = FakeChannel(script=[error] * 20)
+
+    now, waits = NOW, []
+    while (outcome := run_sends_once(sessions, channel, settings, pacer, now)) == {"retry": 1}:
+        retry_at = fresh(db_session, row).next_attempt_at
+        waits.append((retry_at - now).total_seconds())
+        now = retry_at
+
+    # Doubling up to the cap, well past the 3 attempts, until the row is 60 s old.
+    assert waits == [2, 4, 8, 8, 8, 8, 8, 8, 8]
+    assert outcome == {"failed": 1}
+    assert (now - NOW).total_seconds() == 62  # the first try at or past the budget is the last
+    failed = fresh(db_session, row)
+    assert (failed.status, failed.attempts) == ("failed", 10)
+    assert len(channel.sent) == 10
 
 
 def test_a_retry_then_success(db_session, settings, sessions, pacer):

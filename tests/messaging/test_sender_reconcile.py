@@ -78,7 +78,9 @@ def settings(settings: Settings) -> Settings:
     return settings.with_overrides(
         {
             "sender.concurrency": 2,  # sends run in threads: the kill lands mid-send
+            # The last attempt is the third: no retry budget past the attempts.
             "sender.max_attempts": 3,
+            "sender.retry_budget_seconds": 0,
             "twilio.account_sid": ACCOUNT_SID,
             "twilio.auth_token": "secret-token",
             "twilio.messaging_service_sid": SERVICE_SID,
