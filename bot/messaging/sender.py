@@ -43,7 +43,7 @@
   (``Channel.find_taken``) and, if the provider has it, records its sid as
   sent and sends nothing. If the provider cannot tell (network, 5xx), the row
   is tried again after the usual backoff rather than sent blindly; a lookup
-  failing at the row's last attempt (``sender_max_attempts``) sends anyway:
+  failing at the row's last try (``_may_retry``) sends anyway:
   a lesson twice is better than never. A send that failed in a way the
   provider may have taken it all the same (``ChannelError.maybe_taken``: a
   timeout, a dropped connection, a 5xx) keeps the mark, so its retry is
@@ -369,7 +369,7 @@ class Sender:
                     )
                 )
                 return _Attempt(prepared, error=failure, unsure=True)
-            log.warning("%s: lookup failed at the last attempt, sending: %s", reference, error)
+            log.warning("%s: lookup failed at the last try, sending: %s", reference, error)
             return None
         if result is None:
             log.info("%s: handed over before, not taken: sending", reference)
