@@ -8,31 +8,21 @@ needs a service never passes by skipping it.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
-SERVER = "postgresql+psycopg://root@127.0.0.1:5432"
+# One implementation with the benchmarks'; here a missing server fails the test.
+from bench.postgres import PostgresUnavailable
+from bench.postgres import scratch_database as _scratch_database
 
 
 @contextmanager
 def scratch_database(prefix: str) -> Iterator[str]:
     """Create a database named ``{prefix}_{random}``; yield its URL; drop it."""
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.fail(f"no PostgreSQL server on 127.0.0.1:5432: {error.orig}")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        with _scratch_database(prefix) as url:
+            yield url
+    except PostgresUnavailable as error:
+        pytest.fail(f"no PostgreSQL server on 127.0.0.1:5432: {error}")
