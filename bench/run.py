@@ -1,4 +1,4 @@
-"""`make bench`: start everything, run the five scenarios, stop everything, report.
+"""`make bench`: start everything, run the six scenarios, stop everything, report.
 
     .venv/bin/python -m bench.run [--quick] [--out bench/results.json]
                                   [--only ack,turns,servers,latency,sender]
@@ -102,9 +102,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if not Path(bot.__file__).is_relative_to(workdir):
         raise RuntimeError(f"the run must import the copy in {workdir}, not {bot.__file__}")
     plan = _durations(args.quick)
-    only = (
-        set(args.only.split(",")) if args.only else {"ack", "turns", "servers", "latency", "sender"}
-    )
+    only = set(args.only.split(",")) if args.only else set(PHASES)
     ports = Ports()
     stack = Stack(workdir, ports, bench_environment(workdir, ports, f"sqlite:///{workdir}/app.db"))
     upgrade(stack.settings)
@@ -416,9 +414,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short phases, to try the harness")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
-    parser.add_argument(
-        "--only", default="", help="comma-separated: ack,turns,servers,latency,sender"
-    )
+    parser.add_argument("--only", default="", help="comma-separated: " + ",".join(PHASES))
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs, DBs)")
     # Set by the first invocation for the second, which runs in the copy.
     parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)

@@ -50,7 +50,7 @@ RASA_STARTUP_SECONDS = 300
 # same Rasa as installed, unpatched: what a deployer of plain Rasa runs.
 PATCHED = "rasa"
 UNPATCHED = "rasa_unpatched"
-# A second patched Rasa, for the one-against-two-servers rows (bench.servers).
+# A second patched Rasa, for the one-against-two-servers rows (bench.run._servers).
 SECOND = "rasa_second"
 RASA_NAMES = (PATCHED, UNPATCHED, SECOND)
 PATCH_LOG_LINE = "rasa_runtime: Rasa 3.6.21 checked;"
