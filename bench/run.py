@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 import bot
+from bench import conversation as conv
 from bench import latency, report, sender, snapshot, throughput, webhook_ack
 from bench.postgres import PostgresUnavailable, scratch_database
 from bench.profile import Profiler
@@ -85,8 +86,8 @@ def _durations(quick: bool) -> dict[str, Any]:
         "rounds": 3,
         "server_rounds": 2,
         "bare_seconds": 12.0,
-        # Every throughput row runs these learners' whole conversations (10
-        # messages each): the same turns for bare Rasa, patched or not, and
+        # Every throughput row runs these learners' whole conversations (9
+        # messages each, no STOP): the same turns for bare Rasa, patched or not, and
         # lessonbot; about 30 s unpatched and 10 s patched on 2 cores.
         "turn_learners": 40,
         "turn_seconds_limit": 180.0,
@@ -299,7 +300,8 @@ def _server_rounds(
     env: dict[str, str],
 ) -> dict[str, list[dict[str, Any]]]:
     learners = plan["turn_learners"]
-    turns = learners * 10  # every conversation whole (bench.conversation: 10 messages)
+    # Every conversation whole, without the STOP (bench.conversation.script).
+    turns = learners * len(conv.script(stack.settings, stop=False))
     rows: dict[str, list[dict[str, Any]]] = {"one": [], "two": []}
     for number in range(plan["server_rounds"]):
         for key, servers in (("one", (PATCHED,)), ("two", (PATCHED, SECOND))):

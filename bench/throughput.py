@@ -112,7 +112,7 @@ def bare_rasa(
     """Drive the REST channel of Rasa ``server`` until the conversations end or ``seconds`` pass."""
     settings = stack.settings
     ids = conv.add_learners(sessions, settings, conv.numbers(phases.take(), learners))
-    items = conv.round_robin(list(ids.values()), conv.script(settings))
+    items = conv.round_robin(list(ids.values()), conv.script(settings, stop=False))
     url = stack.rasa_url_of(server) + "/webhooks/rest/webhook"
     with stack.as_deployed_alone(server, "actions"):
         before = cpu_seconds(stack, [server, "actions"])
@@ -148,7 +148,7 @@ def lessonbot(
     """
     settings = stack.settings
     phones = conv.numbers(phases.take(), learners)
-    items = conv.round_robin(phones, conv.script(settings))[:turns]
+    items = conv.round_robin(phones, conv.script(settings, stop=False))[:turns]
     requests = [
         signed_inbound(settings, stack.web_url, "/twilio/inbound", phone, text)
         for phone, text in items
