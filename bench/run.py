@@ -52,6 +52,7 @@ from bot.db import make_engine, make_session_factory
 from bot.local.up import MODEL_PATH, RASA_BIN
 from bot.migrate import upgrade
 from bot.settings import PROJECT_ROOT
+from bot.settings.sources import section_env_name
 
 # Rasa's memory with the patch, against the unpatched Rasa of the same run: the
 # patch keeps one validator; a few percent is what sampling and the patched
@@ -271,10 +272,8 @@ def _servers(
             for name in (PATCHED, SECOND):
                 stack.start_rasa(name, stores=stores)
             stack.wait_rasa()
-            env = {
-                "LESSONBOT_RASA_TRACKER_STORE_URL": tracker,
-                "LESSONBOT_RASA_LOCK_STORE_URL": BENCH_LOCK_STORE,
-            }
+            # The workers read the same stores (the settings check them against rasa.urls).
+            env = {section_env_name(path): value for path, value in stores.items()}
             rows = _server_rounds(stack, sessions, phases, plan, env)
             for name in (PATCHED, SECOND):
                 stack.stop(name)

@@ -264,7 +264,18 @@ def with_defaults(table: Table, columns: list[str]) -> tuple[list[str], tuple]:
 
 
 def load(engine: Engine, name: str, rows: Iterable[tuple]) -> int:
-    columns, defaults = with_defaults(Base.metadata.tables[name], COLUMNS[name].split())
+    return bulk_load(engine, name, COLUMNS[name].split(), rows)
+
+
+def bulk_load(
+    engine: Engine, name: str, columns: list[str], rows: Iterable[tuple], batch_size: int = 50_000
+) -> int:
+    """Insert ``rows`` (values for ``columns``, ids included) the fastest way each engine has.
+
+    SQLite: ``executemany`` in batches; PostgreSQL: COPY. The NOT NULL columns
+    left out get their model defaults. Returns the number of rows.
+    """
+    columns, defaults = with_defaults(Base.metadata.tables[name], columns)
     count = 0
     raw = engine.raw_connection()
     try:
@@ -275,7 +286,7 @@ def load(engine: Engine, name: str, rows: Iterable[tuple]) -> int:
             batch: list[tuple] = []
             for row in rows:
                 batch.append(tuple(sqlite_value(v) for v in row) + defaults)
-                if len(batch) == 50_000:
+                if len(batch) == batch_size:
                     cursor.executemany(sql, batch)
                     count, batch = count + len(batch), []
             cursor.executemany(sql, batch)
@@ -286,6 +297,11 @@ def load(engine: Engine, name: str, rows: Iterable[tuple]) -> int:
                 for row in rows:
                     copy.write_row(row + defaults)
                     count += 1
+            # COPY with explicit ids bypasses the sequence: the next id the app
+            # writes must not collide with a loaded one.
+            cursor.execute(
+                f"SELECT setval('{name}_id_seq', (SELECT COALESCE(MAX(id), 1) FROM {name}))"  # noqa: S608
+            )
         raw.commit()
     finally:
         raw.close()

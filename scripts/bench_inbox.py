@@ -38,16 +38,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.db import Base, make_engine
+from bot.db import make_engine
 from bot.inbox import conversations, listing
 from bot.migrate import upgrade
 from bot.settings import load_settings
-from scripts.bench_dashboard import sqlite_value, with_defaults  # the same bulk-load forms
+from scripts.bench_dashboard import bulk_load
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
@@ -164,43 +164,15 @@ TABLES: tuple[tuple[str, str, Callable[[Plan], Iterable[tuple[Any, ...]]]], ...]
 )
 
 
-def _load(engine: Engine, name: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> int:
-    names, defaults = with_defaults(Base.metadata.tables[name], columns.split())
-    count = 0
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if engine.dialect.name == "sqlite":
-            marks = ", ".join("?" for _ in names)
-            sql = f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
-            batch: list[tuple[Any, ...]] = []
-            for row in rows:
-                batch.append(tuple(sqlite_value(v) for v in row) + defaults)
-                if len(batch) == BATCH:
-                    cursor.executemany(sql, batch)
-                    count, batch = count + len(batch), []
-            cursor.executemany(sql, batch)
-            count += len(batch)
-        else:
-            statement = f"COPY {name} ({', '.join(names)}) FROM STDIN"
-            with cursor.copy(statement) as copy:  # type: ignore[attr-defined]
-                for row in rows:
-                    copy.write_row(row + defaults)
-                    count += 1
-            # COPY bypasses the sequences: the next id the app writes must not collide.
-            cursor.execute(f"SELECT setval('{name}_id_seq', {max(count, 1)})")
-        raw.commit()
-    finally:
-        raw.close()
-    return count
-
-
 def seed(database_url: str, plan: Plan) -> dict[str, int]:
     """Migrate an empty database and fill it; the rows loaded per table."""
     upgrade(load_settings().with_overrides({"app.database_url": database_url}))
     engine = make_engine(database_url)
     try:
-        counts = {name: _load(engine, name, cols, rows(plan)) for name, cols, rows in TABLES}
+        counts = {
+            name: bulk_load(engine, name, cols.split(), rows(plan), BATCH)
+            for name, cols, rows in TABLES
+        }
         with engine.connect() as connection:
             connection.execute(text("ANALYZE"))
             connection.commit()
