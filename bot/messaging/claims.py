@@ -16,6 +16,7 @@ thread may have read the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -28,11 +29,21 @@ RACE_RETRIES = 3
 
 
 def claim_in_order(
-    session: Session, model: Any, now: datetime, lease_until: datetime, limit: int
+    session: Session,
+    model: Any,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    exclude: Collection[int] = (),
 ) -> list[int]:
-    """Lease up to ``limit`` of the oldest due rows of ``model``, one per learner; their ids."""
+    """Lease up to ``limit`` of the oldest due rows of ``model``, one per learner; their ids.
+
+    ``exclude``: rows the claimant is still working on. Their lease may have
+    ended on its clock (the database stalled while it held them), but they
+    are not due for it: it would run them twice.
+    """
     for _ in range(RACE_RETRIES):
-        candidates = list(session.scalars(_due_ids(session, model, now, limit)))
+        candidates = list(session.scalars(_due_ids(session, model, now, limit, exclude)))
         if not candidates:
             return []
         claimed = list(
@@ -53,7 +64,9 @@ def _due(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now)
 
 
-def _due_ids(session: Session, model: Any, now: datetime, limit: int) -> Any:
+def _due_ids(
+    session: Session, model: Any, now: datetime, limit: int, exclude: Collection[int]
+) -> Any:
     earlier = aliased(model)
     waiting_behind = (
         select(earlier.id)
@@ -68,6 +81,8 @@ def _due_ids(session: Session, model: Any, now: datetime, limit: int) -> Any:
         .order_by(model.id)
         .limit(limit)
     )
+    if exclude:
+        query = query.where(model.id.not_in(list(exclude)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return query

@@ -33,7 +33,12 @@
   the claim and again just before the send (a claimed row may wait a while
   for the rate; ``_LeftSinceClaim``); once the
   erasure confirmation has gone, the learner's encrypted number is wiped.
-- Crashes: a claimed row is leased for ``sender_lease_seconds``. If this
+- Crashes: a claimed row is leased for ``sender_lease_seconds``. A claim
+  that took more than half the lease (the database stalled: SQLite waits up
+  to 30 s for a lock) is given up unsent, since its lease was counted from
+  before the wait and may be nearly over; its rows go at a later claim. Rows
+  still in flight are never claimed again by their own sender, whatever its
+  clock says of their lease (its recording may be stalled). If this
   process dies, the row is due again when the lease ends, unless Twilio's
   status callback has shown by then that it took the message (``bot.messaging.status``).
   The callback may come later than that, so a row is marked as handed over
@@ -225,7 +230,8 @@ class Sender:
             if self.concurrency > 1
             else None
         )
-        self._in_flight: set[Future[_Attempt]] = set()
+        # The sends under way, with their rows' ids: not claimed again meanwhile.
+        self._in_flight: dict[Future[_Attempt], int] = {}
         self._left = _LeftSinceClaim(sessions)
         # After a claim that found less than a batch, the next waits for the
         # idle poll or a nudge (a turn wrote replies): a claim is a query, and
@@ -262,7 +268,7 @@ class Sender:
             self._nudged.clear()
             prepared, settled = self._claim(now, self.batch_size)
             done.update(settled)
-            self._in_flight.update(self._start(item) for item in prepared)
+            self._in_flight.update((self._start(item), item.row_id) for item in prepared)
             short = len(prepared) + settled.total() < self.batch_size
             self._drained_at = time.monotonic() if short else None
         if self._in_flight:
@@ -291,16 +297,22 @@ class Sender:
             return Counter()
         outcomes = self._record([future.result() for future in finished], now)
         # Forgotten only once recorded: should recording fail, the loop tries again.
-        self._in_flight -= finished
+        for future in finished:
+            del self._in_flight[future]
         return outcomes
 
     def _claim(self, now: datetime, limit: int) -> tuple[list[_Prepared], Counter[str]]:
         """Lease up to ``limit`` due rows; settle at once those that must not go."""
-        lease_until = now + timedelta(seconds=self._settings.sender.lease_seconds)
+        lease_seconds = self._settings.sender.lease_seconds
+        lease_until = now + timedelta(seconds=lease_seconds)
         prepared: list[_Prepared] = []
         settled: Counter[str] = Counter()
+        started = time.monotonic()
         with session_scope(self._sessions) as session:
-            for row in claim_batch(session, now, lease_until, limit):
+            claimed = claim_batch(
+                session, now, lease_until, limit, exclude=self._in_flight.values()
+            )
+            for row in claimed:
                 item = _prepare_alone(session, row, self._settings, now)
                 if isinstance(item, SendOutcome):
                     settled[item] += 1
@@ -308,6 +320,18 @@ class Sender:
                     prepared.append(item)
         for outcome, count in settled.items():
             TALLY.count(SENDS, count, outcome=outcome, error_code="")
+        took = time.monotonic() - started
+        if prepared and took > lease_seconds / 2:
+            # The lease was counted from ``now``, before the wait: another
+            # sender may claim these rows before our sends end. Their hand-off
+            # mark is committed, so the next claim asks the provider first.
+            log.warning(
+                "sender: the claim took %.0f s (lease %.0f s): %d rows left for a later claim",
+                took,
+                lease_seconds,
+                len(prepared),
+            )
+            return [], settled
         return prepared, settled
 
     def _start(self, prepared: _Prepared) -> Future[_Attempt]:

@@ -9,6 +9,7 @@ lists them as Twilio does (``GET Messages.json?To=``, newest first).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from bot.db import make_engine, make_session_factory
 from bot.messaging.channels.twilio import TwilioChannel
 from bot.messaging.sender import Sender
 from bot.models import OutboxMessage
-from bot.settings import Settings
+from bot.settings import MIN_SENDER_LEASE_SECONDS, Settings
 from bot.vocab import OutboxStatus
 from tests.builders import NOW, add_learner, add_outbox, new_sid
 from tests.fakes import Answer, Recorded, StandInServer
@@ -43,6 +44,7 @@ class Twilio:
         self.list_fails = False
         self.fail_after_taking = False  # a 500 for a message Twilio took all the same
         self.answer_delay = 0.0  # seconds before answering a POST: time to "kill" the sender
+        self.take_late = False  # a slow Twilio: the message is taken only at the answer
         self.taken = threading.Event()
         self.answered = threading.Event()
 
@@ -59,9 +61,12 @@ class Twilio:
                 "date_created": format_datetime(self.clock.replace(tzinfo=UTC), usegmt=True),
                 "date_sent": None,
             }
-            self.messages.append(message)
+            if not self.take_late:
+                self.messages.append(message)
             self.taken.set()
             time.sleep(self.answer_delay)
+            if self.take_late:
+                self.messages.append(message)
             self.answered.set()
             if self.fail_after_taking:
                 return 500, {"code": 20500, "message": "Internal Server Error", "status": 500}, {}
@@ -252,4 +257,65 @@ def test_a_message_twilio_took_despite_answering_500_is_found_not_sent_again(
     assert send_due(sessions, settings, server, retry_at) == {"sent": 1}
 
     assert posts(server) == 1
+    assert fresh(db_session, row).provider_sid == state.messages[0]["sid"]
+
+
+def test_a_row_still_in_flight_is_not_claimed_again_by_its_own_sender(
+    db_session, settings, sessions, twilio
+):
+    """Its lease ends on the sender's clock while Twilio is slow to answer: one POST."""
+    state, server = twilio
+    state.answer_delay, state.take_late = 1.0, True
+    learner = add_learner(db_session, settings, number=NUMBER)
+    row = add_outbox(db_session, learner, "Lección 6: guarda los recibos.")
+    after_lease = NOW + timedelta(seconds=settings.sender.lease_seconds + 1)
+    with closing(channel(settings, server)) as slow:
+        sender = Sender(sessions, slow, settings)
+        assert sender.step(NOW) == {"sending": 1}
+        assert state.taken.wait(5)
+
+        sender.nudge()  # a turn wrote replies meanwhile: the next step claims at once
+        assert sender.step(after_lease) == {"sending": 1}  # the same send, not a second one
+        assert sender.finish(after_lease) == {"sent": 1}
+
+    assert posts(server) == 1
+    assert [request.method for request in server.requests] == ["POST"]  # no lookup either
+    assert fresh(db_session, row).provider_sid == state.messages[0]["sid"]
+
+
+def test_a_claim_stalled_past_half_its_lease_is_given_up_and_sent_once_later(
+    db_session, settings, sessions, twilio
+):
+    """SQLite locked by another process: the claim waits, then must not send on a spent lease."""
+    state, server = twilio
+    # The shortest lease the app accepts: half of it is within SQLite's 30 s busy wait.
+    settings = settings.with_overrides({"sender.lease_seconds": MIN_SENDER_LEASE_SECONDS})
+    learner = add_learner(db_session, settings, number=NUMBER)
+    row = add_outbox(db_session, learner, "Lección 7: cuenta tu caja cada noche.")
+    stall = settings.sender.lease_seconds / 2 + 1
+    path = settings.app.database_url.removeprefix("sqlite:///")
+    locker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    locker.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(stall, locker.execute, ["ROLLBACK"])
+    release.start()
+    try:
+        with closing(channel(settings, server)) as twilio_channel:
+            sender = Sender(sessions, twilio_channel, settings)
+            assert sender.step(NOW) == {}  # claimed after the stall, then given up
+
+            assert posts(server) == 0
+            given_up = fresh(db_session, row)
+            assert (given_up.status, given_up.attempts, given_up.handed_at) == (
+                OutboxStatus.PENDING,
+                1,
+                NOW,
+            )
+            after_lease = NOW + timedelta(seconds=settings.sender.lease_seconds + 1)
+            assert sender.send_due(after_lease, limit=10) == {"sent": 1}
+    finally:
+        release.join()
+        locker.close()
+
+    # Asked first (it was handed over before), then sent: once.
+    assert [request.method for request in server.requests] == ["GET", "POST"]
     assert fresh(db_session, row).provider_sid == state.messages[0]["sid"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -164,14 +164,19 @@ def _link_lesson_delivery(session: Session, learner_id: int, key: str) -> None:
 
 
 def claim_batch(
-    session: Session, now: datetime, lease_until: datetime, limit: int
+    session: Session,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    exclude: Collection[int] = (),
 ) -> list[OutboxMessage]:
     """Lease up to ``limit`` of the oldest due rows, at most one per learner (``claims``).
 
     A batch holds only each learner's first pending row, so a quiz question
     never overtakes its lesson. Rows come with their learner loaded.
+    ``exclude``: the sender's rows still in flight, never claimed again by it.
     """
-    claimed = claim_in_order(session, OutboxMessage, now, lease_until, limit)
+    claimed = claim_in_order(session, OutboxMessage, now, lease_until, limit, exclude)
     if not claimed:
         return []
     return list(
