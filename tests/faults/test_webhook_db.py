@@ -4,12 +4,17 @@ Another process holds SQLite's write lock (``BEGIN EXCLUSIVE``) while the
 learners write. Twilio waits 15 s for the webhook and does not retry a 5xx,
 so the validated message has to be kept (a spool file) and answered 200 in
 time, then stored once the database is back, once.
+
+The lock falls while the broadcast is going out (it waits for Twilio to
+take the first broadcast message): the sender's claims stall behind it with
+rows in flight, and no message may go twice (a CI run caught that case).
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 import pytest
@@ -20,6 +25,8 @@ from tests.faults.run import Run
 pytestmark = [pytest.mark.faults, pytest.mark.rasa]
 
 LOCK_SECONDS = 30
+# How long the lock waits for the broadcast's first send before it falls anyway.
+BROADCAST_WAIT_SECONDS = 30.0
 
 
 def test_database_locked_at_the_webhook(fault_run: Callable[..., Run], tmp_path) -> None:
@@ -33,7 +40,17 @@ def test_database_locked_at_the_webhook(fault_run: Callable[..., Run], tmp_path)
     database = run.system.database_url.removeprefix("sqlite:///")
     lockers: list[subprocess.Popen[str]] = []
 
+    def broadcast_going_out() -> bool:
+        return any(
+            str(record.get("ref") or "").startswith("broadcast:")
+            for record in run.system.twilio_records()
+        )
+
     def lock() -> None:
+        deadline = time.monotonic() + BROADCAST_WAIT_SECONDS
+        while not broadcast_going_out() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert broadcast_going_out(), "the broadcast had not started when the lock was due"
         locker = subprocess.Popen(
             [sys.executable, "-m", "tests.faults.locker", database, str(LOCK_SECONDS)],
             cwd=appside.PROJECT_ROOT,
