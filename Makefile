@@ -13,7 +13,7 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help install up browser test audit test-fast fuzz lint format typecheck catalogs catalogs-update model nlu-accuracy bench bench-inbox faults clean
+.PHONY: help install up browser test audit test-fast fuzz lint format typecheck catalogs catalogs-update model nlu-accuracy bench bench-inbox bench-learners faults clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks v
 
 bench-inbox: $(VENV)/.installed ## Inbox list and badge with 10,000 open conversations, 1,000,000 messages, SQLite and PostgreSQL (~5 min): table + bench/inbox.json
 	$(VENV)/bin/python scripts/bench_inbox.py
+
+bench-learners: $(VENV)/.installed ## Learner directory search with 100,000 learners, SQLite and PostgreSQL (~2 min): table + bench/learners.json
+	$(VENV)/bin/python scripts/bench_learners.py
 
 faults: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Fault injection at the issue's sizes (about 70 min): kills, outages, Twilio faults; table + test-artifacts/faults.json
 	@# The small run is part of `make test`; this one is 2,000 messages and a 5,000-recipient broadcast.

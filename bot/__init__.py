@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     """
     from flask import Flask
 
-    from bot import broadcasts, dashboard, inbox, metrics, services, staff, tags
+    from bot import broadcasts, dashboard, directory, inbox, metrics, services, staff, tags
     from bot.messaging import webhooks
     from bot.ops import health, limits
     from bot.services import Services
@@ -54,4 +54,5 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     broadcasts.init_app(app)
     tags.init_app(app)
     inbox.init_app(app)
+    directory.init_app(app)
     return app

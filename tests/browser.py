@@ -52,3 +52,27 @@ def browser() -> Iterator[object]:
         launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+AXE_SCRIPT = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# The impacts that fail a page; "moderate" and "minor" findings are reported by
+# axe too but are advice (a heading order, a landmark's name), not barriers.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def accessibility_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical findings on the open page, one line each (rule: targets)."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail("axe-core is not installed (`make install` runs npm ci)")
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => ({
+                id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(" "))
+            }))"""
+    )
+    return [
+        f"{item['id']} ({item['impact']}): {', '.join(item['targets'][:5])}"
+        for item in found
+        if item["impact"] in BLOCKING_IMPACTS
+    ]

@@ -80,6 +80,12 @@ def come_back(learner: Learner, now: datetime, settings: Settings) -> None:
     schedule.schedule_next_lesson(learner, now, settings)
 
 
+def pause_indefinitely(learner: Learner) -> None:
+    """Staff paused the learner: no lessons until RESUME (theirs, or staff's)."""
+    learner.status = LearnerStatus.PAUSED
+    learner.paused_until = None
+
+
 def resume(learner: Learner, now: datetime, settings: Settings) -> None:
     """RESUME: a pause ends now, with or without an end of its own."""
     if learner.status == LearnerStatus.PAUSED:

@@ -1,7 +1,8 @@
 """Every staff form with arbitrary values (CSRF token included): never a 500.
 
 Log-in, broadcast create / edit / send, the live audience count, learner
-tags, the dashboard's filters and exports, and the ``lessonbot users create``
+tags, the learner directory's search and tag form, the dashboard's filters
+and exports, and the ``lessonbot users create``
 command (staff accounts have no web form).
 """
 
@@ -143,6 +144,46 @@ def test_tags(fuzz_app: FuzzApp, admin: Any, data: st.DataObject) -> None:
     }
     response = _post(admin, "/tags/", "/tags/", form)
     fuzz_app.check("POST /tags/", response)
+
+
+@st.composite
+def learner_searches(draw: st.DrawFn) -> dict[str, str]:
+    form = {
+        "q": draw(
+            st.one_of(
+                st.sampled_from(["Lseed0001", "lSEED0001", "+50761234567", "6123-4567", "+1 2"]),
+                st.from_regex(r"\+?[0-9 ().-]{6,24}", fullmatch=True),
+                ANY_TEXT,
+            )
+        ),
+        "tag": draw(st.one_of(st.sampled_from(["site-colon", ""]), ANY_TEXT)),
+        "course": draw(st.one_of(st.sampled_from(["entrepreneurship", ""]), ANY_TEXT)),
+        "language": draw(LANGUAGES),
+        "status": draw(st.one_of(st.sampled_from(["active", "opted_out", ""]), ANY_TEXT)),
+        "page": draw(st.one_of(st.integers().map(str), ANY_TEXT)),
+    }
+    return {name: value for name, value in form.items() if draw(st.booleans())}
+
+
+@FUZZ
+@given(form=learner_searches())
+def test_learner_search(fuzz_app: FuzzApp, admin: Any, form: dict[str, str]) -> None:
+    fuzz_app.check("POST /learners/", _post(admin, "/learners/", "/learners/", form))
+    fuzz_app.check("GET /learners/ (filters)", admin.get("/learners/", query_string=form))
+
+
+@FUZZ
+@given(data=st.data())
+def test_learner_page_tags(fuzz_app: FuzzApp, admin: Any, data: st.DataObject) -> None:
+    public_id = data.draw(st.sampled_from(fuzz_app.public_ids))
+    form = {
+        "tag": data.draw(
+            st.one_of(st.from_regex(r"[a-z0-9][a-z0-9._-]{0,70}", fullmatch=True), ANY_TEXT)
+        ),
+        "action": data.draw(st.one_of(st.sampled_from(["add", "remove"]), ANY_TEXT)),
+    }
+    response = _post(admin, "/learners/", f"/learners/{public_id}/tags", form)
+    fuzz_app.check("POST /learners/<id>/tags", response)
 
 
 @FUZZ
