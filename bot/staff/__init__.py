@@ -47,7 +47,7 @@ def secure_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    from bot.staff import admin, auth, csrf, errors, locale
+    from bot.staff import admin, auth, csrf, errors, joining, locale
 
     if not settings.secrets.secret_key:
         raise RuntimeError("LESSONBOT_SECRET_KEY is not set: staff sessions cannot be signed")
@@ -64,6 +64,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     locale.init_app(app)
     app.register_blueprint(auth.blueprint)
     admin.init_app(app)
+    joining.init_app(app)
     app.context_processor(
         lambda: {
             "current_staff": auth.current_staff,

@@ -37,6 +37,14 @@ class AccountError(ValueError):
         self.field = field
 
 
+class AccountExists(AccountError):
+    """An account for this email exists already."""
+
+
+class LastAdmin(AccountError):
+    """The change would leave no active admin to manage accounts."""
+
+
 @dataclass(frozen=True)
 class LogInResult:
     user: StaffUser | None
@@ -73,6 +81,10 @@ def password_matches(password_hash: str, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def valid_email(email: str) -> bool:
+    return bool(_EMAIL.match(email))
 
 
 def check_password_rules(password: str, field: str = "password") -> None:
@@ -134,13 +146,13 @@ def create_user(
     actor_id: int | None = None,
 ) -> StaffUser:
     email = normalise_email(email)
-    if not _EMAIL.match(email):
-        raise AccountError(f"not an email address: {email!r}")
+    if not valid_email(email):
+        raise AccountError(f"not an email address: {email!r}", "email")
     if role not in tuple(Role):
         raise AccountError(f"role must be one of {', '.join(Role)}, not {role!r}")
     check_password_rules(password)
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
-        raise AccountError(f"an account for {email} exists already")
+        raise AccountExists(f"an account for {email} exists already", "email")
     user = StaffUser(
         email=email, role=role, password_hash=hash_password(password), active=True, created_at=now
     )
@@ -160,11 +172,44 @@ def find_user(session: Session, email: str) -> StaffUser:
 def set_active(
     session: Session, email: str, active: bool, now: datetime, actor_id: int | None = None
 ) -> StaffUser:
+    """Deactivate (every session of the account ends) or reactivate an account.
+
+    The last active admin cannot be deactivated: nobody could manage accounts
+    from the browser after that.
+    """
     user = find_user(session, email)
+    if not active and user.active and user.role == Role.ADMIN and _active_admins(session) <= 1:
+        raise LastAdmin("the last active admin cannot be deactivated", "active")
     user.active = active
+    if not active:
+        staff_sessions.end_all_but(session, user.id, None, now)
     action = "staff_user.activate" if active else "staff_user.deactivate"
     audit(session, actor_id, action, {"email": user.email}, now)
     return user
+
+
+def set_role(
+    session: Session, user: StaffUser, role: str, now: datetime, actor_id: int | None
+) -> bool:
+    """Give the account another role; False if it had it. The last active admin stays one."""
+    if role not in tuple(Role):
+        raise AccountError(f"role must be one of {', '.join(Role)}", "role")
+    if user.role == role:
+        return False
+    if user.role == Role.ADMIN and user.active and _active_admins(session) <= 1:
+        raise LastAdmin("the last active admin must stay an admin", "role")
+    before = user.role
+    user.role = Role(role)
+    details = {"email": user.email, "from": str(before), "to": role}
+    audit(session, actor_id, "staff_user.set_role", details, now)
+    return True
+
+
+def _active_admins(session: Session) -> int:
+    found = session.scalars(
+        select(StaffUser.id).where(StaffUser.role == Role.ADMIN, StaffUser.active.is_(True))
+    )
+    return len(list(found))
 
 
 def set_password(

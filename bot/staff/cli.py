@@ -1,4 +1,8 @@
-"""`lessonbot users`: staff accounts from the command line (the first admin, leavers)."""
+"""`lessonbot users`: staff accounts from the command line (the first admin, leavers).
+
+The same steps as the admins' users page (``bot.staff.admin``), audited the
+same way with no actor: whoever runs the command has the server already.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,15 @@ from sqlalchemy.orm import Session
 from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.settings import load_settings
-from bot.staff.accounts import AccountError, create_user, find_user, set_active, set_password
+from bot.staff.accounts import (
+    AccountError,
+    create_user,
+    find_user,
+    set_active,
+    set_password,
+    set_role,
+)
+from bot.staff.invitations import INVITATION_DAYS, invite
 from bot.staff.models import Role, StaffUser
 
 
@@ -74,13 +86,53 @@ def list_users() -> None:
 @users.command("deactivate")
 @click.option("--email", required=True)
 def deactivate(email: str) -> None:
-    """Close an account: its sessions end at the next request."""
+    """Close an account: its sessions end at once (never the last active admin)."""
+    _set_active(email, active=False)
+    click.echo(f"deactivated {email}")
+
+
+@users.command("reactivate")
+@click.option("--email", required=True)
+def reactivate(email: str) -> None:
+    """Open a deactivated account again (its password is unchanged)."""
+    _set_active(email, active=True)
+    click.echo(f"reactivated {email}")
+
+
+def _set_active(email: str, active: bool) -> None:
     try:
         with _database() as session:
-            set_active(session, email, False, _now())
+            set_active(session, email, active, _now())
     except AccountError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"deactivated {email}")
+
+
+@users.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+def set_role_command(email: str, role: str) -> None:
+    """Give an account another role (the last active admin stays one)."""
+    try:
+        with _database() as session:
+            changed = set_role(session, find_user(session, email), role, _now(), actor_id=None)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{email} is now {role}" if changed else f"{email} was {role} already")
+
+
+@users.command("invite")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+def invite_command(email: str, role: str) -> None:
+    """Print a one-time link with which the person chooses a password and joins."""
+    settings = load_settings()
+    try:
+        with _database() as session:
+            invitation = invite(session, email, role, _now(), actor_id=None)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"invitation for {invitation.email} as {role}, valid {INVITATION_DAYS} days, once:")
+    click.echo(invitation.link(settings.app.public_url))
 
 
 @users.command("set-password")

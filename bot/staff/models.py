@@ -115,3 +115,24 @@ class LearnerTag(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
     tag: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StaffInvitation(Base):
+    """An admin's invitation: a one-time link to choose a password and join with a role.
+
+    Only the link token's SHA-256 is stored (like a session's): the link is
+    shown once to the admin. It works once, until ``expires_at``.
+    """
+
+    __tablename__ = "staff_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)  # stored lower-cased
+    role: Mapped[Role] = mapped_column(vocabulary(Role, 16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
