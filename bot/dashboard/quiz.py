@@ -13,6 +13,9 @@ from bot.dashboard.quiz_queries import QuestionResult, question_results, recover
 from bot.dashboard.tables import Card, Cell, Column, Page, Section, Table
 from lessons import Lesson, Question
 
+# Bars in the chart: the hardest questions; the table has every question.
+CHART_QUESTIONS = 10
+
 
 def _questions(ctx: ViewContext) -> list[tuple[Lesson, Question]]:
     courses = ctx.catalog.courses
@@ -92,6 +95,8 @@ def build(ctx: ViewContext) -> Page:
                 shown[(index, "recovered")],
             )
         )
+    # Hardest first (the questions authors should look at), hidden shares last.
+    ranked = sorted(rows, key=lambda row: (row[4] is None, row[4] or 0.0))
     table = Table(
         "questions",
         _("Questions: first answers"),
@@ -106,18 +111,23 @@ def build(ctx: ViewContext) -> Page:
             Column(_("Wrong on the first try")),
             Column(_("Recovered on review")),
         ),
-        tuple(rows),
+        tuple(ranked),
+        sortable=True,
         note=_(
             "Only each learner's first answer to a question counts. A question answered"
             " wrong comes back as a review 2 and 7 days later; recovered: answered right"
             " on one of them."
         ),
     )
-    # Hardest first: the questions authors should look at.
-    ranked = sorted(rows, key=lambda row: (row[4] is None, row[4] or 0.0))
+    # The hardest few only: a bar per question made a page of thousands of
+    # pixels; the table below has them all and sorts by any column.
+    hardest = [row for row in ranked if row[4] is not None][:CHART_QUESTIONS]
     chart = bar_chart(
-        _("Share right on the first try, hardest first"),
-        [(f"{row[0]} · {str(row[1]).split(':')[0]}", row[4]) for row in ranked],
+        _(
+            "The %(count)s questions with the lowest share right on the first try",
+            count=len(hardest),
+        ),
+        [(f"{row[0]} · {str(row[1]).split(':')[0]}", row[4]) for row in hardest],
         cell_text,
     )
     total_shown = isinstance(shown["answered"], int) and isinstance(shown["right"], int)

@@ -32,6 +32,8 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
+    # Staff may re-sort the rows by any column in the page (bot/staff/static/sortable.js).
+    sortable: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,14 @@ class Page:
 
 # A cell starting with one of these is a formula to a spreadsheet program.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sort_key(value: Cell) -> str:
+    """A cell's value for sorting in the page: the number itself, "" for text and hidden counts.
+
+    A hidden count ("<5", "x") sorts after every number, whichever the order.
+    """
+    return repr(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
 
 def csv_cell(value: Cell) -> str:

@@ -24,7 +24,7 @@ from bot.dashboard.exports import cohort_size, progress_csv
 from bot.dashboard.filters import FilterChoices, Filters, InvalidFilter
 from bot.dashboard.formatting import cell_text, language_name
 from bot.dashboard.privacy import MIN_COUNT
-from bot.dashboard.tables import Page, table_csv
+from bot.dashboard.tables import Page, sort_key, table_csv
 from bot.db import session_scope
 from bot.services import services
 from bot.staff import now, secure_headers
@@ -35,6 +35,7 @@ from bot.staff.models import Role
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
 blueprint.after_request(secure_headers)
 blueprint.add_app_template_filter(cell_text, "cell")
+blueprint.add_app_template_filter(sort_key, "sort_key")
 
 COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
 BUILDERS: dict[str, Callable[[ViewContext], Page]] = {

@@ -84,3 +84,53 @@ def test_the_views_fit_a_phone_screen(browser, live_server):
         page.screenshot(path=str(ARTIFACTS / "dashboard-overview-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def _shares(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The "Share right" column of the questions table, top to bottom (its data-sort values)."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll("#questions tbody tr")]
+                .map(row => row.cells[4].dataset.sort)"""
+        )
+    )
+
+
+def _numbers(values: list[str]) -> list[float]:
+    return [float(value) for value in values if value]
+
+
+def test_the_quiz_table_fits_starts_with_the_hardest_and_sorts(browser, live_server):
+    context, page = open_page(browser, live_server, width=1280)
+    try:
+        log_in(page)
+        for path in ("/dashboard/", "/dashboard/funnel", "/dashboard/delivery", "/dashboard/quiz"):
+            page.goto(path)
+            wider = page.evaluate(
+                "[...document.querySelectorAll('.table-wrap')]"
+                ".map(box => box.scrollWidth - box.clientWidth)"
+            )
+            assert all(extra <= 0 for extra in wider), (path, wider)  # no column cut at 1280 px
+        assert len(_shares(page)) > 10  # the quiz page, every question in the table
+        shares = _shares(page)
+        assert _numbers(shares) == sorted(_numbers(shares))  # hardest first, as served
+        assert shares[-1] == "" or "" not in shares  # hidden shares after the figures
+        bars = page.locator("#questions .chart rect.bar").count()
+        assert 0 < bars <= 10
+
+        share_title = page.locator("#questions thead button.sort").nth(4)
+        share_title.click()  # ascending
+        share_title.click()  # descending
+        assert page.locator("#questions thead th").nth(4).get_attribute("aria-sort") == (
+            "descending"
+        )
+        descending = _shares(page)
+        assert _numbers(descending) == sorted(_numbers(descending), reverse=True)
+        hidden = [index for index, value in enumerate(descending) if value == ""]
+        assert hidden == list(range(len(descending) - len(hidden), len(descending)))
+
+        page.locator("#questions thead button.sort").nth(0).click()  # by lesson, as text
+        lessons = page.locator("#questions tbody th").all_inner_texts()
+        assert lessons == sorted(lessons, key=str.casefold) or len(set(lessons)) == 1
+    finally:
+        context.close()
