@@ -34,9 +34,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.db import session_scope
+from bot.learners import cohorts
+from bot.learners.cohorts import CodeMatch
 from bot.messaging import retries
 from bot.messaging.claims import claim_in_order
 from bot.messaging.handoff import Desk, HandBack, hand_back
+from bot.messaging.joining import GREETING, joining_for
 from bot.messaging.keywords import asks_to_erase, handoff_text, rasa_text
 from bot.messaging.notices import write_failure_notice, write_holding_reply
 from bot.messaging.outbox import write_reply
@@ -174,7 +177,14 @@ def _run_claimed(
         return _give_up(sessions, turn, reason, settings, now, health)
     started = health.mark()
     try:
-        text = routed_text(sessions, rasa, desk, turn, now)
+        joining = joining_for(sessions, turn.learner_id, turn.body, settings)
+        if joining is not None and joining.onboarded:
+            # A join code from a known learner: the confirmation is the answer.
+            with session_scope(sessions) as session:
+                finish_turn(session, turn, [joining.confirmation], now, joining.match)
+            health.answered(turn.inbound_id)
+            return TurnOutcome.ANSWERED
+        text = GREETING if joining else routed_text(sessions, rasa, desk, turn, now)
         messages = rasa.send_message(turn.sender_id, text, turn.metadata)
         if not messages:
             # The REST channel answers 200 with nothing when an action failed
@@ -197,8 +207,11 @@ def _run_claimed(
     # (a lesson delivered twice); the message fails at once instead.
     try:
         replies = replies_from_rasa(messages)
+        joined = None
+        if joining is not None:
+            replies, joined = [joining.confirmation, *replies], joining.match
         with session_scope(sessions) as session:
-            finish_turn(session, turn, replies, now)
+            finish_turn(session, turn, replies, now, joined)
     except SQLAlchemyError:
         raise  # the database, not the message: due again when the lease ends
     except Exception as error:
@@ -249,8 +262,17 @@ def routed_text(
     )
 
 
-def finish_turn(session: Session, turn: Turn, replies: list[Reply], now: datetime) -> int:
-    """Write the replies the learner may get and mark the message done; return rows written."""
+def finish_turn(
+    session: Session,
+    turn: Turn,
+    replies: list[Reply],
+    now: datetime,
+    joined: CodeMatch | None = None,
+) -> int:
+    """Write the replies the learner may get and mark the message done; return rows written.
+
+    ``joined``: the message was a join code, whose cohort the learner joins here.
+    """
     # Read afresh: the turn's actions may just have opted the learner out or erased them.
     learner = session.get(Learner, turn.learner_id, populate_existing=True)
     inbound = session.get(InboundMessage, turn.inbound_id, populate_existing=True)
@@ -263,6 +285,8 @@ def finish_turn(session: Session, turn: Turn, replies: list[Reply], now: datetim
         # Our lease ran out and another worker ran the turn again: its replies count.
         log.warning("turn %s finished elsewhere; replies dropped", turn.message_sid)
         return 0
+    if joined is not None:
+        cohorts.join(session, learner.id, joined, now)
     allowed = [
         (index, reply)
         for index, reply in enumerate(replies)

@@ -26,7 +26,7 @@ from bot.messaging import outbox
 from bot.models import InboundMessage, Learner
 from bot.privacy.erasure_tasks import schedule_erasure_tasks
 from bot.staff.accounts import forget_learner_in_audit
-from bot.staff.models import LearnerTag
+from bot.staff.models import JoinCodeUse, LearnerTag
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureS
     # recipient list which announcements reached them, in which language:
     # theirs to erase too.
     session.execute(delete(LearnerTag).filter_by(learner_id=learner.id))
+    session.execute(delete(JoinCodeUse).filter_by(learner_id=learner.id))
     session.execute(delete(BroadcastRecipient).filter_by(learner_id=learner.id))
     # Hand-offs to staff: the rows go; their texts (the learner's messages and
     # staff replies, outbox rows of kind staff_reply) are emptied below with the rest.

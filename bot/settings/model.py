@@ -13,6 +13,7 @@ config.yml and the environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -93,6 +94,18 @@ def _fernet_key(value: str) -> str:
 ClockTime = Annotated[str, AfterValidator(_clock_time)]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 WebUrl = Annotated[str, AfterValidator(_web_url)]
+
+
+def _phone_number(value: str) -> str:
+    """ "" (not set) or a number in E.164 form, such as +50761234567."""
+    if value and not re.fullmatch(r"\+[1-9]\d{6,14}", value):
+        raise ValueError(
+            f"expected a phone number in E.164 form such as +50761234567, got {value!r}"
+        )
+    return value
+
+
+PhoneNumber = Annotated[str, AfterValidator(_phone_number)]
 DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
 Language = Annotated[str, AfterValidator(_language)]
 # A value per learner language, e.g. {"en": "HX...", "ht": "HX..."}; checked against
@@ -241,6 +254,10 @@ class TwilioSection(Section):
     # A Content template (one SID) is in one language: the same template in
     # other languages; a learner whose language has none gets the one above.
     whatsapp_window_template_sids: LanguageMap = Field(default_factory=dict)
+    # The numbers learners write to (the Messaging Service's senders), shown on
+    # the join-code posters: an SMS instruction and a wa.me link with its QR code.
+    sms_number: PhoneNumber = ""
+    whatsapp_number: PhoneNumber = ""
 
 
 class LessonsSection(Section):

@@ -136,3 +136,36 @@ class StaffInvitation(Base):
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )
+
+
+class JoinCode(Base):
+    """A word learners write to put themselves in a cohort: it adds ``tag`` to them.
+
+    Staff make it (``bot.tags.joincodes``); the worker matches a learner's whole
+    message against the active codes (``bot.learners.cohorts``).
+    """
+
+    __tablename__ = "join_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # upper case, letters and digits
+    tag: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+
+
+class JoinCodeUse(Base):
+    """A learner joined with a code, once per code: the counts; erased with the learner."""
+
+    __tablename__ = "join_code_use"
+    __table_args__ = (UniqueConstraint("join_code_id", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    join_code_id: Mapped[int] = mapped_column(ForeignKey("join_code.id", ondelete="CASCADE"))
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(DateTime)

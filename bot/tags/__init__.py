@@ -3,6 +3,8 @@
 - ``service``: parse ids, add or remove a tag (audited), count tags.
 - ``views``: the staff page (staff and admins; CSRF like every form).
 - ``cli``: `lessonbot tags add|remove|list`.
+- ``joincodes`` and ``code_views``: codes learners write to join a tag's
+  cohort themselves, and the printable poster with its QR code.
 
 Coordinators filter statistics by tag; broadcasts target tags.
 """
@@ -19,7 +21,9 @@ TAGGERS = (Role.STAFF, Role.ADMIN)
 
 
 def init_app(app: Flask) -> None:
-    from bot.tags import views
+    from bot.tags import code_views, views
 
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(code_views.blueprint)
     register_link(app, lazy_gettext("Learner tags"), "tags.page", TAGGERS, landing=False)
+    register_link(app, lazy_gettext("Join codes"), "join_codes.list_page", TAGGERS, landing=False)

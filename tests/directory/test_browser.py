@@ -99,6 +99,7 @@ STAFF_PAGES = [
     "/broadcasts/",
     "/broadcasts/new",
     "/tags/",
+    "/tags/codes/",
     "/inbox/",
     "/staff/users/",
     "/staff/password",

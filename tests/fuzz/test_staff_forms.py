@@ -146,6 +146,16 @@ def test_tags(fuzz_app: FuzzApp, admin: Any, data: st.DataObject) -> None:
     fuzz_app.check("POST /tags/", response)
 
 
+@FUZZ
+@given(
+    code=st.one_of(st.from_regex(r"[A-Za-z0-9]{1,24}", fullmatch=True), ANY_TEXT),
+    tag=st.one_of(st.sampled_from(["site-colon", ""]), ANY_TEXT),
+)
+def test_join_codes(fuzz_app: FuzzApp, admin: Any, code: str, tag: str) -> None:
+    response = _post(admin, "/tags/codes/", "/tags/codes/", {"code": code, "tag": tag})
+    fuzz_app.check("POST /tags/codes/", response)
+
+
 @st.composite
 def learner_searches(draw: st.DrawFn) -> dict[str, str]:
     form = {
