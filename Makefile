@@ -93,7 +93,7 @@ bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks v
 bench-inbox: $(VENV)/.installed ## Inbox list and badge with 10,000 open conversations, 1,000,000 messages, SQLite and PostgreSQL (~5 min): table + bench/inbox.json
 	$(VENV)/bin/python scripts/bench_inbox.py
 
-bench-learners: $(VENV)/.installed ## Learner directory search with 100,000 learners, SQLite and PostgreSQL (~2 min): table + bench/learners.json
+bench-learners: $(VENV)/.installed ## Learner directory search with 100,000 learners, SQLite and PostgreSQL (under a minute): table + bench/learners.json
 	$(VENV)/bin/python scripts/bench_learners.py
 
 faults: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Fault injection at the issue's sizes (about 70 min): kills, outages, Twilio faults; table + test-artifacts/faults.json
