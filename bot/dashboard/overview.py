@@ -92,7 +92,11 @@ def _breakdown(
     shown: list[tuple[Count, ...]],
     label: Callable[..., str],
 ) -> Section:
-    """A table per group, charted by its learners active in the last 30 days."""
+    """A table per group, charted by its learners who signed up in the period.
+
+    The chart follows the chosen dates, as the table's first column does; the
+    "active" columns count activity in the 7 or 30 days before today.
+    """
     title, heading, chart_title = titles
     table = Table(
         name,
@@ -100,9 +104,9 @@ def _breakdown(
         (Column(heading, "text"), *_count_columns()),
         tuple((label(row.key), *cells) for row, cells in zip(rows, shown, strict=True)),
     )
-    active_30 = FIGURES.index("active_30")
-    active = [(label(row.key), cells[active_30]) for row, cells in zip(rows, shown, strict=True)]
-    chart = bar_chart(chart_title, active, cell_text)
+    learners = FIGURES.index("learners")
+    bars = [(label(row.key), cells[learners]) for row, cells in zip(rows, shown, strict=True)]
+    chart = bar_chart(chart_title, bars, cell_text)
     return Section(table, chart)
 
 
@@ -153,7 +157,7 @@ def build(ctx: ViewContext) -> Page:
             (
                 _("By language"),
                 _("Language"),
-                _("Learners active in the last 30 days, by language"),
+                _("Learners who signed up in the period, by language"),
             ),
             counts["language"],
             shown.groups["language"],
@@ -161,14 +165,14 @@ def build(ctx: ViewContext) -> Page:
         ),
         _breakdown(
             "by_channel",
-            (_("By channel"), _("Channel"), _("Learners active in the last 30 days, by channel")),
+            (_("By channel"), _("Channel"), _("Learners who signed up in the period, by channel")),
             counts["channel"],
             shown.groups["channel"],
             channel_name,
         ),
         _breakdown(
             "by_course",
-            (_("By course"), _("Course"), _("Learners active in the last 30 days, by course")),
+            (_("By course"), _("Course"), _("Learners who signed up in the period, by course")),
             by_course,
             shown.groups["course"],
             lambda key: ctx.course_title(key) if key else _("Not enrolled"),

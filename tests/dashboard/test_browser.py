@@ -42,7 +42,7 @@ def test_a_coordinator_logs_in_views_filters_and_downloads(browser, live_server)
         log_in(page)
         assert page.locator(".card .value").first.inner_text() == "100"
         title = page.locator("#by_language svg title").text_content()
-        assert title == "Learners active in the last 30 days, by language"
+        assert title == "Learners who signed up in the period, by language"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard-overview.png"), full_page=True)
 

@@ -6,6 +6,8 @@ computed by the code under test; each CSV export must repeat its table.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.dashboard.pages import parse_csv, parse_page
@@ -224,3 +226,14 @@ def test_unknown_filter_values_are_ignored(coordinator):
     # Dates are not ignored but refused: tests/dashboard/test_bad_dates.py.
     _tables, cards = page(coordinator, "/dashboard/?language=xx&tag=nope")
     assert cards["Learners"] == "100"
+
+
+def test_the_overview_charts_follow_the_chosen_dates(coordinator):
+    """The first day's sign-ups are learners 0-9, all Spanish: the chart shows those 10."""
+    html = coordinator.get(
+        "/dashboard/?start=2025-06-01&end=2025-06-01", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    section = html[html.index('id="by_language"') : html.index('id="by_channel"')]
+    assert "Learners who signed up in the period, by language" in section
+    values = re.findall(r'<text class="value"[^>]*>([^<]+)</text>', section)
+    assert values == ["10"]
