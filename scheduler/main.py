@@ -18,12 +18,13 @@ from typing import Any
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.broadcasts.approval_email import email_approvers
 from bot.broadcasts.queueing import run as run_broadcasts
 from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.inbox.conversations import open_learner_ids
 from bot.inbox.desk import DESK
-from bot.inbox.notify import SmtpSender, notify_opened
+from bot.inbox.notify import notify_opened
 from bot.logs import configure_logging
 from bot.messaging.channels import Channel, make_channel
 from bot.messaging.dispatch import deliver_due_lessons
@@ -33,6 +34,7 @@ from bot.messaging.reminders import send_quiz_reminders, send_still_there
 from bot.messaging.reviews import send_due_reviews
 from bot.messaging.templates import send_window_templates
 from bot.ops.heartbeats import HEARTBEAT_SECONDS, beat, process_name
+from bot.ops.mail import SmtpSender
 from bot.ops.tally import JOB_ITEMS, JOB_RUNS, TALLY, flush
 from bot.privacy.erasure_tasks import run_due_tasks
 from bot.privacy.retention import purge_message_bodies, purge_tracker_events
@@ -108,6 +110,12 @@ def _run_erasure_tasks(services: Services, now: datetime) -> dict[str, int]:
     return run_due_tasks(services.sessions, tracker, provider.channel, now)
 
 
+def _email_approvers(services: Services, now: datetime) -> dict[str, int]:
+    # As the inbox's email: a transaction to read, one per email sent, none during SMTP.
+    sender = services.part(SmtpSender, lambda: SmtpSender(services.settings))
+    return email_approvers(services.sessions, services.settings, sender, now)
+
+
 def _notify_opened_conversations(services: Services, now: datetime) -> dict[str, int]:
     # A transaction to read, one per email sent: none is open while SMTP is talked to.
     sender = services.part(SmtpSender, lambda: SmtpSender(services.settings))
@@ -151,6 +159,8 @@ JOBS: tuple[tuple[str, JobBody, dict[str, Any]], ...] = (
         _notify_opened_conversations,
         {"trigger": "interval", "minutes": 1},
     ),
+    # An email to those who may approve a broadcast that came to wait (SMTP set; off when not).
+    ("email_approvers", _email_approvers, {"trigger": "interval", "minutes": 1}),
     # Starts due broadcasts and keeps the outbox fed a little ahead of the sender.
     ("run_broadcasts", _run_broadcasts, {"trigger": "interval", "seconds": 5}),
     ("heartbeat", _heartbeat, {"trigger": "interval", "seconds": HEARTBEAT_SECONDS}),

@@ -114,6 +114,7 @@ def hold(session: Session, broadcast: Broadcast, why: dict[str, Any], now: datet
     broadcast.status = BroadcastStatus.AWAITING_APPROVAL
     broadcast.requested_count = why["recipients"]
     broadcast.approval_reason = why
+    broadcast.approval_emailed_at = None  # a new wait: the approvers are told again
     broadcast.requested_send_at = None  # when approved: after the undo window
     for moment in ("started_at", "send_at", "undo_until", "approved_at"):
         setattr(broadcast, moment, None)

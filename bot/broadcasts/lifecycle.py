@@ -94,6 +94,7 @@ def request_send(
         "requested_by_id": actor_id,
         "requested_count": preview.recipients,
         "approval_reason": why,
+        "approval_emailed_at": None,  # a new wait: the approvers are told again
     }
     if not needs_approval:
         values |= _schedule(send_at, settings, now)

@@ -90,6 +90,9 @@ class Broadcast(Base):
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the email that asks for its approval went out (bot.broadcasts.approval_email);
+    # cleared each time it comes to wait for approval, so each wait asks once.
+    approval_emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # When the scheduler starts it: the later of the chosen time and the undo window's end.
     send_at: Mapped[datetime | None] = mapped_column(DateTime)
     undo_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -11,11 +11,9 @@ default language (``languages.default``), the staff's working language.
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,52 +22,16 @@ from bot.db import session_scope
 from bot.inbox import conversations
 from bot.inbox.models import Conversation, ConversationStatus
 from bot.models import Learner
+from bot.ops.mail import EmailNotSent, EmailSender, SmtpSender
 from bot.settings import Settings
 from bot.text.i18n import gettext_for
 
 log = logging.getLogger(__name__)
 
+__all__ = ["EmailNotSent", "EmailSender", "SmtpSender", "notify_opened"]
+
 # Emails per run: a burst of openings is sent over the next minutes, not at once.
 BATCH = 50
-SMTP_TIMEOUT_SECONDS = 20
-
-
-class EmailNotSent(Exception):
-    """The SMTP server did not accept the email; ``retry``: worth trying again later."""
-
-    def __init__(self, reason: str, retry: bool) -> None:
-        super().__init__(reason)
-        self.retry = retry
-
-
-class EmailSender(Protocol):
-    def send(self, message: EmailMessage) -> None:
-        """Hand the message to the mail server; raise ``EmailNotSent`` if it did not take it."""
-
-
-@dataclass(frozen=True)
-class SmtpSender:
-    """Sends through the SMTP server of settings ``inbox`` (STARTTLS and login if set)."""
-
-    settings: Settings
-
-    def send(self, message: EmailMessage) -> None:
-        inbox = self.settings.inbox
-        try:
-            with smtplib.SMTP(
-                inbox.smtp_host, inbox.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
-            ) as smtp:
-                if inbox.smtp_starttls:
-                    smtp.starttls()
-                if inbox.smtp_user:
-                    smtp.login(inbox.smtp_user, inbox.smtp_password)
-                smtp.send_message(message)
-        except smtplib.SMTPResponseException as error:
-            # 5xx is permanent for this message, but the cause (a wrong address or
-            # password in the settings) is fixed by a person: still retried.
-            raise EmailNotSent(f"SMTP {error.smtp_code}", retry=True) from error
-        except (smtplib.SMTPException, OSError) as error:
-            raise EmailNotSent(type(error).__name__, retry=True) from error
 
 
 @dataclass(frozen=True)
