@@ -11,7 +11,7 @@ from bot.dashboard import queries
 from bot.dashboard.charts import bar_chart, line_chart
 from bot.dashboard.context import ViewContext
 from bot.dashboard.formatting import cell_text, channel_name, language_name, period_note
-from bot.dashboard.privacy import Count, Sum, protect_sums
+from bot.dashboard.privacy import Count, Sum, protect, protect_sums
 from bot.dashboard.queries import FIGURES, LearnerCounts
 from bot.dashboard.tables import Card, Column, Page, Section, Table
 from bot.dashboard.timebuckets import labels
@@ -110,6 +110,24 @@ def _breakdown(
     return Section(table, chart)
 
 
+def _join_codes(ctx: ViewContext) -> tuple[Section, ...]:
+    """Who joined with each join code in the period (none while no code exists)."""
+    rows = queries.join_code_counts(ctx.session, ctx.filters)
+    if not rows:
+        return ()
+    table = Table(
+        "by_join_code",
+        _("Joined with a code"),
+        (Column(_("Code"), "text"), Column(_("Tag"), "text"), Column(_("Learners who joined"))),
+        tuple((code, tag, protect(count)) for code, tag, count in rows),
+        note=_(
+            "Learners the filters select who wrote the code in the period; a learner who"
+            " wrote two codes counts for each."
+        ),
+    )
+    return (Section(table),)
+
+
 def _over_time(ctx: ViewContext, buckets: list[str], shown: ShownCounts) -> Section:
     signups = [cells[0] for cells in shown.over_time]
     optouts = [cells[1] for cells in shown.over_time]
@@ -178,6 +196,7 @@ def build(ctx: ViewContext) -> Page:
             lambda key: ctx.course_title(key) if key else _("Not enrolled"),
         ),
         _over_time(ctx, buckets, shown),
+        *_join_codes(ctx),
     )
     intro = _(
         "Learners who signed up in the period. Active: wrote to the bot in the last "

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.dashboard.filters import Filters
 from bot.dashboard.timebuckets import Unit, sum_by_bucket, utc_slot
 from bot.models import Enrollment, Learner, LessonDelivery
-from bot.staff.models import LearnerTag
+from bot.staff.models import JoinCode, JoinCodeUse, LearnerTag
 from bot.vocab import LearnerStatus, OutboxStatus
 
 LEFT = (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
@@ -143,6 +143,23 @@ def learner_counts(
     for kind, key, *figures in session.execute(query):
         counts[kind].append(LearnerCounts(key, *(int(n) for n in figures)))
     return counts
+
+
+def join_code_counts(session: Session, filters: Filters) -> list[tuple[str, str, int]]:
+    """Per join code (code, tag): the selected learners who joined with it in the period."""
+    joined = (
+        select(JoinCodeUse.join_code_id, func.count(JoinCodeUse.id).label("joined"))
+        .join(Learner, Learner.id == JoinCodeUse.learner_id)
+        .where(*learner_filter(filters), *in_period(JoinCodeUse.joined_at, filters))
+        .group_by(JoinCodeUse.join_code_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(JoinCode.code, JoinCode.tag, func.coalesce(joined.c.joined, 0))
+        .outerjoin(joined, joined.c.join_code_id == JoinCode.id)
+        .order_by(JoinCode.code)
+    )
+    return [(code, tag, int(count)) for code, tag, count in rows]
 
 
 def learner_counts_by_course(

@@ -25,6 +25,8 @@ from bot.staff.models import AuditLog, JoinCodeUse, LearnerTag
 from bot.tags.joincodes import CodeError, codes_with_counts, create_code, find, set_active
 from bot.vocab import InboundStatus, LearnerStatus
 from tests.builders import NOW, add_inbound, add_learner
+from tests.dashboard.conftest import PASSWORD, USERS
+from tests.dashboard.pages import log_in
 from tests.fakes import StandInServer, rasa_echo
 
 
@@ -176,3 +178,23 @@ def test_an_erasure_removes_the_learners_joins(db_session, settings, colon):
     db_session.commit()
     assert db_session.scalars(select(JoinCodeUse)).all() == []
     assert find(db_session, "colon24").code == "COLON24"  # the code itself stays
+
+
+def test_the_overview_counts_who_joined_with_each_code_under_the_5_rule(
+    db_session, settings, app, colon
+):
+    david = create_code(db_session, "DAVID25", "site-david", NOW, None)
+    db_session.commit()
+    for n in range(6):
+        learner = add_learner(db_session, settings, number=f"+5076100000{n}")
+        join(db_session, learner.id, match_code(db_session, "COLON24"), NOW)
+    first = add_learner(db_session, settings, number="+50762000000")
+    join(db_session, first.id, match_code(db_session, david.code), NOW)
+    db_session.commit()
+
+    client = app.test_client()
+    assert log_in(client, USERS["coordinator"], PASSWORD).status_code == 302
+    day = NOW.date().isoformat()
+    csv_text = client.get(f"/dashboard/export/overview/by_join_code.csv?start={day}&end={day}")
+    lines = csv_text.get_data(as_text=True).splitlines()
+    assert lines[1:] == ["COLON24,site-colon,6", "DAVID25,site-david,<5"]
