@@ -266,6 +266,21 @@ def _commit() -> str:
         return "unknown"
 
 
+def write_record(output: str, fields: dict[str, Any]) -> None:
+    """Write a run's figures with where they come from: commit, date, machine, target."""
+    record = {
+        "commit": _commit(),
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores,"
+        f" Python {platform.python_version()}",
+        "target_ms": TARGET_MS,
+        **fields,
+    }
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--conversations", type=int, default=10_000)
@@ -290,20 +305,8 @@ def main() -> None:
         f" {args.runs} runs each"
     )
     print(table(results))
-    record = {
-        "commit": _commit(),
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores,"
-        f" Python {platform.python_version()}",
-        "target_ms": TARGET_MS,
-        "open_conversations": plan.conversations,
-        "messages": plan.messages,
-        "runs": args.runs,
-        "results": results,
-    }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {args.output}")
+    sizes = {"open_conversations": plan.conversations, "messages": plan.messages}
+    write_record(args.output, {**sizes, "runs": args.runs, "results": results})
 
 
 if __name__ == "__main__":

@@ -20,9 +20,6 @@ each and a site tag on half of them.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -43,10 +40,9 @@ from bot.migrate import upgrade
 from bot.phones import phone_hash
 from bot.settings import load_settings
 from scripts.bench_dashboard import bulk_load
-from scripts.bench_inbox import BATCH, _commit, _summary
+from scripts.bench_inbox import BATCH, TARGET_MS, _summary, write_record
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_MS = 300.0
 NOW = datetime(2026, 3, 2, 15, 0)
 LANGUAGES = ("es", "en", "fr", "ht")
 COURSES = ("entrepreneurship", "digital_safety")
@@ -191,19 +187,7 @@ def main() -> None:
         print(f"postgres: seeded in {results['postgres']['seeded_s']} s", flush=True)
     print(f"{args.learners:,} learners, {args.runs} runs each, target p95 < {TARGET_MS:.0f} ms")
     print(table(results))
-    record = {
-        "commit": _commit(),
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores,"
-        f" Python {platform.python_version()}",
-        "target_ms": TARGET_MS,
-        "learners": args.learners,
-        "runs": args.runs,
-        "results": results,
-    }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {args.output}")
+    write_record(args.output, {"learners": args.learners, "runs": args.runs, "results": results})
 
 
 if __name__ == "__main__":

@@ -27,15 +27,11 @@ from bot.ops.mail import EmailNotSent, EmailSender
 from bot.settings import Settings
 from bot.staff.models import StaffUser
 from bot.text.i18n import gettext_for
+from bot.text.i18n import marked as _
 
 log = logging.getLogger(__name__)
 
 BATCH = 20
-
-
-def _(message: str) -> str:
-    """Mark a msgid for extraction; translated by ``gettext_for``."""
-    return message
 
 
 SUBJECT = _("Broadcast %(id)s waits for your approval")

@@ -25,6 +25,7 @@ from bot.models import Learner
 from bot.ops.mail import EmailNotSent, EmailSender, SmtpSender
 from bot.settings import Settings
 from bot.text.i18n import gettext_for
+from bot.text.i18n import marked as _
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,6 @@ class Opening:
     learner: str  # the pseudonymous id
     language: str | None
     channel: str
-
-
-def _(message: str) -> str:
-    """Mark a msgid for extraction; translated by ``gettext_for``."""
-    return message
 
 
 SUBJECT = _("Inbox: conversation %(id)s opened")

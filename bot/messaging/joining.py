@@ -23,14 +23,10 @@ from bot.messaging.replies import Reply
 from bot.models import Learner
 from bot.settings import Settings
 from bot.text.i18n import gettext_for
+from bot.text.i18n import marked as _
 
 # What Rasa gets from a new learner whose first words were a code: a greeting.
 GREETING = "/greet"
-
-
-def _(message: str) -> str:
-    """Mark a msgid for extraction; translated by ``gettext_for``."""
-    return message
 
 
 CONFIRMATION = _("You are now in the group %(code)s. Welcome!")

@@ -26,13 +26,8 @@ from bot.messaging.replies import Reply
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.settings import Settings
 from bot.text.i18n import gettext_for
+from bot.text.i18n import marked as _
 from bot.vocab import InboundStatus, LearnerStatus, OutboxKind
-
-
-def _(message: str) -> str:
-    """Mark a msgid for extraction; translated per learner by ``gettext_for``."""
-    return message
-
 
 HOLDING_TEXT = _(
     "We have a technical problem and will answer your message as soon as we can. "
