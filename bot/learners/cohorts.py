@@ -36,11 +36,16 @@ def normalise_code(text: str) -> str:
     return text.strip().upper()
 
 
+def could_be_code(text: str | None) -> bool:
+    """Whether the message is shaped like a code at all (no database needed to say no)."""
+    return bool(CODE_PATTERN.match(normalise_code(text or "")))
+
+
 def match_code(session: Session, text: str | None) -> CodeMatch | None:
     """The active code this whole message is, if any (one indexed lookup)."""
-    candidate = normalise_code(text or "")
-    if not CODE_PATTERN.match(candidate):
+    if not could_be_code(text):
         return None
+    candidate = normalise_code(text or "")
     found = session.scalar(
         select(JoinCode).where(JoinCode.code == candidate, JoinCode.active.is_(True))
     )

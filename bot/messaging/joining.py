@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
-from bot.learners.cohorts import CodeMatch, match_code
+from bot.learners.cohorts import CodeMatch, could_be_code, match_code
 from bot.learners.lifecycle import is_onboarded
 from bot.messaging.replies import Reply
 from bot.models import Learner
@@ -43,6 +43,8 @@ def joining_for(
     sessions: sessionmaker[Session], learner_id: int, body: str | None, settings: Settings
 ) -> Joining | None:
     """The join this message asks for, or None (not a code, or the learner cannot join)."""
+    if not could_be_code(body):
+        return None  # most messages: no transaction on the turn's hot path
     with session_scope(sessions) as session:
         match = match_code(session, body)
         if match is None:
