@@ -22,10 +22,14 @@ def logged_in(client, role: str = "staff"):  # type: ignore[no-untyped-def]
     return client
 
 
-def token(client) -> str:  # type: ignore[no-untyped-def]
-    found = _TOKEN.search(client.get("/tags/codes/").get_data(as_text=True))
+def token_for(client, page: str) -> str:  # type: ignore[no-untyped-def]
+    found = _TOKEN.search(client.get(page).get_data(as_text=True))
     assert found
     return found.group(1)
+
+
+def token(client) -> str:  # type: ignore[no-untyped-def]
+    return token_for(client, "/tags/codes/")
 
 
 def make(client, code: str, tag: str = "site-colon"):  # type: ignore[no-untyped-def]
@@ -33,9 +37,30 @@ def make(client, code: str, tag: str = "site-colon"):  # type: ignore[no-untyped
     return client.post("/tags/codes/", data=form, headers=EN)
 
 
-def test_coordinators_and_visitors_cannot_open_the_codes(client):
-    assert client.get("/tags/codes/").headers["Location"].startswith("/staff/login")
-    assert logged_in(client, "coordinator").get("/tags/codes/").status_code == 403
+ROUTES = [
+    ("get", "/tags/codes/"),
+    ("get", "/tags/codes/COLON24"),
+    ("post", "/tags/codes/"),
+    ("post", "/tags/codes/COLON24/deactivate"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_coordinators_and_visitors_cannot_use_the_codes(client, db_session, method, path):
+    from bot.tags.joincodes import create_code
+    from tests.builders import NOW
+
+    create_code(db_session, "COLON24", "site-colon", NOW, None)
+    db_session.commit()
+    visitor = getattr(client, method)(path)
+    assert visitor.status_code in (302, 400)  # to the log-in page; a POST lacks its token
+    logged_in(client, "coordinator")
+    form = {"csrf_token": token_for(client, "/staff/password"), "code": "X1Y", "tag": "x"}
+    answer = getattr(client, method)(path, data=form) if method == "post" else client.get(path)
+    assert answer.status_code == 403
+    db_session.expire_all()
+    assert db_session.scalar(select(JoinCode.active)) is True
+    assert db_session.scalars(select(JoinCode.code)).all() == ["COLON24"]
 
 
 @pytest.mark.parametrize("role", ["staff", "admin"])
