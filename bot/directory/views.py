@@ -31,6 +31,7 @@ from bot.staff import now, secure_headers
 from bot.staff.auth import current_staff, role_required
 from bot.staff.csrf import refills
 from bot.staff.locale import number_locale
+from bot.tags import tag_rule_text
 from bot.tags.service import LearnerIds, TagError, change_tag
 from bot.vocab import LearnerStatus
 
@@ -70,10 +71,7 @@ def _error_texts() -> dict[str, str]:
         ),
         "text": _("Type a learner id (such as L3f9a0c2b7d1e4f60) or a phone number."),
         "address": _("Phone numbers are searched only from the form, never from the address."),
-        "tag": _(
-            "A tag is 1 to 64 lower-case letters, digits, dots, dashes or underscores, "
-            "starting with a letter or digit."
-        ),
+        "tag": tag_rule_text(),
         "language": _("Choose a language from the list."),
         "status": _("Choose a status from the list."),
     }

@@ -12,12 +12,21 @@ Coordinators filter statistics by tag; broadcasts target tags.
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from bot.staff.models import Role
 from bot.staff.navigation import register_link
 
 TAGGERS = (Role.STAFF, Role.ADMIN)
+
+
+def tag_rule_text() -> str:
+    """What a tag may be, for any page that refuses one (the rule: ``service.normalise_tag``)."""
+    return _(
+        "A tag is 1 to 64 lower-case letters, digits, dots, dashes or underscores, "
+        "starting with a letter or digit."
+    )
 
 
 def init_app(app: Flask) -> None:

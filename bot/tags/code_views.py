@@ -25,7 +25,7 @@ from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.auth import current_staff, role_required
 from bot.staff.csrf import refills
-from bot.tags import TAGGERS
+from bot.tags import TAGGERS, tag_rule_text
 from bot.tags.joincodes import CodeError, codes_with_counts, create_code, find, set_active
 
 blueprint = Blueprint("join_codes", __name__, url_prefix="/tags/codes", template_folder="templates")
@@ -41,10 +41,7 @@ def _problem_text(problem: str) -> str:
         ),
         "keyword": _("This word already means something to the bot (such as STOP or MENU)."),
         "taken": _("This code is already in use."),
-        "tag": _(
-            "A tag is 1 to 64 lower-case letters, digits, dots, dashes or underscores, "
-            "starting with a letter or digit."
-        ),
+        "tag": tag_rule_text(),
     }
     return texts[problem]
 

@@ -17,7 +17,7 @@ from bot.services import services
 from bot.staff import now, secure_headers
 from bot.staff.auth import current_staff, role_required
 from bot.staff.csrf import expired_message, refills
-from bot.tags import TAGGERS
+from bot.tags import TAGGERS, tag_rule_text
 from bot.tags.service import TagChange, TagError, change_tag, parse_ids, tag_counts
 
 blueprint = Blueprint("tags", __name__, url_prefix="/tags", template_folder="templates")
@@ -75,9 +75,6 @@ def change() -> tuple[str, int]:
                 session, tag, learners, add=add, now=now(), actor_id=staff.id if staff else None
             )
     except TagError:
-        error = _(
-            "A tag is 1 to 64 lower-case letters, digits, dots, dashes or underscores, "
-            "starting with a letter or digit."
-        )
+        error = tag_rule_text()
         return _page(400, error=error, tag=tag)
     return _page(result=result, tag=result.tag)
