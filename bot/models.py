@@ -135,6 +135,11 @@ class InboundMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # A WhatsApp tap: the button's or list item's id (ButtonPayload, ListId),
+    # and the message it was under (OriginalRepliedMessageSid), if Twilio said.
+    # bot.messaging.taps reads them as the text the learner would have typed.
+    tap_payload: Mapped[str | None] = mapped_column(String(200))
+    tapped_message_sid: Mapped[str | None] = mapped_column(String(64))
     # What Rasa made of it (for `lessonbot chat --json` and statistics).
     intent: Mapped[str | None] = mapped_column(String(64))
     intent_confidence: Mapped[float | None] = mapped_column()
@@ -179,6 +184,11 @@ class OutboxMessage(Base):
     kind: Mapped[OutboxKind] = mapped_column(vocabulary(OutboxKind, 32), default=OutboxKind.REPLY)
     body: Mapped[str | None] = mapped_column(Text)
     options: Mapped[list[str] | None] = mapped_column(JSON)
+    # WhatsApp only (bot.text.choices): short button titles for the options
+    # ("" where the option's text is the title), and a keyword menu's
+    # [keyword, what it does] pairs, tapped instead of typed.
+    buttons: Mapped[list[str] | None] = mapped_column(JSON)
+    keywords: Mapped[list[list[str]] | None] = mapped_column(JSON)
     # Twilio Content API template for WhatsApp outside the 24-hour window.
     content_sid: Mapped[str | None] = mapped_column(String(64))
     content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -308,6 +318,30 @@ class QuizAttempt(Base):
     answered_at: Mapped[datetime] = mapped_column(DateTime)
     # The spaced review this answer was given on (bot.learners.review); None: not a review.
     review_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class WhatsAppChoice(Base):
+    """Buttons or a list that WhatsApp messages show, and its Content resource at Twilio.
+
+    Written by the sender the first time a message needs it (``content_sid``
+    still empty: the message goes as numbered text) and by ``lessonbot
+    whatsapp sync``, which creates the resource and records its SID. Holds
+    lesson and menu wording only, never a learner's.
+    """
+
+    __tablename__ = "whatsapp_choice"
+
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)  # bot.text.choices.Choice.key
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    meaning: Mapped[str] = mapped_column(String(16))
+    titles: Mapped[list[str]] = mapped_column(JSON)
+    descriptions: Mapped[list[str]] = mapped_column(JSON)
+    list_button: Mapped[str] = mapped_column(String(40), default="")
+    options_in_body: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ReviewItem(Base):

@@ -26,6 +26,8 @@ MAX_STORED_BODY = 10_000
 # Twilio attaches at most 10 media to a message; a count far beyond is not Twilio's.
 MAX_NUM_MEDIA = 100
 MAX_PROFILE_NAME = 120
+# Our button and item ids are far shorter (bot.text.choices); Twilio allows 200.
+MAX_TAP_PAYLOAD = 200
 INBOUND = cast(Table, InboundMessage.__table__)
 
 
@@ -48,6 +50,10 @@ class InboundSms:
     body: str
     num_media: int
     profile_name: str | None
+    # A WhatsApp tap: the button's (ButtonPayload) or list item's (ListId) id,
+    # and the message it was under (OriginalRepliedMessageSid). Body is its title.
+    tap_payload: str | None = None
+    tapped_message_sid: str | None = None
 
 
 def parse_inbound(form: Mapping[str, str]) -> InboundSms:
@@ -68,6 +74,10 @@ def parse_inbound(form: Mapping[str, str]) -> InboundSms:
         raise InvalidInbound("From", str(error)) from error
     num_media = _count(form.get("NumMedia"), "NumMedia", MAX_NUM_MEDIA)
     profile_name = _text(form.get("ProfileName")).strip()[:MAX_PROFILE_NAME] or None
+    # Kept as sent, if not absurdly long: one we cannot read is answered by
+    # bot.messaging.taps, never refused here (the learner's message is kept).
+    tap = _text(form.get("ButtonPayload") or form.get("ListId")).strip()[:MAX_TAP_PAYLOAD] or None
+    replied = _text(form.get("OriginalRepliedMessageSid")).strip()
     return InboundSms(
         message_sid=message_sid,
         channel=channel,
@@ -75,6 +85,8 @@ def parse_inbound(form: Mapping[str, str]) -> InboundSms:
         body=_text(form.get("Body"))[:MAX_STORED_BODY],
         num_media=num_media,
         profile_name=profile_name,
+        tap_payload=tap if channel == ChannelName.WHATSAPP else None,
+        tapped_message_sid=replied if tap and 0 < len(replied) <= 64 else None,
     )
 
 

@@ -79,6 +79,8 @@ def _insert_once(insert: Callable[[Table], Any]) -> Insert:
         channel=bindparam("channel"),
         body=bindparam("body"),
         num_media=bindparam("num_media"),
+        tap_payload=bindparam("tap_payload"),
+        tapped_message_sid=bindparam("tapped_message_sid"),
         received_at=bindparam("received_at"),
         status=InboundStatus.PENDING,
         attempts=0,
@@ -109,6 +111,8 @@ def store_inbound(session: Session, message: InboundSms, settings: Settings, now
         "channel": message.channel,
         "body": message.body,
         "num_media": message.num_media,
+        "tap_payload": message.tap_payload,
+        "tapped_message_sid": message.tapped_message_sid,
         "received_at": now,
     }
     statement = _INSERT_ONCE[session.get_bind().dialect.name]

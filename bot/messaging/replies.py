@@ -22,6 +22,11 @@ class Reply:
 
     text: str
     options: tuple[str, ...] = ()
+    # WhatsApp only (bot.text.choices): short titles for the options' buttons
+    # ("" where the option's text is the title), and a keyword menu's
+    # (keyword, what it does) pairs, to tap instead of typing.
+    buttons: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, str], ...] = ()
     kind: OutboxKind = OutboxKind.REPLY
     allow_when_opted_out: bool = False
     # A WhatsApp template instead of free text (outside the 24-hour window).
@@ -41,6 +46,8 @@ def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
                 Reply(
                     text=custom["text"],
                     options=tuple(str(option) for option in custom.get("options") or ()),
+                    buttons=tuple(str(label) for label in custom.get("buttons") or ()),
+                    keywords=_keywords(custom.get("keywords")),
                     kind=_kind(custom.get("kind")),
                     allow_when_opted_out=custom.get("allow_when_opted_out") is True,
                 )
@@ -50,6 +57,18 @@ def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
             titles = tuple(str(b.get("title")) for b in buttons if isinstance(b, dict))
             replies.append(Reply(text=message["text"], options=titles))
     return replies
+
+
+def _keywords(value: object) -> tuple[tuple[str, str], ...]:
+    """A keyword menu's pairs; anything else in their place is ignored (and logged)."""
+    if not value:
+        return ()
+    if isinstance(value, list) and all(
+        isinstance(pair, list | tuple) and len(pair) == 2 for pair in value
+    ):
+        return tuple((str(word), str(what)) for word, what in value)
+    log.error("an action sent keywords that are not (keyword, description) pairs: ignored")
+    return ()
 
 
 def _kind(value: object) -> OutboxKind:

@@ -64,7 +64,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -75,6 +75,7 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 from bot.db import session_scope
 from bot.learners import lifecycle
 from bot.messaging.channels import Channel, ChannelError, OutgoingMessage, SendResult
+from bot.messaging.content import content_for, row_choice
 from bot.messaging.outbox import (
     advance_status,
     claim_batch,
@@ -92,6 +93,7 @@ from bot.models import Learner, OutboxMessage
 from bot.ops.tally import SENDS, TALLY
 from bot.phones import InvalidPhoneNumber, decrypt_phone
 from bot.settings import Settings
+from bot.text.choices import BODY_MOST, choice_text
 from bot.text.render import Message, render
 from bot.text.sms import analyse
 from bot.vocab import ChannelName, FailureReason, LearnerStatus, OutboxKind, OutboxStatus
@@ -522,6 +524,8 @@ def _prepare(
         content_variables=row.content_variables,
         reference=row.idempotency_key,
     )
+    if body is not None and channel == ChannelName.WHATSAPP:
+        message = _with_buttons(session, row, message, learner.language or "", now)
     # Committed with the claim, before the send starts (see "Crashes" above).
     handed_before = record_hand_off(row, now)
     return _Prepared(
@@ -533,6 +537,24 @@ def _prepare(
         handed_before,
         last_try=not _may_retry(row.attempts, row.created_at, now, settings),
     )
+
+
+def _with_buttons(
+    session: Session, row: OutboxMessage, message: OutgoingMessage, language: str, now: datetime
+) -> OutgoingMessage:
+    """A WhatsApp message with a choice goes as its Content (buttons, a list) once synced.
+
+    Until then, and when the text is longer than a Content body may be, it
+    goes as the numbered text already rendered (bot.messaging.content).
+    """
+    choice = row_choice(row, language)
+    if choice is None:
+        return message
+    content_sid = content_for(session, choice, now)
+    text = choice_text(row.body or "", row.options or (), choice)
+    if content_sid is None or len(text) > BODY_MOST:
+        return message
+    return replace(message, body=None, content_sid=content_sid, content_variables={"1": text})
 
 
 def _render(row: OutboxMessage, channel: str, language: str | None, settings: Settings) -> str:

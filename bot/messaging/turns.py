@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -46,6 +46,7 @@ from bot.messaging.outbox import write_reply
 from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.messaging.replies import Reply, replies_from_rasa
 from bot.messaging.retries import TurnHealth
+from bot.messaging.taps import typed_for_tap
 from bot.models import InboundMessage, Learner
 from bot.ops.tally import TALLY, TURN_SECONDS, TURNS
 from bot.settings import Settings
@@ -73,6 +74,9 @@ class Turn:
     body: str | None
     received_at: datetime
     metadata: dict[str, Any]
+    # A WhatsApp tap (bot.messaging.taps): read as typed text before the turn.
+    tap_payload: str | None = None
+    tapped_message_sid: str | None = None
 
 
 def lease(settings: Settings) -> timedelta:
@@ -113,6 +117,8 @@ def _turn(inbound: InboundMessage, settings: Settings) -> Turn:
         attempts=inbound.attempts,
         body=inbound.body,
         received_at=inbound.received_at,
+        tap_payload=inbound.tap_payload,
+        tapped_message_sid=inbound.tapped_message_sid,
         metadata={
             "channel": inbound.channel,
             "language": learner.language or settings.languages.default,
@@ -177,6 +183,7 @@ def _run_claimed(
         return _give_up(sessions, turn, reason, settings, now, health)
     started = health.mark()
     try:
+        turn = _as_typed(sessions, turn)
         joining = joining_for(sessions, turn.learner_id, turn.body, settings)
         if joining is not None and joining.onboarded:
             # A join code from a known learner: the confirmation is the answer.
@@ -220,6 +227,15 @@ def _run_claimed(
         return _give_up(sessions, turn, reason, settings, now, health)
     health.answered(turn.inbound_id)
     return TurnOutcome.ANSWERED
+
+
+def _as_typed(sessions: sessionmaker[Session], turn: Turn) -> Turn:
+    """A tap becomes the text it stands for (bot.messaging.taps); typed text stays as it is."""
+    if not turn.tap_payload:
+        return turn
+    with session_scope(sessions) as session:
+        typed = typed_for_tap(session, turn.learner_id, turn.tap_payload, turn.tapped_message_sid)
+    return replace(turn, body=typed)
 
 
 def routed_text(

@@ -37,6 +37,9 @@ class Message:
     options: tuple[str, ...] = ()
     # Shown on its own first line; bold on WhatsApp. Empty for most messages.
     title: str = ""
+    # Short titles for WhatsApp's buttons, one per option ("" where the
+    # option's own text is the title): see bot.text.choices.
+    buttons: tuple[str, ...] = ()
 
 
 def render(message: Message, channel: str, language: str, accent_free: bool = False) -> str:

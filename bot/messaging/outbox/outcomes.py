@@ -167,7 +167,7 @@ def suppress(session: Session, row: OutboxMessage, now: datetime) -> None:
         session, row, FailureReason.LEARNER_LEFT, None, f"not sent: learner is {status}", now
     )
     if status == LearnerStatus.ERASED:
-        row.body, row.options = None, None  # keep no text for an erased learner
+        row.body, row.options, row.buttons, row.keywords = None, None, None, None  # no text kept
 
 
 def record_failure(

@@ -46,6 +46,8 @@ def write_reply(
         "kind": reply.kind,
         "body": reply.text,
         "options": list(reply.options) or None,
+        "buttons": list(reply.buttons) or None,
+        "keywords": [list(pair) for pair in reply.keywords] or None,
         "content_sid": reply.content_sid,
         "content_variables": reply.content_variables,
         "allow_when_opted_out": reply.allow_when_opted_out,

@@ -1,0 +1,370 @@
+"""WhatsApp choices: buttons and lists as Content, and a tap read as the text it stands for.
+
+From the layout of a choice (``bot.text.choices``) through the sender (numbered
+text until the choice's Content is synced, then ContentSid + the text as its
+variable) to a tap posted back by Twilio, read before and without NLU
+(``bot.messaging.taps``) and sent to Rasa as the learner's typed answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import make_engine, make_session_factory
+from bot.messaging.content import content_for, record_synced
+from bot.messaging.inbound import parse_inbound
+from bot.messaging.pacer import Pacer
+from bot.messaging.rasa_client import RasaClient
+from bot.messaging.taps import UNREADABLE_TAP, typed_for_tap
+from bot.messaging.worker import run_sends_once, run_turns_once
+from bot.models import InboundMessage, OutboxMessage, WhatsAppChoice
+from bot.settings import Settings
+from bot.text.choices import (
+    LIST_BUTTON_MOST,
+    ChoiceKind,
+    TapMeaning,
+    keyword_choice,
+    list_button,
+    option_choice,
+    read_payload,
+)
+from tests.builders import NOW, add_learner, add_outbox, inbound_form, new_sid
+from tests.fakes import FakeChannel, FakeTime, StandInServer, rasa_echo
+
+YES_NO = ["Sí", "No"]
+LONG = [
+    "Llamo a la oficina al número de su sitio oficial",
+    "Le envío la foto de mi cédula por chat",
+    "Pago la tarifa que me piden por WhatsApp",
+]
+LANGUAGES = ["Español", "English", "Français", "Kreyòl"]
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(settings.app.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def pacer(settings: Settings) -> Pacer:
+    clock = FakeTime()
+    return Pacer(settings.sender.rate_per_second, clock.monotonic, clock.sleep)
+
+
+@pytest.fixture
+def rasa_at(settings: Settings) -> Iterator[Callable[[str], RasaClient]]:
+    clients: list[RasaClient] = []
+
+    def make(url: str) -> RasaClient:
+        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+# --- the layout ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "buttons", "kind", "titles", "in_body"),
+    [
+        (YES_NO, [], ChoiceKind.QUICK_REPLY, ("Sí", "No"), False),
+        # Too long for a button: titled by number, the text lists them in full.
+        (LONG, [], ChoiceKind.QUICK_REPLY, ("1", "2", "3"), True),
+        # Short labels of the lesson's own: they are the titles, the text lists the options.
+        (LONG, ["Llamo yo", "Envío la foto", "Pago"], ChoiceKind.QUICK_REPLY,
+         ("Llamo yo", "Envío la foto", "Pago"), True),
+        # A label for one option only: the others' texts do not fit, so all go by number.
+        (LONG, ["Llamo yo", "", ""], ChoiceKind.QUICK_REPLY, ("1", "2", "3"), True),
+        (LANGUAGES, [], ChoiceKind.LIST_PICKER, tuple(LANGUAGES), False),
+        # Two buttons that read the same could not be told apart.
+        (["Sí", "sí"], [], ChoiceKind.QUICK_REPLY, ("1", "2"), True),
+    ],
+)  # fmt: skip
+def test_the_layout_of_a_choice(options, buttons, kind, titles, in_body):
+    choice = option_choice(options, "es", buttons)
+
+    assert choice is not None
+    assert (choice.kind, choice.titles, choice.options_in_body) == (kind, titles, in_body)
+    assert choice.meaning == TapMeaning.OPTION
+
+
+def test_a_list_with_long_options_puts_each_under_its_number():
+    times = [f"Por la mañana temprano, a las {hour}:00 am en punto" for hour in range(5, 10)]
+
+    choice = option_choice(times, "es")
+
+    assert choice is not None and choice.kind == ChoiceKind.LIST_PICKER
+    assert choice.titles == ("1", "2", "3", "4", "5")
+    assert choice.descriptions == tuple(times)  # each fits the 72 characters under a title
+    assert choice.options_in_body is False
+    assert choice.list_button == "Elegir"
+
+
+def test_no_choice_without_options_or_beyond_ten():
+    assert option_choice([], "es") is None
+    assert option_choice([str(n) for n in range(11)], "es") is None
+
+
+@pytest.mark.parametrize("language", ["es", "en", "fr", "ht"])
+def test_the_list_button_fits_in_every_language(language):
+    assert 0 < len(list_button(language)) <= LIST_BUTTON_MOST
+
+
+def test_the_content_types_carry_titles_and_tap_ids():
+    choice = option_choice(YES_NO, "es")
+    assert choice is not None
+
+    types = choice.content_types()
+
+    assert types["twilio/quick-reply"] == {
+        "body": "{{1}}",
+        "actions": [
+            {"type": "QUICK_REPLY", "title": "Sí", "id": choice.payload(1)},
+            {"type": "QUICK_REPLY", "title": "No", "id": choice.payload(2)},
+        ],
+    }
+    assert types["twilio/text"] == {"body": "{{1}}"}
+    assert read_payload(choice.payload(2)).number == 2  # type: ignore[union-attr]
+    assert read_payload(choice.payload(2)).key == choice.key  # type: ignore[union-attr]
+
+
+def test_a_choice_is_named_by_what_it_shows():
+    spanish, again = option_choice(YES_NO, "es"), option_choice(list(YES_NO), "es")
+    english = option_choice(YES_NO, "en")
+    assert spanish is not None and again is not None and english is not None
+
+    assert spanish.key == again.key  # the same resource, however often it is needed
+    assert spanish.key != english.key  # another language, another list button and resource
+    assert spanish.friendly_name == f"lessonbot_es_quick_reply_{spanish.key}"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [None, "", "2", "c:zz:1", "c:0123456789abcdef:0", "c:0123456789abcdef:100", "x" * 300],
+)
+def test_an_id_that_is_not_ours_is_not_read_as_a_tap(payload):
+    assert read_payload(payload) is None
+
+
+def test_a_keyword_menu_lists_the_words_to_tap():
+    choice = keyword_choice(
+        [("SIGUIENTE", "tu próxima lección"), ("BAJA", "no más mensajes")], "es"
+    )
+
+    assert choice is not None
+    assert (choice.kind, choice.meaning) == (ChoiceKind.LIST_PICKER, TapMeaning.KEYWORD)
+    assert choice.titles == ("SIGUIENTE", "BAJA")
+    assert choice.descriptions == ("tu próxima lección", "no más mensajes")
+    assert keyword_choice([("UNA PALABRA DEMASIADO LARGA", "x")], "es") is None
+
+
+# --- the sender ------------------------------------------------------------------
+
+
+def whatsapp_learner(db_session: Session, settings: Settings):  # type: ignore[no-untyped-def]
+    return add_learner(db_session, settings, channel="whatsapp")
+
+
+def test_an_unsynced_choice_goes_as_numbered_text_and_is_recorded_once(
+    db_session, settings, sessions, pacer, caplog
+):
+    learner = whatsapp_learner(db_session, settings)
+    add_outbox(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
+    add_outbox(db_session, learner, "¿Seguro?", options=YES_NO)
+    channel = FakeChannel()
+
+    with caplog.at_level(logging.WARNING, logger="bot.messaging.content"):
+        run_sends_once(sessions, channel, settings, pacer, NOW)
+
+    sent = [message for _, message in channel.sent]
+    assert [m.content_sid for m in sent] == [None, None]
+    assert sent[0].body == "¿Estás de acuerdo?\n\n1. Sí\n2. No\n\nResponde 1 o 2"
+    assert db_session.scalar(select(func.count()).select_from(WhatsAppChoice)) == 1
+    assert len([r for r in caplog.records if "no Content yet" in r.getMessage()]) == 1
+
+
+def test_a_synced_choice_goes_as_its_content_with_the_text_as_variable(
+    db_session, settings, sessions, pacer
+):
+    learner = whatsapp_learner(db_session, settings)
+    row = add_outbox(db_session, learner, "Pregunta 1\n¿Qué haces?", options=LONG)
+    choice = option_choice(LONG, "es")
+    assert choice is not None
+    record_synced(db_session, choice, "HX" + "a" * 32, NOW)
+    db_session.commit()
+    channel = FakeChannel()
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+
+    message = channel.sent[0][1]
+    assert message.content_sid == "HX" + "a" * 32
+    assert message.body is None
+    # Titled by number: the text lists the options in full, without "Reply 1, 2 or 3".
+    assert message.content_variables == {
+        "1": "Pregunta 1\n¿Qué haces?\n\n1. " + LONG[0] + "\n2. " + LONG[1] + "\n3. " + LONG[2]
+    }
+    db_session.expire_all()
+    assert db_session.get(OutboxMessage, row.id).status == "queued"  # type: ignore[union-attr]
+
+
+def test_sms_and_text_too_long_for_content_stay_numbered_text(
+    db_session, settings, sessions, pacer
+):
+    sms = add_learner(db_session, settings, number="+50761111111", channel="sms")
+    whatsapp = add_learner(db_session, settings, number="+50762222222", channel="whatsapp")
+    add_outbox(db_session, sms, "¿Estás de acuerdo?", options=YES_NO)
+    add_outbox(db_session, whatsapp, "x" * 1100, options=YES_NO)
+    choice = option_choice(YES_NO, "es")
+    assert choice is not None
+    record_synced(db_session, choice, "HX" + "b" * 32, NOW)
+    db_session.commit()
+    channel = FakeChannel()
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+
+    assert [m.content_sid for _, m in channel.sent] == [None, None]
+    assert all(m.body and m.body.endswith("1 o 2") for _, m in channel.sent)
+
+
+def test_content_for_records_a_new_choice_once(db_session):
+    choice = option_choice(LANGUAGES, "es")
+    assert choice is not None
+
+    assert content_for(db_session, choice, NOW) is None
+    assert content_for(db_session, choice, NOW) is None
+    record_synced(db_session, choice, "HX" + "c" * 32, NOW)
+
+    assert content_for(db_session, choice, NOW) == "HX" + "c" * 32
+    assert db_session.scalar(select(func.count()).select_from(WhatsAppChoice)) == 1
+
+
+# --- a tap, as Twilio posts it ------------------------------------------------------
+
+
+def test_a_tap_is_read_from_the_form_on_whatsapp_only():
+    tap = {"ButtonPayload": "c:0123456789abcdef:2", "OriginalRepliedMessageSid": "SM" + "1" * 32}
+    listed = {"ListId": "c:0123456789abcdef:4", "ListTitle": "Kreyòl"}
+
+    on_whatsapp = parse_inbound(inbound_form("No", channel="whatsapp", **tap))
+    on_list = parse_inbound(inbound_form("Kreyòl", channel="whatsapp", **listed))
+    on_sms = parse_inbound(inbound_form("No", channel="sms", **tap))
+
+    assert (on_whatsapp.tap_payload, on_whatsapp.tapped_message_sid) == (
+        "c:0123456789abcdef:2",
+        "SM" + "1" * 32,
+    )
+    assert (on_list.tap_payload, on_list.tapped_message_sid) == ("c:0123456789abcdef:4", None)
+    assert on_sms.tap_payload is None
+    assert (
+        len(
+            parse_inbound(inbound_form(channel="whatsapp", ButtonPayload="p" * 500)).tap_payload
+            or ""
+        )
+        == 200
+    )
+
+
+def sent_row(db_session: Session, learner, text: str, **columns):  # type: ignore[no-untyped-def]
+    """An outbox row as the sender leaves it: sent, with Twilio's SID."""
+    row = add_outbox(db_session, learner, text, options=columns.pop("options", None))
+    for name, value in columns.items():
+        setattr(row, name, value)
+    row.status, row.provider_sid = "sent", new_sid()
+    db_session.commit()
+    return row
+
+
+def test_a_tap_on_the_question_waiting_is_its_number(db_session, settings):
+    learner = whatsapp_learner(db_session, settings)
+    question = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
+    payload = option_choice(LONG, "es").payload(2)  # type: ignore[union-attr]
+
+    assert typed_for_tap(db_session, learner.id, payload, question.provider_sid) == "2"
+    assert typed_for_tap(db_session, learner.id, payload, None) == "2"  # found by its id alone
+
+
+def test_a_tap_on_an_older_question_is_that_options_text(db_session, settings):
+    learner = whatsapp_learner(db_session, settings)
+    old = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
+    sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
+    old_payload = option_choice(LONG, "es").payload(1)  # type: ignore[union-attr]
+
+    typed = typed_for_tap(db_session, learner.id, old_payload, old.provider_sid)
+
+    assert typed == LONG[0]  # what typing that option now would say
+
+
+def test_an_older_question_with_the_same_buttons_is_told_apart_by_its_message(db_session, settings):
+    learner = whatsapp_learner(db_session, settings)
+    old = sent_row(db_session, learner, "¿Te gustó?", options=["Bien", "Mal", "Regular"])
+    new = sent_row(db_session, learner, "¿Y esta?", options=["Bien", "Mal", "Regular"])
+    payload = option_choice(["Bien", "Mal", "Regular"], "es").payload(3)  # type: ignore[union-attr]
+
+    assert typed_for_tap(db_session, learner.id, payload, old.provider_sid) == "Regular"
+    assert typed_for_tap(db_session, learner.id, payload, new.provider_sid) == "3"
+
+
+def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
+    learner = whatsapp_learner(db_session, settings)
+    pairs = [["SIGUIENTE", "tu próxima lección"], ["PERSONA", "hablar con alguien"]]
+    menu = sent_row(db_session, learner, "Escribe una de estas palabras:", keywords=pairs)
+    sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)  # asked since
+    payload = keyword_choice([tuple(p) for p in pairs], "es").payload(2)  # type: ignore[union-attr,misc]
+
+    assert typed_for_tap(db_session, learner.id, payload, menu.provider_sid) == "PERSONA"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not ours",
+        "c:0123456789abcdef:1",  # well formed, shown to nobody
+        "tapped-number-too-high",
+    ],
+)
+def test_a_tap_that_matches_nothing_is_read_as_an_empty_message(db_session, settings, payload):
+    learner = whatsapp_learner(db_session, settings)
+    sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
+    if payload == "tapped-number-too-high":
+        payload = option_choice(YES_NO, "es").payload(3)  # type: ignore[union-attr]
+
+    assert typed_for_tap(db_session, learner.id, payload, None) == UNREADABLE_TAP
+
+
+def test_the_worker_sends_a_tap_to_rasa_as_the_typed_answer_without_nlu(
+    db_session, settings, sessions, rasa_at
+):
+    learner = whatsapp_learner(db_session, settings)
+    question = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
+    payload = option_choice(LONG, "es").payload(3)  # type: ignore[union-attr]
+    for body, tap in [("3", payload), ("Nada", "c:0123456789abcdef:1")]:
+        db_session.add(
+            InboundMessage(
+                message_sid=new_sid(),
+                learner_id=learner.id,
+                channel="whatsapp",
+                body=body,
+                received_at=NOW,
+                tap_payload=tap,
+                tapped_message_sid=question.provider_sid,
+            )
+        )
+    db_session.commit()
+
+    with StandInServer(rasa_echo) as rasa:
+        done = run_turns_once(sessions, rasa_at(rasa.url), settings, NOW)
+
+    assert done == {"answered": 2}
+    texts = [request.json()["message"] for request in rasa.requests]
+    # The question's third option; then a tap that is not ours gets the menu (nothing to read).
+    assert texts == ['/choose_option{"option":"3"}', "/nlu_fallback"]
