@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from bot.text.choices import BODY_MOST, Choice, ChoiceKind, choice_text, option_choice
 from bot.text.i18n import gettext_for
 from bot.text.render import ChannelName, Message, render
 from bot.text.sms import analyse
@@ -117,9 +118,9 @@ def preview(
 
 
 def _preview(message: Message, channel: str, language: str, accent_free: bool) -> str:
-    text = render(message, channel, language, accent_free=accent_free)
     if channel == ChannelName.WHATSAPP:
-        return f"{text}\n-- WhatsApp: {len(text)} characters"
+        return _preview_whatsapp(message, language)
+    text = render(message, channel, language, accent_free=accent_free)
     info = analyse(text)
     forced = f" (forced by {' '.join(info.non_gsm_chars)})" if info.non_gsm_chars else ""
     plural = "" if info.segments == 1 else "s"
@@ -127,6 +128,29 @@ def _preview(message: Message, channel: str, language: str, accent_free: bool) -
         f"{text}\n-- SMS: {info.encoding}{forced}, {info.segments} segment{plural}, "
         f"{info.characters} characters"
     )
+
+
+def _preview_whatsapp(message: Message, language: str) -> str:
+    """The text, then the buttons or the list under it, as bot.messaging.sender sends them."""
+    choice = option_choice(message.options, language, message.buttons)
+    if choice is not None:
+        text = choice_text(message.text, message.options, choice, message.title)
+        # The sender's own fallback: a text too long for a Content body goes numbered.
+        if len(text) <= BODY_MOST:
+            return f"{text}\n{_choice_lines(choice)}\n-- WhatsApp: {len(text)} characters"
+    text = render(message, ChannelName.WHATSAPP, language)
+    return f"{text}\n-- WhatsApp: {len(text)} characters"
+
+
+def _choice_lines(choice: Choice) -> str:
+    """Quick replies as ``[1 title]`` on one line; a list as its button and ``▸`` items."""
+    numbered = [(str(number), title) for number, title in enumerate(choice.titles, 1)]
+    if choice.kind == ChoiceKind.QUICK_REPLY:
+        return " ".join(f"[{n}]" if title == n else f"[{n} {title}]" for n, title in numbered)
+    lines = [f"(list button: {choice.list_button})"]
+    for (_, title), description in zip(numbered, choice.descriptions, strict=True):
+        lines.append(f"▸ {title} — {description}" if description else f"▸ {title}")
+    return "\n".join(lines)
 
 
 def _check(directory: Path | None) -> CheckResult:

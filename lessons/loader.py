@@ -173,15 +173,18 @@ def _read_question(value: Any, path: YamlPath, fields: FieldReader) -> Question 
 
 
 def _read_option(value: Any, path: YamlPath, fields: FieldReader) -> Option | None:
-    data = fields.mapping(value, path, required=("text", "feedback"), optional=("correct",))
+    data = fields.mapping(
+        value, path, required=("text", "feedback"), optional=("correct", "button")
+    )
     if data is None:
         return None
     text = fields.text(data.get("text"), (*path, "text"))
     feedback = fields.text(data.get("feedback"), (*path, "feedback"))
     correct = fields.boolean(data.get("correct", False), (*path, "correct"))
-    if text is None or feedback is None or correct is None:
+    button = fields.some_translations(data.get("button", {}), (*path, "button"))
+    if text is None or feedback is None or correct is None or button is None:
         return None
-    return Option(text=text, correct=correct, feedback=feedback)
+    return Option(text=text, correct=correct, feedback=feedback, button=button)
 
 
 def _assemble(course: ParsedCourse, lessons: list[ParsedLesson]) -> Course:

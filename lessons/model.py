@@ -2,7 +2,8 @@
 
 Built only by ``lessons.loader`` from validated files, so code that receives a
 ``Catalog`` can rely on the rules in lessons/FORMAT.md: every text in every
-language, 1-2 questions per lesson, 3-4 options, exactly one right answer.
+language, 1-2 questions per lesson, 3-4 options, exactly one right answer;
+an option's WhatsApp ``button`` title fits and may leave languages out.
 Learners' progress is stored against the stable ``key`` of lessons and
 questions, never against positions or titles.
 """
@@ -10,7 +11,7 @@ questions, never against positions or titles.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Spanish is the base language; every translatable text exists in all of them.
 from bot.text.languages import LANGUAGES
@@ -26,6 +27,9 @@ class Option:
     text: Text
     correct: bool
     feedback: Text
+    # WhatsApp's button (or list item) title, in the languages that have one;
+    # the others show ``text`` (bot.text.choices).
+    button: Text = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,13 @@ def lesson_message(lesson: Lesson, language: str) -> Message:
 
 
 def question_message(question: Question, language: str) -> Message:
+    """The prompt and its options, with each option's WhatsApp button title, if any."""
+    buttons = tuple(option.button.get(language, "") for option in question.options)
     return Message(
         text=question.prompt[language],
         options=tuple(option.text[language] for option in question.options),
+        # () rather than all "": a question without buttons is sent as before.
+        buttons=buttons if any(buttons) else (),
     )
 
 

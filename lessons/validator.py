@@ -9,6 +9,12 @@ language, both as written and in the accent-free rendering: a lesson in at
 most 3 segments, a question with its options and footer in 2, each feedback
 in 2.
 
+WhatsApp buttons: a ``button`` title that WhatsApp would cut (longer than
+its limit for the question's number of options), empty, or the same as
+another option's title in that language is an error. A question with buttons
+where another option's text does not fit a title gets a warning: WhatsApp
+then shows every option by its number, and the buttons are wasted.
+
 Characters, decided as follows:
 - error: control and invisible format characters (NUL, tab, zero-width space,
   BOM...), private-use or unassigned code points, and emoji. They garble or
@@ -25,10 +31,11 @@ import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from bot.text.choices import LIST_ITEM_MOST, QUICK_REPLY_MOST_BUTTONS, QUICK_REPLY_TITLE_MOST
 from bot.text.render import ChannelName, Message, render
 from bot.text.sms import ACCENT_FREE_LANGUAGES, analyse, gsm_replacement, is_gsm7
 from lessons.errors import InvalidCatalog, LessonError, SourceFile, YamlPath
-from lessons.model import LANGUAGES, Lesson, Text
+from lessons.model import LANGUAGES, Lesson, Question, Text
 from lessons.render import feedback_message, lesson_message, question_message
 
 __all__ = ["InvalidCatalog", "LessonError", "check_course", "check_lesson"]
@@ -111,6 +118,8 @@ def check_lesson(parsed: ParsedLesson) -> Iterator[LessonError]:
         )
     yield from _check_quiz_shape(parsed)
     yield from _check_sizes(parsed)
+    for index, question in enumerate(lesson.questions):
+        yield from _check_buttons(source, ("questions", index), question)
     yield from check_characters(parsed.source, _texts(parsed.lesson))
 
 
@@ -197,6 +206,65 @@ def _check_size(
                 f"({info.characters} characters, {info.encoding}); at most {limit}",
             )
             return  # one error per part is enough to act on
+
+
+def title_limit(option_count: int) -> int:
+    """The longest button title WhatsApp shows whole for a question with ``option_count``."""
+    if option_count <= QUICK_REPLY_MOST_BUTTONS:
+        return QUICK_REPLY_TITLE_MOST  # quick-reply buttons
+    return LIST_ITEM_MOST  # a list picker's items
+
+
+def _check_buttons(source: SourceFile, path: YamlPath, question: Question) -> Iterator[LessonError]:
+    count = len(question.options)
+    limit = title_limit(count)
+    shape = "buttons" if count <= QUICK_REPLY_MOST_BUTTONS else "list items"
+    for language in LANGUAGES:
+        buttons = [option.button.get(language) for option in question.options]
+        if all(button is None for button in buttons):
+            continue
+        titles = [
+            (button or option.text[language]).casefold()
+            for button, option in zip(buttons, question.options, strict=True)
+        ]
+        for index, button in enumerate(buttons):
+            o_path: YamlPath = (*path, "options", index)
+            if button is None:
+                text = question.options[index].text[language]
+                if len(text) > limit:
+                    yield source.error(
+                        (*o_path, "text", language),
+                        f"{len(text)} characters, too long for a WhatsApp title (at most "
+                        f"{limit}) and no button: every option of this question is shown by "
+                        "its number, buttons included",
+                        warning=True,
+                    )
+                continue
+            b_path: YamlPath = (*o_path, "button", language)
+            if not button:
+                yield source.error(
+                    b_path, "empty button: leave the language out to show the option's text"
+                )
+            elif len(button) > limit:
+                yield source.error(
+                    b_path,
+                    f"too long: {len(button)} characters; WhatsApp cuts titles of {shape} "
+                    f"after {limit} ({count} options)",
+                )
+            # A pair of buttons is reported once, on the later one.
+            same = [
+                other
+                for other, title in enumerate(titles)
+                if other != index
+                and title == titles[index]
+                and (other < index or buttons[other] is None)
+            ]
+            if button and same:
+                yield source.error(
+                    b_path,
+                    f"{button!r} is also option {same[0] + 1}'s title: "
+                    "WhatsApp would show two buttons alike",
+                )
 
 
 def check_characters(

@@ -133,15 +133,8 @@ class FieldReader:
 
     def text(self, value: Any, path: YamlPath) -> dict[str, str] | None:
         """A translatable text: one non-empty string per language."""
-        if self.absent(value, path):
+        if self.absent(value, path) or not self._translations(value, path):
             return None
-        if not isinstance(value, dict):
-            self.fail(path, f"expected translations ({', '.join(LANGUAGES)})")
-            return None
-        for key in value:
-            if key not in LANGUAGES:
-                expected = ", ".join(LANGUAGES)
-                self.fail((*path, key), f"unknown key {key!r} (languages are {expected})")
         result = {}
         for language in LANGUAGES:
             text = self.string(value.get(language, ""), (*path, language))
@@ -150,6 +143,32 @@ class FieldReader:
             elif text is not None:
                 result[language] = text
         return result if len(result) == len(LANGUAGES) else None
+
+    def some_translations(self, value: Any, path: YamlPath) -> dict[str, str] | None:
+        """Translations that may leave languages out; an empty one is kept for the checks."""
+        if not self._translations(value, path):
+            return None
+        result: dict[str, str] = {}
+        readable = True
+        for language in LANGUAGES:
+            if language in value:
+                text = self.string(value[language], (*path, language))
+                if text is None:
+                    readable = False
+                else:
+                    result[language] = text
+        return result if readable else None
+
+    def _translations(self, value: Any, path: YamlPath) -> bool:
+        """Whether ``value`` is a mapping of languages; unknown languages are reported."""
+        if not isinstance(value, dict):
+            self.fail(path, f"expected translations ({', '.join(LANGUAGES)})")
+            return False
+        for key in value:
+            if key not in LANGUAGES:
+                expected = ", ".join(LANGUAGES)
+                self.fail((*path, key), f"unknown key {key!r} (languages are {expected})")
+        return True
 
     def string(self, value: Any, path: YamlPath) -> str | None:
         if value is None:

@@ -1,4 +1,4 @@
-"""In-memory gettext catalogs holding the rendering footers, for tests.
+"""In-memory gettext catalogs holding the rendering footers and list button, for tests.
 
 Rendering tests must not depend on whether ``make catalogs`` has run, nor on
 the wording in bot/translations (another module's tests check those): they
@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 
 import bot.text.i18n
 
-# The msgids bot.text.render uses, with the translations intended for the catalogs.
+# The msgids bot.text.render and bot.text.choices use, translated as in the catalogs.
 FOOTERS: dict[str, dict[str, str]] = {
     "es": {
         "Reply 1": "Responde 1",
@@ -24,6 +24,7 @@ FOOTERS: dict[str, dict[str, str]] = {
         "Reply 1, 2 or 3": "Responde 1, 2 o 3",
         "Reply 1, 2, 3 or 4": "Responde 1, 2, 3 o 4",
         "Reply with a number from 1 to %(last)d": "Responde con un número del 1 al %(last)d",
+        "Choose": "Elegir",
     },
     "en": {},
     "fr": {
@@ -32,6 +33,7 @@ FOOTERS: dict[str, dict[str, str]] = {
         "Reply 1, 2 or 3": "Réponds 1, 2 ou 3",
         "Reply 1, 2, 3 or 4": "Réponds 1, 2, 3 ou 4",
         "Reply with a number from 1 to %(last)d": "Réponds par un numéro de 1 à %(last)d",
+        "Choose": "Choisir",
     },
     "ht": {
         "Reply 1": "Reponn 1",
@@ -39,6 +41,7 @@ FOOTERS: dict[str, dict[str, str]] = {
         "Reply 1, 2 or 3": "Reponn 1, 2 oswa 3",
         "Reply 1, 2, 3 or 4": "Reponn 1, 2, 3 oswa 4",
         "Reply with a number from 1 to %(last)d": "Reponn ak yon nimewo soti 1 rive %(last)d",
+        "Choose": "Chwazi",
     },
 }
 MSGIDS = tuple(FOOTERS["es"])

@@ -143,9 +143,11 @@ def test_preview_whatsapp(content):
                  "--dir", str(content))  # fmt: skip
     assert result.exit_code == 0
     assert result.output.startswith("*Teste ton idée*\nAvant d'investir,")
-    assert (
-        "\n\n1. Je demande\n2. J'achète du stock\n3. J'attends\n\nRéponds 1, 2 ou 3\n-- WhatsApp: "
-        in result.output
+    # Every option fits a quick-reply button: the text is just the prompt.
+    assert result.output.endswith(
+        "\n\nQue fais-tu d'abord ?\n"
+        "[1 Je demande] [2 J'achète du stock] [3 J'attends]\n"
+        "-- WhatsApp: 21 characters\n"
     )
 
 

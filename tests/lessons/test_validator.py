@@ -100,7 +100,7 @@ def test_missing_field(tmp_path):
     line = line_of(lesson, "txt:")
     assert lesson_errors(tmp_path, lesson) == [
         f"{LESSON_FILE}:{line}: questions[0].options[1].txt: unknown key 'txt' "
-        "(expected one of text, feedback, correct)",
+        "(expected one of text, feedback, correct, button)",
         f"{LESSON_FILE}:{line}: questions[0].options[1].text: missing field",
     ]
 
