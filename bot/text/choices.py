@@ -177,6 +177,20 @@ def option_choice(
     )
 
 
+def shown_choice(
+    options: Sequence[str] | None,
+    buttons: Sequence[str] | None,
+    keywords: Sequence[Sequence[str]] | None,
+    language: str,
+) -> Choice | None:
+    """The choice a WhatsApp message shows, from what its outbox row holds; None for plain text."""
+    if keywords:
+        return keyword_choice([(str(word), str(what)) for word, what in keywords], language)
+    if options:
+        return option_choice(options, language, buttons or ())
+    return None
+
+
 def keyword_choice(keywords: Sequence[tuple[str, str]], language: str) -> Choice | None:
     """A list of keywords to tap (the help menu): each item types its keyword.
 

@@ -124,14 +124,25 @@ def say(
     options: Sequence[str] = (),
     kind: OutboxKind = OutboxKind.REPLY,
     allow_when_opted_out: bool = False,
+    *,
+    buttons: Sequence[str] = (),
+    keywords: Sequence[tuple[str, str]] = (),
 ) -> None:
-    """Send one message in the shape of docs/CONTRACTS.md ("What actions send back")."""
+    """Send one message in the shape of docs/CONTRACTS.md ("What actions send back").
+
+    ``buttons`` and ``keywords`` change only how WhatsApp shows the message
+    (bot.text.choices): short titles for the options, and a keyword menu.
+    """
     payload: dict[str, Any] = {
         "text": text,
         "options": list(options),
         "kind": kind.value,
         "allow_when_opted_out": allow_when_opted_out,
     }
+    if buttons:
+        payload["buttons"] = list(buttons)
+    if keywords:
+        payload["keywords"] = [list(pair) for pair in keywords]
     dispatcher.utter_message(json_message=payload)
 
 
@@ -140,4 +151,4 @@ def send(
 ) -> None:
     """Send a rendered ``Message``; a title goes on the first line of the text."""
     text = f"{message.title}\n{message.text}" if message.title else message.text
-    say(dispatcher, text, message.options, kind=kind)
+    say(dispatcher, text, message.options, kind=kind, buttons=message.buttons)

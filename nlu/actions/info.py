@@ -20,7 +20,7 @@ from nlu.actions.base import (
     slot_events,
 )
 from nlu.actions.context import Turn, say
-from nlu.actions.texts import course_title, menu_text
+from nlu.actions.texts import course_title, menu_keywords, menu_text
 
 
 class ActionGreet(LearnerAction):
@@ -47,7 +47,8 @@ class ActionGreet(LearnerAction):
         if is_onboarded(learner):
             # Also heals a lost tracker: the app database knows this learner.
             text = _("Welcome back!") + "\n" + menu_text(turn.language)
-            say(dispatcher, text, allow_when_opted_out=coming_back)
+            keywords = menu_keywords(turn.language)
+            say(dispatcher, text, allow_when_opted_out=coming_back, keywords=keywords)
             return slot_events(domain, onboarded=True)
         text = _(
             "Hi! Here you get short, free lessons by message: start a business "
@@ -75,7 +76,7 @@ class ActionHelp(LearnerAction):
         if in_onboarding(tracker):
             say(dispatcher, _("Let's finish signing you up first. You can write STOP at any time."))
         else:
-            say(dispatcher, menu_text(turn.language))
+            say(dispatcher, menu_text(turn.language), keywords=menu_keywords(turn.language))
         return []
 
 

@@ -19,11 +19,17 @@ from bot.learners import lifecycle, progress, schedule
 from bot.learners.localtime import EVERY_DAY
 from bot.models import Learner
 from bot.text.i18n import gettext_for
-from bot.text.languages import LANGUAGE_NAMES, LANGUAGES
+from bot.text.languages import LANGUAGES
+from bot.text.menus import (
+    consent_options,
+    course_options,
+    delivery_day_options,
+    delivery_time_options,
+    language_options,
+)
 from nlu.actions.base import LearnerAction, slot_events
 from nlu.actions.context import Turn, say
 from nlu.actions.lessons_flow import deliver_next
-from nlu.actions.readers.timeparse import PRESET_TIMES
 from nlu.actions.texts import course_title, format_clock, format_days
 
 
@@ -42,7 +48,7 @@ class ActionAskLanguage(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         text = " / ".join(_choose_your_language(code) for code in LANGUAGES)
-        say(dispatcher, text, [LANGUAGE_NAMES[code] for code in LANGUAGES])
+        say(dispatcher, text, language_options())
         return []
 
 
@@ -72,7 +78,7 @@ class ActionAskConsent(LearnerAction):
             "provider may keep its own copies longer. Write DELETE at any time to erase "
             "everything, the provider's copies too."
         ).format(days=turn.settings.app.message_retention_days)
-        say(dispatcher, notice + "\n" + _("Do you agree?"), [_("Yes"), _("No")])
+        say(dispatcher, notice + "\n" + _("Do you agree?"), consent_options(turn.language))
         return []
 
 
@@ -90,7 +96,7 @@ class ActionAskCourse(LearnerAction):
     ) -> list[EventType]:
         _ = turn.gettext()
         courses = progress.ordered_courses(turn.catalog)
-        titles = [course_title(course, turn.language) for course in courses]
+        titles = course_options(courses, turn.language)
         say(dispatcher, _("Which course do you want to start?"), titles)
         return []
 
@@ -108,18 +114,10 @@ class ActionAskDeliveryTime(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
-        morning, midday, afternoon, evening = (
-            format_clock(preset, turn.language) for preset in PRESET_TIMES
-        )
         say(
             dispatcher,
             _("What time do you want your lessons? Choose one, or write a time like 6:30 pm."),
-            [
-                _("Morning, {time}").format(time=morning),
-                _("Midday, {time}").format(time=midday),
-                _("Afternoon, {time}").format(time=afternoon),
-                _("Evening, {time}").format(time=evening),
-            ],
+            delivery_time_options(turn.language),
         )
         return []
 
@@ -143,7 +141,7 @@ class ActionAskDeliveryDays(LearnerAction):
                 "Which days do you want your lessons? Choose one, or write the days, "
                 "like: mon wed fri"
             ),
-            [_("Every day"), _("Monday to Friday"), _("Weekends only")],
+            delivery_day_options(turn.language),
         )
         return []
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# The four choices offered in onboarding, also what a bare part of the day means.
-MORNING, MIDDAY, AFTERNOON, EVENING = "08:00", "12:00", "17:00", "19:00"
-PRESET_TIMES: tuple[str, ...] = (MORNING, MIDDAY, AFTERNOON, EVENING)
+from bot.text.menus import PRESET_DAYS, PRESET_TIMES
+
+__all__ = ["PRESET_DAYS", "PRESET_TIMES", "parse_days", "parse_time", "parse_weekdays"]
+
+# The four choices offered in onboarding (bot.text.menus, where their labels
+# are), also what a bare part of the day means.
+MORNING, MIDDAY, AFTERNOON, EVENING = PRESET_TIMES
 
 _MORNING_WORDS = frozenset({"manana", "madrugada", "morning", "matin", "matinee", "maten"})
 _MIDDAY_WORDS = frozenset({"mediodia", "noon", "midday", "midi", "lunch"})
@@ -202,11 +206,6 @@ def _day_of(word: str, allow_short: bool) -> int | None:
 def _span(first: int, last: int) -> set[int]:
     """Days from ``first`` to ``last``, both included, across the weekend if need be."""
     return {(first + offset) % 7 for offset in range((last - first) % 7 + 1)}
-
-
-# The three choices offered in onboarding, as ``Learner.delivery_days`` masks:
-# every day, Monday to Friday, the weekend.
-PRESET_DAYS: tuple[str, ...] = ("1111111", "1111100", "0000011")
 
 
 def parse_weekdays(text: str | None) -> str | None:
