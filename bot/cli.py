@@ -72,6 +72,7 @@ def _register_subcommands() -> None:
     from bot.local.chat import chat
     from bot.local.rasa_stores import rasa_endpoints
     from bot.local.up import up
+    from bot.messaging.content_cli import whatsapp
     from bot.ops.commands import actions, rasa, web
     from bot.staff.cli import users
     from bot.tags.cli import tags
@@ -79,7 +80,7 @@ def _register_subcommands() -> None:
     from scheduler.main import scheduler
 
     commands = (chat, up, web, rasa, actions, rasa_endpoints, lessons, scheduler, users, stats)
-    for command in (*commands, broadcast, verify, tags, inbox):
+    for command in (*commands, broadcast, verify, tags, inbox, whatsapp):
         main.add_command(command)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, WhatsAppChoice
-from bot.text.choices import Choice, ChoiceKind, TapMeaning, keyword_choice, option_choice
+from bot.text.choices import Choice, ChoiceKind, TapMeaning, shown_choice
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,7 @@ _INSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.ins
 
 def row_choice(row: OutboxMessage, language: str) -> Choice | None:
     """The buttons or list a WhatsApp message shows, from its outbox row; None for plain text."""
-    if row.keywords:
-        return keyword_choice([(str(word), str(what)) for word, what in row.keywords], language)
-    if row.options:
-        return option_choice(row.options, language, row.buttons or ())
-    return None
+    return shown_choice(row.options, row.buttons, row.keywords, language)
 
 
 def content_for(session: Session, choice: Choice, now: datetime) -> str | None:

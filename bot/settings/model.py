@@ -250,6 +250,8 @@ class TwilioSection(Section):
     auth_token: str = Field(default="", repr=False)
     messaging_service_sid: str = ""
     api_base_url: WebUrl = "https://api.twilio.com"
+    # The Content API (WhatsApp buttons and lists, `lessonbot whatsapp sync`).
+    content_base_url: WebUrl = "https://content.twilio.com"
     whatsapp_window_template_sid: str = ""
     # A Content template (one SID) is in one language: the same template in
     # other languages; a learner whose language has none gets the one above.

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -30,14 +28,12 @@ from bot.settings import Settings, SettingsError
 from bot.vocab import FailureReason, OutboxStatus
 from tests.conftest import make_test_settings
 from tests.fakes import Answer, Recorded, StandInServer, closed_port_url
+from tests.prism import MESSAGES_OAI, prism_server
 
 ACCOUNT_SID = "AC" + "a1" * 16
 SERVICE_SID = "MG" + "b2" * 16
 TEMPLATE_SID = "HX" + "c3" * 16
 NUMBER = "+50761234567"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TWILIO_OAI = PROJECT_ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
-PRISM_VERSION = "5.14.2"  # as in package.json
 
 
 @pytest.fixture
@@ -240,55 +236,11 @@ def test_the_channel_is_chosen_by_configuration(settings):
         )
 
 
-def prism_command(port: int) -> list[str] | None:
-    local = PROJECT_ROOT / "node_modules" / ".bin" / "prism"
-    if local.exists() and shutil.which("node"):
-        return [str(local), "mock", "-p", str(port), str(TWILIO_OAI)]
-    if shutil.which("npx"):
-        package = f"@stoplight/prism-cli@{PRISM_VERSION}"
-        return ["npx", "--yes", package, "mock", "-p", str(port), str(TWILIO_OAI)]
-    return None
-
-
 @pytest.fixture(scope="module")
 def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Prism mocking Twilio's API from its OpenAPI file; its base URL."""
-    port = int(closed_port_url().rsplit(":", 1)[1])
-    command = prism_command(port)
-    if command is None:
-        # The Twilio calls must be checked, so a missing Prism fails the run (`make install`).
-        pytest.fail("Prism needs Node.js: neither node_modules/.bin/prism (npm ci) nor npx found")
-    assert TWILIO_OAI.exists(), f"Twilio's OpenAPI file is missing: {TWILIO_OAI}"
-    log_path = tmp_path_factory.mktemp("prism") / "prism.log"
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_listening(url, process, log_path, timeout=180)
+    """Prism mocking Twilio's Messages API from its OpenAPI file; its base URL."""
+    with prism_server(MESSAGES_OAI, tmp_path_factory) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_until_listening(
-    url: str, process: subprocess.Popen, log_path: Path, timeout: float
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Prism exited with {process.returncode}:\n{log_path.read_text()[-2000:]}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.3)
-    pytest.fail(f"Prism did not listen within {timeout:.0f} s:\n{log_path.read_text()[-2000:]}")
 
 
 @pytest.mark.parametrize(
