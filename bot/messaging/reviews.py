@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.text.i18n import gettext_for
 from bot.vocab import OutboxKind
 from lessons import Catalog, Lesson, Question
+from lessons.render import question_message
 
 
 def send_due_reviews(
@@ -55,9 +56,11 @@ def _send_one(
     language = learner.language or settings.languages.default
     _ = gettext_for(language)
     heading = _("Review: {lesson}").format(lesson=lesson.title[language])
+    asked = question_message(question, language)  # the lesson's own buttons on WhatsApp
     reply = Reply(
-        text=f"{heading}\n{question.prompt[language]}",
-        options=tuple(option.text[language] for option in question.options),
+        text=f"{heading}\n{asked.text}",
+        options=asked.options,
+        buttons=asked.buttons,
         kind=OutboxKind.QUIZ,
     )
     key = f"review:{learner.public_id}:{item.id}:{item.step}:{item.due_at.isoformat()}"

@@ -525,7 +525,8 @@ def _prepare(
         reference=row.idempotency_key,
     )
     if body is not None and channel == ChannelName.WHATSAPP:
-        message = _with_buttons(session, row, message, learner.language or "", now)
+        language = learner.language or settings.languages.default
+        message = _with_buttons(session, row, message, language, now)
     # Committed with the claim, before the send starts (see "Crashes" above).
     handed_before = record_hand_off(row, now)
     return _Prepared(

@@ -35,9 +35,17 @@ UNREADABLE_TAP = ""
 
 
 def typed_for_tap(
-    session: Session, learner_id: int, payload: str, tapped_message_sid: str | None
+    session: Session,
+    learner_id: int,
+    payload: str,
+    tapped_message_sid: str | None,
+    default_language: str,
 ) -> str:
-    """The text a tap stands for; ``UNREADABLE_TAP`` if it matches no message of the learner's."""
+    """The text a tap stands for; ``UNREADABLE_TAP`` if it matches no message of the learner's.
+
+    ``default_language``: the one the sender showed the choice in to a learner
+    who had none yet (the language menu).
+    """
     tap = read_payload(payload)
     learner = session.get(Learner, learner_id)
     if tap is None or learner is None:
@@ -52,7 +60,7 @@ def typed_for_tap(
         .order_by(OutboxMessage.id.desc())
         .limit(RECENT_CHOICES)
     ).all()
-    language = learner.language or ""
+    language = learner.language or default_language
     tapped = None
     if tapped_message_sid:
         tapped = next((row for row in rows if row.provider_sid == tapped_message_sid), None)

@@ -289,8 +289,10 @@ def test_a_tap_on_the_question_waiting_is_its_number(db_session, settings):
     question = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
     payload = option_choice(LONG, "es").payload(2)  # type: ignore[union-attr]
 
-    assert typed_for_tap(db_session, learner.id, payload, question.provider_sid) == "2"
-    assert typed_for_tap(db_session, learner.id, payload, None) == "2"  # found by its id alone
+    assert typed_for_tap(db_session, learner.id, payload, question.provider_sid, "es") == "2"
+    assert (
+        typed_for_tap(db_session, learner.id, payload, None, "es") == "2"
+    )  # found by its id alone
 
 
 def test_a_tap_on_an_older_question_is_that_options_text(db_session, settings):
@@ -299,7 +301,7 @@ def test_a_tap_on_an_older_question_is_that_options_text(db_session, settings):
     sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
     old_payload = option_choice(LONG, "es").payload(1)  # type: ignore[union-attr]
 
-    typed = typed_for_tap(db_session, learner.id, old_payload, old.provider_sid)
+    typed = typed_for_tap(db_session, learner.id, old_payload, old.provider_sid, "es")
 
     assert typed == LONG[0]  # what typing that option now would say
 
@@ -310,8 +312,8 @@ def test_an_older_question_with_the_same_buttons_is_told_apart_by_its_message(db
     new = sent_row(db_session, learner, "¿Y esta?", options=["Bien", "Mal", "Regular"])
     payload = option_choice(["Bien", "Mal", "Regular"], "es").payload(3)  # type: ignore[union-attr]
 
-    assert typed_for_tap(db_session, learner.id, payload, old.provider_sid) == "Regular"
-    assert typed_for_tap(db_session, learner.id, payload, new.provider_sid) == "3"
+    assert typed_for_tap(db_session, learner.id, payload, old.provider_sid, "es") == "Regular"
+    assert typed_for_tap(db_session, learner.id, payload, new.provider_sid, "es") == "3"
 
 
 def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
@@ -321,7 +323,7 @@ def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
     sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)  # asked since
     payload = keyword_choice([tuple(p) for p in pairs], "es").payload(2)  # type: ignore[union-attr,misc]
 
-    assert typed_for_tap(db_session, learner.id, payload, menu.provider_sid) == "PERSONA"
+    assert typed_for_tap(db_session, learner.id, payload, menu.provider_sid, "es") == "PERSONA"
 
 
 @pytest.mark.parametrize(
@@ -338,7 +340,7 @@ def test_a_tap_that_matches_nothing_is_read_as_an_empty_message(db_session, sett
     if payload == "tapped-number-too-high":
         payload = option_choice(YES_NO, "es").payload(3)  # type: ignore[union-attr]
 
-    assert typed_for_tap(db_session, learner.id, payload, None) == UNREADABLE_TAP
+    assert typed_for_tap(db_session, learner.id, payload, None, "es") == UNREADABLE_TAP
 
 
 def test_the_worker_sends_a_tap_to_rasa_as_the_typed_answer_without_nlu(
@@ -368,3 +370,24 @@ def test_the_worker_sends_a_tap_to_rasa_as_the_typed_answer_without_nlu(
     texts = [request.json()["message"] for request in rasa.requests]
     # The question's third option; then a tap that is not ours gets the menu (nothing to read).
     assert texts == ['/choose_option{"option":"3"}', "/nlu_fallback"]
+
+
+def test_a_learner_without_a_language_gets_the_language_list_and_can_tap_it(
+    db_session, settings, sessions, pacer
+):
+    """The language menu comes before the learner has a language: shown in the default one."""
+    learner = add_learner(db_session, settings, channel="whatsapp", language=None)
+    add_outbox(db_session, learner, "Elige tu idioma / Choose your language", options=LANGUAGES)
+    channel = FakeChannel()
+
+    run_sends_once(sessions, channel, settings, pacer, NOW)
+
+    sent = channel.sent[0][1]
+    assert sent.body is not None and "4. Kreyòl" in sent.body  # numbered until synced
+    recorded = db_session.scalar(select(WhatsAppChoice))
+    assert recorded is not None
+    assert (recorded.kind, recorded.language, recorded.titles) == ("list_picker", "es", LANGUAGES)
+    row = db_session.scalar(select(OutboxMessage))
+    assert row is not None and row.provider_sid is not None
+    payload = option_choice(LANGUAGES, "es").payload(4)  # type: ignore[union-attr]
+    assert typed_for_tap(db_session, learner.id, payload, row.provider_sid, "es") == "4"
