@@ -2,12 +2,17 @@
 
 Each line typed is posted to the real webhook as Twilio would post it, signed
 with the same auth token; the replies are read back from the outbox and shown
-as the phone would show them (with SMS encoding and segments).
+as the phone would show them (with SMS encoding and segments). On WhatsApp a
+choice shows its buttons or list (``bot.text.choices``), and typing ``[2]``
+taps the second one of the latest message that has them: the webhook gets
+what Twilio posts for a tap (the title as Body, ButtonPayload or ListId, and
+the tapped message's SID).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sys
 import time
@@ -23,11 +28,35 @@ from bot.db import make_engine, make_session_factory
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import parse_e164, phone_hash
 from bot.settings import Settings, load_settings
+from bot.text.choices import Choice, ChoiceKind, choice_text, shown_choice
 from bot.text.render import ChannelName, Message, render
 from bot.text.sms import analyse
 from bot.vocab import InboundStatus
 
 OUR_NUMBER = "+15005550006"  # Twilio's documented magic test number, never a real person
+# "[2]": tap the second button (or list item) of the latest message that has some.
+_TAP = re.compile(r"^\s*\[(\d{1,2})\]\s*$")
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """The latest buttons or list the learner was shown, to tap with "[n]"."""
+
+    choice: Choice
+    message_sid: str | None
+
+
+def tap_form(buttons: Buttons, number: int) -> dict[str, str]:
+    """The fields Twilio adds to an inbound message for a tap (Body is the title)."""
+    title = buttons.choice.titles[number - 1]
+    payload = buttons.choice.payload(number)
+    if buttons.choice.kind == ChoiceKind.QUICK_REPLY:
+        form = {"Body": title, "ButtonText": title, "ButtonPayload": payload}
+    else:
+        form = {"Body": title, "ListTitle": title, "ListId": payload}
+    if buttons.message_sid:
+        form["OriginalRepliedMessageSid"] = buttons.message_sid
+    return form
 
 
 @dataclass
@@ -42,8 +71,8 @@ class Simulator:
         self._sessions = make_session_factory(make_engine(self.settings.app.database_url))
         self._seen_outbox_id = self._last_outbox_id()
 
-    def post(self, body: str, num_media: int = 0) -> str:
-        """Send one learner message through the signed webhook; return its MessageSid."""
+    def post(self, body: str, num_media: int = 0, tap: dict[str, str] | None = None) -> str:
+        """Send one learner message (or a tap) through the signed webhook; return its MessageSid."""
         sid = "SM" + secrets.token_hex(16)
         prefix = "whatsapp:" if self.channel == ChannelName.WHATSAPP else ""
         form = {
@@ -54,6 +83,7 @@ class Simulator:
             "To": prefix + OUR_NUMBER,
             "Body": body,
             "NumMedia": str(num_media),
+            **(tap or {}),
         }
         path = "/twilio/inbound"
         signature = RequestValidator(self.settings.twilio.auth_token).compute_signature(
@@ -110,15 +140,55 @@ class Simulator:
 def phone_view(
     row: OutboxMessage, channel: ChannelName, language: str, accent_free: bool
 ) -> dict[str, Any]:
-    text = render(Message(row.body or "", tuple(row.options or ())), channel, language, accent_free)
+    """What the phone shows for ``row``; on WhatsApp a choice's buttons or list too."""
+    choice = None
+    if channel == ChannelName.WHATSAPP:
+        choice = shown_choice(row.options, row.buttons, row.keywords, language)
+    if choice is not None:
+        text = choice_text(row.body or "", row.options or (), choice)
+    else:
+        message = Message(row.body or "", tuple(row.options or ()))
+        text = render(message, channel, language, accent_free)
     info = analyse(text)
-    return {
+    view: dict[str, Any] = {
         "text": text,
         "kind": row.kind,
         "status": row.status,
         "encoding": info.encoding,
         "segments": info.segments,
     }
+    if choice is not None:
+        descriptions = choice.descriptions or ("",) * len(choice.titles)
+        view["buttons"] = [
+            {"tap": f"[{number}]", "title": title, "description": description}
+            for number, (title, description) in enumerate(
+                zip(choice.titles, descriptions, strict=True), 1
+            )
+        ]
+        view["list_button"] = choice.list_button or None
+    return view
+
+
+def buttons_shown(rows: list[OutboxMessage], language: str) -> Buttons | None:
+    """The buttons of the latest row that has some (what "[n]" taps next), else None."""
+    for row in reversed(rows):
+        choice = shown_choice(row.options, row.buttons, row.keywords, language)
+        if choice is not None:
+            return Buttons(choice, row.provider_sid)
+    return None
+
+
+def _show_buttons(view: dict[str, Any]) -> None:
+    if view.get("list_button"):
+        click.echo(click.style(f"  ☰ {view['list_button']}", fg="cyan"))
+        for button in view["buttons"]:
+            line = f"    {button['tap']} {button['title']}"
+            if button["description"]:
+                line += f" — {button['description']}"
+            click.echo(click.style(line, fg="cyan"))
+    elif view.get("buttons"):
+        row = "  ".join(f"{b['tap']} {b['title']}" for b in view["buttons"])
+        click.echo(click.style(f"  {row}", fg="cyan"))
 
 
 def rasa_turn_details(settings: Settings, sender_id: str, message_sid: str) -> dict[str, Any]:
@@ -189,12 +259,23 @@ def chat(channel: ChannelName, number: str, as_json: bool, wait_seconds: float) 
     simulator = Simulator(settings, channel, parse_e164(number), web_url, wait_seconds)
     if not as_json:
         click.echo(f"Chatting as a learner on {channel.upper()} ({number}). Ctrl-D to quit.")
+    shown: Buttons | None = None
     for line in _lines(interactive=not as_json):
         body = line.rstrip("\n")
-        sid = simulator.post(body)
+        tap = _TAP.match(body) if channel == ChannelName.WHATSAPP else None
+        if tap is not None:
+            which = int(tap.group(1))
+            if shown is None or not 1 <= which <= len(shown.choice.titles):
+                click.echo(f"no button {body.strip()} to tap in the latest message", err=True)
+                continue
+            sid = simulator.post(body, tap=tap_form(shown, which))
+        else:
+            sid = simulator.post(body)
         rows = simulator.wait_for_turn(sid)
         learner = simulator.learner()
         language = (learner.language if learner else None) or settings.languages.default
+        if channel == ChannelName.WHATSAPP:
+            shown = buttons_shown(rows, language) or shown
         views = [
             phone_view(row, channel, language, settings.sms_accent_free(language)) for row in rows
         ]
@@ -206,6 +287,7 @@ def chat(channel: ChannelName, number: str, as_json: bool, wait_seconds: float) 
         else:
             for view in views:
                 click.echo(click.style(view["text"], fg="green"))
+                _show_buttons(view)
                 marker = f"[{view['encoding']}, {view['segments']} segment(s)]"
                 click.echo(
                     click.style(marker if channel == ChannelName.SMS else "[WhatsApp]", dim=True)
