@@ -35,6 +35,13 @@ def signed_post(fuzz_app: FuzzApp, path: str, form: dict[str, str]):  # type: ig
     return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
 
 
+TAP_IDS = st.builds(
+    "c:{}:{}".format,
+    st.text("0123456789abcdef", min_size=15, max_size=17),
+    st.integers(-1, 120),
+)
+
+
 @st.composite
 def inbound_forms(draw: st.DrawFn) -> dict[str, str]:
     form = draw(EXTRA_FIELDS)
@@ -51,6 +58,11 @@ def inbound_forms(draw: st.DrawFn) -> dict[str, str]:
         "To": NUMBERS,
         "NumSegments": COUNTS,
         "MediaUrl0": ANY_TEXT,
+        # A WhatsApp tap: ours ("c:<key>:<n>"), near misses and anything.
+        "ButtonPayload": st.one_of(TAP_IDS, ANY_TEXT, st.text(max_size=400)),
+        "ListId": st.one_of(TAP_IDS, ANY_TEXT),
+        "ButtonText": ANY_TEXT,
+        "OriginalRepliedMessageSid": st.one_of(SIDS, ANY_TEXT),
     }
     for name, values in optional.items():
         if draw(st.booleans()):

@@ -12,6 +12,9 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +25,7 @@ from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.taps import UNREADABLE_TAP, typed_for_tap
 from bot.messaging.worker import run_sends_once, run_turns_once
-from bot.models import InboundMessage, OutboxMessage, WhatsAppChoice
+from bot.models import InboundMessage, Learner, OutboxMessage, WhatsAppChoice
 from bot.settings import Settings
 from bot.text.choices import (
     LIST_BUTTON_MOST,
@@ -391,3 +394,28 @@ def test_a_learner_without_a_language_gets_the_language_list_and_can_tap_it(
     assert row is not None and row.provider_sid is not None
     payload = option_choice(LANGUAGES, "es").payload(4)  # type: ignore[union-attr]
     assert typed_for_tap(db_session, learner.id, payload, row.provider_sid, "es") == "4"
+
+
+@hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    payload=st.one_of(
+        st.text(max_size=250),
+        st.builds(
+            "c:{}:{}".format,
+            st.text("0123456789abcdef", min_size=16, max_size=16),
+            st.integers(0, 120),
+        ),
+    ),
+    tapped=st.one_of(st.none(), st.text(max_size=70)),
+)
+def test_no_tap_id_breaks_the_reading(db_session, settings, payload, tapped):
+    """Whatever Twilio (or anyone with the signature) posts, the tap is read or ruled out."""
+    learner = db_session.scalar(select(Learner)) or whatsapp_learner(db_session, settings)
+    if db_session.scalar(select(func.count()).select_from(OutboxMessage)) == 0:
+        sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
+
+    typed = typed_for_tap(db_session, learner.id, payload, tapped, "es")
+
+    assert typed in ("1", "2", UNREADABLE_TAP)
