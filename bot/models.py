@@ -189,6 +189,9 @@ class OutboxMessage(Base):
     # [keyword, what it does] pairs, tapped instead of typed.
     buttons: Mapped[list[str] | None] = mapped_column(JSON)
     keywords: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    # The buttons or list it was sent with (bot.text.choices.Choice.key), set
+    # by the sender: a tap names it, whatever the learner's language is now.
+    choice_key: Mapped[str | None] = mapped_column(String(16))
     # Twilio Content API template for WhatsApp outside the 24-hour window.
     content_sid: Mapped[str | None] = mapped_column(String(64))
     content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -335,6 +338,7 @@ class WhatsAppChoice(Base):
     language: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(16))
     meaning: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
     titles: Mapped[list[str]] = mapped_column(JSON)
     descriptions: Mapped[list[str]] = mapped_column(JSON)
     list_button: Mapped[str] = mapped_column(String(40), default="")

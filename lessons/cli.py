@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from bot.text.choices import BODY_MOST, Choice, ChoiceKind, choice_text, option_choice
+from bot.text.choices import Choice, ChoiceKind, option_choice
 from bot.text.i18n import gettext_for
 from bot.text.render import ChannelName, Message, render
 from bot.text.sms import analyse
@@ -132,12 +132,13 @@ def _preview(message: Message, channel: str, language: str, accent_free: bool) -
 
 def _preview_whatsapp(message: Message, language: str) -> str:
     """The text, then the buttons or the list under it, as bot.messaging.sender sends them."""
-    choice = option_choice(message.options, language, message.buttons)
+    # The actions send a title on the first line of the text (nlu/actions/context.py).
+    sent = f"{message.title}\n{message.text}" if message.title else message.text
+    choice = option_choice(sent, message.options, language, message.buttons)
     if choice is not None:
-        text = choice_text(message.text, message.options, choice, message.title)
-        # The sender's own fallback: a text too long for a Content body goes numbered.
-        if len(text) <= BODY_MOST:
-            return f"{text}\n{_choice_lines(choice)}\n-- WhatsApp: {len(text)} characters"
+        lines = _choice_lines(choice)
+        return f"{choice.body}\n{lines}\n-- WhatsApp: {len(choice.body)} characters"
+    # No options, or the sender's own fallback: a text too long for Content goes numbered.
     text = render(message, ChannelName.WHATSAPP, language)
     return f"{text}\n-- WhatsApp: {len(text)} characters"
 

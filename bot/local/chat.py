@@ -28,7 +28,7 @@ from bot.db import make_engine, make_session_factory
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.phones import parse_e164, phone_hash
 from bot.settings import Settings, load_settings
-from bot.text.choices import Choice, ChoiceKind, choice_text, shown_choice
+from bot.text.choices import Choice, ChoiceKind, shown_choice
 from bot.text.render import ChannelName, Message, render
 from bot.text.sms import analyse
 from bot.vocab import InboundStatus
@@ -143,9 +143,9 @@ def phone_view(
     """What the phone shows for ``row``; on WhatsApp a choice's buttons or list too."""
     choice = None
     if channel == ChannelName.WHATSAPP:
-        choice = shown_choice(row.options, row.buttons, row.keywords, language)
+        choice = shown_choice(row.body, row.options, row.buttons, row.keywords, language)
     if choice is not None:
-        text = choice_text(row.body or "", row.options or (), choice)
+        text = choice.body
     else:
         message = Message(row.body or "", tuple(row.options or ()))
         text = render(message, channel, language, accent_free)
@@ -172,7 +172,7 @@ def phone_view(
 def buttons_shown(rows: list[OutboxMessage], language: str) -> Buttons | None:
     """The buttons of the latest row that has some (what "[n]" taps next), else None."""
     for row in reversed(rows):
-        choice = shown_choice(row.options, row.buttons, row.keywords, language)
+        choice = shown_choice(row.body, row.options, row.buttons, row.keywords, language)
         if choice is not None:
             return Buttons(choice, row.provider_sid)
     return None

@@ -28,7 +28,7 @@ _INSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.ins
 
 def row_choice(row: OutboxMessage, language: str) -> Choice | None:
     """The buttons or list a WhatsApp message shows, from its outbox row; None for plain text."""
-    return shown_choice(row.options, row.buttons, row.keywords, language)
+    return shown_choice(row.body, row.options, row.buttons, row.keywords, language)
 
 
 def content_for(session: Session, choice: Choice, now: datetime) -> str | None:
@@ -54,6 +54,7 @@ def record(session: Session, choice: Choice, now: datetime) -> bool:
         "language": choice.language,
         "kind": choice.kind.value,
         "meaning": choice.meaning.value,
+        "body": choice.body,
         "titles": list(choice.titles),
         "descriptions": list(choice.descriptions),
         "list_button": choice.list_button,
@@ -100,6 +101,7 @@ def as_choice(row: WhatsAppChoice) -> Choice:
         ChoiceKind(row.kind),
         TapMeaning(row.meaning),
         row.language,
+        row.body,
         tuple(row.titles),
         tuple(row.descriptions),
         row.list_button,

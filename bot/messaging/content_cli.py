@@ -38,7 +38,11 @@ def sync_command(verbose: bool) -> None:
             "Twilio is not configured (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):"
             " nothing to sync; without Twilio, options go as numbered text"
         )
-    needed = needed_choices(load_catalog(settings.lessons_path), settings.languages.supported)
+    needed = needed_choices(
+        load_catalog(settings.lessons_path),
+        settings.languages.supported,
+        settings.app.message_retention_days,
+    )
     engine = make_engine(settings.app.database_url)
     sessions = make_session_factory(engine)
     failure: ContentApiError | None = None

@@ -29,14 +29,16 @@ from sqlalchemy.orm import Session
 from bot.learners.progress import ordered_courses
 from bot.messaging import content
 from bot.messaging.channels.twilio_content import ContentResource
-from bot.text.choices import Choice, keyword_choice, option_choice
+from bot.messaging.reviews import review_reply
+from bot.text.choices import Choice, option_choice, shown_choice
 from bot.text.menus import (
-    consent_options,
-    course_options,
-    delivery_day_options,
-    delivery_time_options,
-    language_options,
-    menu_keywords,
+    consent_menu,
+    course_menu,
+    delivery_day_menu,
+    delivery_time_menu,
+    help_menu,
+    language_menu,
+    welcome_back_menu,
 )
 from lessons import Catalog
 from lessons.render import question_message
@@ -73,24 +75,33 @@ class SyncReport:
         )
 
 
-def needed_choices(catalog: Catalog, languages: Sequence[str]) -> list[Choice]:
-    """The choices lessons and menus show, in each language (each one once)."""
+def needed_choices(catalog: Catalog, languages: Sequence[str], retention_days: int) -> list[Choice]:
+    """The choices lessons and menus show, in each language (each one once).
+
+    Built by the very functions the actions and the reviews send them with,
+    so that each is the message a learner gets, text included (a resource
+    shows its whole message). ``retention_days`` is in the privacy notice.
+    """
     needed: list[Choice | None] = []
     courses = ordered_courses(catalog)
     for language in languages:
         menus = [
-            language_options(),
-            consent_options(language),
-            course_options(courses, language),
-            delivery_time_options(language),
-            delivery_day_options(language),
+            language_menu(),
+            consent_menu(language, retention_days),
+            course_menu(courses, language),
+            delivery_time_menu(language),
+            delivery_day_menu(language),
+            help_menu(language),
+            welcome_back_menu(language),
         ]
-        needed.extend(option_choice(options, language) for options in menus)
-        needed.append(keyword_choice(menu_keywords(language), language))
+        for menu in menus:
+            needed.append(shown_choice(menu.text, menu.options, (), menu.keywords, language))
         for lesson in catalog.lessons:
             for question in lesson.questions:
-                message = question_message(question, language)
-                needed.append(option_choice(message.options, language, message.buttons))
+                asked = question_message(question, language)
+                needed.append(option_choice(asked.text, asked.options, language, asked.buttons))
+                review = review_reply(lesson, question, language)
+                needed.append(option_choice(review.text, review.options, language, review.buttons))
     return _distinct(choice for choice in needed if choice is not None)
 
 
@@ -123,18 +134,13 @@ def sync(
             content.record_synced(session, choice, found, now)
             report.found.append(choice.friendly_name)
             continue
-        variables = {"1": sample_text(choice)}
+        # No variables: the resource holds the whole message (bot.text.choices).
         types = choice.content_types()
-        created = api.create(choice.friendly_name, choice.language, variables, types)
+        created = api.create(choice.friendly_name, choice.language, {}, types)
         content.record_synced(session, choice, created.sid, now)
         report.created.append(choice.friendly_name)
     log.info("whatsapp sync: %s", report.summary())
     return report
-
-
-def sample_text(choice: Choice) -> str:
-    """Variable 1's sample value: Twilio's default for the text, never sent (we always set it)."""
-    return " / ".join(choice.titles)
 
 
 def _distinct(choices: Iterable[Choice]) -> list[Choice]:

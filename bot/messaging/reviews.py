@@ -53,20 +53,24 @@ def _send_one(
     if held is not None:
         return held
     lesson, question = found
-    language = learner.language or settings.languages.default
+    reply = review_reply(lesson, question, learner.language or settings.languages.default)
+    key = f"review:{learner.public_id}:{item.id}:{item.step}:{item.due_at.isoformat()}"
+    write_reply(session, key, learner.id, reply, now)
+    review.asked(item, learner, now)
+    return "sent"
+
+
+def review_reply(lesson: Lesson, question: Question, language: str) -> Reply:
+    """The review of one question (also what ``lessonbot whatsapp sync`` makes buttons for)."""
     _ = gettext_for(language)
     heading = _("Review: {lesson}").format(lesson=lesson.title[language])
     asked = question_message(question, language)  # the lesson's own buttons on WhatsApp
-    reply = Reply(
+    return Reply(
         text=f"{heading}\n{asked.text}",
         options=asked.options,
         buttons=asked.buttons,
         kind=OutboxKind.QUIZ,
     )
-    key = f"review:{learner.public_id}:{item.id}:{item.step}:{item.due_at.isoformat()}"
-    write_reply(session, key, learner.id, reply, now)
-    review.asked(item, learner, now)
-    return "sent"
 
 
 def _question(catalog: Catalog, item: ReviewItem) -> tuple[Lesson, Question] | None:

@@ -93,7 +93,6 @@ from bot.models import Learner, OutboxMessage
 from bot.ops.tally import SENDS, TALLY
 from bot.phones import InvalidPhoneNumber, decrypt_phone
 from bot.settings import Settings
-from bot.text.choices import BODY_MOST, choice_text
 from bot.text.render import Message, render
 from bot.text.sms import analyse
 from bot.vocab import ChannelName, FailureReason, LearnerStatus, OutboxKind, OutboxStatus
@@ -545,17 +544,17 @@ def _with_buttons(
 ) -> OutgoingMessage:
     """A WhatsApp message with a choice goes as its Content (buttons, a list) once synced.
 
-    Until then, and when the text is longer than a Content body may be, it
-    goes as the numbered text already rendered (bot.messaging.content).
+    Until then it goes as the numbered text already rendered
+    (bot.messaging.content); so does a text too long for a Content body.
     """
     choice = row_choice(row, language)
     if choice is None:
         return message
+    row.choice_key = choice.key  # what a tap on it will name (bot.messaging.taps)
     content_sid = content_for(session, choice, now)
-    text = choice_text(row.body or "", row.options or (), choice)
-    if content_sid is None or len(text) > BODY_MOST:
+    if content_sid is None:
         return message
-    return replace(message, body=None, content_sid=content_sid, content_variables={"1": text})
+    return replace(message, body=None, content_sid=content_sid)
 
 
 def _render(row: OutboxMessage, channel: str, language: str | None, settings: Settings) -> str:

@@ -183,7 +183,7 @@ def _run_claimed(
         return _give_up(sessions, turn, reason, settings, now, health)
     started = health.mark()
     try:
-        turn = _as_typed(sessions, turn, settings)
+        turn = _as_typed(sessions, turn)
         joining = joining_for(sessions, turn.learner_id, turn.body, settings)
         if joining is not None and joining.onboarded:
             # A join code from a known learner: the confirmation is the answer.
@@ -229,15 +229,12 @@ def _run_claimed(
     return TurnOutcome.ANSWERED
 
 
-def _as_typed(sessions: sessionmaker[Session], turn: Turn, settings: Settings) -> Turn:
+def _as_typed(sessions: sessionmaker[Session], turn: Turn) -> Turn:
     """A tap becomes the text it stands for (bot.messaging.taps); typed text stays as it is."""
     if not turn.tap_payload:
         return turn
-    default = settings.languages.default
     with session_scope(sessions) as session:
-        typed = typed_for_tap(
-            session, turn.learner_id, turn.tap_payload, turn.tapped_message_sid, default
-        )
+        typed = typed_for_tap(session, turn.learner_id, turn.tap_payload, turn.tapped_message_sid)
     return replace(turn, body=typed)
 
 

@@ -9,10 +9,13 @@ never goes over it: an option whose text (or short ``button`` label) does not
 fit is shown by its number, and the message's text then lists the options in
 full, as SMS does.
 
-The Content resource holds the titles; the message's text is its one variable
-(``{{1}}``), so one resource serves every message that offers the same titles
-in the same language. The resource is named by ``Choice.key``, a hash of what
-it shows: re-creating the same choice names the same resource.
+The Content resource holds the whole message: its text and its titles (a
+Content variable is at most 255 characters, too short for a question and its
+options). It is named by ``Choice.key``, a hash of what it shows: the same
+message needs the same resource, and re-creating it names the same resource.
+The lessons' questions and the fixed menus are known ahead
+(``bot.messaging.content_sync``); a message only a conversation makes (a
+country's time zones) is recorded the first time it is needed.
 
 A keyword menu (the help menu) is WhatsApp-only: its text stays as it is on
 SMS ("Write one of these words: ..."), and the list lets the learner tap a
@@ -65,6 +68,8 @@ class Choice:
     kind: ChoiceKind
     meaning: TapMeaning
     language: str
+    # The text above the buttons, as the learner reads it (at most BODY_MOST).
+    body: str
     titles: tuple[str, ...]
     # List items only: the line under each title ("" for none).
     descriptions: tuple[str, ...] = ()
@@ -80,6 +85,7 @@ class Choice:
             self.kind.value,
             self.meaning.value,
             self.language,
+            self.body,
             self.titles,
             self.descriptions,
             self.list_button,
@@ -97,8 +103,8 @@ class Choice:
         return f"c:{self.key}:{number}"
 
     def content_types(self) -> dict[str, object]:
-        """The ``types`` of the Content API's create request; the text is variable 1."""
-        body = "{{1}}"
+        """The ``types`` of the Content API's create request (no variables)."""
+        body = self.body
         if self.kind == ChoiceKind.QUICK_REPLY:
             actions = [
                 {"type": "QUICK_REPLY", "title": title, "id": self.payload(number)}
@@ -131,9 +137,12 @@ def read_payload(payload: str | None) -> Tap | None:
 
 
 def option_choice(
-    options: Sequence[str], language: str, buttons: Sequence[str] = ()
+    text: str, options: Sequence[str], language: str, buttons: Sequence[str] = ()
 ) -> Choice | None:
-    """The buttons or list for a message's numbered options, or None (no options, too many).
+    """The buttons or list for a message's numbered options, or None.
+
+    None: no options, more than a list holds, or a text too long for Content
+    (the message then goes as numbered text).
 
     ``buttons``: short labels for the titles (a lesson's ``button`` field), one
     per option, "" where the option's own text is the title.
@@ -152,7 +161,12 @@ def option_choice(
         in_body = titles == numbers or any(
             label != option.strip() for label, option in zip(labels, options, strict=True)
         )
-        return Choice(ChoiceKind.QUICK_REPLY, TapMeaning.OPTION, language, titles, (), "", in_body)
+        body = _body(text, options, in_body)
+        if len(body) > BODY_MOST:
+            return None
+        return Choice(
+            ChoiceKind.QUICK_REPLY, TapMeaning.OPTION, language, body, titles, (), "", in_body
+        )
     fits = all(0 < len(label) <= LIST_ITEM_MOST for label in labels)
     titles = tuple(labels) if fits and _distinct(labels) else numbers
     # A title that is not the option's whole text has the text under it, if it fits.
@@ -166,10 +180,14 @@ def option_choice(
         title != option.strip() and not description
         for title, option, description in zip(titles, options, descriptions, strict=True)
     )
+    body = _body(text, options, in_body)
+    if len(body) > BODY_MOST:
+        return None
     return Choice(
         ChoiceKind.LIST_PICKER,
         TapMeaning.OPTION,
         language,
+        body,
         titles,
         descriptions,
         list_button(language),
@@ -178,20 +196,24 @@ def option_choice(
 
 
 def shown_choice(
+    text: str | None,
     options: Sequence[str] | None,
     buttons: Sequence[str] | None,
     keywords: Sequence[Sequence[str]] | None,
     language: str,
 ) -> Choice | None:
     """The choice a WhatsApp message shows, from what its outbox row holds; None for plain text."""
+    if not text:
+        return None
     if keywords:
-        return keyword_choice([(str(word), str(what)) for word, what in keywords], language)
+        pairs = [(str(word), str(what)) for word, what in keywords]
+        return keyword_choice(text, pairs, language)
     if options:
-        return option_choice(options, language, buttons or ())
+        return option_choice(text, options, language, buttons or ())
     return None
 
 
-def keyword_choice(keywords: Sequence[tuple[str, str]], language: str) -> Choice | None:
+def keyword_choice(text: str, keywords: Sequence[tuple[str, str]], language: str) -> Choice | None:
     """A list of keywords to tap (the help menu): each item types its keyword.
 
     ``keywords``: (keyword, what it does) pairs. None when a keyword does not
@@ -201,12 +223,16 @@ def keyword_choice(keywords: Sequence[tuple[str, str]], language: str) -> Choice
         return None
     if not all(0 < len(word) <= LIST_ITEM_MOST for word, _ in keywords):
         return None
+    body = text.strip()
+    if len(body) > BODY_MOST:
+        return None
     titles = tuple(word for word, _ in keywords)
     descriptions = tuple(what if len(what) <= LIST_DESCRIPTION_MOST else "" for _, what in keywords)
     return Choice(
         ChoiceKind.LIST_PICKER,
         TapMeaning.KEYWORD,
         language,
+        body,
         titles,
         descriptions,
         list_button(language),
@@ -220,11 +246,10 @@ def list_button(language: str) -> str:
     return _("Choose")
 
 
-def choice_text(text: str, options: Sequence[str], choice: Choice, title: str = "") -> str:
+def _body(text: str, options: Sequence[str], options_in_body: bool) -> str:
     """The text above the buttons: the message, and the options in full if titled by number."""
-    head = f"*{title}*\n{text}" if title else text
-    blocks = [head.strip()]
-    if choice.options_in_body:
+    blocks = [text.strip()]
+    if options_in_body:
         blocks.append("\n".join(f"{n}. {option}" for n, option in enumerate(options, 1)))
     return "\n\n".join(blocks)
 

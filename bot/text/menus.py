@@ -1,15 +1,17 @@
-"""The fixed menus learners choose from: the option labels, one source for two readers.
+"""The fixed menus learners choose from, text and options: one source for two readers.
 
-The Rasa actions (nlu/actions/onboarding.py, info.py) show these menus, and
+The Rasa actions (nlu/actions/onboarding.py, info.py) send these menus, and
 ``lessonbot whatsapp sync`` (``bot.messaging.content_sync``) creates the
-WhatsApp buttons and lists for them ahead of time: both take the labels from
-here, so that the Content created is the Content a message needs. The order
-of the presets is the order of the labels (option 1 is the first preset).
+WhatsApp buttons and lists for them ahead of time: both take them from here,
+so that the Content created is exactly the Content a message needs (it is
+named by a hash of what it shows). The order of the presets is the order of
+the labels (option 1 is the first preset).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.text.i18n import gettext_for
@@ -96,3 +98,64 @@ def menu_text(language: str) -> str:
     """The help menu as text: what to write, one keyword a line."""
     _ = gettext_for(language)
     return "\n".join([_("Write one of these words:"), *menu_lines(_)])
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A message with a choice: its text, numbered options, or keywords to tap (WhatsApp)."""
+
+    text: str
+    options: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, str], ...] = ()
+
+
+def language_menu() -> Menu:
+    """The language question, in all four languages at once."""
+    asks = []
+    for code in LANGUAGES:
+        _ = gettext_for(code)
+        asks.append(_("Choose your language"))
+    return Menu(" / ".join(asks), tuple(language_options()))
+
+
+def consent_menu(language: str, retention_days: int) -> Menu:
+    """The privacy notice and "Do you agree?"."""
+    _ = gettext_for(language)
+    notice = _(
+        "Privacy: we keep your number encrypted and your answers, to follow your "
+        "progress. We delete the texts of messages after {days} days; our SMS "
+        "provider may keep its own copies longer. Write DELETE at any time to erase "
+        "everything, the provider's copies too."
+    ).format(days=retention_days)
+    return Menu(notice + "\n" + _("Do you agree?"), tuple(consent_options(language)))
+
+
+def course_menu(courses: Sequence[Titled], language: str) -> Menu:
+    _ = gettext_for(language)
+    return Menu(_("Which course do you want to start?"), tuple(course_options(courses, language)))
+
+
+def delivery_time_menu(language: str) -> Menu:
+    _ = gettext_for(language)
+    text = _("What time do you want your lessons? Choose one, or write a time like 6:30 pm.")
+    return Menu(text, tuple(delivery_time_options(language)))
+
+
+def delivery_day_menu(language: str) -> Menu:
+    _ = gettext_for(language)
+    text = _(
+        "Which days do you want your lessons? Choose one, or write the days, like: mon wed fri"
+    )
+    return Menu(text, tuple(delivery_day_options(language)))
+
+
+def help_menu(language: str) -> Menu:
+    """The help menu (MENU): the keywords to write, and on WhatsApp to tap."""
+    return Menu(menu_text(language), keywords=tuple(menu_keywords(language)))
+
+
+def welcome_back_menu(language: str) -> Menu:
+    """A signed-up learner's greeting: the help menu after "Welcome back!"."""
+    _ = gettext_for(language)
+    text = _("Welcome back!") + "\n" + menu_text(language)
+    return Menu(text, keywords=tuple(menu_keywords(language)))

@@ -26,6 +26,7 @@ from bot.models import Learner
 from bot.services import Services
 from bot.settings import Settings, load_settings
 from bot.text.i18n import gettext_for
+from bot.text.menus import Menu
 from bot.text.render import Message
 from bot.vocab import OutboxKind
 from lessons import Catalog
@@ -144,6 +145,19 @@ def say(
     if keywords:
         payload["keywords"] = [list(pair) for pair in keywords]
     dispatcher.utter_message(json_message=payload)
+
+
+def say_menu(
+    dispatcher: CollectingDispatcher, menu: Menu, allow_when_opted_out: bool = False
+) -> None:
+    """Send one of the fixed menus (bot.text.menus), exactly as the WhatsApp sync knows it."""
+    say(
+        dispatcher,
+        menu.text,
+        menu.options,
+        allow_when_opted_out=allow_when_opted_out,
+        keywords=menu.keywords,
+    )
 
 
 def send(

@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 from bot.learners import lifecycle, progress
 from bot.learners.lifecycle import is_onboarded
 from bot.models import Learner
+from bot.text.menus import help_menu, welcome_back_menu
 from bot.vocab import LearnerStatus
 from nlu.actions.base import (
     LearnerAction,
@@ -19,8 +20,8 @@ from nlu.actions.base import (
     latest_text,
     slot_events,
 )
-from nlu.actions.context import Turn, say
-from nlu.actions.texts import course_title, menu_keywords, menu_text
+from nlu.actions.context import Turn, say, say_menu
+from nlu.actions.texts import course_title
 
 
 class ActionGreet(LearnerAction):
@@ -46,9 +47,7 @@ class ActionGreet(LearnerAction):
             lifecycle.come_back(learner, turn.now, turn.settings)
         if is_onboarded(learner):
             # Also heals a lost tracker: the app database knows this learner.
-            text = _("Welcome back!") + "\n" + menu_text(turn.language)
-            keywords = menu_keywords(turn.language)
-            say(dispatcher, text, allow_when_opted_out=coming_back, keywords=keywords)
+            say_menu(dispatcher, welcome_back_menu(turn.language), coming_back)
             return slot_events(domain, onboarded=True)
         text = _(
             "Hi! Here you get short, free lessons by message: start a business "
@@ -76,7 +75,7 @@ class ActionHelp(LearnerAction):
         if in_onboarding(tracker):
             say(dispatcher, _("Let's finish signing you up first. You can write STOP at any time."))
         else:
-            say(dispatcher, menu_text(turn.language), keywords=menu_keywords(turn.language))
+            say_menu(dispatcher, help_menu(turn.language))
         return []
 
 

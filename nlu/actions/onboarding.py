@@ -18,17 +18,15 @@ from rasa_sdk.types import DomainDict
 from bot.learners import lifecycle, progress, schedule
 from bot.learners.localtime import EVERY_DAY
 from bot.models import Learner
-from bot.text.i18n import gettext_for
-from bot.text.languages import LANGUAGES
 from bot.text.menus import (
-    consent_options,
-    course_options,
-    delivery_day_options,
-    delivery_time_options,
-    language_options,
+    consent_menu,
+    course_menu,
+    delivery_day_menu,
+    delivery_time_menu,
+    language_menu,
 )
 from nlu.actions.base import LearnerAction, slot_events
-from nlu.actions.context import Turn, say
+from nlu.actions.context import Turn, say, say_menu
 from nlu.actions.lessons_flow import deliver_next
 from nlu.actions.texts import course_title, format_clock, format_days
 
@@ -47,14 +45,8 @@ class ActionAskLanguage(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        text = " / ".join(_choose_your_language(code) for code in LANGUAGES)
-        say(dispatcher, text, language_options())
+        say_menu(dispatcher, language_menu())
         return []
-
-
-def _choose_your_language(language: str) -> str:
-    _ = gettext_for(language)
-    return _("Choose your language")
 
 
 class ActionAskConsent(LearnerAction):
@@ -71,14 +63,8 @@ class ActionAskConsent(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        _ = turn.gettext()
-        notice = _(
-            "Privacy: we keep your number encrypted and your answers, to follow your "
-            "progress. We delete the texts of messages after {days} days; our SMS "
-            "provider may keep its own copies longer. Write DELETE at any time to erase "
-            "everything, the provider's copies too."
-        ).format(days=turn.settings.app.message_retention_days)
-        say(dispatcher, notice + "\n" + _("Do you agree?"), consent_options(turn.language))
+        retention = turn.settings.app.message_retention_days
+        say_menu(dispatcher, consent_menu(turn.language, retention))
         return []
 
 
@@ -94,10 +80,8 @@ class ActionAskCourse(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        _ = turn.gettext()
         courses = progress.ordered_courses(turn.catalog)
-        titles = course_options(courses, turn.language)
-        say(dispatcher, _("Which course do you want to start?"), titles)
+        say_menu(dispatcher, course_menu(courses, turn.language))
         return []
 
 
@@ -113,12 +97,7 @@ class ActionAskDeliveryTime(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        _ = turn.gettext()
-        say(
-            dispatcher,
-            _("What time do you want your lessons? Choose one, or write a time like 6:30 pm."),
-            delivery_time_options(turn.language),
-        )
+        say_menu(dispatcher, delivery_time_menu(turn.language))
         return []
 
 
@@ -134,15 +113,7 @@ class ActionAskDeliveryDays(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        _ = turn.gettext()
-        say(
-            dispatcher,
-            _(
-                "Which days do you want your lessons? Choose one, or write the days, "
-                "like: mon wed fri"
-            ),
-            delivery_day_options(turn.language),
-        )
+        say_menu(dispatcher, delivery_day_menu(turn.language))
         return []
 
 

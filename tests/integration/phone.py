@@ -3,6 +3,11 @@
 It sends through the real, signed webhook, runs the real worker against the
 real Rasa server, sends through the local channel, and reads back what the
 phone would show (each reply rendered for the learner's channel).
+
+On WhatsApp a message with options or a keyword menu shows buttons or a list
+(bot.text.choices); ``tap`` posts exactly what Twilio posts when the learner
+taps one (``bot.local.chat.tap_form``), with the ids of the choice the sender
+built for that message when it sent it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utc_now
 from bot.inbox.desk import DESK
+from bot.local.chat import Buttons, tap_form
 from bot.messaging.channels.local import LocalChannel
+from bot.messaging.content import row_choice
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.worker import run_sends_once, run_turns_once
@@ -27,6 +34,15 @@ from bot.vocab import InboundStatus
 from tests.builders import inbound_form, signed_post
 
 MAX_PASSES = 50
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A delivered WhatsApp message with buttons or a list: what a tap on it posts back."""
+
+    buttons: Buttons
+    # What each button stands for: the option in full, or the menu's keyword.
+    meanings: tuple[str, ...]
 
 
 @dataclass
@@ -41,6 +57,10 @@ class Phone:
     # Remembered once found: after an erasure the number no longer finds the learner.
     learner_id: int | None = None
     sent_sids: list[str] = field(default_factory=list)
+    # WhatsApp: each delivered message with buttons or a list, oldest first, as
+    # shown when it was sent (its ids depend on the learner's language then).
+    buttons: list[Shown] = field(default_factory=list)
+    buttons_seen_id: int = 0
 
     def post(self, body: str, message_sid: str | None = None, **extra: str) -> str:
         """Deliver one message to the webhook, as Twilio would; return its MessageSid."""
@@ -62,8 +82,70 @@ class Phone:
             )
             sends = run_sends_once(self.sessions, channel, self.settings, pacer, utc_now())
             if not turns and not sends:
+                self._note_buttons()
                 return
         raise AssertionError("the worker did not settle")
+
+    def tap(self, number: int, message_back: int = 0) -> list[str]:
+        """Tap button or list item ``number`` (1-based); return the texts the phone then shows.
+
+        It is under the latest message with buttons, or, with ``message_back``,
+        that many such messages further up (the learner scrolled up).
+        """
+        shown = self.shown(message_back).buttons
+        titles = shown.choice.titles
+        assert 1 <= number <= len(titles), f"no button {number} among {titles}"
+        form = tap_form(shown, number)
+        self.post(form.pop("Body"), **form)
+        self.work()
+        return self.received()
+
+    def tap_on(self, meaning: str, message_back: int = 0) -> list[str]:
+        """Tap the button that stands for ``meaning`` (an option's text, a menu keyword)."""
+        meanings = self.shown(message_back).meanings
+        assert meaning in meanings, f"no button for {meaning!r} among {meanings}"
+        return self.tap(meanings.index(meaning) + 1, message_back)
+
+    def choices_shown(self, message_back: int = 0) -> tuple[str, ...]:
+        """The titles of the buttons or list items under the latest message that has some."""
+        return self.shown(message_back).buttons.choice.titles
+
+    def shown(self, message_back: int = 0) -> Shown:
+        """The buttons of the latest delivered message with a choice, or of an older one."""
+        assert self.channel == "whatsapp", "only WhatsApp shows buttons"
+        assert message_back < len(self.buttons), (
+            f"{len(self.buttons)} message(s) with buttons delivered, none {message_back} back"
+        )
+        return self.buttons[-1 - message_back]
+
+    def _note_buttons(self) -> None:
+        if self.channel != "whatsapp":
+            return
+        with self.sessions() as session:
+            learner = self._known_learner(session)
+            if learner is None:
+                return
+            rows = list(
+                session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.learner_id == learner.id,
+                        OutboxMessage.id > self.buttons_seen_id,
+                    )
+                    .order_by(OutboxMessage.id)
+                )
+            )
+            if rows:
+                self.buttons_seen_id = rows[-1].id
+            # The ids depend on the learner's language as the message goes out
+            # (bot.messaging.sender); before one is chosen, the default's.
+            language = learner.language or self.settings.languages.default
+            for row in rows:
+                choice = row_choice(row, language) if row.status == "delivered" else None
+                if choice is not None:
+                    words = tuple(str(word) for word, _what in row.keywords or ())
+                    meanings = words or tuple(row.options or ())
+                    self.buttons.append(Shown(Buttons(choice, row.provider_sid), meanings))
 
     def say(self, body: str, **extra: str) -> list[str]:
         """Send a message and return the texts the phone shows in answer."""
@@ -91,12 +173,9 @@ class Phone:
     def received(self) -> list[str]:
         """Texts delivered to this phone since the last call, rendered for its channel."""
         with self.sessions() as session:
-            learner = self.learner(session)
-            if learner is None and self.learner_id is not None:
-                learner = session.get(Learner, self.learner_id)
+            learner = self._known_learner(session)
             if learner is None:
                 return []
-            self.learner_id = learner.id
             rows = list(
                 session.scalars(
                     select(OutboxMessage)
@@ -120,6 +199,14 @@ class Phone:
                 for row in rows
                 if row.status == "delivered"
             ]
+
+    def _known_learner(self, session: Session) -> Learner | None:
+        learner = self.learner(session)
+        if learner is None and self.learner_id is not None:
+            learner = session.get(Learner, self.learner_id)
+        if learner is not None:
+            self.learner_id = learner.id
+        return learner
 
     def learner(self, session: Session) -> Learner | None:
         key = phone_hash(self.number, self.settings.secrets.phone_hash_key)

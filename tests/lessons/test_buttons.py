@@ -65,7 +65,7 @@ def test_the_question_message_carries_the_buttons_of_its_language(tmp_path):
     spanish = question_message(question, "es")
     assert spanish.buttons == ("Preguntar", "", "")
     # What WhatsApp shows: the button where given, the option's text elsewhere.
-    choice = option_choice(spanish.options, "es", spanish.buttons)
+    choice = option_choice(spanish.text, spanish.options, "es", spanish.buttons)
     assert choice is not None
     assert choice.titles == ("Preguntar", "Compro mercancía", "Espero")
     # No button in French: the message is the same as before buttons existed.

@@ -63,7 +63,7 @@ def test_a_tap_posts_what_twilio_posts(db_session, settings):
 
 
 def test_the_webhook_stores_a_tap_with_its_message(client, settings, db_session):
-    choice = option_choice(YES_NO, "es")
+    choice = option_choice("¿Estás de acuerdo?", YES_NO, "es")
     assert choice is not None
     form = inbound_form("No", channel="whatsapp", **tap_form(Buttons(choice, "SM" + "8" * 32), 2))
 

@@ -35,7 +35,7 @@ from bot.messaging.worker import run_sends_once
 from bot.models import OutboxMessage, WhatsAppChoice
 from bot.settings import Settings
 from bot.text.choices import Choice, option_choice
-from bot.text.menus import consent_options, language_options, menu_keywords
+from bot.text.menus import consent_menu, language_menu, menu_keywords
 from lessons import load_catalog
 from tests.builders import NOW, add_learner, add_outbox, new_sid
 from tests.fakes import Answer, FakeChannel, FakeTime, Recorded, StandInServer
@@ -61,8 +61,8 @@ def twilio_settings(settings: Settings, content_url: str = CONTENT_URL, **more: 
     )
 
 
-def choice_of(options: list[str], language: str = "es") -> Choice:
-    choice = option_choice(options, language)
+def choice_of(options: list[str], language: str = "es", text: str = "¿Cuál?") -> Choice:
+    choice = option_choice(text, options, language)
     assert choice is not None
     return choice
 
@@ -166,8 +166,10 @@ def recorded_sid(session: Session, choice: Choice) -> str | None:
 # --- sync against a fake that keeps what is created -----------------------------------
 
 
+@pytest.mark.parametrize("fake", [FakeContentApi(page_size=50)])
 def test_sync_creates_what_lessons_and_menus_need_then_nothing(db_session, settings, api, fake):
-    needed = needed_choices(load_catalog(settings.lessons_path), ("es", "en"))
+    retention = settings.app.message_retention_days
+    needed = needed_choices(load_catalog(settings.lessons_path), ("es", "en"), retention)
 
     first = sync(db_session, api, needed, NOW)
     db_session.commit()
@@ -177,28 +179,32 @@ def test_sync_creates_what_lessons_and_menus_need_then_nothing(db_session, setti
     assert (second.created, second.found, second.already_recorded) == ([], [], len(needed))
     assert fake.creates == len(needed)
     # What learners will see: the consent buttons, the language list, the help menu's keywords.
-    assert fake.titles(choice_of(consent_options("es")).friendly_name) == ["Sí", "No"]
-    assert fake.titles(choice_of(consent_options("en"), "en").friendly_name) == ["Yes", "No"]
-    languages = choice_of(language_options(), "en")
-    assert fake.titles(languages.friendly_name) == ["Español", "English", "Français", "Kreyòl"]
+    # Each the very message the actions send (bot.text.menus), text included.
+    for language, yes_no in [("es", ["Sí", "No"]), ("en", ["Yes", "No"])]:
+        consent = consent_menu(language, retention)
+        asked = choice_of(list(consent.options), language, consent.text)
+        assert fake.titles(asked.friendly_name) == yes_no
+    languages = language_menu()
+    listed = choice_of(list(languages.options), "en", languages.text)
+    assert fake.titles(listed.friendly_name) == ["Español", "English", "Français", "Kreyòl"]
     help_words = [r for r in fake.resources if "SIGUIENTE" in json.dumps(r.get("types", {}))]
-    assert len(help_words) == 1
+    assert len(help_words) == 2  # the help menu, and the same after "Welcome back!"
     assert [word for word, _ in menu_keywords("es")] == fake.titles(help_words[0]["friendly_name"])
     assert all(r["language"] in ("es", "en") for r in fake.resources)
     assert content.unsynced(db_session) == []
     assert len(content.known_sids(db_session)) == len(needed)
 
 
-def test_the_request_to_twilio_names_the_text_as_variable_1(db_session, settings, api, fake):
-    sync(db_session, api, [choice_of(YES_NO)], NOW)
+def test_the_request_to_twilio_holds_the_whole_message(db_session, settings, api, fake):
+    sync(db_session, api, [choice_of(YES_NO, text="¿Estás de acuerdo?")], NOW)
     db_session.commit()
 
     (created,) = fake.resources
     assert created["language"] == "es"
     assert created["friendly_name"].startswith("lessonbot_es_quick_reply_")
-    assert created["variables"] == {"1": "Sí / No"}
-    assert created["types"]["twilio/quick-reply"]["body"] == "{{1}}"
-    assert created["types"]["twilio/text"] == {"body": "{{1}}"}
+    assert "variables" not in created  # a variable holds at most 255 characters: none used
+    assert created["types"]["twilio/quick-reply"]["body"] == "¿Estás de acuerdo?"
+    assert created["types"]["twilio/text"] == {"body": "¿Estás de acuerdo?"}
 
 
 def test_a_choice_already_at_twilio_is_recorded_not_created(db_session, api, fake):
@@ -383,8 +389,7 @@ def test_once_synced_a_choice_goes_as_content_that_twilio_accepts(
     assert fake.titles(resource["friendly_name"]) == options
     (after,) = forms
     assert after["ContentSid"] == resource["sid"]
-    assert json.loads(after["ContentVariables"]) == {"1": "¿Dónde vives?"}
-    assert "Body" not in after
+    assert "ContentVariables" not in after and "Body" not in after  # the resource is the message
     db_session.expire_all()
     sent = db_session.get(OutboxMessage, row.id)
     assert sent is not None
@@ -426,7 +431,8 @@ def test_the_command_refuses_without_twilio(settings, monkeypatch):
 
 def test_the_command_says_what_it_created_and_found(settings, monkeypatch, db_session):
     fake = FakeContentApi(page_size=50)
-    fake.add(choice_of(consent_options("es")).friendly_name)
+    consent = consent_menu("es", settings.app.message_retention_days)
+    fake.add(choice_of(list(consent.options), "es", consent.text).friendly_name)
     fake.add("someone_elses_template")
     with StandInServer(fake.stand_in) as server:
         with_twilio(monkeypatch, settings, server.url)

@@ -1,9 +1,9 @@
 """WhatsApp choices: buttons and lists as Content, and a tap read as the text it stands for.
 
 From the layout of a choice (``bot.text.choices``) through the sender (numbered
-text until the choice's Content is synced, then ContentSid + the text as its
-variable) to a tap posted back by Twilio, read before and without NLU
-(``bot.messaging.taps``) and sent to Rasa as the learner's typed answer.
+text until the choice's Content is synced, then its ContentSid) to a tap
+posted back by Twilio, read before and without NLU (``bot.messaging.taps``)
+and sent to Rasa as the learner's typed answer.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
-from bot.messaging.content import content_for, record_synced
+from bot.messaging.content import content_for, record_synced, row_choice
 from bot.messaging.inbound import parse_inbound
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
-from bot.messaging.taps import UNREADABLE_TAP, typed_for_tap
+from bot.messaging.taps import TAP_NOT_FOUND, typed_for_tap
 from bot.messaging.worker import run_sends_once, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage, WhatsAppChoice
 from bot.settings import Settings
@@ -46,6 +46,7 @@ LONG = [
     "Pago la tarifa que me piden por WhatsApp",
 ]
 LANGUAGES = ["Español", "English", "Français", "Kreyòl"]
+ASK = "¿Qué haces?"
 
 
 @pytest.fixture
@@ -94,17 +95,19 @@ def rasa_at(settings: Settings) -> Iterator[Callable[[str], RasaClient]]:
     ],
 )  # fmt: skip
 def test_the_layout_of_a_choice(options, buttons, kind, titles, in_body):
-    choice = option_choice(options, "es", buttons)
+    choice = option_choice(ASK, options, "es", buttons)
 
     assert choice is not None
     assert (choice.kind, choice.titles, choice.options_in_body) == (kind, titles, in_body)
     assert choice.meaning == TapMeaning.OPTION
+    listed = "\n".join(f"{n}. {option}" for n, option in enumerate(options, 1))
+    assert choice.body == (f"{ASK}\n\n{listed}" if in_body else ASK)
 
 
 def test_a_list_with_long_options_puts_each_under_its_number():
     times = [f"Por la mañana temprano, a las {hour}:00 am en punto" for hour in range(5, 10)]
 
-    choice = option_choice(times, "es")
+    choice = option_choice("¿A qué hora?", times, "es")
 
     assert choice is not None and choice.kind == ChoiceKind.LIST_PICKER
     assert choice.titles == ("1", "2", "3", "4", "5")
@@ -113,9 +116,11 @@ def test_a_list_with_long_options_puts_each_under_its_number():
     assert choice.list_button == "Elegir"
 
 
-def test_no_choice_without_options_or_beyond_ten():
-    assert option_choice([], "es") is None
-    assert option_choice([str(n) for n in range(11)], "es") is None
+def test_no_choice_without_options_beyond_ten_or_for_a_text_too_long_for_content():
+    assert option_choice(ASK, [], "es") is None
+    assert option_choice(ASK, [str(n) for n in range(11)], "es") is None
+    assert option_choice("x" * 1024, YES_NO, "es") is not None
+    assert option_choice("x" * 1025, YES_NO, "es") is None
 
 
 @pytest.mark.parametrize("language", ["es", "en", "fr", "ht"])
@@ -123,31 +128,33 @@ def test_the_list_button_fits_in_every_language(language):
     assert 0 < len(list_button(language)) <= LIST_BUTTON_MOST
 
 
-def test_the_content_types_carry_titles_and_tap_ids():
-    choice = option_choice(YES_NO, "es")
+def test_the_content_types_carry_the_text_titles_and_tap_ids():
+    choice = option_choice("¿Estás de acuerdo?", YES_NO, "es")
     assert choice is not None
 
     types = choice.content_types()
 
     assert types["twilio/quick-reply"] == {
-        "body": "{{1}}",
+        "body": "¿Estás de acuerdo?",
         "actions": [
             {"type": "QUICK_REPLY", "title": "Sí", "id": choice.payload(1)},
             {"type": "QUICK_REPLY", "title": "No", "id": choice.payload(2)},
         ],
     }
-    assert types["twilio/text"] == {"body": "{{1}}"}
+    assert types["twilio/text"] == {"body": "¿Estás de acuerdo?"}
     assert read_payload(choice.payload(2)).number == 2  # type: ignore[union-attr]
     assert read_payload(choice.payload(2)).key == choice.key  # type: ignore[union-attr]
 
 
 def test_a_choice_is_named_by_what_it_shows():
-    spanish, again = option_choice(YES_NO, "es"), option_choice(list(YES_NO), "es")
-    english = option_choice(YES_NO, "en")
-    assert spanish is not None and again is not None and english is not None
+    spanish, again = option_choice(ASK, YES_NO, "es"), option_choice(ASK, list(YES_NO), "es")
+    english = option_choice(ASK, YES_NO, "en")
+    other = option_choice("¿Seguro?", YES_NO, "es")
+    assert spanish is not None and again is not None and english is not None and other
 
     assert spanish.key == again.key  # the same resource, however often it is needed
-    assert spanish.key != english.key  # another language, another list button and resource
+    assert spanish.key != english.key  # another language, another resource
+    assert spanish.key != other.key  # another text, another resource
     assert spanish.friendly_name == f"lessonbot_es_quick_reply_{spanish.key}"
 
 
@@ -160,15 +167,15 @@ def test_an_id_that_is_not_ours_is_not_read_as_a_tap(payload):
 
 
 def test_a_keyword_menu_lists_the_words_to_tap():
-    choice = keyword_choice(
-        [("SIGUIENTE", "tu próxima lección"), ("BAJA", "no más mensajes")], "es"
-    )
+    pairs = [("SIGUIENTE", "tu próxima lección"), ("BAJA", "no más mensajes")]
+    choice = keyword_choice("Escribe una de estas palabras:", pairs, "es")
 
     assert choice is not None
     assert (choice.kind, choice.meaning) == (ChoiceKind.LIST_PICKER, TapMeaning.KEYWORD)
     assert choice.titles == ("SIGUIENTE", "BAJA")
     assert choice.descriptions == ("tu próxima lección", "no más mensajes")
-    assert keyword_choice([("UNA PALABRA DEMASIADO LARGA", "x")], "es") is None
+    assert choice.body == "Escribe una de estas palabras:"
+    assert keyword_choice("Escribe:", [("UNA PALABRA DEMASIADO LARGA", "x")], "es") is None
 
 
 # --- the sender ------------------------------------------------------------------
@@ -183,7 +190,7 @@ def test_an_unsynced_choice_goes_as_numbered_text_and_is_recorded_once(
 ):
     learner = whatsapp_learner(db_session, settings)
     add_outbox(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
-    add_outbox(db_session, learner, "¿Seguro?", options=YES_NO)
+    add_outbox(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
     channel = FakeChannel()
 
     with caplog.at_level(logging.WARNING, logger="bot.messaging.content"):
@@ -194,14 +201,15 @@ def test_an_unsynced_choice_goes_as_numbered_text_and_is_recorded_once(
     assert sent[0].body == "¿Estás de acuerdo?\n\n1. Sí\n2. No\n\nResponde 1 o 2"
     assert db_session.scalar(select(func.count()).select_from(WhatsAppChoice)) == 1
     assert len([r for r in caplog.records if "no Content yet" in r.getMessage()]) == 1
+    db_session.expire_all()
+    keys = db_session.scalars(select(OutboxMessage.choice_key)).all()
+    assert keys == [option_choice("¿Estás de acuerdo?", YES_NO, "es").key] * 2  # type: ignore[union-attr]
 
 
-def test_a_synced_choice_goes_as_its_content_with_the_text_as_variable(
-    db_session, settings, sessions, pacer
-):
+def test_a_synced_choice_goes_as_its_content(db_session, settings, sessions, pacer):
     learner = whatsapp_learner(db_session, settings)
     row = add_outbox(db_session, learner, "Pregunta 1\n¿Qué haces?", options=LONG)
-    choice = option_choice(LONG, "es")
+    choice = option_choice("Pregunta 1\n¿Qué haces?", LONG, "es")
     assert choice is not None
     record_synced(db_session, choice, "HX" + "a" * 32, NOW)
     db_session.commit()
@@ -211,11 +219,10 @@ def test_a_synced_choice_goes_as_its_content_with_the_text_as_variable(
 
     message = channel.sent[0][1]
     assert message.content_sid == "HX" + "a" * 32
-    assert message.body is None
-    # Titled by number: the text lists the options in full, without "Reply 1, 2 or 3".
-    assert message.content_variables == {
-        "1": "Pregunta 1\n¿Qué haces?\n\n1. " + LONG[0] + "\n2. " + LONG[1] + "\n3. " + LONG[2]
-    }
+    assert (message.body, message.content_variables) == (None, None)
+    # Titled by number: the resource lists the options in full, without "Reply 1, 2 or 3".
+    listed = "\n".join(f"{n}. {option}" for n, option in enumerate(LONG, 1))
+    assert choice.body == "Pregunta 1\n¿Qué haces?\n\n" + listed
     db_session.expire_all()
     assert db_session.get(OutboxMessage, row.id).status == "queued"  # type: ignore[union-attr]
 
@@ -227,7 +234,7 @@ def test_sms_and_text_too_long_for_content_stay_numbered_text(
     whatsapp = add_learner(db_session, settings, number="+50762222222", channel="whatsapp")
     add_outbox(db_session, sms, "¿Estás de acuerdo?", options=YES_NO)
     add_outbox(db_session, whatsapp, "x" * 1100, options=YES_NO)
-    choice = option_choice(YES_NO, "es")
+    choice = option_choice("¿Estás de acuerdo?", YES_NO, "es")
     assert choice is not None
     record_synced(db_session, choice, "HX" + "b" * 32, NOW)
     db_session.commit()
@@ -240,7 +247,7 @@ def test_sms_and_text_too_long_for_content_stay_numbered_text(
 
 
 def test_content_for_records_a_new_choice_once(db_session):
-    choice = option_choice(LANGUAGES, "es")
+    choice = option_choice("¿Idioma?", LANGUAGES, "es")
     assert choice is not None
 
     assert content_for(db_session, choice, NOW) is None
@@ -283,28 +290,35 @@ def sent_row(db_session: Session, learner, text: str, **columns):  # type: ignor
     for name, value in columns.items():
         setattr(row, name, value)
     row.status, row.provider_sid = "sent", new_sid()
+    choice = row_choice(row, "es")
+    row.choice_key = None if choice is None else choice.key  # as the sender records it
     db_session.commit()
     return row
+
+
+def tap_id(row: OutboxMessage, number: int) -> str:
+    """The id Twilio posts back for a tap on ``row``'s ``number``-th button."""
+    choice = row_choice(row, "es")
+    assert choice is not None
+    return choice.payload(number)
 
 
 def test_a_tap_on_the_question_waiting_is_its_number(db_session, settings):
     learner = whatsapp_learner(db_session, settings)
     question = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
-    payload = option_choice(LONG, "es").payload(2)  # type: ignore[union-attr]
+    payload = tap_id(question, 2)
 
-    assert typed_for_tap(db_session, learner.id, payload, question.provider_sid, "es") == "2"
-    assert (
-        typed_for_tap(db_session, learner.id, payload, None, "es") == "2"
-    )  # found by its id alone
+    assert typed_for_tap(db_session, learner.id, payload, question.provider_sid) == "2"
+    assert typed_for_tap(db_session, learner.id, payload, None) == "2"  # found by its id alone
 
 
 def test_a_tap_on_an_older_question_is_that_options_text(db_session, settings):
     learner = whatsapp_learner(db_session, settings)
     old = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
     sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
-    old_payload = option_choice(LONG, "es").payload(1)  # type: ignore[union-attr]
+    old_payload = tap_id(old, 1)
 
-    typed = typed_for_tap(db_session, learner.id, old_payload, old.provider_sid, "es")
+    typed = typed_for_tap(db_session, learner.id, old_payload, old.provider_sid)
 
     assert typed == LONG[0]  # what typing that option now would say
 
@@ -312,11 +326,12 @@ def test_a_tap_on_an_older_question_is_that_options_text(db_session, settings):
 def test_an_older_question_with_the_same_buttons_is_told_apart_by_its_message(db_session, settings):
     learner = whatsapp_learner(db_session, settings)
     old = sent_row(db_session, learner, "¿Te gustó?", options=["Bien", "Mal", "Regular"])
-    new = sent_row(db_session, learner, "¿Y esta?", options=["Bien", "Mal", "Regular"])
-    payload = option_choice(["Bien", "Mal", "Regular"], "es").payload(3)  # type: ignore[union-attr]
+    new = sent_row(db_session, learner, "¿Te gustó?", options=["Bien", "Mal", "Regular"])
+    payload = tap_id(new, 3)
+    assert tap_id(old, 3) == payload  # one resource shows both
 
-    assert typed_for_tap(db_session, learner.id, payload, old.provider_sid, "es") == "Regular"
-    assert typed_for_tap(db_session, learner.id, payload, new.provider_sid, "es") == "3"
+    assert typed_for_tap(db_session, learner.id, payload, old.provider_sid) == "Regular"
+    assert typed_for_tap(db_session, learner.id, payload, new.provider_sid) == "3"
 
 
 def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
@@ -324,9 +339,9 @@ def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
     pairs = [["SIGUIENTE", "tu próxima lección"], ["PERSONA", "hablar con alguien"]]
     menu = sent_row(db_session, learner, "Escribe una de estas palabras:", keywords=pairs)
     sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)  # asked since
-    payload = keyword_choice([tuple(p) for p in pairs], "es").payload(2)  # type: ignore[union-attr,misc]
+    payload = tap_id(menu, 2)
 
-    assert typed_for_tap(db_session, learner.id, payload, menu.provider_sid, "es") == "PERSONA"
+    assert typed_for_tap(db_session, learner.id, payload, menu.provider_sid) == "PERSONA"
 
 
 @pytest.mark.parametrize(
@@ -340,10 +355,11 @@ def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
 def test_a_tap_that_matches_nothing_is_read_as_an_empty_message(db_session, settings, payload):
     learner = whatsapp_learner(db_session, settings)
     sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
+    asked = db_session.scalar(select(OutboxMessage))
     if payload == "tapped-number-too-high":
-        payload = option_choice(YES_NO, "es").payload(3)  # type: ignore[union-attr]
+        payload = tap_id(asked, 3)
 
-    assert typed_for_tap(db_session, learner.id, payload, None, "es") == UNREADABLE_TAP
+    assert typed_for_tap(db_session, learner.id, payload, None) == TAP_NOT_FOUND
 
 
 def test_the_worker_sends_a_tap_to_rasa_as_the_typed_answer_without_nlu(
@@ -351,7 +367,7 @@ def test_the_worker_sends_a_tap_to_rasa_as_the_typed_answer_without_nlu(
 ):
     learner = whatsapp_learner(db_session, settings)
     question = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
-    payload = option_choice(LONG, "es").payload(3)  # type: ignore[union-attr]
+    payload = tap_id(question, 3)
     for body, tap in [("3", payload), ("Nada", "c:0123456789abcdef:1")]:
         db_session.add(
             InboundMessage(
@@ -371,8 +387,8 @@ def test_the_worker_sends_a_tap_to_rasa_as_the_typed_answer_without_nlu(
 
     assert done == {"answered": 2}
     texts = [request.json()["message"] for request in rasa.requests]
-    # The question's third option; then a tap that is not ours gets the menu (nothing to read).
-    assert texts == ['/choose_option{"option":"3"}', "/nlu_fallback"]
+    # The question's third option; then a tap that is not ours gets the menu.
+    assert texts == ['/choose_option{"option":"3"}', "/help"]
 
 
 def test_a_learner_without_a_language_gets_the_language_list_and_can_tap_it(
@@ -381,6 +397,8 @@ def test_a_learner_without_a_language_gets_the_language_list_and_can_tap_it(
     """The language menu comes before the learner has a language: shown in the default one."""
     learner = add_learner(db_session, settings, channel="whatsapp", language=None)
     add_outbox(db_session, learner, "Elige tu idioma / Choose your language", options=LANGUAGES)
+    choice = option_choice("Elige tu idioma / Choose your language", LANGUAGES, "es")
+    assert choice is not None
     channel = FakeChannel()
 
     run_sends_once(sessions, channel, settings, pacer, NOW)
@@ -392,8 +410,11 @@ def test_a_learner_without_a_language_gets_the_language_list_and_can_tap_it(
     assert (recorded.kind, recorded.language, recorded.titles) == ("list_picker", "es", LANGUAGES)
     row = db_session.scalar(select(OutboxMessage))
     assert row is not None and row.provider_sid is not None
-    payload = option_choice(LANGUAGES, "es").payload(4)  # type: ignore[union-attr]
-    assert typed_for_tap(db_session, learner.id, payload, row.provider_sid, "es") == "4"
+    assert row.choice_key == choice.key
+    # The learner has chosen a language since: the list they tapped is still theirs.
+    learner.language = "ht"
+    db_session.commit()
+    assert typed_for_tap(db_session, learner.id, choice.payload(4), row.provider_sid) == "4"
 
 
 @hypothesis_settings(
@@ -416,6 +437,6 @@ def test_no_tap_id_breaks_the_reading(db_session, settings, payload, tapped):
     if db_session.scalar(select(func.count()).select_from(OutboxMessage)) == 0:
         sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
 
-    typed = typed_for_tap(db_session, learner.id, payload, tapped, "es")
+    typed = typed_for_tap(db_session, learner.id, payload, tapped)
 
-    assert typed in ("1", "2", UNREADABLE_TAP)
+    assert typed in ("1", "2", TAP_NOT_FOUND)

@@ -91,12 +91,13 @@ class TwilioContent:
         types: Mapping[str, object],
     ) -> ContentResource:
         """Create a Content resource (Twilio's ContentCreateRequest) and return it."""
-        body = {
+        body: dict[str, object] = {
             "friendly_name": friendly_name,
             "language": language,
-            "variables": dict(variables),
             "types": dict(types),
         }
+        if variables:  # a resource with variables needs a sample of each
+            body["variables"] = dict(variables)
         what = f"create {friendly_name}"
         created = _resource(self._call("POST", f"{self._base}/v1/Content", what, json=body))
         if not created.sid:

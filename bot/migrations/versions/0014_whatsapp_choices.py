@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(8), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("meaning", sa.String(16), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
         sa.Column("titles", sa.JSON(), nullable=False),
         sa.Column("descriptions", sa.JSON(), nullable=False),
         sa.Column("list_button", sa.String(40), nullable=False),
@@ -38,6 +39,7 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox_message") as batch_op:
         batch_op.add_column(sa.Column("buttons", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("keywords", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("choice_key", sa.String(16), nullable=True))
     with op.batch_alter_table("inbound_message") as batch_op:
         batch_op.add_column(sa.Column("tap_payload", sa.String(200), nullable=True))
         batch_op.add_column(sa.Column("tapped_message_sid", sa.String(64), nullable=True))
@@ -48,6 +50,7 @@ def downgrade() -> None:
         batch_op.drop_column("tapped_message_sid")
         batch_op.drop_column("tap_payload")
     with op.batch_alter_table("outbox_message") as batch_op:
+        batch_op.drop_column("choice_key")
         batch_op.drop_column("keywords")
         batch_op.drop_column("buttons")
     op.drop_table("whatsapp_choice")
