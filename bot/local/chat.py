@@ -3,7 +3,9 @@
 Each line typed is posted to the real webhook as Twilio would post it, signed
 with the same auth token; the replies are read back from the outbox and shown
 as the phone would show them (with SMS encoding and segments). On WhatsApp a
-choice shows its buttons or list (``bot.text.choices``), and typing ``[2]``
+choice shows its buttons or list (``bot.text.choices``) as a phone shows them
+once `lessonbot whatsapp sync` has made their Content (the local channel sends
+numbered text, but a tap reads the same either way), and typing ``[2]``
 taps the second one of the latest message that has them: the webhook gets
 what Twilio posts for a tap (the title as Body, ButtonPayload or ListId, and
 the tapped message's SID).

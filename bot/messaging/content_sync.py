@@ -111,7 +111,10 @@ def sync(
     needed: Iterable[Choice],
     now: datetime,
 ) -> SyncReport:
-    """Give each needed or recorded-unsynced choice its Content resource; record the SIDs."""
+    """Give each needed or recorded-unsynced choice its Content resource; record the SIDs.
+
+    Commits after each recorded SID.
+    """
     choices = _distinct([*needed, *content.unsynced(session)])
     at_twilio = api.list_all()
     by_name: dict[str, str] = {}
@@ -132,12 +135,17 @@ def sync(
         found = by_name.get(choice.friendly_name)
         if found is not None:
             content.record_synced(session, choice, found, now)
+            session.commit()
             report.found.append(choice.friendly_name)
             continue
         # No variables: the resource holds the whole message (bot.text.choices).
         types = choice.content_types()
         created = api.create(choice.friendly_name, choice.language, {}, types)
         content.record_synced(session, choice, created.sid, now)
+        # Each SID committed at once: a sync of hundreds of resources at Twilio's
+        # pace must not hold the database's write lock (the webhook and the
+        # sender write meanwhile), and a run that stops keeps what it made.
+        session.commit()
         report.created.append(choice.friendly_name)
     log.info("whatsapp sync: %s", report.summary())
     return report

@@ -45,9 +45,9 @@ HANDOFF_MESSAGE = "/handoff_message"
 # What still reaches the bot during a hand-off: the account keywords.
 _ACCOUNT_KEYWORDS = (STOP, START, DELETE_DATA)
 
-# "2", "2.", "2)", "b", "B)" ... but not "2 y 3" or "b no". Digits go up to 9
-# for the longer menus (the countries of the time zone menu); letters stop at d.
-_BARE_OPTION = re.compile(r"^([1-9]|[a-d])[.)]?$")
+# "2", "2.", "2)", "b", "B)" ... but not "2 y 3" or "b no". Numbers go up to 10
+# for the longer menus (a WhatsApp list holds ten); letters stop at d.
+_BARE_OPTION = re.compile(r"^(10|[1-9]|[a-d])[.)]?$")
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 

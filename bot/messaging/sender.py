@@ -550,11 +550,12 @@ def _with_buttons(
     choice = row_choice(row, language)
     if choice is None:
         return message
-    row.choice_key = choice.key  # what a tap on it will name (bot.messaging.taps)
+    # The buttons it shows (or will, once synced): what a tap names (bot.messaging.taps).
+    row.choice_key = choice.key
     content_sid = content_for(session, choice, now)
     if content_sid is None:
         return message
-    return replace(message, body=None, content_sid=content_sid)
+    return replace(message, body=None, content_sid=content_sid, content_text=choice.body)
 
 
 def _render(row: OutboxMessage, channel: str, language: str | None, settings: Settings) -> str:

@@ -5,9 +5,10 @@ A button or list item posts back its id (``c:<key>:<n>``, see
 recorded on each message the key of the buttons it went with
 (``OutboxMessage.choice_key``). What the tap means depends on that message:
 
-- the learner's latest message with buttons (the question waiting for an
-  answer): the option's number, as if typed ("2"), which the worker sends to
-  Rasa as ``/choose_option{"option": "2"}`` without NLU;
+- the question waiting for an answer (the learner's latest message with
+  options that reached them; a keyword menu shown since does not count): the
+  option's number, as if typed ("2"), which the worker sends to Rasa as
+  ``/choose_option{"option": "2"}`` without NLU;
 - an older message (the learner scrolled up): the option's own text, as if
   typed now, so that it gets the answer typing it would get;
 - a keyword menu: the keyword ("SIGUIENTE"), old or new.
@@ -20,12 +21,14 @@ in their language, and sees what they can write or tap.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Learner, OutboxMessage
 from bot.text.choices import read_payload
+from bot.vocab import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,8 @@ RECENT_CHOICES = 50
 # What a tap that matches nothing stands for: the menu keyword, which every
 # language's learner may write (bot.messaging.keywords) and which shows the menu.
 TAP_NOT_FOUND = "MENU"
+# Messages the learner has not seen (not sent yet, or never arrived): not the question waiting.
+_NOT_SHOWN = (OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)
 
 
 def typed_for_tap(
@@ -65,6 +70,18 @@ def typed_for_tap(
     options = tapped.options or []
     if tap.number > len(options):
         return TAP_NOT_FOUND
-    if tapped.id == rows[0].id:
+    if tapped.id == _waiting(rows):
         return str(tap.number)
     return str(options[tap.number - 1])
+
+
+def _waiting(rows: Sequence[OutboxMessage]) -> int | None:
+    """The id of the question waiting for an answer: the latest one the learner got.
+
+    A keyword menu shown since (MENU) does not replace it, nor does a message
+    that never reached the phone.
+    """
+    for row in rows:
+        if row.options and row.status not in _NOT_SHOWN:
+            return row.id
+    return None

@@ -56,8 +56,9 @@ def erase_learner(session: Session, learner: Learner, now: datetime) -> ErasureS
         session.execute(
             update(InboundMessage)
             .filter_by(learner_id=learner.id)
-            .where(InboundMessage.body.is_not(None))
-            .values(body=None)
+            .where(InboundMessage.body.is_not(None) | InboundMessage.tap_payload.is_not(None))
+            # A tap's id names the option chosen, as its text (the title) does.
+            .values(body=None, tap_payload=None, tapped_message_sid=None)
         )
     )
     # Messages still waiting for the sender keep their text: the sender drops

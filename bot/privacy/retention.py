@@ -37,9 +37,13 @@ def purge_message_bodies(session: Session, settings: Settings, now: datetime) ->
     cutoff = retention_cutoff(settings, now)
     inbound = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.received_at < cutoff, InboundMessage.body.is_not(None))
+        .where(
+            InboundMessage.received_at < cutoff,
+            InboundMessage.body.is_not(None) | InboundMessage.tap_payload.is_not(None),
+        )
         .where(InboundMessage.status != InboundStatus.PENDING)
-        .values(body=None)
+        # A tap's id names the option chosen, as its text (the title) does.
+        .values(body=None, tap_payload=None, tapped_message_sid=None)
     )
     return {
         "inbound_purged": rowcount(inbound),

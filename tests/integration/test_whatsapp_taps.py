@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.models import QuizAttempt
+from bot.messaging.content_sync import needed_choices
+from bot.models import OutboxMessage, QuizAttempt
 from bot.text.i18n import gettext_for
 from bot.text.languages import LANGUAGE_NAMES, LANGUAGES
 from bot.text.menus import (
@@ -145,6 +146,22 @@ def test_a_whole_conversation_by_taps(new_phone, stack_settings, language: str) 
     assert attempts(phone) == [(first.key, first.correct_number, True), (second.key, wrong, False)]
     with phone.sessions() as session:
         assert phone.all_answered(session)
+        # Every message with buttons was one `lessonbot whatsapp sync` makes ahead:
+        # the sync's idea of a message is the message the actions sent.
+        learner = phone.learner(session)
+        assert learner is not None
+        shown = set(
+            session.scalars(
+                select(OutboxMessage.choice_key).where(
+                    OutboxMessage.learner_id == learner.id, OutboxMessage.choice_key.is_not(None)
+                )
+            )
+        )
+    retention = stack_settings.app.message_retention_days
+    catalog = load_catalog(stack_settings.lessons_path)
+    known = {choice.key for choice in needed_choices(catalog, LANGUAGES, retention)}
+    assert len(shown) >= 8  # language, consent, course, time, days, 2 questions, the menu
+    assert shown <= known
 
 
 def test_taps_and_typed_answers_mix(new_phone, stack_settings) -> None:

@@ -17,6 +17,7 @@ from bot.messaging.keywords import (
     ("typed", "sent"),
     [
         ("2", '/choose_option{"option":"2"}'),
+        ("10", '/choose_option{"option":"10"}'),  # a WhatsApp list's tenth item
         (" 4 ", '/choose_option{"option":"4"}'),
         ("b", '/choose_option{"option":"2"}'),
         ("D)", '/choose_option{"option":"4"}'),
@@ -59,7 +60,7 @@ def test_unambiguous_input_skips_nlu(typed: str, sent: str):
     "typed",
     [
         "0",
-        "10",
+        "11",
         "e",
         "2 y 3",
         "la b",

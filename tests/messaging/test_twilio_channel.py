@@ -426,6 +426,29 @@ def test_a_message_taken_before_is_found_by_number_text_service_and_time(setting
     assert request.query == {"To": [NUMBER], "PageSize": ["100"]}
 
 
+def test_whatsapp_buttons_are_found_by_their_text_not_any_message_of_ours(settings):
+    """A Content message that holds its own text: the lesson sent just before is not it."""
+    ours = "SM" + "0e" * 16
+    question = OutgoingMessage(
+        to=NUMBER,
+        channel="whatsapp",
+        content_sid="HX" + "ab" * 16,
+        content_text="¿Qué haces?\n\n1. Llamo\n2. Pago",
+        reference="SM1:1",
+    )
+    lesson = [resource("SM" + "01" * 16, 0.5, to=f"whatsapp:{NUMBER}", body="Lección 1")]
+    both = [resource(ours, 0.6, to=f"whatsapp:{NUMBER}", body=question.content_text), *lesson]
+    found = {}
+    for name, listed in [("lesson only", lesson), ("both", both)]:
+        with StandInServer(lambda request, listed=listed: (200, {"messages": listed}, {})) as api:
+            found[name] = find(twilio_settings(settings, api.url), question)
+
+    assert found == {
+        "lesson only": None,
+        "both": SendResult(provider_sid=ours, status=OutboxStatus.DELIVERED),
+    }
+
+
 def test_a_message_not_taken_is_not_found_even_with_its_text_sent_before(settings):
     listed = [resource("SM" + "04" * 16, -30), resource("SM" + "05" * 16, -60 * 24)]
     page = {"messages": listed, "next_page_uri": "/2010-04-01/next"}

@@ -47,6 +47,7 @@ LONG = [
 ]
 LANGUAGES = ["Español", "English", "Français", "Kreyòl"]
 ASK = "¿Qué haces?"
+QUESTION_KEY = option_choice("¿Estás de acuerdo?", YES_NO, "es").key  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -334,6 +335,18 @@ def test_an_older_question_with_the_same_buttons_is_told_apart_by_its_message(db
     assert typed_for_tap(db_session, learner.id, payload, new.provider_sid) == "3"
 
 
+def test_the_help_menu_shown_since_does_not_replace_the_question_waiting(db_session, settings):
+    learner = whatsapp_learner(db_session, settings)
+    question = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
+    pairs = [["SIGUIENTE", "tu próxima lección"], ["PERSONA", "hablar con alguien"]]
+    sent_row(db_session, learner, "Escribe una de estas palabras:", keywords=pairs)  # MENU
+    lost = sent_row(db_session, learner, "¿Seguro?", options=YES_NO)
+    lost.status = "failed"  # never reached the phone
+    db_session.commit()
+
+    assert typed_for_tap(db_session, learner.id, tap_id(question, 2), question.provider_sid) == "2"
+
+
 def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
     learner = whatsapp_learner(db_session, settings)
     pairs = [["SIGUIENTE", "tu próxima lección"], ["PERSONA", "hablar con alguien"]]
@@ -352,7 +365,7 @@ def test_a_tap_on_the_keyword_menu_is_its_keyword(db_session, settings):
         "tapped-number-too-high",
     ],
 )
-def test_a_tap_that_matches_nothing_is_read_as_an_empty_message(db_session, settings, payload):
+def test_a_tap_that_matches_nothing_is_read_as_the_menu_keyword(db_session, settings, payload):
     learner = whatsapp_learner(db_session, settings)
     sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
     asked = db_session.scalar(select(OutboxMessage))
@@ -423,6 +436,8 @@ def test_a_learner_without_a_language_gets_the_language_list_and_can_tap_it(
 @given(
     payload=st.one_of(
         st.text(max_size=250),
+        # Ours: the question's two buttons, and numbers beyond them.
+        st.builds("c:{}:{}".format, st.just(QUESTION_KEY), st.integers(0, 120)),
         st.builds(
             "c:{}:{}".format,
             st.text("0123456789abcdef", min_size=16, max_size=16),
@@ -440,3 +455,6 @@ def test_no_tap_id_breaks_the_reading(db_session, settings, payload, tapped):
     typed = typed_for_tap(db_session, learner.id, payload, tapped)
 
     assert typed in ("1", "2", TAP_NOT_FOUND)
+    tap = read_payload(payload)
+    if tap is not None and tap.key == QUESTION_KEY and tap.number <= 2:
+        assert typed == str(tap.number)

@@ -35,11 +35,17 @@ def test_old_texts_leave_the_app_tables_templates_included(db_session, settings)
                            body="vivo en Colón", received_at=OLD, status=InboundStatus.DONE),
             InboundMessage(message_sid="SMnew", learner_id=learner.id, channel="whatsapp",
                            body="hola", received_at=RECENT, status=InboundStatus.DONE),
+            # A tap's id names the option chosen as its title does: both go.
+            InboundMessage(message_sid="SMtap", learner_id=learner.id, channel="whatsapp",
+                           body=None, tap_payload="c:0123456789abcdef:2",
+                           tapped_message_sid="SMq", received_at=OLD,
+                           status=InboundStatus.DONE),
             OutboxMessage(idempotency_key="template", learner_id=learner.id, content_sid="HX1",
                           content_variables={"1": "Reunión en Colón el martes"},
                           status=OutboxStatus.DELIVERED, created_at=OLD),
             OutboxMessage(idempotency_key="lesson", learner_id=learner.id, body="Lección 1",
-                          options=["Sí", "No"], status=OutboxStatus.READ, created_at=OLD),
+                          options=["Sí", "No"], buttons=["Sí", ""], choice_key="0123456789abcdef",
+                          status=OutboxStatus.READ, created_at=OLD),
             OutboxMessage(idempotency_key="waiting", learner_id=learner.id, body="still to send",
                           status=OutboxStatus.PENDING, created_at=OLD),
             OutboxMessage(idempotency_key="fresh", learner_id=learner.id, body="Lección 2",
@@ -50,20 +56,25 @@ def test_old_texts_leave_the_app_tables_templates_included(db_session, settings)
 
     summary = purge_message_bodies(db_session, settings, NOW)
 
-    rows = db_session.execute(select(InboundMessage.message_sid, InboundMessage.body))
-    bodies = {sid: body for sid, body in rows}
-    assert bodies == {"SMold": None, "SMnew": "hola"}
+    rows = db_session.scalars(select(InboundMessage))
+    bodies = {row.message_sid: (row.body, row.tap_payload, row.tapped_message_sid) for row in rows}
+    assert bodies == {
+        "SMold": (None, None, None),
+        "SMnew": ("hola", None, None),
+        "SMtap": (None, None, None),
+    }
     outbox = {
-        row.idempotency_key: (row.body, row.options, row.content_variables)
+        row.idempotency_key: (row.body, row.options, row.buttons, row.choice_key,
+                              row.content_variables)
         for row in db_session.scalars(select(OutboxMessage))
-    }
+    }  # fmt: skip
     assert outbox == {
-        "template": (None, None, None),
-        "lesson": (None, None, None),
-        "waiting": ("still to send", None, None),  # not sent yet: kept until it is
-        "fresh": ("Lección 2", None, None),
+        "template": (None, None, None, None, None),
+        "lesson": (None, None, None, None, None),
+        "waiting": ("still to send", None, None, None, None),  # not sent yet: kept until it is
+        "fresh": ("Lección 2", None, None, None, None),
     }
-    assert summary == {"inbound_purged": 1, "outbound_purged": 2}
+    assert summary == {"inbound_purged": 2, "outbound_purged": 2}
 
 
 def check_tracker_purge(url: str, settings: Settings) -> None:

@@ -28,6 +28,9 @@ class OutgoingMessage:
     # A WhatsApp template (Twilio Content API) instead of a free-text body.
     content_sid: str | None = None
     content_variables: dict[str, Any] | None = None
+    # The text a Content resource shows when it holds the whole message
+    # (WhatsApp buttons, bot.text.choices): how it is recognised at the provider.
+    content_text: str | None = field(default=None, repr=False)
     # The outbox idempotency key, so that logs can name the message.
     reference: str = ""
 

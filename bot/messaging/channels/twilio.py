@@ -210,8 +210,13 @@ class TwilioChannel:
         direction = resource.get("direction")
         if direction and not str(direction).startswith("outbound"):
             return False
-        # A template's text is Twilio's rendering, not ours: no body to compare.
-        return message.content_sid is not None or resource.get("body") == (message.body or "")
+        if message.content_sid is None:
+            return resource.get("body") == (message.body or "")
+        # WhatsApp buttons: the resource holds our own text, so a message Twilio
+        # shows with another text (the lesson sent just before) is not this one.
+        # A template's text is Twilio's rendering of variables: no text to compare.
+        shown = resource.get("body")
+        return not (message.content_text and shown) or shown == message.content_text
 
     def delete_message(self, provider_sid: str) -> None:
         """Delete Twilio's record of a message (body, numbers, media); gone already is fine."""

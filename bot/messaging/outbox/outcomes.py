@@ -168,6 +168,7 @@ def suppress(session: Session, row: OutboxMessage, now: datetime) -> None:
     )
     if status == LearnerStatus.ERASED:
         row.body, row.options, row.buttons, row.keywords = None, None, None, None  # no text kept
+        row.choice_key = None
 
 
 def record_failure(

@@ -33,7 +33,14 @@ def erase_texts(session: Session, learner_id: int) -> int:
             .where(OutboxMessage.learner_id == learner_id)
             .where(OutboxMessage.status != OutboxStatus.PENDING)
             .where(OutboxMessage.body.is_not(None) | OutboxMessage.content_variables.is_not(None))
-            .values(body=None, options=None, buttons=None, keywords=None, content_variables=None)
+            .values(
+                body=None,
+                options=None,
+                buttons=None,
+                keywords=None,
+                choice_key=None,
+                content_variables=None,
+            )
         )
     )
 
@@ -47,7 +54,14 @@ def purge_texts(session: Session, cutoff: datetime) -> int:
             .where(OutboxMessage.body.is_not(None) | OutboxMessage.content_variables.is_not(None))
             .where(OutboxMessage.status != OutboxStatus.PENDING)
             # A template's variables are its text (a broadcast's announcement).
-            .values(body=None, options=None, buttons=None, keywords=None, content_variables=None)
+            .values(
+                body=None,
+                options=None,
+                buttons=None,
+                keywords=None,
+                choice_key=None,
+                content_variables=None,
+            )
         )
     )
 

@@ -44,7 +44,7 @@ _WORDS = {
 _LETTERS = {"a": 1, "b": 2, "c": 3, "d": 4}
 
 # "2", "2nd", "2da", "2do", "2e", "2eme", "2yem"
-_DIGIT = re.compile(r"^([1-9])(?:st|nd|rd|th|ro|ra|do|da|to|ta|er|ere|re|e|eme|em|yem)?$")
+_DIGIT = re.compile(r"^(10|[1-9])(?:st|nd|rd|th|ro|ra|do|da|to|ta|er|ere|re|e|eme|em|yem)?$")
 
 
 def normalise(text: str) -> str:
