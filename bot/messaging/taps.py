@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.messaging.keywords import asks_to_stop
 from bot.models import Learner, OutboxMessage
 from bot.text.choices import read_payload
 from bot.vocab import OutboxStatus
@@ -72,7 +73,13 @@ def typed_for_tap(
         return TAP_NOT_FOUND
     if tapped.id == _waiting(rows):
         return str(tap.number)
-    return str(options[tap.number - 1])
+    text = str(options[tap.number - 1])
+    if asks_to_stop(text):
+        # A tap on an answer never opts a learner out (only the menu's STOP
+        # keyword does), even where an option's words would read as "stop".
+        log.warning("an old option of %s reads as an opt-out: answered with the menu", tapped.id)
+        return TAP_NOT_FOUND
+    return text
 
 
 def _waiting(rows: Sequence[OutboxMessage]) -> int | None:

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
 from bot.messaging.content import content_for, record_synced, row_choice
+from bot.messaging.content_sync import needed_choices
 from bot.messaging.inbound import parse_inbound
+from bot.messaging.keywords import asks_to_stop
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.taps import TAP_NOT_FOUND, typed_for_tap
@@ -36,6 +38,8 @@ from bot.text.choices import (
     option_choice,
     read_payload,
 )
+from bot.text.languages import LANGUAGES as LANGUAGE_CODES
+from lessons import load_catalog
 from tests.builders import NOW, add_learner, add_outbox, inbound_form, new_sid
 from tests.fakes import FakeChannel, FakeTime, StandInServer, rasa_echo
 
@@ -335,6 +339,15 @@ def test_an_older_question_with_the_same_buttons_is_told_apart_by_its_message(db
     assert typed_for_tap(db_session, learner.id, payload, new.provider_sid) == "3"
 
 
+def test_a_tap_on_an_old_option_that_reads_as_stop_does_not_opt_out(db_session, settings):
+    learner = whatsapp_learner(db_session, settings)
+    old = sent_row(db_session, learner, "¿Qué revisas?", options=["El nombre", "Nada, basta"])
+    sent_row(db_session, learner, "¿Estás de acuerdo?", options=YES_NO)
+
+    assert asks_to_stop("Nada, basta")  # typed, it would stop every message
+    assert typed_for_tap(db_session, learner.id, tap_id(old, 2), old.provider_sid) == "MENU"
+
+
 def test_the_help_menu_shown_since_does_not_replace_the_question_waiting(db_session, settings):
     learner = whatsapp_learner(db_session, settings)
     question = sent_row(db_session, learner, "¿Qué haces?", options=LONG)
@@ -458,3 +471,25 @@ def test_no_tap_id_breaks_the_reading(db_session, settings, payload, tapped):
     tap = read_payload(payload)
     if tap is not None and tap.key == QUESTION_KEY and tap.number <= 2:
         assert typed == str(tap.number)
+
+
+def test_no_shipped_title_or_option_reads_as_an_opt_out(settings):
+    """A tap's Body is its title, and an old question's tap is its option's text: never STOP.
+
+    The webhook opts a learner out on the Body as it stores the message
+    (bot.messaging.ingest); only the help menu's own STOP keyword may do that.
+    """
+    catalog = load_catalog(settings.lessons_path)
+    retention = settings.app.message_retention_days
+    stopping = []
+    for choice in needed_choices(catalog, LANGUAGE_CODES, retention):
+        if choice.meaning == TapMeaning.OPTION:
+            stopping += [(choice.language, t) for t in choice.titles if asks_to_stop(t)]
+    for lesson in catalog.lessons:
+        for question in lesson.questions:
+            for option in question.options:
+                for language in LANGUAGE_CODES:
+                    said = [option.text[language], option.button.get(language, "")]
+                    stopping += [(language, text) for text in said if asks_to_stop(text)]
+
+    assert stopping == []
