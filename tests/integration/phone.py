@@ -125,16 +125,7 @@ class Phone:
             learner = self._known_learner(session)
             if learner is None:
                 return
-            rows = list(
-                session.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.learner_id == learner.id,
-                        OutboxMessage.id > self.buttons_seen_id,
-                    )
-                    .order_by(OutboxMessage.id)
-                )
-            )
+            rows = _rows_after(session, learner.id, self.buttons_seen_id)
             if rows:
                 self.buttons_seen_id = rows[-1].id
             # The ids depend on the learner's language as the message goes out
@@ -176,16 +167,7 @@ class Phone:
             learner = self._known_learner(session)
             if learner is None:
                 return []
-            rows = list(
-                session.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.learner_id == learner.id,
-                        OutboxMessage.id > self.seen_outbox_id,
-                    )
-                    .order_by(OutboxMessage.id)
-                )
-            )
+            rows = _rows_after(session, learner.id, self.seen_outbox_id)
             if rows:
                 self.seen_outbox_id = rows[-1].id
             language = learner.language or self.settings.languages.default
@@ -222,3 +204,14 @@ class Phone:
 
     def all_answered(self, session: Session) -> bool:
         return all(status == InboundStatus.DONE for status in self.inbound_statuses(session))
+
+
+def _rows_after(session: Session, learner_id: int, seen_id: int) -> list[OutboxMessage]:
+    """The learner's outbox rows written after ``seen_id``, oldest first."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.learner_id == learner_id, OutboxMessage.id > seen_id)
+            .order_by(OutboxMessage.id)
+        )
+    )

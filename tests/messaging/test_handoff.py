@@ -8,14 +8,12 @@ actions do is in tests/integration/test_handoff.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.db import make_engine, make_session_factory
 from bot.inbox import conversations
 from bot.inbox.desk import DESK
 from bot.inbox.models import Conversation, OpenedBy
@@ -31,26 +29,6 @@ from bot.vocab import InboundStatus
 from scheduler.main import JOBS
 from tests.builders import NOW, add_inbound, add_learner
 from tests.fakes import Answer, Recorded, StandInServer, closed_port_url, rasa_echo
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def rasa_at(settings: Settings) -> Iterator[Callable[[str], RasaClient]]:
-    clients: list[RasaClient] = []
-
-    def make(url: str) -> RasaClient:
-        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def rasa_with_handoff(request: Recorded) -> Answer:

@@ -9,22 +9,19 @@ and sent to Rasa as the learner's typed answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.db import make_engine, make_session_factory
 from bot.messaging.content import content_for, record_synced, row_choice
 from bot.messaging.content_sync import needed_choices
 from bot.messaging.inbound import parse_inbound
 from bot.messaging.keywords import asks_to_stop
 from bot.messaging.pacer import Pacer
-from bot.messaging.rasa_client import RasaClient
 from bot.messaging.taps import TAP_NOT_FOUND, typed_for_tap
 from bot.messaging.worker import run_sends_once, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage, WhatsAppChoice
@@ -55,29 +52,9 @@ QUESTION_KEY = option_choice("¿Estás de acuerdo?", YES_NO, "es").key  # type: 
 
 
 @pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def pacer(settings: Settings) -> Pacer:
     clock = FakeTime()
     return Pacer(settings.sender.rate_per_second, clock.monotonic, clock.sleep)
-
-
-@pytest.fixture
-def rasa_at(settings: Settings) -> Iterator[Callable[[str], RasaClient]]:
-    clients: list[RasaClient] = []
-
-    def make(url: str) -> RasaClient:
-        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 # --- the layout ------------------------------------------------------------------

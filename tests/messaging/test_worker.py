@@ -9,44 +9,20 @@ actions make of real messages is tested against a real Rasa server in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory
 from bot.messaging.keywords import NOTHING_TO_UNDERSTAND
-from bot.messaging.rasa_client import RasaClient
 from bot.messaging.retries import TurnHealth
 from bot.messaging.turns import claim_turn, lease
 from bot.messaging.worker import TurnRunner, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage
-from bot.settings import Settings
 from bot.vocab import InboundStatus, LearnerStatus
 from tests.builders import NOW, add_inbound, add_learner
 from tests.fakes import Answer, Recorded, StandInServer, closed_port_url, rasa_echo
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def rasa_at(settings: Settings) -> Iterator[Callable[[str], RasaClient]]:
-    clients: list[RasaClient] = []
-
-    def make(url: str) -> RasaClient:
-        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def sent_texts(server: StandInServer, sender: str | None = None) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db import rowcount
 from bot.learners import lifecycle
+from bot.messaging.outbox.redaction import TEXT_COLUMNS
 from bot.models import Learner, LessonDelivery, OutboxMessage
 from bot.text.sms import SmsInfo
 from bot.vocab import RECEIVED, FailureReason, LearnerStatus, OutboxKind, OutboxStatus
@@ -167,8 +168,8 @@ def suppress(session: Session, row: OutboxMessage, now: datetime) -> None:
         session, row, FailureReason.LEARNER_LEFT, None, f"not sent: learner is {status}", now
     )
     if status == LearnerStatus.ERASED:
-        row.body, row.options, row.buttons, row.keywords = None, None, None, None  # no text kept
-        row.choice_key = None
+        for column in TEXT_COLUMNS:  # no text kept
+            setattr(row, column, None)
 
 
 def record_failure(

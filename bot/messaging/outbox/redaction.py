@@ -25,6 +25,12 @@ def erased_id(row_id: InstrumentedAttribute[int]) -> ColumnElement[str]:
     return literal(ERASED_SID_PREFIX) + cast(row_id, String)
 
 
+# Everything of a row that says what the message said: its text, options,
+# WhatsApp titles and keywords, the buttons' key and a template's variables.
+TEXT_COLUMNS = ("body", "options", "buttons", "keywords", "choice_key", "content_variables")
+EMPTIED_TEXTS = dict.fromkeys(TEXT_COLUMNS)
+
+
 def erase_texts(session: Session, learner_id: int) -> int:
     """Delete the texts of the learner's rows that have left the outbox; how many."""
     return rowcount(
@@ -33,14 +39,7 @@ def erase_texts(session: Session, learner_id: int) -> int:
             .where(OutboxMessage.learner_id == learner_id)
             .where(OutboxMessage.status != OutboxStatus.PENDING)
             .where(OutboxMessage.body.is_not(None) | OutboxMessage.content_variables.is_not(None))
-            .values(
-                body=None,
-                options=None,
-                buttons=None,
-                keywords=None,
-                choice_key=None,
-                content_variables=None,
-            )
+            .values(EMPTIED_TEXTS)
         )
     )
 
@@ -54,14 +53,7 @@ def purge_texts(session: Session, cutoff: datetime) -> int:
             .where(OutboxMessage.body.is_not(None) | OutboxMessage.content_variables.is_not(None))
             .where(OutboxMessage.status != OutboxStatus.PENDING)
             # A template's variables are its text (a broadcast's announcement).
-            .values(
-                body=None,
-                options=None,
-                buttons=None,
-                keywords=None,
-                choice_key=None,
-                content_variables=None,
-            )
+            .values(EMPTIED_TEXTS)
         )
     )
 
