@@ -11,7 +11,7 @@ Each is one indexed query, read by a scheduler job (``bot.messaging.dispatch``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,11 +40,14 @@ class DueLearner:
     last_inbound_at: datetime | None
 
 
-def due_query(now: datetime, limit: int, held: Select | None = None) -> Select:
+def due_query(
+    now: datetime, limit: int, held: Select | None = None, skip: Collection[int] = ()
+) -> Select:
     """Due, active, not paused: a range scan of ix_learner_due, oldest slot first.
 
     ``held``: a query of learner ids whose lessons wait (those talking with
-    staff, when ``inbox.pause_lessons`` is set); they stay due.
+    staff, when ``inbox.pause_lessons`` is set); they stay due. ``skip``: a
+    few ids left out (those a tick has handled already).
     """
     query = (
         select(
@@ -61,11 +64,17 @@ def due_query(now: datetime, limit: int, held: Select | None = None) -> Select:
         .order_by(Learner.next_lesson_at)
         .limit(limit)
     )
+    if skip:
+        query = query.where(Learner.id.not_in(skip))
     return query if held is None else query.where(Learner.id.not_in(held))
 
 
 def find_due(
-    session: Session, now: datetime, limit: int, held: Select | None = None
+    session: Session,
+    now: datetime,
+    limit: int,
+    held: Select | None = None,
+    skip: Collection[int] = (),
 ) -> list[DueLearner]:
     return [
         DueLearner(
@@ -77,7 +86,7 @@ def find_due(
             slot=row.next_lesson_at,
             last_inbound_at=row.last_inbound_at,
         )
-        for row in session.execute(due_query(now, limit, held))
+        for row in session.execute(due_query(now, limit, held, skip))
     ]
 
 

@@ -2,8 +2,10 @@
 
 Who is due, quiet hours and the WhatsApp window are ``bot.learners``' rules
 (``due``, ``localtime``); the slot moves through ``bot.learners.schedule``.
-One indexed query per tick takes a batch of due learners, oldest slot first;
-``schedule.dispatch_concurrency`` of them are handled at once.
+One indexed query takes a batch of due learners, oldest slot first, and a tick
+takes batch after batch while learners are due, for up to
+``schedule.dispatch_tick_seconds``; ``schedule.dispatch_concurrency`` of them
+are handled at once.
 For each: in quiet hours the slot moves to their end; on WhatsApp with the
 24-hour window closed the approved template goes instead, and the lesson waits
 for the learner's reply; otherwise ``EXTERNAL_lesson_due`` is triggered in Rasa
@@ -28,9 +30,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Select
@@ -74,31 +78,57 @@ def deliver_due_lessons(
     now: datetime,
     held: Select | None = None,
 ) -> dict[str, int]:
-    """One tick: handle a batch of due learners; return what happened to them.
+    """One tick: due learners a batch at a time, oldest slot first; return what happened.
+
+    The tick goes on taking batches until nobody is due, Rasa is down or
+    ``schedule.dispatch_tick_seconds`` have passed (what is left waits for
+    the next tick, a minute after this one started). A tick that stopped after
+    one batch held a server that carries 28 learners a second to the 8 a second
+    of 500 a minute.
 
     ``held``: a query of learner ids whose lessons wait (talking with staff,
     when ``inbox.pause_lessons`` is set): they stay due until it ends.
     """
-    with session_scope(session_factory) as session:
-        due = find_due(session, now, settings.schedule.due_batch_size, held)
-    summary = Counter({"due": len(due), "triggered": 0, "skipped_quiet": 0, "window_template": 0})
+    started = time.monotonic()
+    deadline = started + settings.schedule.dispatch_tick_seconds
+    summary = Counter({"due": 0, "triggered": 0, "skipped_quiet": 0, "window_template": 0})
     rasa_down = threading.Event()
+    taken: set[int] = set()
+    # Taken this tick and still due (their slot moved meanwhile to one already
+    # passed): left out of the next reads, so a learner never runs twice in a
+    # tick and never fills a batch the others wait behind. Rare, so few.
+    still_due: set[int] = set()
 
-    def deliver(learner: DueLearner) -> str | None:
-        if rasa_down.is_set():
+    def deliver(learner: DueLearner, at: datetime) -> str | None:
+        if rasa_down.is_set() or time.monotonic() >= deadline:
             return None  # stays due for the next tick
-        outcome = _deliver(session_factory, rasa_client, settings, learner, now)
+        outcome = _deliver(session_factory, rasa_client, settings, learner, at)
         if outcome == "rasa_unavailable":
             rasa_down.set()
         return outcome
 
-    # The first learner alone: if Rasa is down, one call finds out. Then several
-    # at once (different learners; Rasa serves concurrent conversations), which
-    # keeps Rasa busy while this process writes the outbox rows.
-    outcomes = [deliver(learner) for learner in due[:1]]
     with ThreadPoolExecutor(settings.schedule.dispatch_concurrency) as pool:
-        outcomes += pool.map(deliver, due[1:])
-    summary.update(outcome for outcome in outcomes if outcome is not None)
+        while not rasa_down.is_set() and time.monotonic() < deadline:
+            # Later batches see the clock move on: their quiet hours and slots as of then.
+            at = now + timedelta(seconds=time.monotonic() - started) if taken else now
+            with session_scope(session_factory) as session:
+                due = find_due(session, at, settings.schedule.due_batch_size, held, still_due)
+            batch = [learner for learner in due if learner.id not in taken]
+            still_due.update(learner.id for learner in due if learner.id in taken)
+            if not batch:
+                if len(due) < settings.schedule.due_batch_size:
+                    break
+                continue  # read again without them
+            # The tick's first learner alone: if Rasa is down, one call finds out.
+            # Then several at once (different learners; Rasa serves concurrent
+            # conversations), which keeps Rasa busy while this process writes.
+            outcomes = [deliver(learner, at) for learner in batch[:1]] if not taken else []
+            outcomes += pool.map(partial(deliver, at=at), batch[len(outcomes) :])
+            taken.update(learner.id for learner in batch)
+            summary["due"] += len(batch)
+            summary.update(outcome for outcome in outcomes if outcome is not None)
+            if len(due) < settings.schedule.due_batch_size:
+                break  # that was everyone due
     return dict(summary)
 
 

@@ -276,6 +276,9 @@ class ScheduleSection(Section):
     due_batch_size: int = Field(default=500, ge=1)
     # Due learners whose turns run in Rasa at once (threads of the scheduler).
     dispatch_concurrency: int = Field(default=4, ge=1)
+    # How long one due-lessons tick (the job runs every minute) goes on taking
+    # batches while learners are due: under the minute, so that ticks never overlap.
+    dispatch_tick_seconds: float = Field(default=55.0, gt=0, le=59)
 
 
 class BroadcastsSection(Section):

@@ -433,22 +433,112 @@ def test_an_unusable_preference_after_the_turn_keeps_the_lesson(
     assert reload(sessions, learner).next_lesson_at is None
 
 
-def test_the_batch_is_limited_and_the_rest_wait(
+def test_a_tick_takes_batch_after_batch_oldest_slot_first(
     sessions: sessionmaker[Session], job_settings: Settings
 ) -> None:
-    for minutes in range(5):
+    learners = [
         add_learner(sessions, next_lesson_at=NOW - timedelta(minutes=minutes))
+        for minutes in (3, 7, 1, 9, 5)
+    ]
     rasa = FakeRasa()
-
-    first = deliver_due_lessons(
-        sessions, rasa, job_settings.with_overrides({"schedule.due_batch_size": 3}), NOW
-    )
-    second = deliver_due_lessons(
-        sessions, rasa, job_settings.with_overrides({"schedule.due_batch_size": 3}), NOW
+    settings = job_settings.with_overrides(
+        {"schedule.due_batch_size": 2, "schedule.dispatch_concurrency": 1}
     )
 
-    assert (first["triggered"], second["triggered"]) == (3, 2)
+    summary = deliver_due_lessons(sessions, rasa, settings, NOW)
+
+    oldest_first = sorted(learners, key=lambda learner: learner.next_lesson_at)
+    assert [sender for sender, _ in rasa.calls] == [a.public_id for a in oldest_first]
+    assert (summary["due"], summary["triggered"]) == (5, 5)
     assert len(outbox(sessions)) == 10
+    assert deliver_due_lessons(sessions, rasa, settings, NOW)["due"] == 0
+
+
+def test_when_the_ticks_time_is_up_the_rest_wait_for_the_next_tick(
+    sessions: sessionmaker[Session], job_settings: Settings
+) -> None:
+    learners = [
+        add_learner(sessions, next_lesson_at=NOW - timedelta(minutes=minutes))
+        for minutes in range(12, 0, -1)
+    ]
+
+    def slow_lesson(sender_id: str) -> list[dict[str, Any]]:
+        time.sleep(0.1)
+        return LESSON
+
+    rasa = FakeRasa(slow_lesson)
+    settings = job_settings.with_overrides(
+        {
+            "schedule.due_batch_size": 3,
+            "schedule.dispatch_concurrency": 1,
+            "schedule.dispatch_tick_seconds": 0.45,
+        }
+    )
+
+    first = deliver_due_lessons(sessions, rasa, settings, NOW)
+
+    served = len(rasa.calls)
+    assert 3 <= served <= 6 and first["triggered"] == served
+    # The oldest were served; everyone else is still due, none skipped.
+    assert [sender for sender, _ in rasa.calls] == [a.public_id for a in learners[:served]]
+    slots = [reload(sessions, learner).next_lesson_at for learner in learners]
+    assert all(slot > NOW for slot in slots[:served])
+    assert slots[served:] == [learner.next_lesson_at for learner in learners[served:]]
+    while len(rasa.calls) < len(learners):
+        deliver_due_lessons(sessions, rasa, settings, NOW)
+    assert sorted(sender for sender, _ in rasa.calls) == sorted(a.public_id for a in learners)
+
+
+def test_a_learner_still_due_after_the_turn_is_not_taken_twice_in_a_tick(
+    sessions: sessionmaker[Session], job_settings: Settings
+) -> None:
+    moved = add_learner(sessions, next_lesson_at=NOW - timedelta(minutes=2))
+    other = add_learner(sessions, next_lesson_at=NOW - timedelta(minutes=1))
+
+    def moved_during_the_turn(sender_id: str) -> list[dict[str, Any]]:
+        if sender_id == moved.public_id:
+            # The learner asked for a time already passed today while Rasa ran.
+            with session_scope(sessions) as session:
+                session.execute(
+                    update(Learner)
+                    .where(Learner.id == moved.id)
+                    .values(next_lesson_at=NOW - timedelta(minutes=5))
+                )
+        return LESSON
+
+    rasa = FakeRasa(moved_during_the_turn)
+    settings = job_settings.with_overrides(
+        {"schedule.due_batch_size": 1, "schedule.dispatch_concurrency": 1}
+    )
+
+    summary = deliver_due_lessons(sessions, rasa, settings, NOW)
+
+    assert [sender for sender, _ in rasa.calls] == [moved.public_id, other.public_id]
+    assert summary["triggered"] == 2
+    assert reload(sessions, moved).next_lesson_at == NOW - timedelta(minutes=5)  # due next tick
+
+
+def test_later_batches_read_the_clock_for_quiet_hours(
+    sessions: sessionmaker[Session], job_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20:59:50 in Panama: quiet hours start at 21:00. The first batch is served;
+    # the second is read 30 s later on the monotonic clock, in quiet hours.
+    before_quiet = datetime(2025, 3, 4, 1, 59, 50)
+    first = add_learner(sessions, next_lesson_at=before_quiet - timedelta(minutes=2))
+    second = add_learner(sessions, next_lesson_at=before_quiet - timedelta(minutes=1))
+    ticks = iter([100.0, 100.0, 100.0, 130.0, 130.0, 130.0, 130.0, 130.0])
+    monkeypatch.setattr(dispatch.time, "monotonic", lambda: next(ticks, 130.0))
+    rasa = FakeRasa()
+    settings = job_settings.with_overrides(
+        {"schedule.due_batch_size": 1, "schedule.dispatch_concurrency": 1}
+    )
+
+    summary = deliver_due_lessons(sessions, rasa, settings, before_quiet)
+
+    assert rasa.calls == [(first.public_id, "EXTERNAL_lesson_due")]
+    assert (summary["triggered"], summary["skipped_quiet"]) == (1, 1)
+    quiet_end = datetime(2025, 3, 4, 12, 0)  # 07:00 in Panama
+    assert reload(sessions, second).next_lesson_at == quiet_end
 
 
 def test_the_job_is_in_the_scheduler_table(job_settings: Settings) -> None:
