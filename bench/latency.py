@@ -13,10 +13,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import conversation as conv
+from bench import replies
 from bench.load import open_loop, percentile, signed_inbound
 from bench.stack import Stack
 from bench.throughput import Phases
@@ -44,7 +44,7 @@ def time_to_learner(
         for phone, text in items
     ]
     stack.start_worker("worker", LESSONBOT_SENDER_RATE_PER_SECOND=str(SENDER_RATE))
-    since = int(httpx.get(f"{stack.standin_url}/_bench/records?since=999999999").json()["count"])
+    since = replies.standin_count(stack.standin_url)
     inbound_before, outbox_before = conv.last_ids(sessions)
     try:
         outcomes = open_loop(requests, rate)
@@ -52,29 +52,21 @@ def time_to_learner(
         while time.monotonic() < deadline:
             done = conv.count_inbound(sessions, inbound_before, InboundStatus.DONE)
             written = conv.count_outbox(sessions, outbox_before)
-            arrived = _records(stack, since)
+            arrived = replies.standin_records(stack.standin_url, since)
             if done >= len(requests) and len(arrived) >= written:
                 break
             time.sleep(0.2)
     finally:
         stack.stop("worker")
     conv.cancel_backlog(sessions)
-    scheduled = {outcome.key: outcome.scheduled for outcome in outcomes}
-    first: dict[str, float] = {}
-    last: dict[str, float] = {}
-    for record in arrived:
-        sid = (record.get("ref") or "").split(":")[0]
-        if sid in scheduled:
-            first[sid] = min(first.get(sid, record["t"]), record["t"])
-            last[sid] = max(last.get(sid, record["t"]), record["t"])
-    to_first = [first[sid] - scheduled[sid] for sid in first]
-    to_last = [last[sid] - scheduled[sid] for sid in last]
+    to_first = list(replies.reply_seconds(outcomes, arrived).values())
+    to_last = list(replies.reply_seconds(outcomes, arrived, last=True).values())
     return {
         "rate_per_s": rate,
         "sender_limit_per_s": SENDER_RATE,
         "posts": len(requests),
         "post_errors": sum(1 for outcome in outcomes if outcome.status != 200),
-        "answered": len(first),
+        "answered": len(to_first),
         "replies": len(arrived),
         "first_reply_p50_ms": round(1000 * percentile(to_first, 0.50)),
         "first_reply_p95_ms": round(1000 * percentile(to_first, 0.95)),
@@ -84,8 +76,3 @@ def time_to_learner(
         "auth_ok": all(record["auth_ok"] for record in arrived),
         "goal_p95_ms": 1000,
     }
-
-
-def _records(stack: Stack, since: int) -> list[dict[str, Any]]:
-    answer = httpx.get(f"{stack.standin_url}/_bench/records", params={"since": since})
-    return list(answer.json()["records"])

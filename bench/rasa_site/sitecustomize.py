@@ -11,6 +11,11 @@
    arguments (a TypeError on every turn). A deployer of the connector would
    render text instead; ``send_custom_json`` does that here, numbering the
    options, and sends it as the connector sends any text.
+4. To tell which post each of the connector's replies answers, the
+   connector's webhook notes the post's MessageSid while it handles it, and
+   every message it then creates carries that id on its status callback
+   (``?ref=<MessageSid>:connector``), as lessonbot's sender carries its
+   outbox key. The stand-in records the ref; nothing else changes.
 
 Nothing here touches Rasa's dialogue or its validation of action answers:
 the patched Rasa of the run gets that from rasa_runtime, as `lessonbot up`
@@ -19,6 +24,7 @@ runs it, and the unpatched one not at all.
 
 from __future__ import annotations
 
+import contextvars
 import importlib.abc
 import importlib.util
 import os
@@ -41,6 +47,12 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 
+# The post the connector is answering: set in its webhook's task, read when it
+# creates the replies within that same task.
+_REPLYING_TO: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "bench_replying_to", default=None
+)
+
 
 def _patch_twilio(module: Any) -> None:
     target = urlsplit(os.environ["BENCH_TWILIO_API_URL"])
@@ -50,6 +62,18 @@ def _patch_twilio(module: Any) -> None:
         return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
 
     module.ClientBase.get_hostname = get_hostname
+    original_request = module.ClientBase.request
+
+    def request(
+        self: Any, method: str, uri: str, params: Any = None, data: Any = None, **kwargs: Any
+    ) -> Any:
+        replying_to = _REPLYING_TO.get()
+        if replying_to and method.upper() == "POST" and uri.endswith("/Messages.json"):
+            data = dict(data or {})
+            data["StatusCallback"] = f"http://127.0.0.1/bench-status?ref={replying_to}:connector"
+        return original_request(self, method, uri, params=params, data=data, **kwargs)
+
+    module.ClientBase.request = request
 
 
 def _patch_connector(module: Any) -> None:
@@ -61,6 +85,14 @@ def _patch_connector(module: Any) -> None:
         await self.send_text_message(recipient_id, "\n".join(lines))
 
     module.TwilioOutput.send_custom_json = send_custom_json
+    original_metadata = module.TwilioInput.get_metadata
+
+    def get_metadata(self: Any, request: Any) -> Any:
+        # Called by the webhook before it hands the message to Rasa, in the same task.
+        _REPLYING_TO.set(request.form.get("MessageSid"))
+        return original_metadata(self, request)
+
+    module.TwilioInput.get_metadata = get_metadata
 
 
 _PATCHES = {
