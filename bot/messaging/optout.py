@@ -87,6 +87,14 @@ _ES = (
     r"\b(dejame|dejenme) en paz\b",
     r"\bya no me interesa\b",
     r"\bno me interesa (mas|ya)\b",
+    r"\b(me )?(saquen|saque|saca|sacar|borren|borre|borrar|eliminen|elimine|eliminar|quiten|quite|"
+    r"quitar|retiren|retire|retirar) (mi (numero|celular|telefono|contacto) )?(de|del|d) (\w+ )?"
+    r"(programa|lista|curso|grupo)\b",
+    r"\b(basta|suficiente) (ya )?(de|con) (\w+ )?(mensajes|msjs?|lecciones|sms|whatsapps?)\b",
+    r"\bno (quiere|queremos|quieren) (recibir )?(\w+ )?(mensajes|msjs?|lecciones|sms)\b",
+    r"\b(no|nunca|jamas)( mas)? (me |m )?(manden|mande|envien|envie|escriban|escriba|lleguen|"
+    r"llegue|contacten|molesten)( (nada|mas|nunca))?( (mas|nada))?$",
+    r"\bno (me |m )?(llegue|lleguen|manden|envien|escriban) (nada|mas)\b",
 )
 _EN = (
     r"\bunsubscribe\b",
@@ -121,6 +129,22 @@ _EN = (
     r"\bleave me alone\b",
     r"\b(quit|leave) (the|this) (course|program|programme|lessons)\b",
     r"\b(cancel|end|stop) (my |the )?(subscription|lessons|messages|course|everything)\b",
+    r"\b(stop|quit|cease) (txting|txtin|txt|msging|spamming|spam)\b",
+    # "... from your system" and "delete my number" ask for erasure (NLU's delete_data).
+    r"\b(remove|take|erase|get) (my|this) number (off|out)\b",
+    r"\b(remove|take|delete|erase) (my|this) number from (the|your|this) (\w+ )?(list|program|"
+    r"programme|course|group)\b",
+    r"\b(erase|delete|drop|take) me (off|out of|from) (the|your|this|that) (\w+ )?(list|program|"
+    r"programme|course|group)\b",
+    r"\bunsub( me)?\b",
+    r"\benough (with|of) (the |these |your |all )?(messages|texts|txts|sms|msgs|lessons)\b",
+    r"\b(i m|im|i am) out( of here)?$",
+    r"\b(told|asked) you( guys)? (to stop|not to (text|message|write))\b",
+    r"\bwhy (do|does|are|did) (you|u|they)( guys)? keep (texting|txting|messaging|sending|"
+    r"writing|spamming)\b",
+    r"(^| )no more( please| pls| thanks| thank you)?$",
+    r"\b(won t|wont|will not) (need|want) (the |these |your |any )?(lessons|messages|texts) "
+    r"(any ?more|again)\b",
 )
 _FR = (
     r"\b(desabonn|desinscri)\w*",
@@ -157,6 +181,20 @@ _FR = (
     r"\bm interesse plus\b",
     r"\bj en ai (marre|assez)\b",
     r"\bras le bol\b",
+    # "je veux plus de messages" may ask for more (NLU decides); "pu", "plu" never do.
+    r"\b(veux|veut) (pu|plu) (de |d )?(messages?|msgs?|sms|textos?|lecons?|notifications?|rien)\b",
+    r"\b(veux|veut) (plus|pu|plu) recevoir\b",
+    r"\b(arret|cesse)\w* (de |d )?(m |me )?(texter|spammer|ecrire|texto)\b",
+    r"\blache[rz]? moi avec (vos|tes|ces|les) (messages?|msgs?|sms|textos?|lecons?)\b",
+    r"\b(me )?(retirer|rayer|enlever|supprimer|effacer|sortir) (de|du|des) (la |le |ce |cette |"
+    r"votre |vos |ma )?(\w+ )?(programme|liste|cours|formation)\b",
+    r"\bstop (aux|a vos|a ces|a tous ces) (messages?|msgs?|sms|textos?)\b",
+    r"\bje me retire\b",
+    r"\bplus rien (qui|ne) m interesse\b",
+    r"\bne plus (m|me) (envoyer|ecrire|contacter|texter|deranger)\b",
+    r"\b(mettez|mettre|mets) fin (a|au|aux) (mon |mes |l |cet |ce |ces |vos )?(abonnement|"
+    r"inscription|messages|envois|programme)\b",
+    r"\b(otez|retirez|enlevez|rayez|sortez) (moi|mon numero)( (de|du)\b|$)",
 )
 _HT = (
     r"\bdezabon\w*",
@@ -185,11 +223,24 @@ _HT = (
     r"\banile (abonman|enskripsyon)\w*",
     r"\bpa enterese( ak \w+( yo)?)? anko\b",
     r"\bbouke ak (mesaj|leson)\w*",
+    r"\bdezenskri\w*",
+    # "efase nimewo m" alone asks for erasure (NLU's delete_data); "from the list" to stop.
+    r"\b(efase|retire|wete) (nimewo|non|tet) (m|mwen|sa a|sa) nan (lis|pwogram|kou)\w*",
+    r"\b(retire|wete) tet (m|mwen)\b",
+    r"\b(kanpe|sispann|stop|ase|arete) ak (mesaj|msj|leson|sms)\b",
+    r"\b(arete|sispann|kanpe) (voye|ekri) (mesaj|msj|leson|sms|anyen)\b",
+    r"\bpa voye (m|mwen) (anyen|mesaj|msj|leson)\b",
+    r"\b(m|mwen) pa (vle|bezwen) (msj|sms)\b",
+    r"\bpa enterese ak \w+( \w+)? anko\b",
 )
 _SPANISH_VERBS = frozenset({"parar", "para", "cancelar", "detener"})
 _ANY = (
-    r"(^| )(stop|kanpe|sispann|arretez|arrete|baja|alto|basta|unsubscribe)"
-    r"( (please|pls|now|porfa|svp|tanpri|ya|souple|plz))?$",
+    r"(^| )(stop|kanpe|sispann|arretez|arrete|baja|alto|basta|unsubscribe|paren)"
+    r"( (please|pls|now|porfa|svp|tanpri|ya|souple|plz|por favor))?$",
+    # Opening with the keyword and a word of politeness or urgency, whatever
+    # follows: "stop please, I don't want more", "STOP NOW or I block you".
+    r"^(stop|unsubscribe|kanpe|sispann|arretez|arrete|baja|basta)"
+    r"( (please|pls|plz|now|svp|stp|tanpri|souple|porfa|ya|por favor))+\b",
 )
 _OPT_OUT = re.compile("|".join(f"(?:{p})" for p in _ES + _EN + _FR + _HT + _ANY))
 
@@ -199,9 +250,46 @@ _PAUSE_OR_TIME = re.compile(
     r"vwayaj|travel\w*|trip|week|weeks|semana|semanas|semaine|semaines|semen|dia|dias|day|"
     r"days|jour|jours|jou|month|mois|mwa|until|hasta|jusqu|jiska|today|hoy|jodi|tonight|"
     r"yet|todavia|encore|hora|hour|heure|morning|night|manana|noche|tarde|matin|soir|maten|"
-    r"aswe|apremidi|am|pm|later|luego|despues|pita)\b|\d|\b(por ahora|for now|pour l instant|"
+    r"aswe|apremidi|pm|later|luego|despues|pita|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|weekend|lunes|martes|miercoles|jueves|viernes|sabado|domingo|lundi|mardi|"
+    r"mercredi|jeudi|vendredi|samedi|dimanche|lendi|madi|mekredi|jedi|vandredi|samdi|dimanch|"
+    r"wikenn)\b|\d|\b(por ahora|for now|pour l instant|"
     r"pour le moment|pou kounye a|por el momento|plus tard)\b"
 )
+# "Good morning" is not a time of day for the lessons.
+_GREETING = re.compile(
+    r"\b(good (morning|afternoon|evening|night)|buen(os|as) (dias|tardes|noches)|buen dia|"
+    r"bonjour|bonsoir|bonne (nuit|journee|soiree)|bonjou|bonswa|bon maten|bon apremidi)\b"
+)
+# Stopping one kind of message only ("no audios, only text"), or asking for
+# more ("... but keep sending me lessons"): NLU decides.
+_PART_ONLY = re.compile(
+    r"\b(solo|solamente|only|seulement|selman|audios?|videos?|fotos?|imagenes|photos?|images?|"
+    r"vocal|vocaux|voice|odyo|foto|but keep|keep the lessons|pero sigan|mais continuez|"
+    r"men kontinye)\b"
+)
+# A question about stopping something else, the lessons' own topics: "how do I
+# stop a scam", "como hago para que paren (los estafadores)", "kijan pou m kanpe yon vòlè".
+_HOW = re.compile(
+    r"\b(how|como|comment|kijan|kouman|ki jan|what (can|do|should) i|que (puedo|hago|debo)|"
+    r"que faire|quoi faire|sa pou m fe)\b"
+)
+_SOMETHING_ELSE = re.compile(
+    r"\b(scam\w*|estaf\w*|arnaque\w*|escroc\w*|eskwo\w*|thief|thieves|ladron\w*|voleur\w*|"
+    r"vole|vol|stolen|robad\w*|robo|robaron|someone|somebody|alguien|quelqu un|yon moun|sim|"
+    r"swap|mule|fraud\w*|fraude\w*|hack\w*|pirat\w*|payment|pago|paiement|peman|transfer\w*|"
+    r"calls|llamadas|appels|apel|card|tarjeta|carte|kat)\b"
+)
+_SMS_SPELLINGS = {
+    "kiero": "quiero",
+    "qiero": "quiero",
+    "q": "que",
+    "veu": "veux",
+    "jveux": "j veux",
+    "menvoyer": "m envoyer",
+    "mecrire": "m ecrire",
+    "ank": "anko",
+}
 # A mistake, or undoing an opt-out: "me di de baja sin querer", "quitar la baja".
 _REVERSAL = re.compile(
     r"\b(estar|quitar|quita|quiten|quitenme) (de |la )?baja\b|"
@@ -240,7 +328,7 @@ def normalise(text: str) -> str:
 
 def is_opt_out(text: str) -> bool:
     """Whether the message asks to stop all messages (False when unsure: NLU decides)."""
-    words = normalise(text)
+    words = _spelled_out(normalise(text))
     if not words:
         return False
     if _REVERSAL.search(words):
@@ -249,11 +337,18 @@ def is_opt_out(text: str) -> bool:
     if any(t in KEYWORDS for t in tokens) and all(t in KEYWORDS or t in FILLERS for t in tokens):
         # "no, STOP" asks to stop; "no parar" (an instruction in the infinitive) does not.
         return not (tokens[0] == "no" and len(tokens) > 1 and tokens[1] in _SPANISH_VERBS)
-    if _PAUSE_OR_TIME.search(words):
+    if _PAUSE_OR_TIME.search(_GREETING.sub(" ", words)):
+        return False
+    if _PART_ONLY.search(words) or (_HOW.search(words) and _SOMETHING_ELSE.search(words)):
         return False
     if _NEGATED_VERB.search(words) and not _negation_is_the_request(words):
         return False
     return _OPT_OUT.search(words) is not None
+
+
+def _spelled_out(words: str) -> str:
+    """SMS spellings the patterns do not list, written out: "no kiero" -> "no quiero"."""
+    return " ".join(_SMS_SPELLINGS.get(word, word) for word in words.split())
 
 
 def _negation_is_the_request(words: str) -> bool:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from bot.messaging.keywords import asks_to_stop
 from bot.messaging.optout import is_opt_out, normalise
 from scripts import nlu_examples
 
@@ -135,3 +139,41 @@ def test_no_other_intent_of_the_training_data_or_dev_split_is_taken_for_an_opt_o
     examples = nlu_examples.training_examples() + nlu_examples.set_examples(dev)
     taken = [(e.intent, e.text) for e in examples if e.intent != "stop" and is_opt_out(e.text)]
     assert taken == []
+
+
+# A development set written blind by a second author (tests/messaging/optout_dev/):
+# its first run found 49 requests to stop the reader missed and 9 near misses it
+# took, and the patterns were widened from them. It is tuned on now, so it is not
+# a measure; the final held-out opt-out sets (nlu/tests/final/optout) are.
+OPTOUT_DEV = Path(__file__).parent / "optout_dev"
+
+
+def _dev_examples(kind: str) -> list[tuple[str, str]]:
+    return [
+        (path.stem, str(text))
+        for path in sorted(OPTOUT_DEV.glob("*.yml"))
+        for text in yaml.safe_load(path.read_text(encoding="utf-8")).get(kind) or []
+    ]
+
+
+@pytest.mark.parametrize(("language", "text"), _dev_examples("stop"))
+def test_every_request_to_stop_of_the_development_set_is_an_opt_out(
+    language: str, text: str
+) -> None:
+    assert asks_to_stop(text)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), _dev_examples("not_stop") + _dev_examples("ambiguous")
+)
+def test_the_development_sets_near_misses_and_ambiguous_requests_are_left_to_nlu(
+    language: str, text: str
+) -> None:
+    assert not asks_to_stop(text)
+
+
+def test_the_development_set_is_large_enough_in_every_language() -> None:
+    for language in ("es", "en", "fr", "ht"):
+        stop = [text for lang, text in _dev_examples("stop") if lang == language]
+        near = [text for lang, text in _dev_examples("not_stop") if lang == language]
+        assert len(stop) >= 60 and len(near) >= 40, language
