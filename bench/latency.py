@@ -65,6 +65,7 @@ def time_to_learner(
         "rate_per_s": rate,
         "sender_limit_per_s": SENDER_RATE,
         "posts": len(requests),
+        "learners": learners,
         "post_errors": sum(1 for outcome in outcomes if outcome.status != 200),
         "answered": len(to_first),
         "replies": len(arrived),

@@ -198,7 +198,8 @@ def tables(results: dict[str, Any]) -> str:
             [
                 [
                     f"{row['rate_per_s']}/s ({row['share_of_capacity']:.0%} of capacity),"
-                    f" {row['posts']} messages, sender limit {row['sender_limit_per_s']}/s",
+                    f" {row['posts']} messages from {row.get('learners', '?')} learners,"
+                    f" sender limit {row['sender_limit_per_s']}/s",
                     _ms(row["first_reply_p50_ms"]),
                     _ms(row["first_reply_p95_ms"]),
                     _ms(row["last_reply_p95_ms"]),

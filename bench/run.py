@@ -134,8 +134,14 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             for share in LATENCY_LOADS:
                 rate = _latency_rate(results, share)
                 _say(f"time to the learner at {rate}/s ({share:.0%} of the measured capacity)")
+                # Each learner writes every few seconds, as in the acknowledgement phase:
+                # 30 learners at 17 messages/s would each write every 1.8 s, and wait
+                # on their own previous turn (a learner's messages go in order).
+                learners = max(
+                    plan["learners"], round(rate * webhook_ack.SECONDS_PER_LEARNER_MESSAGE)
+                )
                 row = latency.time_to_learner(
-                    stack, sessions, phases, rate, plan["latency_seconds"], plan["learners"]
+                    stack, sessions, phases, rate, plan["latency_seconds"], learners
                 )
                 results["time_to_learner"].append({"share_of_capacity": share} | row)
         if "ack" in only:
