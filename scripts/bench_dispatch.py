@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.postgres import scratch_database
+from bench.stack import tree_cpu_seconds
 from bot.clock import utc_now
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.local.up import MODEL_PATH, NLU_DIR, actions_command, process_environment, rasa_command
@@ -193,6 +194,16 @@ def run_ticks(
         time.sleep(max(0.0, tick_started + TICK_SECONDS - time.monotonic()))
 
 
+def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    """CPU used so far by the action server, Rasa (start_servers' order) and this process."""
+    actions, rasa = processes
+    return {
+        "actions": tree_cpu_seconds(actions.pid),
+        "rasa": tree_cpu_seconds(rasa.pid),
+        "dispatcher": sum(os.times()[:2]),
+    }
+
+
 def served_order(ended: dict[str, datetime], slots: dict[str, datetime]) -> dict[str, Any]:
     """How late each learner's lesson left after its slot, and how far from slot order."""
     late = sorted((ended[who] - slots[who]).total_seconds() / 60 for who in slots if who in ended)
@@ -267,7 +278,12 @@ def measure(args: argparse.Namespace, tracker: str | None) -> dict[str, Any]:
         rasa.seconds.clear()
         rasa.ended.clear()
         slots = add_learners(settings, args.learners, utc_now() - timedelta(minutes=1))
+        cpu_before = cpu_seconds(processes)
         seconds, in_ticks, triggered, ticks = run_ticks(settings, sessions, rasa)
+        cpu = {
+            name: round(1000 * (after - cpu_before[name]) / max(triggered, 1), 1)
+            for name, after in cpu_seconds(processes).items()
+        }
         order = served_order(rasa.ended, slots)
     finally:
         for process in processes:
@@ -301,6 +317,8 @@ def measure(args: argparse.Namespace, tracker: str | None) -> dict[str, Any]:
         "turn_median_ms": round(statistics.median(turns) * 1000),
         "turn_p95_ms": round(turns[int(len(turns) * 0.95)] * 1000),
         **order,
+        # For sizing on more cores: each process's CPU per lesson started.
+        "cpu_ms_per_lesson": cpu,
         "minutes_for_100k": round(100_000 / rate / 60, 1),
         "goal_due_lessons_per_s": 28,
         "goal_minutes_for_100k": 60,
