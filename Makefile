@@ -85,7 +85,7 @@ model: $(VENV)/.installed $(RASA_VENV)/.installed ## Train the Rasa model, only 
 nlu-accuracy: model ## Intent accuracy per language: dev split, independent, opt-out and hand-off sets
 	$(VENV)/bin/python scripts/rasa_nlu_accuracy.py
 
-bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks vs bare Rasa and Rasa's Twilio connector, due-lesson dispatch (~30 min, loopback only): table + bench/results.json
+bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks vs bare Rasa and Rasa's Twilio connector, due-lesson dispatch (~22 min, loopback only): table + bench/results.json
 	@# py-spy profiles the worker, Rasa and the actions; a benchmark-only tool, not an app dependency.
 	@test -x $(VENV)/bin/py-spy || $(VENV)/bin/pip install $(PIP_QUIET) 'py-spy==0.4.3'
 	$(VENV)/bin/python -m bench.run

@@ -13,7 +13,7 @@ process under gunicorn, and the worker for each phase. The machine is shared
 and noisy, so every comparison is between runs made minutes apart in the
 same invocation, and the throughput comparison alternates bare Rasa
 (unpatched, patched) and lessonbot in rounds.
-Full run: about 16 minutes; --quick: about 9 (for trying the harness only).
+Full run: about 20 minutes; --quick: about 9 (for trying the harness only).
 """
 
 from __future__ import annotations
