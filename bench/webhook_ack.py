@@ -1,10 +1,12 @@
-"""Scenario 1: how fast Twilio gets its answer, under a sustained open-loop load.
+"""Scenario 1: under a sustained open-loop load, how fast Twilio gets its answer
+and which posts the learners get a reply to, within 15 s, 60 s or at all.
 
 lessonbot: signed posts to ``/twilio/inbound`` of the web process (gunicorn,
 2 workers of 8 threads, as `lessonbot up` runs it) on SQLite while the real worker
 turns the stored messages into replies behind it, as deployed on one
-machine. After each rate the backlog the worker has not reached yet is
-settled, so that the next rate starts clean. Then the same web process alone
+machine. After each rate the worker drains its backlog (up to
+``DRAIN_LIMIT_SECONDS``; what is left then is settled and counted as not
+answered), so that the next rate starts clean. Then the same web process alone
 on PostgreSQL (the production database), in a database of its own.
 
 Rasa's Twilio connector: the same posts to ``/webhooks/twilio/webhook`` of the
