@@ -138,11 +138,9 @@ _EN = (
     r"programme|course|group)\b",
     r"\bunsub( me)?\b",
     r"\benough (with|of) (the |these |your |all )?(messages|texts|txts|sms|msgs|lessons)\b",
-    r"\b(i m|im|i am) out( of here)?$",
     r"\b(told|asked) you( guys)? (to stop|not to (text|message|write))\b",
     r"\bwhy (do|does|are|did) (you|u|they)( guys)? keep (texting|txting|messaging|sending|"
     r"writing|spamming)\b",
-    r"(^| )no more( please| pls| thanks| thank you)?$",
     r"\b(won t|wont|will not) (need|want) (the |these |your |any )?(lessons|messages|texts) "
     r"(any ?more|again)\b",
 )

@@ -123,6 +123,9 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "i didn't mean to unsubscribe",
         "anile kanpe a",
         "no queria darme de baja",
+        # "No more" or "I'm out" at the end of a longer message is not an opt-out.
+        "do you have no more?",
+        "sorry, can't answer now, I'm out",
     ],
 )
 def test_near_misses_are_left_to_nlu(text: str) -> None:
