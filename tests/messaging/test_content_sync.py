@@ -22,10 +22,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.cli import main
-from bot.db import make_engine, make_session_factory
 from bot.messaging import content
 from bot.messaging.channels.twilio import TwilioChannel
 from bot.messaging.channels.twilio_content import ContentApiError, TwilioContent
@@ -340,13 +339,6 @@ def test_prism_does_refuse_a_list_that_breaks_the_spec(settings, content_prism, 
 def messages_prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with prism_server(MESSAGES_OAI, tmp_path_factory) as url:
         yield url
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def recording_channel(settings: Settings, forms: list[dict[str, str]]) -> TwilioChannel:

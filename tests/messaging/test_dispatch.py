@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory, session_scope
+from bot.db import session_scope
 from bot.learners.due import due_query, find_due
 from bot.learners.schedule import release_waiting_lesson
 from bot.messaging import dispatch
@@ -59,13 +59,6 @@ class FakeRasa:
 @pytest.fixture
 def job_settings(settings: Settings) -> Settings:
     return settings.with_overrides({"twilio.whatsapp_window_template_sid": TEMPLATE_SID})
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def add_learner(sessions: sessionmaker[Session], **fields: Any) -> Learner:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory
 from bot.messaging import ingest
 from bot.messaging.inbound import InboundSms
 from bot.messaging.ingest import GroupCommit, store_inbound
 from bot.models import InboundMessage
-from bot.settings import Settings
 from tests.builders import new_sid
 
 NOW = datetime(2025, 3, 3, 14, 0, 0)
@@ -25,13 +21,6 @@ NOW = datetime(2025, 3, 3, 14, 0, 0)
 
 def message(number: str = "+50761234567", sid: str | None = None) -> InboundSms:
     return InboundSms(sid or new_sid(), "sms", number, "hola", 0, None)
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 class HeldFirstStore:

@@ -8,12 +8,11 @@ errors we raise. What a real Rasa server makes of them is checked in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
+from bot.messaging.rasa_client import RasaRejected, RasaUnavailable
 from bot.settings import Settings
 from tests.conftest import make_test_settings
 from tests.fakes import Answer, Recorded, StandInServer, closed_port_url
@@ -27,27 +26,14 @@ def settings(tmp_path: Path) -> Settings:
     return make_test_settings(tmp_path)
 
 
-@pytest.fixture
-def client_for(settings: Settings) -> Iterator:  # type: ignore[type-arg]
-    clients: list[RasaClient] = []
-
-    def make(url: str) -> RasaClient:
-        clients.append(RasaClient(settings.with_overrides({"rasa.url": url})))
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-def test_a_turn_posts_to_the_rest_channel(client_for):
+def test_a_turn_posts_to_the_rest_channel(rasa_at):
     payload = {"text": "¡Hola!", "kind": "reply"}
 
     def answer(request: Recorded) -> Answer:
         return 200, [{"recipient_id": "L1", "custom": payload}], {}
 
     with StandInServer(answer) as rasa:
-        messages = client_for(rasa.url).send_message("L1", "hola", METADATA)
+        messages = rasa_at(rasa.url).send_message("L1", "hola", METADATA)
 
     assert messages == [{"recipient_id": "L1", "custom": payload}]
     (request,) = rasa.requests
@@ -55,13 +41,13 @@ def test_a_turn_posts_to_the_rest_channel(client_for):
     assert request.json() == {"sender": "L1", "message": "hola", "metadata": METADATA}
 
 
-def test_trigger_intent_sends_the_token_and_returns_the_messages(client_for):
+def test_trigger_intent_sends_the_token_and_returns_the_messages(rasa_at):
     def answer(request: Recorded) -> Answer:
         reply = {"recipient_id": "L1", "custom": {"text": "Lección 2", "kind": "lesson"}}
         return 200, {"tracker": {}, "messages": [reply]}, {}
 
     with StandInServer(answer) as rasa:
-        messages = client_for(rasa.url).trigger_intent(
+        messages = rasa_at(rasa.url).trigger_intent(
             "L1", "EXTERNAL_lesson_due", {"course": "entrepreneurship"}
         )
 
@@ -86,25 +72,25 @@ def test_trigger_intent_sends_the_token_and_returns_the_messages(client_for):
         (404, RasaRejected, None),
     ],
 )
-def test_statuses_say_whether_to_retry(client_for, status, error, reached):
+def test_statuses_say_whether_to_retry(rasa_at, status, error, reached):
     answer = (status, {"message": "no"}, {})
     with StandInServer(lambda request: answer) as rasa, pytest.raises(error) as raised:
-        client_for(rasa.url).send_message("L1", "hola", METADATA)
+        rasa_at(rasa.url).send_message("L1", "hola", METADATA)
     if reached is not None:
         assert raised.value.reached is reached
 
 
-def test_a_refused_connection_never_reached_rasa(client_for):
+def test_a_refused_connection_never_reached_rasa(rasa_at):
     with pytest.raises(RasaUnavailable) as raised:
-        client_for(closed_port_url()).send_message("L1", "hola", METADATA)
+        rasa_at(closed_port_url()).send_message("L1", "hola", METADATA)
     assert raised.value.reached is False
 
 
-def test_an_answer_of_the_wrong_shape_is_a_bug(client_for):
+def test_an_answer_of_the_wrong_shape_is_a_bug(rasa_at):
     answer = (200, {"not": "a list"}, {})
     with StandInServer(lambda request: answer) as rasa, pytest.raises(RasaRejected):
-        client_for(rasa.url).send_message("L1", "hola", METADATA)
+        rasa_at(rasa.url).send_message("L1", "hola", METADATA)
 
 
-def test_deleting_a_tracker_rasa_never_stored_deletes_nothing(client_for):
-    assert client_for(closed_port_url()).tracker_store.delete_conversation("L1") == 0
+def test_deleting_a_tracker_rasa_never_stored_deletes_nothing(rasa_at):
+    assert rasa_at(closed_port_url()).tracker_store.delete_conversation("L1") == 0

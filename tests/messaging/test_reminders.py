@@ -6,7 +6,6 @@ database. 2025-03-03 is a Monday; Panama is UTC-5, Tokyo UTC+9.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory, session_scope
+from bot.db import session_scope
 from bot.learners.due import find_due, quiz_reminder_query, silent_learner_query
 from bot.learners.schedule import resume_after_silence, schedule_next_lesson
 from bot.messaging.inbound import InboundSms
@@ -39,13 +38,6 @@ def job_settings(settings: Settings) -> Settings:
     return settings.with_overrides(
         {"schedule.reminder_delay_hours": 20.0, "schedule.inactive_days": 7}
     )
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def add_learner(sessions: sessionmaker[Session], **fields: Any) -> Learner:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult
 from bot.messaging.channels.local import LocalChannel
 from bot.messaging.outbox import WHATSAPP_WINDOW_CLOSED_TEXT
@@ -41,13 +39,6 @@ def settings(settings: Settings) -> Settings:
     The concurrent sender has tests of its own below.
     """
     return settings.with_overrides({"sender.concurrency": 1})
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory
 from bot.messaging.channels.twilio import TwilioChannel
 from bot.messaging.sender import Sender
 from bot.models import OutboxMessage
@@ -91,13 +90,6 @@ def settings(settings: Settings) -> Settings:
             "twilio.messaging_service_sid": SERVICE_SID,
         }
     )
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

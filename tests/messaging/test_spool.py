@@ -53,13 +53,6 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def spool(settings: Settings) -> Spool:
     return Spool(settings.spool_path, settings.secrets.phone_encryption_key)
 

@@ -7,33 +7,22 @@ provider's edge.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory
 from bot.messaging.inbound import InboundSms
 from bot.messaging.ingest import store_inbound
 from bot.messaging.pacer import Pacer
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.worker import run_sends_once, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage
-from bot.settings import Settings
 from bot.vocab import ChannelName, InboundStatus, LearnerStatus, OutboxStatus
 from tests.builders import NOW, add_learner, add_outbox, inbound_form, new_sid, signed_post
 from tests.fakes import Answer, FakeChannel, Recorded, StandInServer, closed_port_url, rasa_echo
 
 NUMBER = "+50761234567"
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def message(body: str) -> InboundSms:

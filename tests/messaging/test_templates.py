@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory, session_scope
+from bot.db import session_scope
 from bot.learners.schedule import release_waiting_lesson
 from bot.messaging.outbox import write_reply
 from bot.messaging.replies import Reply
@@ -27,13 +26,6 @@ TEMPLATE_SID = "HX" + "1" * 32
 @pytest.fixture
 def job_settings(settings: Settings) -> Settings:
     return settings.with_overrides({"twilio.whatsapp_window_template_sid": TEMPLATE_SID})
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.app.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def add_learner_with_failed_lesson(
