@@ -18,11 +18,8 @@ from bot.messaging.handoff import HandBack, HandoffState
 class InboxDesk:
     def state(self, session: Session, learner_id: int) -> HandoffState:
         """Whether staff have the learner's conversation, and one to hand back first."""
-        closed = conversations.to_resume(session, learner_id)
-        return HandoffState(
-            open=conversations.open_conversation(session, learner_id) is not None,
-            to_resume=closed.id if closed is not None else None,
-        )
+        is_open, closed = conversations.not_handed_back(session, learner_id)
+        return HandoffState(open=is_open, to_resume=closed)
 
     def to_hand_back(self, session: Session, limit: int) -> list[HandBack]:
         return [

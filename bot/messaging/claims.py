@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
@@ -46,13 +47,15 @@ def claim_in_order(
         candidates = list(session.scalars(_due_ids(session, model, now, limit, exclude)))
         if not candidates:
             return []
+        # On the table, not the mapped class: the ORM's bulk update costs more
+        # CPU than the statement itself, and no loaded object needs syncing.
+        table = model.__table__
         claimed = list(
             session.scalars(
-                update(model)
-                .where(model.id.in_(candidates), model.status == PENDING, _due(model, now))
-                .values(attempts=model.attempts + 1, next_attempt_at=lease_until)
-                .returning(model.id)
-                .execution_options(synchronize_session=False)
+                update(table)
+                .where(table.c.id.in_(candidates), table.c.status == PENDING, _due(table.c, now))
+                .values(attempts=table.c.attempts + 1, next_attempt_at=lease_until)
+                .returning(table.c.id)
             )
         )
         if claimed:
@@ -64,10 +67,16 @@ def _due(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now)
 
 
+@cache
+def _earlier(model: Any) -> Any:
+    """One alias per queue for the whole process: building it copies every column."""
+    return aliased(model)
+
+
 def _due_ids(
     session: Session, model: Any, now: datetime, limit: int, exclude: Collection[int]
 ) -> Any:
-    earlier = aliased(model)
+    earlier = _earlier(model)
     waiting_behind = (
         select(earlier.id)
         .where(earlier.learner_id == model.learner_id)

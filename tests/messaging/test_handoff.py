@@ -165,6 +165,47 @@ def test_the_answer_to_the_erasure_question_reaches_the_bot(
     assert sent(rasa) == ["/delete_data", "si", HANDOFF_MESSAGE]
 
 
+def resumed(session: Session, conversation: Conversation) -> None:
+    conversations.resumed(session, conversation.id, NOW)
+    session.commit()
+
+
+# Each learner's conversations, in the order they happened: "open", "closed"
+# (staff closed it, Rasa not told yet) or "resumed" (the bot took them back).
+@pytest.mark.parametrize(
+    ("history", "is_open", "to_resume"),
+    [
+        ([], False, None),
+        (["open"], True, None),
+        (["closed"], False, 0),
+        (["resumed"], False, None),
+        (["resumed", "open"], True, None),
+        (["closed", "open"], True, 0),
+        (["closed", "closed"], False, 0),  # the oldest goes back first
+        (["resumed", "closed", "open"], True, 1),
+    ],
+)
+def test_the_desk_tells_the_worker_whether_staff_have_the_learner_and_what_to_hand_back(
+    db_session, settings, history, is_open, to_resume
+):
+    learner = add_learner(db_session, settings)
+    other = add_learner(db_session, settings, number="+50769999999")
+    open_conversation(db_session, settings, other)  # another learner's: never counted
+    made = []
+    for state in history:
+        conversation = open_conversation(db_session, settings, learner)
+        if state != "open":
+            close(db_session, conversation)
+        if state == "resumed":
+            resumed(db_session, conversation)
+        made.append(conversation.id)
+
+    state = DESK.state(db_session, learner.id)
+
+    assert state.open is is_open
+    assert state.to_resume == (None if to_resume is None else made[to_resume])
+
+
 def test_after_staff_close_the_bot_takes_the_learner_back_before_their_next_message(
     db_session, settings, sessions, rasa_at
 ):

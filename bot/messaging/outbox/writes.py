@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol, cast
 
 from sqlalchemy import String, Table, literal, select
@@ -55,10 +56,8 @@ def write_reply(
         "attempts": 0,
         "created_at": now,
     }
-    statement = _insert(session)(OutboxMessage).values(values)
-    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    # RETURNING, not rowcount: an INSERT's rowcount is -1 with the psycopg dialect.
-    inserted = session.execute(statement.returning(OutboxMessage.id)).scalar() is not None
+    dialect = session.get_bind().dialect.name
+    inserted = session.execute(_reply_insert(dialect), values).scalar() is not None
     if inserted and reply.kind == OutboxKind.LESSON:
         _link_lesson_delivery(session, learner_id, key)
     return inserted
@@ -139,6 +138,20 @@ def write_many(
         )
         written.update({learner_id: outbox_id for learner_id, outbox_id in found})
     return written
+
+
+@cache
+def _reply_insert(dialect: str) -> Any:
+    """One reply's INSERT, built once: the values go as parameters.
+
+    On the table, not the mapped class, and not rebuilt per reply: building
+    an ORM insert with its values cost about as much CPU as running it, on
+    the path of every reply of every turn. RETURNING, not rowcount: an
+    INSERT's rowcount is -1 with the psycopg dialect.
+    """
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return statement.returning(OUTBOX.c.id)
 
 
 def _insert(session: Session) -> Any:
