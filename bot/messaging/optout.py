@@ -206,7 +206,8 @@ _HT = (
     r"\b(m|mwen) (vle|ta vle) (kanpe|sispann|soti|retire ko m|dezabone|kite)\b",
     r"^(m|mwen) kite\b",
     r"\base (mesaj|leson)\b",
-    r"\bfini (abonman|ak mesaj|ak leson)\w*",
+    # "m fini ak leson sa a" is done with this one lesson (and may want the next).
+    r"\bfini (abonman\w*|ak (mesaj|leson)\w* yo)\b",
     r"\bpa vle tande pale\b",
     r"\bpa (janm )?(voye|ekri|kontakte|deranje)\b.*\b(anko|janm)\b",
     r"\bpa janm (voye|ekri|kontakte)\b",
@@ -245,19 +246,33 @@ _OPT_OUT = re.compile("|".join(f"(?:{p})" for p in _ES + _EN + _FR + _HT + _ANY)
 # Contexts in which an opt-out pattern may mean something else; NLU decides.
 _PAUSE_OR_TIME = re.compile(
     r"\b(pausa|pause|pauser|poz|poze|vacation|vacaciones|vacances|vakans|viaje|voyage|"
-    r"vwayaj|travel\w*|trip|week|weeks|semana|semanas|semaine|semaines|semen|dia|dias|day|"
+    r"vwayaj|vwayaje|travel\w*|trip|week|weeks|semana|semanas|semaine|semaines|semen|dia|dias|day|"
     r"days|jour|jours|jou|month|mois|mwa|until|hasta|jusqu|jiska|today|hoy|jodi|tonight|"
     r"yet|todavia|encore|hora|hour|heure|morning|night|manana|noche|tarde|matin|soir|maten|"
     r"aswe|apremidi|pm|later|luego|despues|pita|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|weekend|lunes|martes|miercoles|jueves|viernes|sabado|domingo|lundi|mardi|"
     r"mercredi|jeudi|vendredi|samedi|dimanche|lendi|madi|mekredi|jedi|vandredi|samdi|dimanch|"
     r"wikenn)\b|\d|\b(por ahora|for now|pour l instant|"
-    r"pour le moment|pou kounye a|por el momento|plus tard)\b"
+    r"pour le moment|pou kounye a|por el momento|plus tard|pou yon ti tan|yon ti moman|"
+    r"por un tiempo|un rato|for a while|pour un moment|pour un temps)\b"
 )
 # "Good morning" is not a time of day for the lessons.
 _GREETING = re.compile(
     r"\b(good (morning|afternoon|evening|night)|buen(os|as) (dias|tardes|noches)|buen dia|"
     r"bonjour|bonsoir|bonne (nuit|journee|soiree)|bonjou|bonswa|bon maten|bon apremidi)\b"
+)
+# The learner's data kept in a system: "borrenme de su base de datos",
+# "retirez mon numéro de votre système" ask for erasure (NLU's delete_data,
+# which asks to confirm; an opt-out would leave the data in place).
+_DATA_STORE = re.compile(
+    r"\b(base de datos|base de donnees|baz done|database|data base|sistema|systeme|sistem|"
+    r"system)\b"
+)
+# ... unless the message also says to stop writing: "delete my number from your
+# system and stop contacting me" asks for both, and the stop is the urgent one.
+_STOP_WRITING = re.compile(
+    r"\b(stop|quit|cease|deja\w*|dejen|paren|para|arret\w*|cesse\w*|sispann|kanpe)( de| d)? "
+    r"(\w+ )?(contact|send|text|messag|escrib|mand|envi|ecri|voye|ekri)\w*"
 )
 # Stopping one kind of message only ("no audios, only text"), or asking for
 # more ("... but keep sending me lessons"): NLU decides.
@@ -288,12 +303,17 @@ _SMS_SPELLINGS = {
     "mecrire": "m ecrire",
     "ank": "anko",
 }
-# A mistake, or undoing an opt-out: "me di de baja sin querer", "quitar la baja".
+# A mistake, undoing an opt-out, or coming back after one: "me di de baja sin
+# querer", "quitar la baja", "deshagan el stop", "je regrette de m'être
+# désabonné, je veux revenir", "m te anile abònman m, m vle abòne ankò".
 _REVERSAL = re.compile(
-    r"\b(estar|quitar|quita|quiten|quitenme) (de |la )?baja\b|"
+    r"\b(estar|estoy|quitar|quita|quiten|quitenme) (de |la )?baja\b|"
     r"\b(mistake|accident|accidentally|error|erreur|expres|aksidan|querer)\b|\bpa ere\b|"
-    r"\b(suis|etais|etait) (desabonn|desinscri)|\bte (dezabon|kite|kanpe)|\bundo\b|"
-    r"\bdeshacer\b|\bannul\w* (le |la |mon )?(desabonn|desinscri)|\banile dezabon|"
+    r"\b(suis|etais|etait|avait|avais|m avait|m a) (desabonn|desinscri)|"
+    r"\bte (dezabon|kite|kanpe|retire|anile)|\bundo\b|"
+    r"\b(revenir|come back|resubscribe|reabonn\w*|reinscri\w*|retounen|abone anko)\b|"
+    r"\b(deshacer|deshagan|deshaga|deshaz)\b|"
+    r"\bannul\w* (le |la |mon )?(desabonn|desinscri)|\banile dezabon|"
     r"\bcancel\w* (the |my )?unsubscri|"
     r"\b(anile|annul\w*|cancel\w*|undo|deshacer) (the |la |le |a |mon |my |mi )?"
     r"(kanpe|stop|arret\w*|baja|desabonn\w*|dezabon\w*|unsubscri\w*)"
@@ -337,7 +357,11 @@ def is_opt_out(text: str) -> bool:
         return not (tokens[0] == "no" and len(tokens) > 1 and tokens[1] in _SPANISH_VERBS)
     if _PAUSE_OR_TIME.search(_GREETING.sub(" ", words)):
         return False
-    if _PART_ONLY.search(words) or (_HOW.search(words) and _SOMETHING_ELSE.search(words)):
+    if _PART_ONLY.search(words):
+        return False
+    if _DATA_STORE.search(words) and not _STOP_WRITING.search(words):
+        return False
+    if _HOW.search(words) and _SOMETHING_ELSE.search(words):
         return False
     if _NEGATED_VERB.search(words) and not _negation_is_the_request(words):
         return False

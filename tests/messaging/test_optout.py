@@ -69,6 +69,9 @@ from scripts import nlu_examples
         "ya no quiero formar parte del programa",
         "je ne souhaite plus recevoir de sms",
         "m pa vle fè pati pwogram nan ankò",
+        # Erasure and a stop in one message: the stop is not left to NLU.
+        "borren mi numero de su sistema y dejen de escribirme",
+        "m fini ak leson yo, pa voye anyen ankò",
     ],
 )
 def test_requests_to_stop_are_opt_outs(text: str) -> None:
@@ -126,6 +129,21 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         # "No more" or "I'm out" at the end of a longer message is not an opt-out.
         "do you have no more?",
         "sorry, can't answer now, I'm out",
+        # Coming back after an opt-out, in the words of someone who did it.
+        "ya no estoy de baja, mándenme las lecciones",
+        "deshagan mi baja por favor",
+        "ma fille m'avait désabonnée, je veux revenir",
+        "m te anile, kounye a m vle abòne ankò",
+        # Erasure from the bot's system: NLU's delete_data, which asks to confirm.
+        "quiten mi numero de su base de datos",
+        "remove me from your database",
+        "efase m nan sistèm nan",
+        # A while is a pause.
+        "kanpe leson yo pou yon ti tan",
+        "paren los mensajes por un tiempo",
+        "stop the messages for a while",
+        # Done with this one lesson (the next may be wanted).
+        "m fini ak leson sa a",
     ],
 )
 def test_near_misses_are_left_to_nlu(text: str) -> None:
