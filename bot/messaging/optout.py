@@ -147,7 +147,7 @@ _EN = (
 _FR = (
     r"\b(desabonn|desinscri)\w*",
     r"\b(arret|stop|cesse)\w* (d |de )?(m |me )?(envoyer|ecrire|contacter|deranger|embeter|"
-    r"l envoi|ca|tout|(les|vos|ces) (messages|msg|sms|lecons))\b",
+    r"l envoi|ca|tout|(les|vos|ces|mes) (messages|msg|sms|lecons))\b",
     r"\b(veux|voudrais|vais) (m )?(arreter|me retirer|me desabonner|quitter)\b",
     r"\bveux pas (continuer|poursuivre)\b",
     r"\b(ca|cela) suffit\b",
@@ -254,7 +254,8 @@ _PAUSE_OR_TIME = re.compile(
     r"mercredi|jeudi|vendredi|samedi|dimanche|lendi|madi|mekredi|jedi|vandredi|samdi|dimanch|"
     r"wikenn)\b|\d|\b(por ahora|for now|pour l instant|"
     r"pour le moment|pou kounye a|por el momento|plus tard|pou yon ti tan|yon ti moman|"
-    r"por un tiempo|un rato|for a while|pour un moment|pour un temps)\b"
+    # Spanish "mes" only with an article: French "mes" is "my" ("arrêtez mes messages").
+    r"un tiempo|un rato|a while|un moment|un temps|un mes|el mes|este mes|meses)\b"
 )
 # "Good morning" is not a time of day for the lessons.
 _GREETING = re.compile(
@@ -312,6 +313,8 @@ _REVERSAL = re.compile(
     r"\b(suis|etais|etait|avait|avais|m avait|m a) (desabonn|desinscri)|"
     r"\bte (dezabon|kite|kanpe|retire|anile)|\bundo\b|"
     r"\b(revenir|come back|resubscribe|reabonn\w*|reinscri\w*|retounen|abone anko)\b|"
+    r"\b(reactiv\w*|reaktive|remet\w* en marche)\b|\b(avais|avait) fait stop\b|"
+    r"\bhabia dado de baja\b|\bwhere i (stop|stopped|left)\b|"
     r"\b(deshacer|deshagan|deshaga|deshaz)\b|"
     r"\bannul\w* (le |la |mon )?(desabonn|desinscri)|\banile dezabon|"
     r"\bcancel\w* (the |my )?unsubscri|"

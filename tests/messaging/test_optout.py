@@ -71,6 +71,7 @@ from scripts import nlu_examples
         "m pa vle fè pati pwogram nan ankò",
         # Erasure and a stop in one message: the stop is not left to NLU.
         "borren mi numero de su sistema y dejen de escribirme",
+        "arrêtez mes messages",  # French "mes" is "my", not the Spanish month
         "m fini ak leson yo, pa voye anyen ankò",
     ],
 )
@@ -142,6 +143,9 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "kanpe leson yo pou yon ti tan",
         "paren los mensajes por un tiempo",
         "stop the messages for a while",
+        "no me manden nada por un mes",
+        "reactiven mis mensajes, me habia dado de baja",
+        "continue where i stopped",
         # Done with this one lesson (the next may be wanted).
         "m fini ak leson sa a",
     ],
