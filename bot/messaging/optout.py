@@ -37,7 +37,7 @@ def _words(*lines: str) -> frozenset[str]:
 # A message made only of KEYWORDS and FILLERS is an opt-out: "STOP", "baja
 # porfa", "ARRÊT SVP", "kanpe tanpri", "stop stop".
 KEYWORDS = _words(
-    "stop stopall unsubscribe unsub cancel end quit optout revoke enough",
+    "stop stopall stpo sotp unsubscribe unsub cancel end quit optout revoke enough",
     "baja alto parar para cancelar detener basta fin terminar",
     "arret arrete arreter arretez desabonner desinscription desabonnement annuler quitter",
     "kanpe sispann dezabone dezabonnen anile ase",
@@ -62,6 +62,8 @@ _ES = (
     r"\bya no (quiero|deseo) (estar|seguir|aprender|participar|nada|esto)\b",
     r"\bno quiero (saber )?nada (mas )?de (ustedes|esto)\b",
     r"^(ya )?no mas( por favor| porfa| gracias)?$",
+    r"^(ya )?no (quiero|deseo) (nada )?mas( punto| gracias| porfa| por favor)?$",
+    r"\bdesactiv\w* (los |mis |las |todos los )?(mensajes|msjs?|lecciones|notificaciones|sms)\b",
     r"\bfuera de (la lista|esto)\b",
     r"\b(dejar|dejo|deje) (el curso|el programa|de recibir|las lecciones)\b",
     r"\bno (sigan|siga|sigas) (enviando|mandando|escribiendo)\b",
@@ -98,6 +100,9 @@ _ES = (
 )
 _EN = (
     r"\bunsubscribe\b",
+    r"\b(want|wish|like) to be (removed|unsubscribed|taken off)\b",
+    r"\b(deactivate|disable|turn off|switch off) (the |my |these |all |your )*(messages|lessons|"
+    r"texts|notifications|sms|msgs)\b",
     r"\b(want|wanna|like) to (stop|quit|unsubscribe|cancel)\b",
     r"\bi want out\b|\bget me out\b|^i quit\b|\bcount me out\b|\bremove me\b",
     r"\b(i m|im|i am) done with (this|these|the|your)\b",
@@ -172,7 +177,8 @@ _FR = (
     r"(messages|sms|lecons))\b|$)",
     r"\bveux plus (rien|recevoir|ces|vos|continuer|participer)\b",
     r"^plus de (messages?|sms|msg|lecons?)\b",
-    r"\blaisse[rz]? moi (tranquille|en paix)\b",
+    r"\blaisse[rz]? (moi|mon (telephone|numero|portable|tel)) (tranquille|en paix)\b",
+    r"\bdesactiv\w* (les |mes |vos |ces |tous les )?(messages|msg|lecons|notifications|sms)\b",
     r"\b(retirez|enlevez|sortez|supprimez|rayez) (moi|mon numero)( (de|du)\b|$)",
     r"\b(quitte|quitter) (le|ce) (cours|programme)\b",
     r"\bannul\w* (mon |l |cet )?(abonnement|inscription)\b",
@@ -196,6 +202,7 @@ _FR = (
 )
 _HT = (
     r"\bdezabon\w*",
+    r"\bdezaktive (mesaj|leson|notifikasyon|sms|msj)\w*",
     r"\b(sispann|kanpe|stop) (voye|ekri|kontakte|deranje|resevwa|mesaj|leson|tout|sa|sevis|"
     r"pwogram)\b",
     r"\bpa vle (sa|fe pati)( \w+)? anko\b|\bpa vle fe pati\b",
@@ -311,7 +318,9 @@ _REVERSAL = re.compile(
     r"\b(estar|estoy|quitar|quita|quiten|quitenme) (de |la )?baja\b|"
     r"\b(mistake|accident|accidentally|error|erreur|expres|aksidan|querer)\b|\bpa ere\b|"
     r"\b(suis|etais|etait|avait|avais|m avait|m a) (desabonn|desinscri)|"
-    r"\bte (dezabon|kite|kanpe|retire|anile)|\bundo\b|"
+    r"\bte (dezabon|kite|kanpe|retire|anile|dezaktive)|\bundo\b|"
+    r"\bturn (\w+ )?(back )?on\b|"
+    r"\b(activ|aktive)\w* (\w+ )?(de nuevo|otra vez|again|anko|a nouveau)\b|"
     r"\b(revenir|come back|resubscribe|reabonn\w*|reinscri\w*|retounen|abone anko)\b|"
     r"\b(reactiv\w*|reaktive|remet\w* en marche)\b|\b(avais|avait) fait stop\b|"
     r"\bhabia dado de baja\b|\bwhere i (stop|stopped|left)\b|"
@@ -330,7 +339,7 @@ _NEGATED_VERB = re.compile(
     r"(stop|stopping|unsubscribe|quit|quitting|cancel\w*|(des|den|dar|darme) de baja|parar|"
     r"dejar|dejes|dejen|"
     r"pares|paren|salir|saquen|retires|arret\w*|desabonn\w*|desinscri\w*|quitter|retirez|remove|"
-    r"kanpe|sispann|dezabon\w*|kite|retire)\b"
+    r"kanpe|sispann|dezabon\w*|kite|retire|deactivate|disable|desactiv\w*|dezaktive)\b"
 )
 
 

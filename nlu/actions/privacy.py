@@ -72,7 +72,13 @@ class ActionOptIn(LearnerAction):
     ) -> list[EventType]:
         _ = turn.gettext()
         if not lifecycle.opt_in(learner, turn.now, turn.settings):
-            say(dispatcher, _("You are already signed up. Write NEXT for a lesson now."))
+            # The way out is in the answer: a request to stop worded like a
+            # subscription ("end my subscription") is sometimes read as START.
+            text = _(
+                "You are already signed up. Write NEXT for a lesson now, or STOP for no more "
+                "messages."
+            )
+            say(dispatcher, text)
             return []
         say(dispatcher, welcome_back_text(turn, learner), allow_when_opted_out=True)
         return []

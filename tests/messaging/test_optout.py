@@ -72,6 +72,15 @@ from scripts import nlu_examples
         # Erasure and a stop in one message: the stop is not left to NLU.
         "borren mi numero de su sistema y dejen de escribirme",
         "arrêtez mes messages",  # French "mes" is "my", not the Spanish month
+        # Switching the messages off, a typo of STOP, "no more, full stop".
+        "please turn off these messages",
+        "desactiven mis notificaciones",
+        "désactivez les sms svp",
+        "dezaktive leson yo",
+        "sotp",
+        "i would like to be taken off",
+        "ya no quiero nada mas, punto",
+        "laissez mon numéro en paix",
         "m fini ak leson yo, pa voye anyen ankò",
     ],
 )
@@ -146,6 +155,9 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "no me manden nada por un mes",
         "reactiven mis mensajes, me habia dado de baja",
         "continue where i stopped",
+        "don't deactivate my lessons",
+        "i had turned the messages off, turn them back on",
+        "m te dezaktive leson yo, aktive yo ankò",
         # Done with this one lesson (the next may be wanted).
         "m fini ak leson sa a",
     ],

@@ -69,7 +69,8 @@ def test_start_when_already_signed_up(db_session, domain):
     result = run(ActionOptIn(), tracker(learner, "ALTA", intent="start"), domain)
 
     assert result.texts == [
-        "Tu inscripción ya está activa. Escribe SIGUIENTE para recibir una lección ahora."
+        "Tu inscripción ya está activa. Escribe SIGUIENTE para recibir una lección ahora, "
+        "o BAJA para no recibir más mensajes."
     ]
 
 
