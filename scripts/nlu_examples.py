@@ -41,7 +41,7 @@ class EvalSet:
 
 # Floors of the final held-out sets: measured once on the model of the commit
 # that set them (README, "Understanding"), minus a margin for retraining noise.
-FINAL_GENERAL_FLOOR = 0.85
+FINAL_GENERAL_FLOOR = 0.90
 FINAL_OPTOUT_FLOOR = 0.96
 FINAL_HANDOFF_FLOOR = 0.93
 
@@ -56,7 +56,7 @@ TEST_SETS = (
         TESTS / "independent",
         held_out=False,
         accuracy_goal=0.95,
-        accuracy_floor=0.87,
+        accuracy_floor=0.92,
     ),
     # A missed opt-out is the worst failure of this bot: a learner who asked to
     # stop goes on receiving messages.
@@ -65,7 +65,7 @@ TEST_SETS = (
         TESTS / "optout",
         held_out=False,
         recall_goal=("stop", 1.0),
-        recall_floor=("stop", 0.93),
+        recall_floor=("stop", 0.96),
     ),
     EvalSet(
         "handoff",
