@@ -133,6 +133,31 @@ def test_fallback_during_onboarding_lets_the_form_ask_again(db_session, domain):
     assert run(ActionFallback(), turn, domain).texts == ["Perdón, no entendí."]
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("delivery_days", "Perdón, no entendí los días."),
+        ("delivery_time", "Perdón, no entendí la hora."),
+        ("course", "Perdón, no entendí."),
+    ],
+)
+def test_fallback_during_onboarding_names_the_question_it_failed(
+    db_session, domain, question, expected
+):
+    # "pizza" to the days question, read as a no: the learner hears which answer
+    # was not understood, as the form's own check says it.
+    learner = add_learner(db_session, onboarded=False)
+    turn = tracker(
+        learner,
+        "pizza",
+        intent="deny",
+        active_loop="onboarding_form",
+        slots={"requested_slot": question},
+    )
+
+    assert run(ActionFallback(), turn, domain).texts == [expected]
+
+
 def test_an_unknown_sender_gets_nothing(domain):
     result = run(ActionHelp(), tracker("Lnobody", "menu", intent="help"), domain)
 
