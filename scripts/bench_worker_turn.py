@@ -31,17 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.conversation import add_learners
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.inbox.desk import DESK
 from bot.messaging.worker import TurnRunner, run_turns_once
 from bot.migrate import upgrade
 from bot.models import InboundMessage, Learner
-from bot.phones import encrypt_phone, phone_hash
 from bot.settings import Settings, load_settings
 from bot.vocab import LearnerStatus
 
@@ -74,30 +74,26 @@ def settings_in(folder: Path) -> Settings:
 
 
 def seed(sessions: sessionmaker[Session], settings: Settings, first: int, turns: int) -> None:
-    """``turns`` learners with one message each (numbers from ``first`` on)."""
+    """``turns`` active learners with one message each (numbers from ``first`` on)."""
+    phones = [f"+5076{number:07d}" for number in range(first, first + turns)]
+    public_ids = add_learners(sessions, settings, phones, status=LearnerStatus.ACTIVE)
     with session_scope(sessions) as session:
-        for number in range(first, first + turns):
-            phone = f"+5076{number:07d}"
-            learner = Learner(
-                phone_hash=phone_hash(phone, settings.secrets.phone_hash_key),
-                phone_encrypted=encrypt_phone(phone, settings.secrets.phone_encryption_key),
+        learners = session.execute(
+            select(Learner.public_id, Learner.id).where(
+                Learner.public_id.in_(list(public_ids.values()))
+            )
+        )
+        session.add_all(
+            InboundMessage(
+                message_sid=f"SM{public_id}",
+                learner_id=learner_id,
                 channel="sms",
-                language="es",
-                status=LearnerStatus.ACTIVE,
-                created_at=NOW,
+                body="quiero la siguiente lección",
+                num_media=0,
+                received_at=NOW,
             )
-            session.add(learner)
-            session.flush()
-            session.add(
-                InboundMessage(
-                    message_sid=f"SM{number:032d}",
-                    learner_id=learner.id,
-                    channel="sms",
-                    body="quiero la siguiente lección",
-                    num_media=0,
-                    received_at=NOW,
-                )
-            )
+            for public_id, learner_id in learners
+        )
 
 
 @dataclass(frozen=True)

@@ -149,14 +149,18 @@ def _reply_insert(dialect: str) -> Any:
     the path of every reply of every turn. RETURNING, not rowcount: an
     INSERT's rowcount is -1 with the psycopg dialect.
     """
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    statement = _insert_for(dialect)(OUTBOX)
+    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
     return statement.returning(OUTBOX.c.id)
 
 
 def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    """The session's dialect's INSERT, which has ON CONFLICT DO NOTHING."""
+    return _insert_for(session.get_bind().dialect.name)
+
+
+def _insert_for(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _link_lesson_delivery(session: Session, learner_id: int, key: str) -> None:
