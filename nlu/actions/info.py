@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,6 +21,7 @@ from nlu.actions.base import (
     slot_events,
 )
 from nlu.actions.context import Turn, say, say_menu
+from nlu.actions.onboarding_form import sorry_for
 from nlu.actions.texts import course_title
 
 
@@ -189,7 +188,7 @@ class ActionFallback(LearnerAction):
             # A photo, a voice note, a sticker or only emoji: nothing to read.
             text = _("Thanks! I can only read text. Write MENU to see what you can do.")
         elif in_onboarding(tracker):
-            text = _onboarding_sorry(tracker, _)
+            text = sorry_for(tracker.get_slot("requested_slot"), _)
         elif previous_turn_not_understood(tracker) and learner.is_reachable:
             # Two in a row: a person may help where the menu did not.
             text = _(
@@ -214,17 +213,3 @@ def previous_turn_not_understood(tracker: Tracker) -> bool:
         elif users_seen == 1 and kind == "action" and event.get("name") == "action_fallback":
             return True
     return False
-
-
-def _onboarding_sorry(tracker: Tracker, _: Callable[[str], str]) -> str:
-    """The sorry before the form asks again, naming its question when it is the time or days.
-
-    The same words as the form's own validation, whatever intent the answer
-    was read as ("pizza" to the days question may come back as a yes or no).
-    """
-    question = tracker.get_slot("requested_slot")
-    if question == "delivery_days":
-        return _("Sorry, I didn't get the days.")
-    if question == "delivery_time":
-        return _("Sorry, I didn't get the time.")
-    return _("Sorry, I didn't get that.")

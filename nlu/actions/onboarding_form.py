@@ -9,6 +9,7 @@ wrong so that the form asks again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -151,8 +152,7 @@ class ValidateOnboardingForm(FormValidationAction):
         with open_turn(tracker) as turn:
             hhmm = _time_from_text(str(value), turn.language)
             if hhmm is None:
-                _ = turn.gettext()
-                say(dispatcher, _("Sorry, I didn't get the time."))
+                say(dispatcher, sorry_for("delivery_time", turn.gettext()))
                 return {"delivery_time": None}
             if turn.learner is not None:
                 schedule.choose_time(turn.learner, hhmm)
@@ -164,8 +164,7 @@ class ValidateOnboardingForm(FormValidationAction):
         with open_turn(tracker) as turn:
             days = _days_from_text(str(value), latest_text(tracker))
             if days is None:
-                _ = turn.gettext()
-                say(dispatcher, _("Sorry, I didn't get the days."))
+                say(dispatcher, sorry_for("delivery_days", turn.gettext()))
                 return {"delivery_days": None}
             if turn.learner is not None:
                 schedule.choose_days(turn.learner, days)
@@ -173,8 +172,20 @@ class ValidateOnboardingForm(FormValidationAction):
 
 
 def _didnt_understand(turn: Turn, dispatcher: CollectingDispatcher) -> None:
-    _ = turn.gettext()
-    say(dispatcher, _("Sorry, I didn't get that."))
+    say(dispatcher, sorry_for(None, turn.gettext()))
+
+
+def sorry_for(question: str | None, _: Callable[[str], str]) -> str:
+    """The sorry before the form asks ``question`` (a slot) again, naming it when it can.
+
+    Also said by action_fallback when the answer was read as another intent
+    ("pizza" to the days question may come back as a no): the same words.
+    """
+    if question == "delivery_days":
+        return _("Sorry, I didn't get the days.")
+    if question == "delivery_time":
+        return _("Sorry, I didn't get the time.")
+    return _("Sorry, I didn't get that.")
 
 
 def _course_from_text(text: str, keys: list[str]) -> str | None:
