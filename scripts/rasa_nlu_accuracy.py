@@ -54,6 +54,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python scripts/rasa_nlu_accuracy.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.messaging.optout import is_opt_out
+from nlu.actions.way_out import reminded, told_the_way_out
 from scripts.nlu_examples import (
     NLU,
     ROOT,
@@ -117,6 +118,12 @@ class SetResult:
     stop_with_net: Tally = field(default_factory=Tally)
     net_false_alarms: int = 0
     net_overrides_right: int = 0
+    # When neither stops the learner, the answer may still tell them how to
+    # (nlu/actions/way_out.py): requests to stop honoured or told the way out;
+    # and the reminder sent after messages that were not requests to stop.
+    stop_or_way_out: Tally = field(default_factory=Tally)
+    others: int = 0
+    reminders_to_others: int = 0
 
 
 def outcome(parse: dict[str, Any]) -> str:
@@ -133,6 +140,8 @@ def score(
     parses: dict[str, dict[str, Any]],
     keep_texts: bool,
     opt_out: Callable[[str], bool] = lambda text: False,
+    way_out: Callable[[str, str], bool] = lambda text, intent: False,
+    reminder: Callable[[str, str], bool] = lambda text, intent: False,
 ) -> SetResult:
     """Tally each example against its parse: per language, per intent, confusions, entities."""
     result = SetResult()
@@ -144,7 +153,12 @@ def score(
         if example.intent == "stop":
             result.stop_with_net.examples += 1
             result.stop_with_net.correct += right or net
-        elif net:
+            result.stop_or_way_out.examples += 1
+            result.stop_or_way_out.correct += right or net or way_out(example.text, predicted)
+        else:
+            result.others += 1
+            result.reminders_to_others += not net and reminder(example.text, predicted)
+        if example.intent != "stop" and net:
             result.net_false_alarms += 1
             result.net_overrides_right += right
         for tally in (
@@ -260,6 +274,11 @@ def set_summary(test_set: EvalSet, result: SetResult, checks: dict[str, dict[str
             "false_alarms": result.net_false_alarms,
             "false_alarms_the_model_got_right": result.net_overrides_right,
         },
+        "way_out": {
+            "stop_honoured_or_told_the_way_out": result.stop_or_way_out.figures(),
+            "other_messages": result.others,
+            "reminders_to_other_messages": result.reminders_to_others,
+        },
     }
     if not test_set.held_out:
         summary["errors"] = result.errors
@@ -315,12 +334,21 @@ def print_set(
         if intent == "stop":
             with_net = result.stop_with_net.rate
             print(f"  stop recall, model and opt-out reader: {with_net:.3f} (goal {goal})")
+            told = result.stop_or_way_out
+            print(
+                f"  honoured or told the way out: {told.rate:.3f} ({told.correct}/{told.examples})"
+            )
         else:
             print(f"  (goal {goal})")
     if result.net_false_alarms:
         print(
             f"  opt-out reader takes {result.net_false_alarms} other messages for opt-outs "
             f"({result.net_overrides_right} of them understood by the model)"
+        )
+    if result.reminders_to_others:
+        print(
+            f"  the way out reminded after {result.reminders_to_others} of "
+            f"{result.others} messages that were not requests to stop"
         )
     weak = [f"{i} {t.rate:.2f}" for i, t in sorted(result.intents.items()) if t.rate < 1.0]
     if weak:
@@ -400,7 +428,12 @@ def main(argv: list[str] | None = None) -> int:
     missed, broken = [], []
     for test_set in sets:
         result = score(
-            examples[test_set.name], parses, keep_texts=not test_set.held_out, opt_out=is_opt_out
+            examples[test_set.name],
+            parses,
+            keep_texts=not test_set.held_out,
+            opt_out=is_opt_out,
+            way_out=told_the_way_out,
+            reminder=reminded,
         )
         print_set(test_set, result, checks[test_set.name], args.show_errors)
         summary["sets"][test_set.name] = set_summary(test_set, result, checks[test_set.name])

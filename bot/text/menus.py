@@ -94,6 +94,12 @@ def menu_keywords(language: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def stop_keyword(language: str) -> str:
+    """The word that stops all messages, as the menu names it: STOP, BAJA, KANPE."""
+    _ = gettext_for(language)
+    return _("STOP: no more messages").partition(":")[0].strip()
+
+
 def menu_text(language: str) -> str:
     """The help menu as text: what to write, one keyword a line."""
     _ = gettext_for(language)

@@ -17,6 +17,7 @@ from bot.models import Learner
 from bot.vocab import LearnerStatus
 from nlu.actions.context import Turn, open_turn
 from nlu.actions.readers.options import parse_option
+from nlu.actions.way_out import remind_how_to_stop
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,10 @@ class LearnerAction(Action, ABC):
                 return []
             if turn.learner.status == LearnerStatus.ERASED and not self.runs_for_erased:
                 return []
-            return self.act(turn, turn.learner, dispatcher, tracker, domain)
+            events = self.act(turn, turn.learner, dispatcher, tracker, domain)
+            # Read after act(): the action may just have opted the learner out.
+            remind_how_to_stop(turn, turn.learner, dispatcher, tracker, latest_text(tracker))
+            return events
 
     @abstractmethod
     def act(

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from bot.messaging.keywords import asks_to_stop
-from bot.messaging.optout import is_opt_out, normalise
+from bot.messaging.optout import is_opt_out, normalise, speaks_of_stopping
+from nlu.actions.way_out import SETTLED_BY_THEIR_ANSWER
 from scripts import nlu_examples
 
 
@@ -214,3 +215,65 @@ def test_the_development_set_is_large_enough_in_every_language() -> None:
         stop = [text for lang, text in _dev_examples("stop") if lang == language]
         near = [text for lang, text in _dev_examples("not_stop") if lang == language]
         assert len(stop) >= 60 and len(near) >= 40, language
+
+
+# --- Speaking of stopping: the reminder of the way out (nlu/actions/way_out.py) ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apaguen esas notificaciones",
+        "quiero terminar mi suscripción",
+        "please switch it off",
+        "cancel everything",
+        "coupez l'envoi des messages",
+        "laissez-moi en paix",
+        "etenn mesaj yo",
+        "m pa vle tande leson sa yo ankò",
+        # A "no" of its own before the request does not turn it round.
+        "no no, stop the messages",
+        "ya no, dejen de escribirme",
+    ],
+)
+def test_words_of_stopping_call_for_the_way_out(text: str) -> None:
+    assert speaks_of_stopping(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no dejen de mandarme lecciones",
+        "don't stop the lessons",
+        "m pare pou pwochen leson an",  # Creole "pare" is "ready"
+        "telefòn mwen te etenn",  # the phone went off
+        "se me apagó el teléfono y no vi la lección",
+        "quiero cancelar un pago que hice",
+        "me di de baja por error, quiero volver",
+        "mwen soti Jakmèl",  # "I come from Jacmel"
+        "je ne suis plus au Panama",
+        "gracias por todo",
+    ],
+)
+def test_other_words_do_not(text: str) -> None:
+    assert not speaks_of_stopping(text)
+
+
+def test_every_request_to_stop_of_the_nlu_development_set_is_read_or_reminded() -> None:
+    optout = next(s for s in nlu_examples.TEST_SETS if s.name == "optout")
+    requests = [e.text for e in nlu_examples.set_examples(optout) if e.intent == "stop"]
+    missed = [text for text in requests if not (asks_to_stop(text) or speaks_of_stopping(text))]
+    assert len(requests) >= 200 and missed == []
+
+
+def test_no_training_example_of_an_intent_that_never_means_stop_calls_for_the_way_out() -> None:
+    # A pause is worded as a stop ("paren por dos semanas"), and the way out
+    # after it is worth its message; out_of_scope holds "la police m'a arrêté".
+    may_speak_of_it = {"pause", "out_of_scope"} | SETTLED_BY_THEIR_ANSWER
+    examples = nlu_examples.training_examples()
+    reminded = [
+        (e.intent, e.text)
+        for e in examples
+        if e.intent not in may_speak_of_it and speaks_of_stopping(e.text)
+    ]
+    assert reminded == []

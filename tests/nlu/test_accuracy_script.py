@@ -127,6 +127,35 @@ def test_the_opt_out_reader_catches_what_the_model_missed_and_its_false_alarms_a
     assert accuracy.goals_missed(optout, result) == ["optout: stop recall 0.500 < 1.0"]
 
 
+def test_requests_to_stop_told_the_way_out_are_counted_apart_and_so_are_needless_reminders() -> (
+    None
+):
+    examples = [
+        example("corten los mensajes", "stop"),  # read as the menu, then the reminder
+        example("ya estuvo", "stop"),  # read as thanks, no word of stopping
+        example("terminar mi suscripcion", "stop"),  # read as start: its answer names BAJA
+        example("paren por una semana", "pause"),  # the reminder after a pause
+        example("gracias", "thanks"),
+    ]
+    parses = {
+        "corten los mensajes": parse("corten los mensajes", "nlu_fallback"),
+        "ya estuvo": parse("ya estuvo", "thanks"),
+        "terminar mi suscripcion": parse("terminar mi suscripcion", "start"),
+        "paren por una semana": parse("paren por una semana", "pause"),
+        "gracias": parse("gracias", "thanks"),
+    }
+    result = accuracy.score(
+        examples,
+        parses,
+        keep_texts=False,
+        way_out=accuracy.told_the_way_out,
+        reminder=accuracy.reminded,
+    )
+    assert result.stop_with_net.correct == 0
+    assert result.stop_or_way_out.figures() == {"examples": 3, "correct": 2, "rate": 0.6667}
+    assert (result.reminders_to_others, result.others) == (1, 2)
+
+
 def test_entities_must_match_exactly() -> None:
     examples = [
         example("la [b](option)", "choose_option"),

@@ -135,12 +135,29 @@ def parse_days(text: str | None, default: int = 7) -> int:
     """How many days a pause lasts: "PAUSA 3" → 3, "2 semanas" → 14, "pause" → ``default``."""
     normalised = _normalise(text or "")
     number_match = re.search(r"(?<!\d)(\d{1,3})(?!\d)", normalised)
-    unit = next((_DAY_UNITS[w] for w in re.findall(r"[a-z]+", normalised) if w in _DAY_UNITS), 1)
-    if number_match is None:
-        days = unit if unit > 1 else default
-    else:
+    words = re.findall(r"[a-z]+", normalised)
+    unit = next((_DAY_UNITS[w] for w in words if w in _DAY_UNITS), 1)
+    if number_match is not None:
         days = int(number_match.group(1)) * unit
+    elif (spelled := _spelled_count(words)) is not None:
+        days = spelled
+    else:
+        days = unit if unit > 1 else default
     return max(1, min(days, MAX_PAUSE_DAYS))
+
+
+def _spelled_count(words: list[str]) -> int | None:
+    """A number word right before a unit: "dos semanas" 14, "three days" 3, "de semèn" 14.
+
+    Only before a unit, where no language's number word is an ordinary word
+    ("de" is Creole "two" in "de semèn", Spanish "of" in "pausa de una semana").
+    """
+    for word, following in zip(words, words[1:], strict=False):
+        if following in _DAY_UNITS:
+            for table in _NUMBER_WORDS.values():
+                if word in table:
+                    return table[word] * _DAY_UNITS[following]
+    return None
 
 
 # Days of the week a learner may name, Monday first as in ``date.weekday()``:

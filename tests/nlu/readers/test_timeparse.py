@@ -75,6 +75,10 @@ def test_number_words_shared_with_other_languages_count_only_in_their_own():
         ("PAUSA", 7), ("pausa 3", 3), ("PAUSA 3 dias", 3), ("pausa 2 semanas", 14),
         ("pause une semaine", 7), ("pause 10 jours", 10), ("POZ 1 mwa", 30),
         ("estoy de viaje", 7), ("pausa 500", 90), ("pausa 0", 1), ("", 7),
+        # Number words right before a unit, in any of the four languages.
+        ("paren las lecciones por dos semanas", 14), ("pause for three days", 3),
+        ("pause deux semaines", 14), ("kanpe de semèn", 14), ("pausa de una semana", 7),
+        ("pausa un mes", 30), ("de viaje tres semanas", 21),
     ],
 )  # fmt: skip
 def test_pause_days(text, days):

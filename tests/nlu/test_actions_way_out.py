@@ -1,0 +1,104 @@
+"""The way out after a message that spoke of stopping but did not stop (nlu/actions/way_out.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.messaging.keywords import asks_to_stop
+from bot.text.languages import LANGUAGES
+from bot.text.menus import stop_keyword
+from bot.vocab import LearnerStatus
+from nlu.actions.account import ActionPause
+from nlu.actions.info import ActionFallback, ActionHelp
+from nlu.actions.privacy import ActionOptIn
+from tests.nlu.helpers import add_learner, run, tracker
+
+pytestmark = pytest.mark.usefixtures("action_context")
+
+SORRY_ES = "Perdón, no entendí. Escribe MENU para ver lo que puedes hacer."
+REMINDER = {
+    "es": "Si ya no quieres recibir mensajes, escribe BAJA.",
+    "en": "If you want no more messages, write STOP.",
+    "fr": "Si tu ne veux plus recevoir de messages, écris STOP.",
+    "ht": "Si ou pa vle resevwa mesaj ankò, ekri KANPE.",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_keyword_the_reminder_names_stops_the_messages(language):
+    # The reminder is only worth sending if the word it names works.
+    assert asks_to_stop(stop_keyword(language))
+    assert stop_keyword(language) in REMINDER[language]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "apaguen los mensajes porfa"),
+        ("en", "please switch it off"),
+        ("fr", "coupez l'envoi des messages"),
+        ("ht", "ou mèt sispann kounya, m pa bezwen l"),
+    ],
+)
+def test_a_stop_nlu_did_not_understand_gets_the_way_out_after_the_answer(
+    db_session, domain, language, text
+):
+    learner = add_learner(db_session, language=language)
+    result = run(ActionFallback(), tracker(learner, text, intent="nlu_fallback"), domain)
+
+    assert len(result.texts) == 2
+    assert result.texts[1] == REMINDER[language]
+    assert result.messages[1]["kind"] == "reply"
+
+
+def test_a_pause_worded_as_a_stop_also_hears_how_to_stop_for_good(db_session, domain):
+    learner = add_learner(db_session, language="es")
+    result = run(ActionPause(), tracker(learner, "paren las lecciones", intent="pause"), domain)
+
+    assert result.texts == [
+        "Tus lecciones están en pausa por 7 días. Escribe SEGUIR para volver antes.",
+        REMINDER["es"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("quiero aprender a vender empanadas", "out_of_scope"),  # no word of stopping
+        ("no, no me den de baja", "nlu_fallback"),  # turned round
+        ("me di de baja sin querer", "nlu_fallback"),  # coming back
+        ("como cancelo un pago con tarjeta", "out_of_scope"),  # something else to stop
+    ],
+)
+def test_no_reminder_where_the_message_did_not_ask_to_stop(db_session, domain, text, intent):
+    learner = add_learner(db_session, language="es")
+    result = run(ActionFallback(), tracker(learner, text, intent=intent), domain)
+
+    assert result.texts == [SORRY_ES]
+
+
+def test_no_reminder_when_the_answer_names_the_keyword_already(db_session, domain):
+    learner = add_learner(db_session, language="es")
+    # "terminar mi suscripción" read as START: the answer to a signed-up
+    # learner says BAJA itself.
+    start = run(ActionOptIn(), tracker(learner, "terminar mi suscripción", intent="start"), domain)
+    # The menu lists BAJA.
+    menu = run(ActionHelp(), tracker(learner, "paren, quiero el menú", intent="help"), domain)
+
+    assert len(start.texts) == 1 and "BAJA" in start.texts[0]
+    assert len(menu.texts) == 1 and "BAJA: no recibir más mensajes" in menu.texts[0]
+
+
+def test_once_a_turn_whichever_action_answers_first(db_session, domain):
+    learner = add_learner(db_session, language="es")
+    earlier = {"event": "bot", "text": None, "data": {"custom": {"text": REMINDER["es"]}}}
+    turn = tracker(learner, "apaguen los mensajes", intent="nlu_fallback", events_after=[earlier])
+
+    assert run(ActionFallback(), turn, domain).texts == [SORRY_ES]
+
+
+def test_no_reminder_to_a_learner_who_is_opted_out(db_session, domain):
+    learner = add_learner(db_session, language="es", status=LearnerStatus.OPTED_OUT)
+    result = run(ActionFallback(), tracker(learner, "apaguen los mensajes"), domain)
+
+    assert REMINDER["es"] not in result.texts
