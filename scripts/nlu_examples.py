@@ -41,8 +41,11 @@ class EvalSet:
 
 # Floors of the final held-out sets: measured once on the model of the commit
 # that set them (README, "Understanding"), minus a margin for retraining noise.
+# The opt-out floor was 0.96 until the same data, config and seed, trained on
+# another host's CPU, gave 0.965 where the first host gave 0.974 (2026-12-06):
+# a floor inside the host-to-host spread would fail builds at random.
 FINAL_GENERAL_FLOOR = 0.90
-FINAL_OPTOUT_FLOOR = 0.96
+FINAL_OPTOUT_FLOOR = 0.95
 FINAL_HANDOFF_FLOOR = 0.93
 
 TEST_SETS = (
