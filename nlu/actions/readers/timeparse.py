@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 from bot.text.menus import PRESET_DAYS, PRESET_TIMES
 
@@ -152,7 +153,7 @@ def _spelled_count(words: list[str]) -> int | None:
     Only before a unit, where no language's number word is an ordinary word
     ("de" is Creole "two" in "de semèn", Spanish "of" in "pausa de una semana").
     """
-    for word, following in zip(words, words[1:], strict=False):
+    for word, following in pairwise(words):
         if following in _DAY_UNITS:
             for table in _NUMBER_WORDS.values():
                 if word in table:
