@@ -22,6 +22,7 @@ from bot.models import Learner
 from nlu.actions.base import LearnerAction, latest_text, slot_events
 from nlu.actions.context import Turn, say
 from nlu.actions.privacy import last_action_before_message
+from nlu.actions.readers.introductions import introduces_themselves
 from nlu.actions.texts import day_names, format_clock
 
 FALLBACK = "action_fallback"
@@ -47,6 +48,14 @@ class ActionHandoffOpen(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
+        if introduces_themselves(latest_text(tracker)):
+            # A name read as a request for a person (readers/introductions.py).
+            # While signing up, the form asks its question again after this.
+            thanks = _("Thanks for introducing yourself!")
+            if is_onboarded(learner):
+                thanks += " " + _("Write MENU to see what you can do.")
+            say(dispatcher, thanks)
+            return slot_events(domain, handoff_active=False)
         if not is_onboarded(learner):
             say(
                 dispatcher,

@@ -1,7 +1,7 @@
 """The way out, after a message that spoke of stopping but did not stop the learner.
 
 The opt-out reader (``bot.messaging.optout.is_opt_out``) and NLU together
-still miss a few requests to stop: about 1 in 40 of the final held-out set's
+still miss a few requests to stop: about 1 in 30 of the final held-out set's
 (README, Understanding). So when a learner's own words use the vocabulary of
 stopping (``speaks_of_stopping``: "ou mèt sispann kounya", "apaguen los
 mensajes") and the turn did not stop them, the answer ends with the way out:

@@ -117,6 +117,50 @@ def test_a_new_learner_signs_up_first(db_session, domain, active_loop):
     assert learner_conversations(db_session, learner) == []
 
 
+THANKS = {
+    "es": "¡Gracias por presentarte! Escribe MENU para ver lo que puedes hacer.",
+    "en": "Thanks for introducing yourself! Write MENU to see what you can do.",
+    "fr": "Merci de te présenter ! Écris MENU pour voir ce que tu peux faire.",
+    "ht": "Mèsi paske ou prezante w! Ekri MENI pou w wè sa ou ka fè.",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("es", "me llamo Zoraida Quintero"),
+        ("en", "hi, my name is Grace"),
+        ("fr", "je m'appelle Mireille"),
+        ("ht", "mwen rele Jameson"),
+    ],
+)
+def test_a_name_read_as_asking_for_a_person_is_thanked_not_handed_over(
+    db_session, domain, language, words
+):
+    learner = add_learner(db_session, language=language)
+    result = run(ActionHandoffOpen(), tracker(learner, words, intent="ask_human"), domain)
+
+    assert result.texts == [THANKS[language]]
+    assert result.slots == {"handoff_active": False}
+    assert learner_conversations(db_session, learner) == []
+
+
+def test_a_name_while_signing_up_is_thanked_and_the_form_asks_again(db_session, domain):
+    learner = add_learner(db_session, onboarded=False, language="es")
+    turn = tracker(learner, "me llamo Zoraida", intent="ask_human", active_loop="onboarding_form")
+
+    assert run(ActionHandoffOpen(), turn, domain).texts == ["¡Gracias por presentarte!"]
+
+
+def test_a_name_with_a_request_for_a_person_goes_to_staff(db_session, domain):
+    learner = add_learner(db_session, language="es")
+    words = "me llamo Ana, quiero hablar con una persona"
+    result = run(ActionHandoffOpen(), tracker(learner, words, intent="ask_human"), domain)
+
+    assert result.slots == {"handoff_active": True}
+    assert len(learner_conversations(db_session, learner)) == 1
+
+
 def test_a_learner_who_said_stop_is_not_handed_over(db_session, domain):
     learner = add_learner(db_session, status=LearnerStatus.OPTED_OUT)
 
