@@ -158,9 +158,9 @@ def score(
         else:
             result.others += 1
             result.reminders_to_others += not net and reminder(example.text, predicted)
-        if example.intent != "stop" and net:
-            result.net_false_alarms += 1
-            result.net_overrides_right += right
+            if net:
+                result.net_false_alarms += 1
+                result.net_overrides_right += right
         for tally in (
             result.languages.setdefault(example.language, Tally()),
             result.intents.setdefault(example.intent, Tally()),

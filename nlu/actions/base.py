@@ -43,7 +43,14 @@ class LearnerAction(Action, ABC):
                 return []
             events = self.act(turn, turn.learner, dispatcher, tracker, domain)
             # Read after act(): the action may just have opted the learner out.
-            remind_how_to_stop(turn, turn.learner, dispatcher, tracker, latest_text(tracker))
+            remind_how_to_stop(
+                turn,
+                turn.learner,
+                dispatcher,
+                tracker,
+                latest_text(tracker),
+                latest_intent(tracker),
+            )
             return events
 
     @abstractmethod

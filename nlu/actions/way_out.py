@@ -52,10 +52,14 @@ def reminded(text: str, intent: str | None) -> bool:
 
 
 def remind_how_to_stop(
-    turn: Turn, learner: Learner, dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+    turn: Turn,
+    learner: Learner,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    intent: str | None,
 ) -> None:
     """After an action's answer, the way out, if the learner's message called for it."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
     if not learner.is_reachable or not wants_the_way_out(text, intent):
         return
     answered = [_payload_text(message.get("custom")) for message in dispatcher.messages]
