@@ -65,6 +65,13 @@ PHASES = ("ack", "turns", "servers", "latency", "sender")
 # the same run (issue 18: p95 under 1 s at 80 %; "turns" must run first).
 LATENCY_LOADS = (0.5, 0.8)
 LATENCY_GOAL_SHARE = 0.8
+# The four rows of a throughput round (bench.throughput), in their listed order.
+ROW_LABELS = {
+    "bare_rasa": "bare Rasa, unpatched",
+    "bare_rasa_patched": "bare Rasa, patched",
+    "lessonbot_fast_path": "lessonbot with the fast path",
+    "lessonbot_nlu_only": "lessonbot, every message through NLU",
+}
 # A morning lesson costs one Rasa turn to start and one per answer to its two
 # quiz questions (lessons/: two questions a lesson): the paper sum for
 # how many learners one server carries in a one-hour slot.
@@ -88,7 +95,7 @@ def _durations(quick: bool) -> dict[str, Any]:
             "sender": [(10.0, 8.0, 80), (100.0, 5.0, 500), (sender.UNLIMITED, 5.0, 600)],
         }
     return {
-        "rounds": 3,
+        "rounds": 4,  # two of each order (round_order)
         "server_rounds": 2,
         "bare_seconds": 12.0,
         # Every throughput row runs these learners' whole conversations (9
@@ -203,28 +210,7 @@ def _turns(
 
     with MemoryWatch(pids) as memory:
         for number in range(plan["rounds"]):
-            _say(f"turn throughput, round {number + 1}: bare Rasa, unpatched")
-            bare = throughput.bare_rasa(
-                stack, sessions, phases, learners, limit, concurrency=8, server=UNPATCHED
-            )
-            _say(f"  {bare['turns_per_s']}/s; bare Rasa, patched")
-            patched = throughput.bare_rasa(
-                stack, sessions, phases, learners, limit, concurrency=8, server=PATCHED
-            )
-            turns = patched["turns"]
-            _say(f"  {patched['turns_per_s']}/s; lessonbot with the fast path, {turns} turns")
-            fast = throughput.lessonbot(stack, sessions, phases, learners, turns)
-            _say(f"  {fast['turns_per_s']}/s; lessonbot, every message through NLU")
-            slow = throughput.lessonbot(stack, sessions, phases, learners, turns, fast_path=False)
-            _say(f"  {slow['turns_per_s']}/s")
-            rounds.append(
-                {
-                    "bare_rasa": bare,
-                    "bare_rasa_patched": patched,
-                    "lessonbot_fast_path": fast,
-                    "lessonbot_nlu_only": slow,
-                }
-            )
+            rounds.append(_turn_round(stack, sessions, phases, learners, limit, number))
         summary = throughput.summary_rounds(rounds)
         extras = []
         _say("extra: bare Rasa, unpatched, one request at a time")
@@ -262,6 +248,50 @@ def _turns(
         },
         "profile": profiler.summary(profiled["turns"]) | {"run": profiled},
     }
+
+
+def _turn_round(
+    stack: Stack,
+    sessions: Any,
+    phases: throughput.Phases,
+    learners: int,
+    limit: float,
+    number: int,
+) -> dict[str, Any]:
+    """One round of the four throughput rows, in the order of ``round_order(number)``.
+
+    Every row runs the same turns: the whole conversations of ``learners``
+    learners (``conv.script`` without STOP; bare Rasa finishes them well within
+    ``limit``).
+    """
+    turns = learners * len(conv.script(stack.settings, stop=False))
+    rows: dict[str, Any] = {}
+    for name in round_order(number):
+        _say(f"turn throughput, round {number + 1}: {ROW_LABELS[name]}")
+        if name in ("bare_rasa", "bare_rasa_patched"):
+            server = UNPATCHED if name == "bare_rasa" else PATCHED
+            row = throughput.bare_rasa(
+                stack, sessions, phases, learners, limit, concurrency=8, server=server
+            )
+        else:
+            fast_path = name == "lessonbot_fast_path"
+            row = throughput.lessonbot(
+                stack, sessions, phases, learners, turns, fast_path=fast_path
+            )
+        _say(f"  {row['turns_per_s']}/s, {row['turns']} turns")
+        rows[name] = row
+    return {name: rows[name] for name in ROW_LABELS}
+
+
+def round_order(number: int) -> tuple[str, ...]:
+    """The rows of round ``number``: as listed, then the other way round, and so on.
+
+    Whatever slows the machine over a run (the databases growing, a busy
+    neighbour on the host) then weighs on bare Rasa and lessonbot alike: in a
+    fixed order the lessonbot rows always ran last and carried all of it.
+    """
+    names = tuple(ROW_LABELS)
+    return names if number % 2 == 0 else names[::-1]
 
 
 def _servers(
