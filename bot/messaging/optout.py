@@ -285,6 +285,24 @@ _STOP_WRITING = re.compile(
     r"\b(stop|quit|cease|deja\w*|dejen|paren|para|arret\w*|cesse\w*|sispann|kanpe)( de| d)? "
     r"(\w+ )?(contact|send|text|messag|escrib|mand|envi|ecri|voye|ekri)\w*"
 )
+# Leaving a place, a job or a school is not leaving the course: "me salgo de
+# Panamá", "i quit my job", "je quitte le Panama", "m kite Panama, kounye a m
+# Kolonbi" (someone who moved, whose lesson hours NLU's change_timezone fixes).
+# A verb of leaving with one of these places leaves the message to NLU, unless
+# it also says to stop writing ("stop the messages, I moved to Chile").
+_LEAVING = re.compile(
+    r"\b(quit|quitting|leave|leaving|left|out|salgo|salir|salirme|retiro|retirarme|me voy|"
+    r"me fui|quitte|quitter|kite|soti|retire)\b"
+)
+_ELSEWHERE = re.compile(
+    r"\b(panama|colombia|colombie|kolonbi|venezuela|venezwela|haiti|ayiti|chile|chili|mexico|"
+    r"mexique|meksik|costa rica|kosta rika|brasil|bresil|brezil|brazil|peru|ecuador|equateur|"
+    r"cuba|kiba|dominicana|dominikani|santo domingo|estados unidos|eeuu|usa|etats unis|etazini|"
+    r"canada|kanada|guatemala|honduras|nicaragua|salvador|argentina|darien|frontera|frontiere|"
+    r"fwontye|border|pais|pays|peyi|country|ciudad|ville|city|vil|job|jobs|trabajo|empleo|chamba|"
+    r"travail|taf|boulot|travay|djob|work|school|escuela|colegio|ecole|lekol|universidad|"
+    r"universite|inivesite|albergue|refugio|shelter|abri|iglesia|church|eglise|legliz)\b"
+)
 # Stopping one kind of message only ("no audios, only text"), or asking for
 # more ("... but keep sending me lessons"): NLU decides.
 _PART_ONLY = re.compile(
@@ -376,6 +394,8 @@ def is_opt_out(text: str) -> bool:
     if _PART_ONLY.search(words):
         return False
     if _DATA_STORE.search(words) and not _STOP_WRITING.search(words):
+        return False
+    if _LEAVING.search(words) and _ELSEWHERE.search(words) and not _STOP_WRITING.search(words):
         return False
     if _HOW.search(words) and _SOMETHING_ELSE.search(words):
         return False

@@ -83,6 +83,12 @@ from scripts import nlu_examples
         "ya no quiero nada mas, punto",
         "laissez mon numéro en paix",
         "m fini ak leson yo, pa voye anyen ankò",
+        # A move or a job named beside a plain request to stop.
+        "stop the messages, I moved to Chile",
+        "dejen de escribirme, ya me fui de Panamá",
+        "unsubscribe, this doesn't work",
+        "je quitte le programme",
+        "m kite",
     ],
 )
 def test_requests_to_stop_are_opt_outs(text: str) -> None:
@@ -161,6 +167,15 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "m te dezaktive leson yo, aktive yo ankò",
         # Done with this one lesson (the next may be wanted).
         "m fini ak leson sa a",
+        # Leaving a country, a job or a school, not the course.
+        "m kite Panama, kounye a m Kolonbi",
+        "me salgo de Panamá la otra semana",
+        "me retiro a Colombia",
+        "i quit my job",
+        "I left Panama, I'm in Costa Rica now",
+        "je quitte mon travail",
+        "je vais quitter le pays",
+        "m vle kite peyi a",
     ],
 )
 def test_near_misses_are_left_to_nlu(text: str) -> None:
