@@ -65,6 +65,13 @@ PHASES = ("ack", "turns", "servers", "latency", "sender")
 # the same run (issue 18: p95 under 1 s at 80 %; "turns" must run first).
 LATENCY_LOADS = (0.5, 0.8)
 LATENCY_GOAL_SHARE = 0.8
+# The rows of a round of the production stores' phase, in their listed order
+# (alternating as the throughput rounds do: round_order).
+SERVER_ROWS = {
+    "bare": "bare Rasa, patched, tracker on PostgreSQL",
+    "one": "lessonbot through one server",
+    "two": "lessonbot through two servers",
+}
 # The four rows of a throughput round (bench.throughput), in their listed order.
 ROW_LABELS = {
     "bare_rasa": "bare Rasa, unpatched",
@@ -283,14 +290,13 @@ def _turn_round(
     return {name: rows[name] for name in ROW_LABELS}
 
 
-def round_order(number: int) -> tuple[str, ...]:
+def round_order(number: int, names: tuple[str, ...] = tuple(ROW_LABELS)) -> tuple[str, ...]:
     """The rows of round ``number``: as listed, then the other way round, and so on.
 
     Whatever slows the machine over a run (the databases growing, a busy
     neighbour on the host) then weighs on bare Rasa and lessonbot alike: in a
     fixed order the lessonbot rows always ran last and carried all of it.
     """
-    names = tuple(ROW_LABELS)
     return names if number % 2 == 0 else names[::-1]
 
 
@@ -347,27 +353,27 @@ def _server_rounds(
     learners = plan["turn_learners"]
     # Every conversation whole, without the STOP (bench.conversation.script).
     turns = learners * len(conv.script(stack.settings, stop=False))
-    rows: dict[str, list[dict[str, Any]]] = {"bare": [], "one": [], "two": []}
+    rows: dict[str, list[dict[str, Any]]] = {key: [] for key in SERVER_ROWS}
     for number in range(plan["server_rounds"]):
-        # The baseline on the same stores: bare patched Rasa, its tracker on PostgreSQL.
-        _say(f"Rasa servers, round {number + 1}: bare Rasa, patched, tracker on PostgreSQL")
-        bare = throughput.bare_rasa(
-            stack, sessions, phases, learners, plan["turn_seconds_limit"], 8, server=PATCHED
-        )
-        _say(f"  {bare['turns_per_s']}/s")
-        rows["bare"].append(bare)
-        for key, servers in (("one", (PATCHED,)), ("two", (PATCHED, SECOND))):
-            _say(f"Rasa servers, round {number + 1}: lessonbot through {key}")
-            row = throughput.lessonbot(
-                stack,
-                sessions,
-                phases,
-                learners,
-                turns,
-                fast_path=False,
-                rasa_servers=servers,
-                worker_env=env,
-            )
+        for key in round_order(number, tuple(SERVER_ROWS)):
+            _say(f"Rasa servers, round {number + 1}: {SERVER_ROWS[key]}")
+            if key == "bare":
+                # The baseline on the same stores: bare patched Rasa, its tracker on PostgreSQL.
+                row = throughput.bare_rasa(
+                    stack, sessions, phases, learners, plan["turn_seconds_limit"], 8, PATCHED
+                )
+            else:
+                servers = (PATCHED,) if key == "one" else (PATCHED, SECOND)
+                row = throughput.lessonbot(
+                    stack,
+                    sessions,
+                    phases,
+                    learners,
+                    turns,
+                    fast_path=False,
+                    rasa_servers=servers,
+                    worker_env=env,
+                )
             _say(f"  {row['turns_per_s']}/s")
             rows[key].append(row)
     return rows

@@ -30,3 +30,14 @@ def test_the_first_round_keeps_the_listed_order() -> None:
     # The quick plan (one round) runs bare Rasa first, as the README's table lists it.
     assert run.round_order(0) == tuple(run.ROW_LABELS)
     assert run.round_order(1) == tuple(reversed(run.ROW_LABELS))
+
+
+def test_the_production_stores_rounds_alternate_as_well() -> None:
+    rounds = run._durations(quick=False)["server_rounds"]
+    places = {
+        name: mean(
+            run.round_order(number, tuple(run.SERVER_ROWS)).index(name) for number in range(rounds)
+        )
+        for name in run.SERVER_ROWS
+    }
+    assert set(places.values()) == {1}  # three rows: places 0 to 2, on average the middle
