@@ -10,7 +10,8 @@ test set.
 
 It is built for precision: it stays silent (and leaves the message to NLU)
 when the message also speaks of a pause or a time of day ("stop for a week",
-"no me manden a esa hora"), of a mistake ("I unsubscribed by mistake"), or
+"no me manden a esa hora"), of a mistake ("I unsubscribed by mistake"), of
+leaving a place or a job ("me salgo de Panamá", "i quit my job"), or
 negates the opt-out verb itself ("no quiero darme de baja", "pa kanpe").
 
 Wiring (``bot.messaging.keywords.asks_to_stop``): a message it reads as an
