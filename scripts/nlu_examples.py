@@ -77,6 +77,21 @@ TEST_SETS = (
         recall_goal=("ask_human", 0.95),
         recall_floor=("ask_human", 0.93),
     ),
+    # Written on 2026-12-06 by a third author per language, blind as the first
+    # ones, to choose between models once the first sets were tuned on: every
+    # intent, and 45 requests to stop a language. A development set from its
+    # first use.
+    EvalSet(
+        "second-blind",
+        TESTS / "second_blind",
+        held_out=False,
+        accuracy_goal=0.95,
+        recall_goal=("stop", 1.0),
+        # Measured on 2026-12-06: 0.904 to 0.942 a language; every request to
+        # stop read by the opt-out reader (widened from this set).
+        accuracy_floor=0.86,
+        recall_floor=("stop", 0.97),
+    ),
     # The final held-out sets (nlu/tests/final/): written by a second author who
     # saw neither the training data nor the first sets; nobody reads their
     # texts or their errors, only these aggregate figures.

@@ -8,6 +8,8 @@ to or one word from a training example; read and tuned on, so not a measure);
 ``independent``, ``optout`` and ``handoff`` (nlu/tests/<name>/), written from
 the intent descriptions by someone who never saw the training data, measured
 three times during the first round of NLU work and so development sets now;
+``second-blind`` (nlu/tests/second_blind/), written the same way by a third
+author per language and used to choose between models from its first run;
 and the final held-out sets ``final-general``, ``final-optout`` and
 ``final-handoff`` (nlu/tests/final/), written by a second author who saw
 neither. Held-out texts are never printed or stored here, only counts, so that

@@ -44,7 +44,7 @@ KEYWORDS = _words(
     "stop stopall stpo sotp unsubscribe unsub cancel end quit optout revoke enough",
     "baja alto parar para cancelar detener basta fin terminar",
     "arret arrete arreter arretez desabonner desinscription desabonnement annuler quitter",
-    "kanpe sispann dezabone dezabonnen anile ase",
+    "kanpe sispann dezabone dezabonnen anile ase arete",
 )
 FILLERS = _words(
     "please pls plz now all it ok no thanks already",
@@ -65,14 +65,16 @@ _ES = (
     r"\bno (quiero|deseo) que me (escriban|manden|envien|contacten|molesten|lleguen)\b",
     r"\bya no (quiero|deseo) (estar|seguir|aprender|participar|nada|esto)\b",
     r"\bno quiero (saber )?nada (mas )?de (ustedes|esto)\b",
+    r"\bno (quiero|deseo) volver a (saber nada|saber de|recibir nada|recibir (mas )?(mensajes|"
+    r"lecciones))\b",
     r"^(ya )?no mas( por favor| porfa| gracias)?$",
     r"^(ya )?no (quiero|deseo) (nada )?mas( punto| gracias| porfa| por favor)?$",
     r"\bdesactiv\w* (los |mis |las |todos los )?(mensajes|msjs?|lecciones|notificaciones|sms)\b",
     r"\bfuera de (la lista|esto)\b",
     r"\b(dejar|dejo|deje) (el curso|el programa|de recibir|las lecciones)\b",
-    r"\bno (sigan|siga|sigas) (enviando|mandando|escribiendo)\b",
+    r"\bno (me )?(sigan|siga|sigas) (enviando|mandando|escribiendo)\b",
     r"\b(canse|cansado|cansada|harto|harta) (de|con) (\w+ )?(mensajes|msjs?|lecciones|sms)\b",
-    r"\b(deja|dejen|deje|dejar|paren|pare|para|parar|detengan|detener) de "
+    r"\b(deja|dejen|deje|dejar|paren|pare|para|parar|detengan|detener)( ya)? de "
     r"(enviar|mandar|escribir|molestar|contactar)\w*",
     r"\b(no|nunca|jamas)( mas)? (me )?(manden|envien|mandes|envies|escriban|escribas|contacten|"
     r"molesten|lleguen|vuelvan a)\b",
@@ -82,9 +84,10 @@ _ES = (
     r"\bno cuenten conmigo\b",
     r"\b(borrenme|borrame|sacame|saquenme|quitame|quitenme|eliminenme|retirenme|retireme)\b"
     r"(?! (mis |los |la |el |mi )?(datos|informacion|numero|historial|cuenta))",
-    r"\b(no|ya no) (quiero|deseo|necesito) (\w+ ){0,3}?(mensajes?|msjs?|lecciones|sms|"
+    r"\b(no|ya no) (quiero|deseo|necesito) (\w+ ){0,3}?(mensajes?|msjs?|lecciones|clases|sms|"
     r"whatsapp|recibir|recibiendo|seguir|continuar|participar)\b",
-    r"\bno (mas|\+) (mensajes|msjs?|lecciones|sms|whatsapp)\b",
+    r"\bno (mas|\+) (mensajes|msjs?|lecciones|clases|sms|whatsapp)\b",
+    r"^(alto|basta|baja|stop)( ya)? no mas\b",
     r"\b(sacame|saquenme|sacarme|quitame|quitenme|quitarme|borrame|borrenme|eliminame|"
     r"eliminenme) (de|del)\b",
     r"\bme (salgo|retiro)\b",
@@ -104,12 +107,15 @@ _ES = (
 )
 _EN = (
     r"\bunsubscribe\b",
+    # "unsuscribe", "unsubcribe": the word is often misspelt.
+    r"\bun ?su[bs]{1,2}c?ribe\b",
     r"\b(want|wish|like) to be (removed|unsubscribed|taken off)\b",
     r"\b(deactivate|disable|turn off|switch off) (the |my |these |all |your )*(messages|lessons|"
     r"texts|notifications|sms|msgs)\b",
     r"\b(want|wanna|like) to (stop|quit|unsubscribe|cancel)\b",
     r"\bi want out\b|\bget me out\b|^i quit\b|\bcount me out\b|\bremove me\b",
-    r"\b(i m|im|i am) done with (this|these|the|your)\b",
+    # "done with this one, next please" is done with one lesson.
+    r"\b(i m|im|i am) done with (this|these|the|your)\b(?! (one|lesson|quiz|question|module)\b)",
     r"^(no more|nothing more)( please| thanks| thank you)?$",
     r"\bhow (do|can|should) i (stop|unsubscribe|opt out|cancel)\b",
     r"\b(how|what) (do|can|should|must) i \w+ to (stop|unsubscribe|opt out)\b",
@@ -128,12 +134,20 @@ _EN = (
     r"\b(remove|take|delete) my number (\w+ )?(from|off) (the|your|this) (list|program|course)\b",
     r"^remove me$",
     r"\bno (more|further) (messages?|texts?|sms|msgs?|lessons?|notifications?)\b",
-    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg) (me|to me|us)\b",
-    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg)( \w+)? "
+    r"\b(don t|dont|do not|never)( ever)? (send|text|message|contact|write|msg) (me|to me|us)\b",
+    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg)( \w+){0,2} "
     r"(anymore|any more|again|ever)\b",
     r"\b(don t|dont|do not) (want|need|wanna) (to (get|receive) )?(any |these |the |your |"
     r"more |any more )*(messages?|texts?|sms|msgs?|lessons)\b",
     r"\bno longer (want|need|interested|wish)\b",
+    r"\bnot wanting (any |these |the |your |more )*(messages?|texts?|msgs?|sms|lessons?)\b",
+    r"\b(stop|quit|cease|end) (all |the |these |your |my )+(messages|texts|msgs?|sms|txts|"
+    r"lessons)\b",
+    # Pidgin and Caribbean English: "I no want dis message again", "mi nuh want no more".
+    r"\b(i|mi|me) (no|nuh|nah) (want|need) (\w+ ){0,2}(messages?|msgs?|texts?|lessons?|"
+    r"no more|any more|anymore)\b",
+    r"\bdiscontinue (the |my |these |all |your )*(lessons|messages|texts|course|subscription|"
+    r"service|program|programme)\b",
     r"\bnot interested any ?more\b",
     r"\bleave me alone\b",
     r"\b(quit|leave) (the|this) (course|program|programme|lessons)\b",
@@ -154,7 +168,9 @@ _EN = (
     r"(any ?more|again)\b",
 )
 _FR = (
-    r"\b(desabonn|desinscri)\w*",
+    r"\b(desabonn?|desinscri)\w*",
+    r"\b(arret|stop)\w* definiti\w*",
+    r"\b(fini|termine) pour moi\b",
     r"\b(arret|stop|cesse)\w* (d |de )?(m |me )?(envoyer|ecrire|contacter|deranger|embeter|"
     r"l envoi|ca|tout|(les|vos|ces|mes) (messages|msg|sms|lecons))\b",
     r"\b(veux|voudrais|vais) (m )?(arreter|me retirer|me desabonner|quitter)\b",
@@ -200,8 +216,8 @@ _FR = (
     r"\bje me retire\b",
     r"\bplus rien (qui|ne) m interesse\b",
     r"\bne plus (m|me) (envoyer|ecrire|contacter|texter|deranger)\b",
-    r"\b(mettez|mettre|mets) fin (a|au|aux) (mon |mes |l |cet |ce |ces |vos )?(abonnement|"
-    r"inscription|messages|envois|programme)\b",
+    r"\b(mettez|mettre|mets) fin (a|au|aux) (mon |ma |mes |la |l |cet |ce |ces |vos |votre )?"
+    r"(abonnement|inscription|messages|envois|programme|cours|lecons|formation)\b",
     r"\b(otez|retirez|enlevez|rayez|sortez) (moi|mon numero)( (de|du)\b|$)",
 )
 _HT = (
@@ -222,23 +238,26 @@ _HT = (
     r"\bpa vle tande pale\b",
     r"\bpa (janm )?(voye|ekri|kontakte|deranje)\b.*\b(anko|janm)\b",
     r"\bpa janm (voye|ekri|kontakte)\b",
-    r"\b(m|mwen) pa (vle|bezwen) (resevwa |okenn |tande )?(\w+ )?(mesaj|leson)\b",
+    r"\b(m|mwen) pa (vle|bezwen)( janm)? (resevwa |okenn |tande )?(\w+ )?(mesaj|leson)\b",
     r"\b(m|mwen) pa (vle|bezwen) (resevwa |okenn )?anyen\b",
     r"\b(m|mwen) pa (vle|bezwen) resevwa\b",
     r"\b(m|mwen) pa vle (kontinye|patisipe|swiv)\b",
     r"\bpa gen (mesaj|leson) anko\b",
-    r"\bretire (m|mwen|nimewo m|nimewo mwen)( nan (lis|kou|pwogram)\w*|$)",
+    r"\bretire (m|mwen|nimewo m|nimewo mwen)( (nan|sou) (lis|kou|pwogram)\w*|$)",
+    r"\bmete (m|mwen) deyo( nan)? (lis|kou|pwogram)\w*",
+    r"\b(m|mwen) pa bezwen (nou|ou|w) anko\b",
+    r"\bpa (vle|bezwen) (\w+ )?(mesaj|msj|leson|sms)( \w+){0,2} anko\b",
     r"\b(kite|soti nan) (kou a|pwogram nan|lis la)\b",
     r"\bkite m (anpe|trankil)\b",
     r"\banile (abonman|enskripsyon)\w*",
-    r"\bpa enterese( ak \w+( yo)?)? anko\b",
+    r"\bpa enterese( m| mwen| ak \w+( yo)?)? anko\b",
     r"\bbouke ak (mesaj|leson)\w*",
     r"\bdezenskri\w*",
     # "efase nimewo m" alone asks for erasure (NLU's delete_data); "from the list" to stop.
     r"\b(efase|retire|wete) (nimewo|non|tet) (m|mwen|sa a|sa) nan (lis|pwogram|kou)\w*",
     r"\b(retire|wete) tet (m|mwen)\b",
     r"\b(kanpe|sispann|stop|ase|arete) ak (mesaj|msj|leson|sms)\b",
-    r"\b(arete|sispann|kanpe) (voye|ekri) (mesaj|msj|leson|sms|anyen)\b",
+    r"\b(arete|sispann|kanpe) (voye|ekri)( m| mwen)? (mesaj|msj|leson|sms|anyen)\b",
     r"\bpa voye (m|mwen) (anyen|mesaj|msj|leson)\b",
     r"\b(m|mwen) pa (vle|bezwen) (msj|sms)\b",
     r"\bpa enterese ak \w+( \w+)? anko\b",
@@ -249,6 +268,10 @@ _ANY = (
     r"( (please|pls|now|porfa|svp|tanpri|ya|souple|plz|por favor))?$",
     # Opening with the keyword and a word of politeness or urgency, whatever
     # follows: "stop please, I don't want more", "STOP NOW or I block you".
+    r"^(please|pls|plz|svp|stp|tanpri|porfa|por favor) (stop|unsubscribe|kanpe|sispann|arretez|"
+    r"arrete|baja|basta)\b",
+    # Creole "stop la", "kanpe la": the determiner after the keyword.
+    r"^(stop|kanpe|sispann) la( (tanpri|souple|mesi))?$",
     r"^(stop|unsubscribe|kanpe|sispann|arretez|arrete|baja|basta)"
     r"( (please|pls|plz|now|svp|stp|tanpri|souple|porfa|ya|por favor))+\b",
 )
@@ -278,7 +301,7 @@ _GREETING = re.compile(
 # which asks to confirm; an opt-out would leave the data in place).
 _DATA_STORE = re.compile(
     r"\b(base de datos|base de donnees|baz done|database|data base|sistema|systeme|sistem|"
-    r"system)\b"
+    r"system|(votre|vos|la|su|your) base)\b"
 )
 # ... unless the message also says to stop writing: "delete my number from your
 # system and stop contacting me" asks for both, and the stop is the urgent one.
@@ -322,7 +345,7 @@ _SOMETHING_ELSE = re.compile(
     r"vole|vol|stolen|robad\w*|robo|robaron|someone|somebody|alguien|quelqu un|yon moun|sim|"
     r"swap|mule|fraud\w*|fraude\w*|hack\w*|pirat\w*|payment|pago|paiement|peman|transfer\w*|"
     r"calls|llamadas|appels|apel|card|tarjeta|carte|kat|kob|tranzaksyon|transacci\w*|"
-    r"transactions?)\b"
+    r"transactions?|lajan|dinero|plata|argent|money|saldo|solde|balans)\b"
 )
 _SMS_SPELLINGS = {
     "kiero": "quiero",
@@ -333,6 +356,7 @@ _SMS_SPELLINGS = {
     "menvoyer": "m envoyer",
     "mecrire": "m ecrire",
     "ank": "anko",
+    "dnt": "dont",
 }
 # A mistake, undoing an opt-out, or coming back after one: "me di de baja sin
 # querer", "quitar la baja", "deshagan el stop", "je regrette de m'être
@@ -340,15 +364,21 @@ _SMS_SPELLINGS = {
 _REVERSAL = re.compile(
     r"\b(estar|estoy|quitar|quita|quiten|quitenme) (de |la )?baja\b|"
     r"\b(mistake|accident|accidentally|error|erreur|expres|aksidan|querer)\b|\bpa ere\b|"
-    r"\b(suis|etais|etait|avait|avais|m avait|m a) (desabonn|desinscri)|"
-    r"\bte (dezabon|kite|kanpe|retire|anile|dezaktive)|\bundo\b|"
+    # Regretting the stop itself: "i regret unsubscribing" ("I regret joining, stop" stops).
+    r"\b(regret\w*|arrepenti\w*|arrepiento|regrete) ((having|that|i|to|de|darme|me|haber|d|"
+    r"avoir|m|etre|te|mwen|ke) ){0,3}(unsub\w*|stop\w*|quit\w*|"
+    r"leav\w*|opt\w*|cancel\w*|baja|salir\w*|desabonn?\w*|dezabon\w*|kite|kanpe)|"
+    r"\b(suis|etais|etait|avait|avais|m avait|m a) (desabonn?|desinscri)|"
+    r"\bte (dezabon|desabon|kite|kanpe|retire|anile|dezaktive|arete)|\bundo\b|"
     r"\bturn (\w+ )?(back )?on\b|"
     r"\b(activ|aktive)\w* (\w+ )?(de nuevo|otra vez|again|anko|a nouveau)\b|"
     r"\b(revenir|come back|resubscribe|reabonn\w*|reinscri\w*|retounen|abone anko)\b|"
     r"\b(reactiv\w*|reaktive|remet\w* en marche)\b|\b(avais|avait) fait stop\b|"
     r"\bhabia dado de baja\b|\bwhere i (stop|stopped|left)\b|"
+    # "là où on s'était arrêté": where the learner had got to.
+    r"\b(s|m) (etait|etais|etions|est|suis) arret\w*|"
     r"\b(deshacer|deshagan|deshaga|deshaz)\b|"
-    r"\bannul\w* (le |la |mon )?(desabonn|desinscri)|\banile dezabon|"
+    r"\bannul\w* (le |la |mon )?(desabonn?|desinscri)|\banile (dezabon|desabon)|"
     r"\bcancel\w* (the |my )?unsubscri|"
     r"\b(anile|annul\w*|cancel\w*|undo|deshacer) (the |la |le |a |mon |my |mi )?"
     r"(kanpe|stop|arret\w*|baja|desabonn\w*|dezabon\w*|unsubscri\w*)"
@@ -361,8 +391,8 @@ _NEGATED_VERB = re.compile(
     r"voulez|pas|vle|t|m|mwen|janm)){0,3} "
     r"(stop|stopping|unsubscribe|quit|quitting|cancel\w*|(des|den|dar|darme) de baja|parar|"
     r"dejar|dejes|dejen|"
-    r"pares|paren|salir|saquen|retires|arret\w*|desabonn\w*|desinscri\w*|quitter|retirez|remove|"
-    r"kanpe|sispann|dezabon\w*|kite|retire|deactivate|disable|desactiv\w*|dezaktive)\b"
+    r"pares|paren|salir|saquen|retires|arret\w*|desabonn?\w*|desinscri\w*|quitter|retirez|remove|"
+    r"kanpe|sispann|dezabon\w*|kite|retire|deactivate|disable|desactiv\w*|dezaktive|arete|discontinue)\b"
 )
 
 

@@ -89,6 +89,35 @@ from scripts import nlu_examples
         "unsubscribe, this doesn't work",
         "je quitte le programme",
         "m kite",
+        # Forms the second blind set (nlu/tests/second_blind) showed missing.
+        "unsuscribe me",
+        "please stop, enough",
+        "I not wanting these texts",
+        "stop all the msgs",
+        "mi nuh want no more message",
+        "pls dnt text me again",
+        "don't ever message me again",
+        "i wish to discontinue my subscription",
+        "ya me canse, no me sigan escribiendo",
+        "para ya de escribirme",
+        "no quiero mas clases",
+        "BASTA YA NO MAS",
+        "no quiero volver a recibir mensajes",
+        "arret definitif des messages",
+        "c'est fini pour moi",
+        "désabonement",
+        "mettez fin a ma formation",
+        "arete tanpri",
+        "kanpe la",
+        "retire nimewo m sou lis la",
+        "mete m deyò lis la",
+        "m pa bezwen ou ankò",
+        "m pa vle janm resevwa mesaj ankò",
+        "pa voye leson sa yo ankò",
+        "leson yo pa enterese m ankò",
+        "sispann ekri m mesaj",
+        # Regret of something else does not turn the request round.
+        "i regret joining this, unsubscribe me",
     ],
 )
 def test_requests_to_stop_are_opt_outs(text: str) -> None:
@@ -176,6 +205,14 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "je quitte mon travail",
         "je vais quitter le pays",
         "m vle kite peyi a",
+        # Coming back, done with one lesson, a question about money.
+        "i regret unsubscribing, add me back",
+        "je reprends là où je m'étais arrêté",
+        "i'm done with this one, send the next",
+        "supprimez mon numéro de votre base",
+        "eske y ap retire lajan sou kat mwen",
+        "please stop the music in the video",
+        "m pa bezwen sa ankò, m konprann",
     ],
 )
 def test_near_misses_are_left_to_nlu(text: str) -> None:
@@ -279,6 +316,18 @@ def test_every_request_to_stop_of_the_nlu_development_set_is_read_or_reminded() 
     requests = [e.text for e in nlu_examples.set_examples(optout) if e.intent == "stop"]
     missed = [text for text in requests if not (asks_to_stop(text) or speaks_of_stopping(text))]
     assert len(requests) >= 200 and missed == []
+
+
+def test_every_request_to_stop_of_the_second_blind_set_is_an_opt_out() -> None:
+    # Written blind on 2026-12-06 (nlu/tests/second_blind); the reader was
+    # widened from what it missed (26 of 180), so it is a development set now.
+    second = next(s for s in nlu_examples.TEST_SETS if s.name == "second-blind")
+    examples = nlu_examples.set_examples(second)
+    requests = [e.text for e in examples if e.intent == "stop"]
+    others = [(e.intent, e.text) for e in examples if e.intent != "stop" and is_opt_out(e.text)]
+    assert len(requests) == 180
+    assert [text for text in requests if not is_opt_out(text)] == []
+    assert others == []
 
 
 def test_no_training_example_of_an_intent_that_never_means_stop_calls_for_the_way_out() -> None:
