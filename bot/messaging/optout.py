@@ -135,7 +135,9 @@ _EN = (
     r"^remove me$",
     r"\bno (more|further) (messages?|texts?|sms|msgs?|lessons?|notifications?)\b",
     r"\b(don t|dont|do not|never)( ever)? (send|text|message|contact|write|msg) (me|to me|us)\b",
-    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg)( \w+){0,2} "
+    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg) (this|my) (number|phone|"
+    r"cell)\b",
+    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg)( \w+)? "
     r"(anymore|any more|again|ever)\b",
     r"\b(don t|dont|do not) (want|need|wanna) (to (get|receive) )?(any |these |the |your |"
     r"more |any more )*(messages?|texts?|sms|msgs?|lessons)\b",
@@ -246,7 +248,8 @@ _HT = (
     r"\bretire (m|mwen|nimewo m|nimewo mwen)( (nan|sou) (lis|kou|pwogram)\w*|$)",
     r"\bmete (m|mwen) deyo( nan)? (lis|kou|pwogram)\w*",
     r"\b(m|mwen) pa bezwen (nou|ou|w) anko\b",
-    r"\bpa (vle|bezwen) (\w+ )?(mesaj|msj|leson|sms)( \w+){0,2} anko\b",
+    # "mesaj nou yo ankò" (your messages); "leson sa a ankò" is this one lesson.
+    r"\bpa (vle|bezwen) (\w+ )?(mesaj|msj|leson|sms)( (nou|yo|ou|w|sa yo|nou yo))? anko\b",
     r"\b(kite|soti nan) (kou a|pwogram nan|lis la)\b",
     r"\bkite m (anpe|trankil)\b",
     r"\banile (abonman|enskripsyon)\w*",

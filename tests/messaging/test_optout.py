@@ -96,6 +96,8 @@ from scripts import nlu_examples
         "stop all the msgs",
         "mi nuh want no more message",
         "pls dnt text me again",
+        "dont text this number anymore",
+        "nimewo sa pa bezwen mesaj nou yo ankò",
         "don't ever message me again",
         "i wish to discontinue my subscription",
         "ya me canse, no me sigan escribiendo",
@@ -213,6 +215,7 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "eske y ap retire lajan sou kat mwen",
         "please stop the music in the video",
         "m pa bezwen sa ankò, m konprann",
+        "nimewo sa pa bezwen leson sa a ankò, voye lòt la",
     ],
 )
 def test_near_misses_are_left_to_nlu(text: str) -> None:
