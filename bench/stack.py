@@ -144,7 +144,7 @@ class Stack:
         self.spawn("actions", in_background(actions_command(self.settings)))
 
     def start_rasa(self, name: str = PATCHED, stores: dict[str, str] | None = None) -> None:
-        """`rasa run` as `lessonbot up` runs it, with the REST and the Twilio connector.
+        """`rasa run` as `lessonbot up` runs it, with the REST, lessonbot and Twilio channels.
 
         ``UNPATCHED``: the same arguments to Rasa's own `rasa` script instead of
         rasa_runtime, on a port and a tracker database of its own. ``SECOND``:
@@ -156,6 +156,7 @@ class Stack:
         credentials = self.workdir / "credentials.yml"
         credentials.write_text(
             "rest:\n"
+            "rasa_runtime.channel.LessonbotInput:\n"
             "twilio:\n"
             f"  account_sid: {ACCOUNT_SID}\n"
             f"  auth_token: {self.env['TWILIO_AUTH_TOKEN']}\n"

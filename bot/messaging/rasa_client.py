@@ -1,4 +1,4 @@
-"""The app's only way to Rasa: its REST channel, its HTTP API, its tracker store.
+"""The app's only way to Rasa: its lessonbot channel, its HTTP API, its tracker store.
 
 Errors say what to do next: ``RasaUnavailable`` (connection refused, timeout,
 5xx, no model loaded yet) means try again later; ``RasaRejected`` (any other
@@ -35,7 +35,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-REST_WEBHOOK = "/webhooks/rest/webhook"
+# rasa_runtime.channel: the REST channel's request and answer; /intent texts skip NLU.
+TURN_WEBHOOK = "/webhooks/lessonbot/webhook"
 # How long a server that did not answer is tried only after the others.
 SET_ASIDE_SECONDS = 15.0
 
@@ -86,11 +87,11 @@ class RasaClient:
         self._client = client or httpx.Client(timeout=settings.rasa.timeout_seconds)
 
     def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict]:
-        """Run one turn through the REST channel; return the bot's messages."""
+        """Run one turn through the lessonbot channel; return the bot's messages."""
         body = {"sender": sender_id, "message": text, "metadata": metadata}
-        answer = self._post(REST_WEBHOOK, body, sender_id)
+        answer = self._post(TURN_WEBHOOK, body, sender_id)
         if not isinstance(answer, list):
-            raise RasaRejected(f"REST channel answered {type(answer).__name__}, not a list")
+            raise RasaRejected(f"Rasa's channel answered {type(answer).__name__}, not a list")
         return [message for message in answer if isinstance(message, dict)]
 
     def trigger_intent(

@@ -37,7 +37,7 @@ def test_a_turn_posts_to_the_rest_channel(rasa_at):
 
     assert messages == [{"recipient_id": "L1", "custom": payload}]
     (request,) = rasa.requests
-    assert request.path == "/webhooks/rest/webhook"
+    assert request.path == "/webhooks/lessonbot/webhook"
     assert request.json() == {"sender": "L1", "message": "hola", "metadata": METADATA}
 
 

@@ -73,7 +73,7 @@ def test_each_learners_messages_reach_rasa_in_order(db_session, settings, sessio
         '/choose_option{"option":"2"}',
     ]
     first = rasa.requests[0]
-    assert first.path == "/webhooks/rest/webhook"
+    assert first.path == "/webhooks/lessonbot/webhook"
     assert first.json() == {
         "sender": ana.public_id,
         "message": "hola",
