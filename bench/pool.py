@@ -24,23 +24,23 @@ def turn_rounds(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def server_ratios(results: list[dict[str, Any]]) -> dict[str, float] | None:
-    """One server ÷ bare patched Rasa and two ÷ one, over every round of every run."""
+    """The production stores' rates and ratios over every round of every run that has them."""
     phases = [r["rasa_servers"] for r in results if isinstance(r.get("rasa_servers"), dict)]
     if not phases:
         return None
-    rows = {
-        key: [row for phase in phases for row in phase["rounds"][key]]
-        for key in phases[0]["rounds"]
-    }
-    bare, one, two = (throughput.pooled_rate(rows[key]) for key in ("bare", "one", "two"))
-    return {
-        "runs": len(phases),
-        "bare_patched_turns_per_s": bare,
-        "one_server_turns_per_s": one,
-        "two_servers_turns_per_s": two,
-        "ratio_one_to_bare_patched": throughput.ratio(one, bare),
-        "ratio_two_to_one": throughput.ratio(two, one),
-    }
+    summary = throughput.server_summary(_rows(phases))
+    # A row added later (the fast path) is judged against the runs that have it.
+    with_fast = [phase for phase in phases if "one_fast" in phase["rounds"]]
+    if with_fast:
+        fast = throughput.server_summary(_rows(with_fast))
+        summary["ratio_one_fast_path_to_bare_patched"] = fast["ratio_one_fast_path_to_bare_patched"]
+        summary["fast_path_runs"] = len(with_fast)
+    return {"runs": len(phases), **summary}
+
+
+def _rows(phases: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    keys = {key for phase in phases for key in phase["rounds"]}
+    return {key: [row for phase in phases for row in phase["rounds"].get(key, [])] for key in keys}
 
 
 def pooled(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -162,7 +162,8 @@ def tables(results: dict[str, Any]) -> str:
         lines += [f"lessonbot through one and two Rasa servers: {servers}", ""]
     elif servers:
         lines += [
-            "lessonbot through one and two patched Rasa servers (every message via NLU;"
+            "lessonbot through one and two patched Rasa servers (every message via NLU"
+            " but in the fast-path row;"
             " tracker store on PostgreSQL, lock store on Redis):",
             "",
         ]
@@ -177,8 +178,10 @@ def tables(results: dict[str, Any]) -> str:
                 for label, key, name in (
                     ("bare Rasa, patched, 8 in flight (one server)", "bare", "bare_patched"),
                     ("lessonbot through one server", "one", "one_server"),
+                    ("lessonbot through one server, fast path", "one_fast", "one_server_fast_path"),
                     ("lessonbot through two servers", "two", "two_servers"),
                 )
+                if key in servers["rounds"]
             ],
         )
         lines += [
@@ -190,6 +193,13 @@ def tables(results: dict[str, Any]) -> str:
             f"slot ({servers['turns_per_lesson']} turns each: the lesson and two quiz answers).",
             "",
         ]
+        if "one_server_fast_path_turns_per_s" in servers:
+            lines += [
+                "With the fast path (a bare option or keyword skips NLU, as in production):"
+                f" {servers['ratio_one_fast_path_to_bare_patched']}× bare patched Rasa, about "
+                f"{servers['learners_per_server_hour_fast_path']:,.0f} learners an hour.",
+                "",
+            ]
     latencies = results.get("time_to_learner")
     if latencies:
         lines += ["Time to the learner (webhook POST → reply at the Twilio stand-in):", ""]

@@ -70,6 +70,7 @@ LATENCY_GOAL_SHARE = 0.8
 SERVER_ROWS = {
     "bare": "bare Rasa, patched, tracker on PostgreSQL",
     "one": "lessonbot through one server",
+    "one_fast": "lessonbot through one server, fast path",
     "two": "lessonbot through two servers",
 }
 # The four rows of a throughput round (bench.throughput), in their listed order.
@@ -306,12 +307,14 @@ def _servers(
     """lessonbot through one patched Rasa server, then through two, in alternating rounds.
 
     Every message through NLU (the heavier path), one worker, the same
-    conversations in every row. Both rows as production runs several servers
-    (the settings refuse several without shared stores): the tracker store
-    on PostgreSQL and the lock store on Redis, so the rows differ only in the
-    server count. The unpatched server, idle from here on, is stopped. On two
-    cores each Rasa server is one process and the worker, web and actions
-    need the same cores: the gain is small here and is reported as measured.
+    conversations in every row; one more row through one server with the
+    fast path (a bare "2" or STOP skips NLU, as in production). Every row as
+    production runs several servers (the settings refuse several without
+    shared stores): the tracker store on PostgreSQL and the lock store on
+    Redis, so the NLU rows differ only in the server count. The unpatched
+    server, idle from here on, is stopped. On two cores each Rasa server is
+    one process and the worker, web and actions need the same cores: the
+    gain is small here and is reported as measured.
     """
     for name in (UNPATCHED, PATCHED):
         stack.stop(name)
@@ -328,19 +331,21 @@ def _servers(
                 stack.stop(name)
     except PostgresUnavailable as error:
         return f"skipped: PostgreSQL unavailable ({error})"
-    one = throughput.pooled_rate(rows["one"])
-    two = throughput.pooled_rate(rows["two"])
-    bare = throughput.pooled_rate(rows["bare"])
+    summary = throughput.server_summary(rows)
     return {
         "rounds": rows,
-        "bare_patched_turns_per_s": bare,
-        "one_server_turns_per_s": one,
-        "two_servers_turns_per_s": two,
-        "ratio_one_to_bare_patched": throughput.ratio(one, bare),
-        "ratio_two_to_one": throughput.ratio(two, one),
+        **summary,
         "turns_per_lesson": TURNS_PER_LESSON,
-        "learners_per_server_hour": round(3600 * one / TURNS_PER_LESSON, -2),
+        "learners_per_server_hour": _learners_per_hour(summary["one_server_turns_per_s"]),
+        "learners_per_server_hour_fast_path": _learners_per_hour(
+            summary["one_server_fast_path_turns_per_s"]
+        ),
     }
+
+
+def _learners_per_hour(turns_per_s: float) -> float:
+    """Learners whose lesson and two quiz answers one server runs in an hour."""
+    return round(3600 * turns_per_s / TURNS_PER_LESSON, -2)
 
 
 def _server_rounds(
@@ -363,14 +368,14 @@ def _server_rounds(
                     stack, sessions, phases, learners, plan["turn_seconds_limit"], 8, PATCHED
                 )
             else:
-                servers = (PATCHED,) if key == "one" else (PATCHED, SECOND)
+                servers = (PATCHED, SECOND) if key == "two" else (PATCHED,)
                 row = throughput.lessonbot(
                     stack,
                     sessions,
                     phases,
                     learners,
                     turns,
-                    fast_path=False,
+                    fast_path=key == "one_fast",
                     rasa_servers=servers,
                     worker_env=env,
                 )

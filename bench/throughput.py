@@ -223,6 +223,28 @@ def pooled_rate(runs: list[dict[str, Any]]) -> float:
     return round(sum(r["turns"] for r in runs) / sum(r["seconds"] for r in runs), 2)
 
 
+def server_summary(rows: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
+    """The production stores' rows (``bench.run.SERVER_ROWS``) over all their rounds; ratios.
+
+    ``rows`` maps a row's key to its runs; a key missing (runs made before
+    the row existed) leaves its figures out.
+    """
+    rates = {key: pooled_rate(runs) for key, runs in rows.items() if runs}
+    bare, one = rates["bare"], rates["one"]
+    summary = {
+        "bare_patched_turns_per_s": bare,
+        "one_server_turns_per_s": one,
+        "ratio_one_to_bare_patched": ratio(one, bare),
+    }
+    if "one_fast" in rates:
+        summary["one_server_fast_path_turns_per_s"] = rates["one_fast"]
+        summary["ratio_one_fast_path_to_bare_patched"] = ratio(rates["one_fast"], bare)
+    if "two" in rates:
+        summary["two_servers_turns_per_s"] = rates["two"]
+        summary["ratio_two_to_one"] = ratio(rates["two"], one)
+    return summary
+
+
 def summary_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Turns per second over all rounds (total turns / total time) and the ratios.
 

@@ -47,3 +47,23 @@ def test_the_production_stores_phase_pools_over_the_files_that_have_it() -> None
     assert ratios["runs"] == 2
     assert ratios["ratio_one_to_bare_patched"] == 0.9
     assert pool.server_ratios([skipped]) is None
+
+
+def test_the_fast_path_row_is_pooled_only_over_the_runs_that_have_it() -> None:
+    older = {"rasa_servers": {"rounds": {"bare": [_row(200, 10.0)], "one": [_row(180, 10.0)]}}}
+    newer = {
+        "rasa_servers": {
+            "rounds": {
+                "bare": [_row(300, 10.0)],
+                "one": [_row(270, 10.0)],
+                "one_fast": [_row(330, 10.0)],
+            }
+        }
+    }
+    ratios = pool.server_ratios([older, newer])
+    assert ratios is not None
+    assert ratios["ratio_one_to_bare_patched"] == 0.9  # 450 / 500 over both runs
+    assert ratios["one_server_fast_path_turns_per_s"] == 33.0  # newer's rounds alone
+    assert ratios["ratio_one_fast_path_to_bare_patched"] == 1.1  # against newer's bare alone
+    assert ratios["fast_path_runs"] == 1
+    assert "ratio_two_to_one" not in ratios
