@@ -31,12 +31,11 @@ from typing import Any
 import httpx
 
 from bot.messaging.tracker_store import TrackerStore, app_tracker_url
+from bot.rasa_paths import NO_CHANNEL, TURN_WEBHOOK
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# rasa_runtime.channel: the REST channel's request and answer; /intent texts skip NLU.
-TURN_WEBHOOK = "/webhooks/lessonbot/webhook"
 # How long a server that did not answer is tried only after the others.
 SET_ASIDE_SECONDS = 15.0
 
@@ -176,6 +175,10 @@ class RasaClient:
         if status == 409:
             # "No agent loaded": the server is up but its model is not yet.
             raise RasaUnavailable("Rasa has no model loaded yet", reached=False)
+        if status == 404 and path == TURN_WEBHOOK:
+            # A Rasa started without the channel: no turn ran there. Waiting
+            # (and /readyz naming it) beats failing every learner's message.
+            raise RasaUnavailable(NO_CHANNEL, reached=False)
         if status >= 500:
             raise RasaUnavailable(f"HTTP {status}", reached=True)
         if status >= 400:

@@ -4,7 +4,7 @@
   balancer routes Twilio's webhooks by it: the webhooks store messages even
   while Rasa or the worker are down, so nothing else belongs here.
 - ``/readyz``: is the whole system serving learners? The database, Rasa
-  (its ``/status``, with the token), the newest worker and scheduler
+  (its ``/status``, with the token, and the worker's channel), the newest worker and scheduler
   heartbeats, and the oldest message still waiting for its turn. 503 with
   a JSON body naming each failing check; 200 naming all that passed. For a
   deploy's "is it up" step and the operator's monitoring, not for routing.
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import InboundMessage
 from bot.ops.heartbeats import KINDS, newest_beats
+from bot.rasa_paths import CHANNEL_HEALTH, NO_CHANNEL
 from bot.services import services
 from bot.settings import Settings
 from bot.vocab import InboundStatus
@@ -55,7 +56,7 @@ def rasa_available(settings: Settings) -> Check:
 
 
 def _rasa_status(base_url: str, settings: Settings) -> str:
-    """What is wrong with one Rasa server ("" when its status answers 200)."""
+    """What is wrong with one Rasa server ("" when its status and its channel answer 200)."""
     try:
         response = httpx.get(
             base_url + "/status",
@@ -66,6 +67,14 @@ def _rasa_status(base_url: str, settings: Settings) -> str:
         return f"no answer: {type(error).__name__}"
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
+    try:
+        channel = httpx.get(
+            base_url + CHANNEL_HEALTH, timeout=settings.ops.rasa_probe_timeout_seconds
+        )
+    except httpx.HTTPError as error:
+        return f"no answer from its channel: {type(error).__name__}"
+    if channel.status_code != 200:
+        return f"{NO_CHANNEL} (HTTP {channel.status_code})"
     return ""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.ops.health import rasa_available
 from tests.integration.conftest import RasaStack
 
 pytestmark = pytest.mark.rasa
@@ -140,3 +141,9 @@ def test_a_request_without_its_fields_is_refused_naming_the_field(
 
     assert answer.status_code == 400
     assert field in answer.json()["error"]
+
+
+def test_readiness_finds_the_channel_on_the_real_server(rasa_stack: RasaStack) -> None:
+    check = rasa_available(rasa_stack.settings)
+
+    assert (check.ok, check.detail) == (True, "status 200")

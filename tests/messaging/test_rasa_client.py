@@ -26,7 +26,7 @@ def settings(tmp_path: Path) -> Settings:
     return make_test_settings(tmp_path)
 
 
-def test_a_turn_posts_to_the_rest_channel(rasa_at):
+def test_a_turn_posts_to_the_lessonbot_channel(rasa_at):
     payload = {"text": "¡Hola!", "kind": "reply"}
 
     def answer(request: Recorded) -> Answer:
@@ -69,7 +69,8 @@ def test_trigger_intent_sends_the_token_and_returns_the_messages(rasa_at):
         (503, RasaUnavailable, True),
         (400, RasaRejected, None),
         (401, RasaRejected, None),
-        (404, RasaRejected, None),
+        # A Rasa started without the lessonbot channel: the turn never ran.
+        (404, RasaUnavailable, False),
     ],
 )
 def test_statuses_say_whether_to_retry(rasa_at, status, error, reached):
@@ -78,6 +79,16 @@ def test_statuses_say_whether_to_retry(rasa_at, status, error, reached):
         rasa_at(rasa.url).send_message("L1", "hola", METADATA)
     if reached is not None:
         assert raised.value.reached is reached
+
+
+def test_a_missing_channel_is_named_and_trigger_intent_404_stays_a_bug(rasa_at):
+    answer = (404, {"description": "Not Found"}, {})
+    with StandInServer(lambda request: answer) as rasa:
+        client = rasa_at(rasa.url)
+        with pytest.raises(RasaUnavailable, match="no lessonbot channel: start Rasa with"):
+            client.send_message("L1", "hola", METADATA)
+        with pytest.raises(RasaRejected, match="HTTP 404"):
+            client.trigger_intent("L1", "EXTERNAL_lesson_due")
 
 
 def test_a_refused_connection_never_reached_rasa(rasa_at):

@@ -197,3 +197,18 @@ def test_several_servers_from_the_environment(tmp_path: Path) -> None:
     settings: Settings = load_settings(environ=environ, with_secrets=False)
 
     assert settings.rasa.servers == ("http://10.0.0.5:5005", "http://10.0.0.6:5005")
+
+
+def test_a_server_without_the_lessonbot_channel_hands_its_learners_to_the_next(client_for):
+    def no_channel(request: Recorded) -> Answer:
+        return 404, {"description": "Not Found"}, {}
+
+    with StandInServer(no_channel) as bare, StandInServer(rasa_echo) as good:
+        client = client_for(bare.url, good.url)
+        for learner in LEARNERS[:40]:
+            assert client.send_message(learner, "hola", METADATA)
+
+    # Each learner whose first server lacks the channel was tried there once,
+    # then (set aside) not again; every turn ran on the good server.
+    assert Counter(senders(good)) == Counter(LEARNERS[:40])
+    assert len(bare.requests) == 1

@@ -19,10 +19,19 @@ from tests.fakes import Answer, Recorded, StandInServer, closed_port_url
 
 
 def rasa_status(request: Recorded) -> Answer:
-    """Rasa's GET /status: 200 with the token, 401 without."""
+    """Rasa's GET /status: 200 with the token, 401 without; its lessonbot channel's GET: 200."""
+    if request.path == "/webhooks/lessonbot/":
+        return 200, {"status": "ok"}, {}
     if request.query.get("token") != ["test-rasa-token"]:
         return 401, {"message": "no token"}, {}
     return 200, {"model_file": "lessonbot.tar.gz"}, {}
+
+
+def rasa_without_the_channel(request: Recorded) -> Answer:
+    """A Rasa started without nlu/credentials.yml: its status answers, the channel does not."""
+    if request.path != "/status":
+        return 404, {"description": "Not Found"}, {}
+    return rasa_status(request)
 
 
 @pytest.fixture
@@ -68,7 +77,18 @@ def test_ready_when_every_check_passes(settings, rasa):
         "waiting_messages",
     }
     assert all(check["ok"] for check in body["checks"].values())
-    assert rasa.requests[-1].path == "/status"
+    assert [request.path for request in rasa.requests] == ["/status", "/webhooks/lessonbot/"]
+
+
+def test_a_rasa_without_the_lessonbot_channel_is_named(settings):
+    with StandInServer(rasa_without_the_channel) as rasa:
+        settings = settings.with_overrides({"rasa.url": rasa.url})
+        beats(settings)
+        status, body = ready(settings)
+    assert (status, body["failing"]) == (503, ["rasa"])
+    detail = body["checks"]["rasa"]["detail"]
+    assert detail.startswith("no lessonbot channel: start Rasa with nlu/credentials.yml")
+    assert detail.endswith("(HTTP 404)")
 
 
 def test_rasa_stopped_is_named(settings):
