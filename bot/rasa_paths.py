@@ -11,7 +11,6 @@ CHANNEL_PREFIX = "/webhooks/lessonbot"
 TURN_WEBHOOK = CHANNEL_PREFIX + "/webhook"
 # Its GET answers 200 when Rasa was started with the channel.
 CHANNEL_HEALTH = CHANNEL_PREFIX + "/"
-NO_CHANNEL = (
-    "no lessonbot channel: start Rasa with nlu/credentials.yml and the project root "
-    "on PYTHONPATH (as `lessonbot up` does)"
-)
+# Rasa refuses to start when the channel's module cannot be imported, so a
+# Rasa that answers without it was given another credentials file.
+NO_CHANNEL = "no lessonbot channel: start Rasa with nlu/credentials.yml (as `lessonbot up` does)"
