@@ -112,7 +112,12 @@ class Learner(Base):
 
     @property
     def is_reachable(self) -> bool:
-        return self.status not in (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
+        return is_reachable(self.status)
+
+
+def is_reachable(status: LearnerStatus) -> bool:
+    """Whether a learner with this status may be sent anything but an opt-out's confirmation."""
+    return status not in (LearnerStatus.OPTED_OUT, LearnerStatus.ERASED)
 
 
 class InboundMessage(Base):

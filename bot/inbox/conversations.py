@@ -11,6 +11,7 @@ POST or a second tab holding the same form write one row, not two.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -295,21 +296,32 @@ def to_hand_back(session: Session, limit: int) -> list[tuple[int, int, str]]:
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def not_handed_back(session: Session, learner_id: int) -> tuple[bool, int | None]:
-    """Whether the learner's conversation is open, and their oldest closed one Rasa was not told of.
+def not_handed_back(
+    session: Session, learner_ids: Collection[int]
+) -> dict[int, tuple[bool, int | None]]:
+    """Per learner: is a conversation open, and the oldest closed one Rasa was not told of.
 
-    One query, before every turn of every learner, on the few rows not yet
-    handed back (ix_conversation_not_resumed): an open conversation is never
-    resumed, so both kinds are among them.
+    One query for the learners of a claim (the worker's turns), on the few rows
+    not yet handed back (ix_conversation_not_resumed): an open conversation is
+    never resumed, so both kinds are among them. A learner with no such row
+    has neither.
     """
+    found: dict[int, tuple[bool, int | None]] = {id_: (False, None) for id_ in learner_ids}
+    if not found:
+        return found
     rows = session.execute(
-        select(Conversation.id, Conversation.status)
-        .where(Conversation.learner_id == learner_id, Conversation.resumed_at.is_(None))
+        select(Conversation.learner_id, Conversation.id, Conversation.status)
+        .where(Conversation.learner_id.in_(list(found)), Conversation.resumed_at.is_(None))
         .order_by(Conversation.id)
-    ).all()
-    is_open = any(status == ConversationStatus.OPEN for _, status in rows)
-    closed = [id_ for id_, status in rows if status == ConversationStatus.CLOSED]
-    return is_open, (closed[0] if closed else None)
+    )
+    for learner_id, conversation_id, status in rows:
+        is_open, closed = found[learner_id]
+        if status == ConversationStatus.OPEN:
+            is_open = True
+        elif status == ConversationStatus.CLOSED and closed is None:
+            closed = conversation_id
+        found[learner_id] = (is_open, closed)
+    return found
 
 
 def resumed(session: Session, conversation_id: int, now: datetime) -> bool:

@@ -7,6 +7,7 @@ writes its replies through messaging's outbox.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,10 +17,14 @@ from bot.messaging.handoff import HandBack, HandoffState
 
 
 class InboxDesk:
-    def state(self, session: Session, learner_id: int) -> HandoffState:
-        """Whether staff have the learner's conversation, and one to hand back first."""
-        is_open, closed = conversations.not_handed_back(session, learner_id)
-        return HandoffState(open=is_open, to_resume=closed)
+    def states(self, session: Session, learner_ids: Collection[int]) -> dict[int, HandoffState]:
+        """For each learner: do staff have the conversation, and is one to be handed back first."""
+        return {
+            learner_id: HandoffState(open=is_open, to_resume=closed)
+            for learner_id, (is_open, closed) in conversations.not_handed_back(
+                session, learner_ids
+            ).items()
+        }
 
     def to_hand_back(self, session: Session, limit: int) -> list[HandBack]:
         return [

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -44,8 +45,11 @@ RESUME_BATCH = 100
 class HandoffState:
     """A learner's hand-off as the worker needs it."""
 
-    open: bool  # staff have the conversation: messages go to the inbox
-    to_resume: int | None  # a conversation staff closed that Rasa has not been told about
+    open: bool = False  # staff have the conversation: messages go to the inbox
+    to_resume: int | None = None  # a conversation staff closed that Rasa was not told about
+
+
+NO_HANDOFF = HandoffState()
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class HandBack:
 class Desk(Protocol):
     """The part of the inbox (``bot.inbox.desk``) the worker and the scheduler use."""
 
-    def state(self, session: Session, learner_id: int) -> HandoffState: ...
+    def states(self, session: Session, learner_ids: Collection[int]) -> dict[int, HandoffState]: ...
 
     def to_hand_back(self, session: Session, limit: int) -> list[HandBack]: ...
 

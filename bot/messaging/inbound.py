@@ -28,6 +28,8 @@ MAX_NUM_MEDIA = 100
 MAX_PROFILE_NAME = 120
 # Our button and item ids are far shorter (bot.text.choices); Twilio allows 200.
 MAX_TAP_PAYLOAD = 200
+# The table itself, for statements that need no ORM objects (the webhook's
+# INSERT, the worker's compare-and-set): the ORM's per-row work costs more CPU.
 INBOUND = cast(Table, InboundMessage.__table__)
 
 

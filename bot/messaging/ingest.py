@@ -43,9 +43,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
 from bot.learners import contact, lifecycle
-from bot.messaging.inbound import InboundSms
+from bot.messaging.inbound import INBOUND, InboundSms
 from bot.messaging.keywords import asks_to_stop
-from bot.models import InboundMessage, Learner
+from bot.models import Learner
 from bot.settings import Settings
 from bot.vocab import InboundStatus
 
@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 
 # The most messages one commit takes: a bound on what a failure has to redo.
 MAX_BATCH = 64
-INBOUND = cast(Table, InboundMessage.__table__)
 
 
 def find_or_create_learner(

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -38,7 +38,8 @@ from bot.learners import cohorts
 from bot.learners.cohorts import CodeMatch
 from bot.messaging import retries
 from bot.messaging.claims import claim_in_order
-from bot.messaging.handoff import Desk, HandBack, hand_back
+from bot.messaging.handoff import NO_HANDOFF, Desk, HandBack, HandoffState, hand_back
+from bot.messaging.inbound import INBOUND
 from bot.messaging.joining import GREETING, joining_for
 from bot.messaging.keywords import asks_to_erase, handoff_text, rasa_text
 from bot.messaging.notices import write_failure_notice, write_holding_reply
@@ -47,7 +48,7 @@ from bot.messaging.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from bot.messaging.replies import Reply, replies_from_rasa
 from bot.messaging.retries import TurnHealth
 from bot.messaging.taps import typed_for_tap
-from bot.models import InboundMessage, Learner
+from bot.models import InboundMessage, Learner, is_reachable
 from bot.ops.tally import TALLY, TURN_SECONDS, TURNS
 from bot.settings import Settings
 from bot.vocab import InboundStatus
@@ -77,6 +78,9 @@ class Turn:
     # A WhatsApp tap (bot.messaging.taps): read as typed text before the turn.
     tap_payload: str | None = None
     tapped_message_sid: str | None = None
+    # Read with the claim (``Desk.states``, one query for the batch): the
+    # turn starts at once, and a read per turn was a sixth of the worker's statements.
+    handoff: HandoffState = NO_HANDOFF
 
 
 def lease(settings: Settings) -> timedelta:
@@ -84,8 +88,14 @@ def lease(settings: Settings) -> timedelta:
     return timedelta(seconds=3 * settings.rasa.timeout_seconds + 30)
 
 
-def claim_turns(session: Session, settings: Settings, now: datetime, limit: int) -> list[Turn]:
-    """Claim up to ``limit`` of the oldest due messages, at most one per learner."""
+def claim_turns(
+    session: Session, settings: Settings, now: datetime, limit: int, desk: Desk | None = None
+) -> list[Turn]:
+    """Claim up to ``limit`` of the oldest due messages, at most one per learner.
+
+    ``desk``: the inbox, whose hand-off state of each learner comes with the
+    turn; None (the worker alone, in tests): no learner is handed to staff.
+    """
     claimed = claim_in_order(session, InboundMessage, now, now + lease(settings), limit)
     if not claimed:
         return []
@@ -96,12 +106,18 @@ def claim_turns(session: Session, settings: Settings, now: datetime, limit: int)
         .order_by(InboundMessage.id)
         .execution_options(populate_existing=True)
     )
-    return [_turn(inbound, settings) for inbound in rows]
+    turns = [_turn(inbound, settings) for inbound in rows]
+    if desk is None:
+        return turns
+    states = desk.states(session, [turn.learner_id for turn in turns])
+    return [replace(turn, handoff=states[turn.learner_id]) for turn in turns]
 
 
-def claim_turn(session: Session, settings: Settings, now: datetime) -> Turn | None:
+def claim_turn(
+    session: Session, settings: Settings, now: datetime, desk: Desk | None = None
+) -> Turn | None:
     """Claim the oldest due message whose learner has no earlier one pending."""
-    turns = claim_turns(session, settings, now, limit=1)
+    turns = claim_turns(session, settings, now, limit=1, desk=desk)
     return turns[0] if turns else None
 
 
@@ -137,7 +153,7 @@ def run_turn(
 ) -> TurnOutcome | None:
     """Claim one message and run it through Rasa; None when nothing is due."""
     with session_scope(sessions) as session:
-        turn = claim_turn(session, settings, now)
+        turn = claim_turn(session, settings, now, desk)
     if turn is None:
         return None
     return run_claimed(sessions, rasa, settings, turn, now, health, desk)
@@ -250,15 +266,12 @@ def routed_text(
     While staff have the conversation the text is the inbox's
     (``keywords.handoff_text``): the bot does not answer it.
     """
-    if desk is None:
-        return rasa_text(turn.body)
-    with session_scope(sessions) as session:
-        state = desk.state(session, turn.learner_id)
-    if state.to_resume is not None:
+    state = turn.handoff  # NO_HANDOFF without a desk
+    if state.to_resume is not None and desk is not None:
         back = HandBack(state.to_resume, turn.learner_id, turn.sender_id)
         hand_back(sessions, rasa, desk, back, now)
         with session_scope(sessions) as session:
-            state = desk.state(session, turn.learner_id)
+            state = desk.states(session, [turn.learner_id])[turn.learner_id]
     if not state.open:
         return rasa_text(turn.body)
     with session_scope(sessions) as session:
@@ -288,36 +301,47 @@ def finish_turn(
     """Write the replies the learner may get and mark the message done; return rows written.
 
     ``joined``: the message was a join code, whose cohort the learner joins here.
+    The hot end of every turn: the learner's status is read alone and the
+    message settled by a compare-and-set on its table, without loading either
+    row (two statements before the inserts instead of four and an ORM flush).
     """
     # Read afresh: the turn's actions may just have opted the learner out or erased them.
-    learner = session.get(Learner, turn.learner_id, populate_existing=True)
-    inbound = session.get(InboundMessage, turn.inbound_id, populate_existing=True)
-    if (
-        inbound is None
-        or learner is None
-        or inbound.status != InboundStatus.PENDING
-        or inbound.attempts != turn.attempts
-    ):
-        # Our lease ran out and another worker ran the turn again: its replies count.
-        log.warning("turn %s finished elsewhere; replies dropped", turn.message_sid)
-        return 0
-    if joined is not None:
-        cohorts.join(session, learner.id, joined, now)
+    status = session.scalar(select(Learner.status).where(Learner.id == turn.learner_id))
     allowed = [
         (index, reply)
         for index, reply in enumerate(replies)
-        if learner.is_reachable or reply.allow_when_opted_out
+        if status is not None and (is_reachable(status) or reply.allow_when_opted_out)
     ]
-    written = sum(
-        write_reply(session, f"{turn.message_sid}:{index}", learner.id, reply, now, inbound.id)
-        for index, reply in allowed
-    )
-    inbound.status = InboundStatus.DONE
-    inbound.processed_at = now
-    inbound.next_attempt_at = None
     suppressed = len(replies) - len(allowed)
-    inbound.last_error = (
-        f"{suppressed} replies not written: learner is {learner.status}" if suppressed else None
+    settled = session.execute(
+        update(INBOUND)
+        .where(
+            INBOUND.c.id == turn.inbound_id,
+            INBOUND.c.status == InboundStatus.PENDING,
+            INBOUND.c.attempts == turn.attempts,
+        )
+        .values(
+            status=InboundStatus.DONE,
+            processed_at=now,
+            next_attempt_at=None,
+            last_error=(
+                f"{suppressed} replies not written: learner is {status}" if suppressed else None
+            ),
+        )
+        .returning(INBOUND.c.id)
+    ).scalar()
+    if status is None or settled is None:
+        # Our lease ran out and another worker ran the turn again: its replies count.
+        session.rollback()
+        log.warning("turn %s finished elsewhere; replies dropped", turn.message_sid)
+        return 0
+    if joined is not None:
+        cohorts.join(session, turn.learner_id, joined, now)
+    written = sum(
+        write_reply(
+            session, f"{turn.message_sid}:{index}", turn.learner_id, reply, now, turn.inbound_id
+        )
+        for index, reply in allowed
     )
     log.info(
         "turn %s of %s: %d replies written, %d suppressed",

@@ -138,7 +138,7 @@ class TurnRunner:
         if free > 0 and self._may_claim():
             self._turn_ended = False
             with session_scope(self._sessions) as session:
-                turns = claim_turns(session, self._settings, now, free)
+                turns = claim_turns(session, self._settings, now, free, self._desk)
             self._drained_at = time.monotonic() if len(turns) < free else None
             for turn in turns:
                 self._running.add(

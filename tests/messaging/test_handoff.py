@@ -17,11 +17,17 @@ from sqlalchemy.orm import Session
 from bot.inbox import conversations
 from bot.inbox.desk import DESK
 from bot.inbox.models import Conversation, OpenedBy
-from bot.messaging.handoff import HandBack, hand_back, hand_back_closed
+from bot.messaging.handoff import (
+    NO_HANDOFF,
+    HandBack,
+    HandoffState,
+    hand_back,
+    hand_back_closed,
+)
 from bot.messaging.keywords import HANDOFF_MESSAGE
 from bot.messaging.rasa_client import RasaClient
 from bot.messaging.replies import HANDOFF_FORWARDED, replies_from_rasa
-from bot.messaging.worker import run_turns_once
+from bot.messaging.worker import TurnRunner, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.services import Services
 from bot.settings import Settings
@@ -191,6 +197,7 @@ def test_the_desk_tells_the_worker_whether_staff_have_the_learner_and_what_to_ha
     learner = add_learner(db_session, settings)
     other = add_learner(db_session, settings, number="+50769999999")
     open_conversation(db_session, settings, other)  # another learner's: never counted
+    never = add_learner(db_session, settings, number="+50769999998")
     made = []
     for state in history:
         conversation = open_conversation(db_session, settings, learner)
@@ -200,10 +207,35 @@ def test_the_desk_tells_the_worker_whether_staff_have_the_learner_and_what_to_ha
             resumed(db_session, conversation)
         made.append(conversation.id)
 
-    state = DESK.state(db_session, learner.id)
+    states = DESK.states(db_session, [learner.id, other.id, never.id])
 
-    assert state.open is is_open
-    assert state.to_resume == (None if to_resume is None else made[to_resume])
+    assert states[learner.id].open is is_open
+    assert states[learner.id].to_resume == (None if to_resume is None else made[to_resume])
+    assert states[other.id] == HandoffState(open=True, to_resume=None)
+    assert states[never.id] == NO_HANDOFF
+
+
+def test_the_worker_threads_route_each_learner_of_one_claim_by_their_own_hand_off(
+    db_session, settings, sessions, rasa_at
+):
+    with_staff = add_learner(db_session, settings)
+    open_conversation(db_session, settings, with_staff)
+    with_bot = add_learner(db_session, settings, number="+50769999999")
+    add_inbound(db_session, with_staff, "necesito ayuda con mi negocio")
+    add_inbound(db_session, with_bot, "hola")
+
+    with StandInServer(rasa_with_handoff) as rasa:
+        runner = TurnRunner(sessions, rasa_at(rasa.url), settings, DESK)
+        answered = 0
+        for _ in range(100):
+            answered += runner.step(NOW).get("answered", 0)
+            if answered == 2:
+                break
+        runner.finish()
+
+    assert answered == 2
+    assert sorted(sent(rasa)) == sorted([HANDOFF_MESSAGE, "hola"])
+    assert [row.body for row in rows(db_session)] == ["echo: hola"]
 
 
 def test_after_staff_close_the_bot_takes_the_learner_back_before_their_next_message(

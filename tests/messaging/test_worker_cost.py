@@ -12,15 +12,16 @@ from scripts.bench_worker_turn import passes
 TURNS = 20
 
 
-def test_a_turn_costs_the_worker_nine_statements_and_three_commits() -> None:
+def test_a_turn_costs_the_worker_eight_statements_and_two_commits() -> None:
     single, threaded = passes(TURNS)
 
-    # Per turn: the claim (its read and its update), the message and learner,
-    # the hand-off state, the two replies, the learner and message read
-    # afresh, the message marked done; the pass ends with one claim that
-    # finds nothing (a read, no update).
-    assert single.statements == 9 * TURNS + 1
-    assert single.commits == 3 * TURNS + 1
-    # With 8 threads one claim serves several turns.
+    # Per turn, in two transactions. The claim: its read and its update, the
+    # message and learner, the learners' hand-off state. The end: the
+    # learner's status read afresh, the message settled (compare-and-set), the
+    # two replies. The pass ends with one claim that finds nothing (a read).
+    assert single.statements == 8 * TURNS + 1
+    assert single.commits == 2 * TURNS + 1
+    # With 8 threads one claim (and one hand-off read) serves several turns.
     assert threaded.turns == TURNS
     assert threaded.statements < single.statements
+    assert threaded.commits < single.commits

@@ -244,7 +244,9 @@ def test_stop_during_a_hand_off_closes_the_conversation_to_be_handed_back(db_ses
     assert conversation.closed_at == FIXED_NOW
     assert conversation.waiting_since is None
     assert conversation.resumed_at is None  # the scheduler or the worker clears the slot
-    assert conversations.not_handed_back(db_session, learner.id) == (False, conversation.id)
+    assert conversations.not_handed_back(db_session, [learner.id]) == {
+        learner.id: (False, conversation.id)
+    }
 
 
 def test_erasure_removes_the_learners_conversations(db_session, domain):
