@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from bot.local.rasa_stores import endpoints
+from bot.local.up import BACKGROUND_NICENESS, process_table
 from bot.settings import PROJECT_ROOT, load_settings
 
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -145,3 +146,21 @@ def test_the_units_run_the_lessonbot_commands() -> None:
                 assert start.split()[1] in APP_COMMANDS, f"{unit.name}: {start}"
         assert "EnvironmentFile=/etc/lessonbot/lessonbot.env" in unit.read_text()
         assert "User=lessonbot" in unit.read_text()
+
+
+def test_the_units_give_the_cpu_priorities_lessonbot_up_gives() -> None:
+    # The web answers Twilio (15 s, then a retry): on a busy machine it goes
+    # first, as under `lessonbot up` (bot/local/up.py); the rest yield to it.
+    niceness = {}
+    for process in process_table(load_settings()):
+        unit = next((DEPLOY / "systemd").glob(f"lessonbot-{process.rstrip('0123456789')}*.service"))
+        found = re.findall(r"^Nice=(-?\d+)$", unit.read_text(), flags=re.MULTILINE)
+        niceness[process] = int(found[0]) if found else 0
+
+    assert niceness == {
+        "rasa": BACKGROUND_NICENESS,
+        "actions": BACKGROUND_NICENESS,
+        "web": 0,
+        "worker": BACKGROUND_NICENESS,
+        "scheduler": BACKGROUND_NICENESS,
+    }
