@@ -307,10 +307,13 @@ def finish_turn(
     """
     # Read afresh: the turn's actions may just have opted the learner out or erased them.
     status = session.scalar(select(Learner.status).where(Learner.id == turn.learner_id))
+    if status is None:  # erased with their messages since the claim
+        log.warning("turn %s: learner gone; replies dropped", turn.message_sid)
+        return 0
     allowed = [
         (index, reply)
         for index, reply in enumerate(replies)
-        if status is not None and (is_reachable(status) or reply.allow_when_opted_out)
+        if is_reachable(status) or reply.allow_when_opted_out
     ]
     suppressed = len(replies) - len(allowed)
     settled = session.execute(
@@ -330,9 +333,9 @@ def finish_turn(
         )
         .returning(INBOUND.c.id)
     ).scalar()
-    if status is None or settled is None:
-        # Our lease ran out and another worker ran the turn again: its replies count.
-        session.rollback()
+    if settled is None:
+        # Our lease ran out and another worker ran the turn again: its replies
+        # count. Nothing was written here (the UPDATE matched no row).
         log.warning("turn %s finished elsewhere; replies dropped", turn.message_sid)
         return 0
     if joined is not None:

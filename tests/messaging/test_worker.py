@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messaging.keywords import NOTHING_TO_UNDERSTAND
+from bot.messaging.replies import Reply
 from bot.messaging.retries import TurnHealth
-from bot.messaging.turns import claim_turn, lease
+from bot.messaging.turns import claim_turn, finish_turn, lease
 from bot.messaging.worker import TurnRunner, run_turns_once
 from bot.models import InboundMessage, Learner, OutboxMessage
 from bot.vocab import InboundStatus, LearnerStatus
@@ -312,6 +313,25 @@ def test_a_claim_abandoned_by_a_dead_worker_is_retried_after_its_lease(
     assert done == {"answered": 1}
     assert inbound(db_session, message).attempts == 2
     assert outbox_bodies(db_session) == ["echo: hola"]
+
+
+def test_a_turn_whose_lease_another_worker_took_over_writes_nothing(db_session, settings, sessions):
+    message = add_inbound(db_session, add_learner(db_session, settings), "hola")
+    with sessions() as session, session.begin():
+        slow = claim_turn(session, settings, NOW)  # this worker's Rasa call outlives the lease
+    with sessions() as session, session.begin():
+        fast = claim_turn(session, settings, NOW + lease(settings))  # another worker's claim
+    assert slow is not None and fast is not None
+
+    with sessions() as session, session.begin():
+        late = finish_turn(session, slow, [Reply("late answer")], NOW + 2 * lease(settings))
+    with sessions() as session, session.begin():
+        on_time = finish_turn(session, fast, [Reply("answer")], NOW + lease(settings))
+
+    assert (late, on_time) == (0, 1)
+    assert outbox_bodies(db_session) == ["answer"]
+    settled = inbound(db_session, message)
+    assert (settled.status, settled.attempts) == (InboundStatus.DONE, 2)
 
 
 def opt_out_in_rasa(sessions: sessionmaker[Session], learner_id: int) -> Callable:
