@@ -41,15 +41,15 @@ def _words(*lines: str) -> frozenset[str]:
 # A message made only of KEYWORDS and FILLERS is an opt-out: "STOP", "baja
 # porfa", "ARRÊT SVP", "kanpe tanpri", "stop stop".
 KEYWORDS = _words(
-    "stop stopall stpo sotp unsubscribe unsub cancel end quit optout revoke enough",
+    "stop stopall stopit stahp stpo sotp unsubscribe unsub cancel end quit optout revoke enough",
     "baja alto parar para cancelar detener basta fin terminar",
     "arret arrete arreter arretez desabonner desinscription desabonnement annuler quitter",
-    "kanpe sispann dezabone dezabonnen anile ase arete",
+    "kanpe sispann sispan dezabone dezabonnen anile ase arete",
 )
 FILLERS = _words(
     "please pls plz now all it ok no thanks already",
     "ya ahora porfa porfavor por favor xfa gracias todo",
-    "svp stp maintenant merci tout",
+    "svp stp maintenant merci tout non",
     "tanpri souple mesi kounye a sa konsa",
 )
 
@@ -104,11 +104,35 @@ _ES = (
     r"\b(no|nunca|jamas)( mas)? (me |m )?(manden|mande|envien|envie|escriban|escriba|lleguen|"
     r"llegue|contacten|molesten)( (nada|mas|nunca))?( (mas|nada))?$",
     r"\bno (me |m )?(llegue|lleguen|manden|envien|escriban) (nada|mas)\b",
+    # Third blind set (2026-12-07): complaints, threats, someone else's phone.
+    r"\b(deja|dejen|deje|paren|pare) (d|de) (mandar|enviar|escribir|molestar)\w*",
+    r"\bno (mas|\+) mesaj\b",
+    # "ya no quiero" (no more); a bare "no quiero" is the answer to a question.
+    r"^ya no (quiero|deseo)( (mas|nada|esto|eso))?$",
+    r"\bprefiero (ya )?no (recibir|seguir|continuar)\b",
+    # "¿me pueden sacar?" stops; "pueden borrar mi nombre y mi teléfono" asks
+    # for erasure (NLU's delete_data, which asks to confirm).
+    r"\b(me )?(pueden|puede|podrian|podria) (sacar|quitar|borrar|retirar|dar de baja)\b"
+    r"(?! (mis |los |la |el |mi |su |sus )?(datos|informacion|historial|cuenta|nombre|numero|"
+    r"telefono|celular|registro))",
+    r"\bcancel(en|a|e) (esto|eso|todo)\b",
+    r"\b(saquen|quiten|retiren|saque|quite|retire) (este|ese|mi) (numero|celular|telefono)\b",
+    r"\b(me )?(estan|esta|siguen) (molestando|fastidiando|jodiendo) (con )?(\w+ )?"
+    r"(mensajes|mensajitos|msjs?|sms)\b",
+    r"\bpor ?que (me )?(siguen|sigue|continuan|continua) (escribiendo|mandando|enviando)\b",
+    r"\b(ya )?(les|te|le) (dije|pedi|escribi) que (pararan|dejaran|no me)\b",
+    r"\bsi (me )?(siguen|sigue|continuan|vuelven a) (escribiendo|mandando|enviando|escribir|"
+    r"mandar|enviar)\b",
+    r"\bno (autorizo|doy permiso|di permiso) (que|para que) (me )?(sigan|manden|envien|escriban|"
+    r"contacten)\b",
+    r"\bparenle\b",
+    r"\b(joder|molestar|fastidiar) con (\w+ )?(mensaj\w*|msjs?)\b",
+    r"\b(sacame|saquenme|quitame|quitenme|borrenme) d (la|el|su)\b",
 )
 _EN = (
     r"\bunsubscribe\b",
     # "unsuscribe", "unsubcribe": the word is often misspelt.
-    r"\bun ?su[bs]{1,2}c?ribe\b",
+    r"\bun ?su[bs]{1,2}c?r?ibe\b",
     r"\b(want|wish|like) to be (removed|unsubscribed|taken off)\b",
     r"\b(deactivate|disable|turn off|switch off) (the |my |these |all |your )*(messages|lessons|"
     r"texts|notifications|sms|msgs)\b",
@@ -149,7 +173,7 @@ _EN = (
     r"\b(i|mi|me) (no|nuh|nah) (want|need) (\w+ ){0,2}(messages?|msgs?|texts?|lessons?|"
     r"no more|any more|anymore)\b",
     r"\bdiscontinue (the |my |these |all |your )*(lessons|messages|texts|course|subscription|"
-    r"service|program|programme)\b",
+    r"service|program|programme|communications?|contact)\b",
     r"\bnot interested any ?more\b",
     r"\bleave me alone\b",
     r"\b(quit|leave) (the|this) (course|program|programme|lessons)\b",
@@ -168,6 +192,17 @@ _EN = (
     r"writing|spamming)\b",
     r"\b(won t|wont|will not) (need|want) (the |these |your |any )?(lessons|messages|texts) "
     r"(any ?more|again)\b",
+    # Third blind set (2026-12-07).
+    r"^(i m|im|i am) out$|\bleave me out\b|\bleave (me|mi) alone\b",
+    r"\bnot interested (again|anymore|any more)\b",
+    r"\bno (more|further) (mensajes|mesaj)\b",
+    r"\b(don t|dont|do not|never) (send|text|message|contact|write|msg)( \w+)? more\b",
+    r"\b(stop|quit|cease) (disturbing|harassing|annoying|bugging|pestering)\b",
+    r"\b(told|asked) you( guys)? stop\b",
+    r"\bwhy (are|r|do) (you|u)( guys)? still (texting|txting|messaging|sending|writing)\b",
+    r"\b(you|u) (are|re|r) (bothering|disturbing|annoying|harassing|bugging) me\b",
+    r"\bcancel (me|my (enrollment|enrolment|registration|number))\b",
+    r"\b(don t|dont|do not) want (this|it)\b.*\b(remove|stop|cancel|unsubscribe)\b",
 )
 _FR = (
     r"\b(desabonn?|desinscri)\w*",
@@ -221,6 +256,22 @@ _FR = (
     r"\b(mettez|mettre|mets) fin (a|au|aux) (mon |ma |mes |la |l |cet |ce |ces |vos |votre )?"
     r"(abonnement|inscription|messages|envois|programme|cours|lecons|formation)\b",
     r"\b(otez|retirez|enlevez|rayez|sortez) (moi|mon numero)( (de|du)\b|$)",
+    # Third blind set (2026-12-07).
+    r"^(plus|plu|pu) de (messages?|sms|msgs?|lecons?)\b",
+    r"\b(pouvez|pourriez|pouvais) (arreter|me retirer|me desinscrire|m enlever|me desabonner)\b",
+    r"\bprefere (arreter de recevoir|ne plus recevoir|ne rien recevoir|arreter les)\b",
+    r"\barretez( (svp|stp|merci|maintenant|tout|ca|donc|la))*$",
+    r"\bpourquoi (vous )?(continuez|continue) (a|de) (m |me )?(ecrire|envoyer|contacter|texter)\b",
+    r"\bvous me (derangez|saoulez|harcelez|embetez|fatiguez|soulez)\b",
+    r"\bsi vous (continuez|recommencez)\b",
+    r"^(c est bon|c bon|non|bon) (je |j )?(veux|veut) (pu|plu|plus)$",
+    r"\bdeja dit (stop|d arreter|arretez)\b",
+    r"\bj en veux (plus|pu|plu)\b",
+    r"\bannulez( (tout|svp|stp|merci|ca))*$",
+    r"\b(retirez|enlevez|otez)( (le|moi|ce numero|mon numero))?( (svp|stp|merci))*$",
+    r"\b(otez|retirez|enlevez|rayez|sortez|supprimez) (mon num|ce numero|ce num)\b",
+    r"\babandonner (le|ce) (cours|programme)\b",
+    r"\b(arret|stop|cesse)\w* (les|vos|ces) envois\b",
 )
 _HT = (
     r"\bdezabon\w*",
@@ -264,6 +315,21 @@ _HT = (
     r"\bpa voye (m|mwen) (anyen|mesaj|msj|leson)\b",
     r"\b(m|mwen) pa (vle|bezwen) (msj|sms)\b",
     r"\bpa enterese ak \w+( \w+)? anko\b",
+    # Third blind set (2026-12-07).
+    r"\b(sispan|aret) (voye|ekri|mesaj|msj|leson)\b",
+    r"^(m |mwen )?pa vle anko( (souple|tanpri|mesi|non))?$",
+    r"\bpa (vle|bezwen) (\w+ )?(mensaje|mensajes)( (nou|yo))? anko\b",
+    r"\bkite (m|mwen)( (anpe|trankil|anrepo))?$|\bkite (m|mwen) anrepo\b",
+    r"\bpa (ekri|voye|kontakte) (m|mwen)( anyen)?$",
+    r"\b(m|mwen) pap (swiv|fe|kontinye) (kou|leson|pwogram)\w*( (a|yo|la))? anko\b",
+    r"\b(fatige|anmede|deranje|nui) (m|mwen) ak (mesaj|msj|leson|sms)\w*",
+    r"\bpa ni vle ni bezwen\b",
+    r"\b(poukisa|sa k fe|sak fe) (nou|n|ou|w) (toujou |kontinye )?ap (voye|ekri)\b",
+    r"\bte di (nou|ou|w) (stop|kanpe|sispann|pou nou sispann)\b",
+    r"\bsi (nou|ou|w) kontinye\b",
+    r"\bretire (m|mwen|nimewo sa( a)?)( (souple|tanpri|mesi))*$",
+    r"\bprefere pa resevwa\b",
+    r"\banile (l|li|tout|sa)( (souple|tanpri))?$",
 )
 _SPANISH_VERBS = frozenset({"parar", "para", "cancelar", "detener"})
 _ANY = (
@@ -277,15 +343,39 @@ _ANY = (
     r"^(stop|kanpe|sispann) la( (tanpri|souple|mesi))?$",
     r"^(stop|unsubscribe|kanpe|sispann|arretez|arrete|baja|basta)"
     r"( (please|pls|plz|now|svp|stp|tanpri|souple|porfa|ya|por favor))+\b",
+    # Complaints that the messages were never wanted (third blind set,
+    # 2026-12-07): I never signed up, wrong number, a threat to report us.
+    # "Who gave you my number?" asks who we are as often (a question for
+    # NLU's faq_who, with the way out after the answer: ``speaks_of_stopping``).
+    r"\b(yo )?nunca me (inscribi|registre|suscribi|anote)\b",
+    r"\bi (never|neva|no|didn t|didnt|did not) (sign(ed)? up|register(ed)?|subscribe(d)?|"
+    r"ask(ed)? for (this|these|it|them|your))\b",
+    r"\bje (ne )?(me )?suis jamais inscrit\w*|\bje (n )?ai jamais (demande|signe)\b",
+    r"\b(m|mwen) pa (t )?(janm )?(enskri|mande (nou|ou|w) anyen)\b",
+    r"^(numero equivocado|wrong number|mauvais numero|move nimewo)\b",
+    r"\b(se )?equivocaron de numero\b|\b(you have|you got|u have|u got) the wrong number\b",
+    r"\btrompes? de numero\b|\bnou pran move nimewo\b",
+    r"\b(los|te|les) voy a denunciar\b|\b(i ll|i will|ill) report (you|u)\b|"
+    r"\b(je )?(porte|vais porter) plainte\b|\b(m ap|mwen ap|m pral) pote plent\b",
+    r"\b(no me interesa|not interested|pas interesse\w*|pa enterese)\b.*"
+    r"\b(adios|chao|chau|bye|goodbye|au revoir|orevwa|babay)\b",
+    r"\bno soy (esa persona|la persona)\b|\b(this|it) is not (my number|my phone)\b|"
+    r"\bje (ne )?suis pas (migrant|cette personne)\b",
 )
 _OPT_OUT = re.compile("|".join(f"(?:{p})" for p in _ES + _EN + _FR + _HT + _ANY))
+# Requests typed without spaces: "nomasmensajes", "nomoretexts", "mpavleanko".
+_JOINED = re.compile(
+    r"(ya)?nomas(mensajes|msjs?|mesaj)?|nomore(texts?|txts?|messages?|msgs?|sms)|"
+    r"stop(it|now|texting|sending)|arret(e[rz]?)?(de)?m?envoyer|(m|mwen)?pavle(anko|mesaj)|"
+    r"sispann?voye|dejendeescribir\w*|dejendemandar\w*"
+)
 
 # Contexts in which an opt-out pattern may mean something else; NLU decides.
 _PAUSE_OR_TIME = re.compile(
     r"\b(pausa|pause|pauser|poz|poze|vacation|vacaciones|vacances|vakans|viaje|voyage|"
     r"vwayaj|vwayaje|travel\w*|trip|week|weeks|semana|semanas|semaine|semaines|semen|dia|dias|day|"
     r"days|jour|jours|jou|month|mois|mwa|until|hasta|jusqu|jiska|today|hoy|jodi|tonight|"
-    r"yet|todavia|encore|hora|hour|heure|morning|night|manana|noche|tarde|matin|soir|maten|"
+    r"yet|todavia|pas encore|hora|hour|heure|morning|night|manana|noche|tarde|matin|soir|maten|"
     r"aswe|apremidi|pm|later|luego|despues|pita|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|weekend|lunes|martes|miercoles|jueves|viernes|sabado|domingo|lundi|mardi|"
     r"mercredi|jeudi|vendredi|samedi|dimanche|lendi|madi|mekredi|jedi|vandredi|samdi|dimanch|"
@@ -294,10 +384,11 @@ _PAUSE_OR_TIME = re.compile(
     # Spanish "mes" only with an article: French "mes" is "my" ("arrêtez mes messages").
     r"un tiempo|un rato|a while|un moment|un temps|un mes|el mes|este mes|meses)\b"
 )
-# "Good morning" is not a time of day for the lessons.
+# "Good morning" is not a time of day for the lessons, nor "too many every day".
 _GREETING = re.compile(
     r"\b(good (morning|afternoon|evening|night)|buen(os|as) (dias|tardes|noches)|buen dia|"
-    r"bonjour|bonsoir|bonne (nuit|journee|soiree)|bonjou|bonswa|bon maten|bon apremidi)\b"
+    r"bonjour|bonsoir|bonne (nuit|journee|soiree)|bonjou|bonswa|bon maten|bon apremidi|"
+    r"every day|each day|todos los dias|cada dia|tous les jours|chaque jour|chak jou)\b"
 )
 # The learner's data kept in a system: "borrenme de su base de datos",
 # "retirez mon numéro de votre système" ask for erasure (NLU's delete_data,
@@ -309,8 +400,9 @@ _DATA_STORE = re.compile(
 # ... unless the message also says to stop writing: "delete my number from your
 # system and stop contacting me" asks for both, and the stop is the urgent one.
 _STOP_WRITING = re.compile(
-    r"\b(stop|quit|cease|deja\w*|dejen|paren|para|arret\w*|cesse\w*|sispann|kanpe)( de| d)? "
-    r"(\w+ )?(contact|send|text|messag|escrib|mand|envi|ecri|voye|ekri)\w*"
+    r"\b(stop|quit|cease|discontinue|deja\w*|dejen|paren|para|arret\w*|cesse\w*|sispann|kanpe)"
+    r"( de| d)? (\w+ )?(contact|send|text|messag|communicat|escrib|mand|envi|ecri|voye|ekri)\w*|"
+    r"\bpa (voye|ekri)( \w+){0,2} anko\b"
 )
 # Leaving a place, a job or a school is not leaving the course: "me salgo de
 # Panamá", "i quit my job", "je quitte le Panama", "m kite Panama, kounye a m
@@ -333,7 +425,8 @@ _ELSEWHERE = re.compile(
 # Stopping one kind of message only ("no audios, only text"), or asking for
 # more ("... but keep sending me lessons"): NLU decides.
 _PART_ONLY = re.compile(
-    r"\b(solo|solamente|only|seulement|selman|audios?|videos?|fotos?|imagenes|photos?|images?|"
+    r"\b(fewer|less|menos|moins|mwens|"
+    r"solo|solamente|only|seulement|selman|audios?|videos?|fotos?|imagenes|photos?|images?|"
     r"vocal|vocaux|voice|odyo|foto|but keep|keep the lessons|pero sigan|mais continuez|"
     r"men kontinye)\b"
 )
@@ -341,14 +434,18 @@ _PART_ONLY = re.compile(
 # stop a scam", "como hago para que paren (los estafadores)", "kijan pou m kanpe yon vòlè".
 _HOW = re.compile(
     r"\b(how|como|comment|kijan|kouman|ki jan|what (can|do|should) i|que (puedo|hago|debo)|"
-    r"que faire|quoi faire|sa pou m fe)\b"
+    r"que faire|quoi faire|sa pou m fe|safe|seguro|peligroso|dangerous|dangereux|danjere)\b"
 )
 _SOMETHING_ELSE = re.compile(
     r"\b(scam\w*|estaf\w*|arnaque\w*|escroc\w*|eskwo\w*|thief|thieves|ladron\w*|voleur\w*|"
     r"vole|vol|stolen|robad\w*|robo|robaron|someone|somebody|alguien|quelqu un|yon moun|sim|"
     r"swap|mule|fraud\w*|fraude\w*|hack\w*|pirat\w*|payment|pago|paiement|peman|transfer\w*|"
     r"calls|llamadas|appels|apel|card|tarjeta|carte|kat|kob|tranzaksyon|transacci\w*|"
-    r"transactions?|lajan|dinero|plata|argent|money|saldo|solde|balans)\b"
+    r"transactions?|lajan|dinero|plata|argent|money|saldo|solde|balans|"
+    # Someone else's service: "cómo cancelo Netflix", "that the bank stop calling me".
+    r"netflix|spotify|amazon|youtube|tiktok|facebook|instagram|app|apps|aplicacion|application|"
+    r"aplikasyon|banco|bank|banque|bank|cobr\w*|charg\w*|llam\w*|calling|call|appel\w*|rele|"
+    r"email|e mail|mail|correo|courriel|imel)\b"
 )
 _SMS_SPELLINGS = {
     "kiero": "quiero",
@@ -360,6 +457,10 @@ _SMS_SPELLINGS = {
     "mecrire": "m ecrire",
     "ank": "anko",
     "dnt": "dont",
+    "jvx": "j veux",
+    "kitenme": "quitenme",
+    "kitame": "quitame",
+    "sakenme": "saquenme",
 }
 # A mistake, undoing an opt-out, or coming back after one: "me di de baja sin
 # querer", "quitar la baja", "deshagan el stop", "je regrette de m'être
@@ -399,11 +500,17 @@ _NEGATED_VERB = re.compile(
 )
 
 
+# Punctuation, emoji and other symbols, and the invisible joiners of emoji
+# sequences read as spaces: "🛑 no más 🙅‍♀️" is "no mas". Maths signs stay
+# ("no + mensajes").
+_SPACES = frozenset({"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "So", "Sk", "Cf", "Mn"})
+
+
 def normalise(text: str) -> str:
-    """Lower case, no accents, punctuation as spaces, letters said thrice said once."""
+    """Lower case, no accents, punctuation and emoji as spaces, letters said thrice said once."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(
-        " " if unicodedata.category(char).startswith("P") else char
+        " " if unicodedata.category(char) in _SPACES else char
         for char in decomposed
         if not unicodedata.combining(char)
     )
@@ -423,6 +530,9 @@ def is_opt_out(text: str) -> bool:
     if any(t in KEYWORDS for t in tokens) and all(t in KEYWORDS or t in FILLERS for t in tokens):
         # "no, STOP" asks to stop; "no parar" (an instruction in the infinitive) does not.
         return not (tokens[0] == "no" and len(tokens) > 1 and tokens[1] in _SPANISH_VERBS)
+    joined = [t for t in tokens if t not in FILLERS]
+    if len(joined) == 1 and _JOINED.fullmatch(joined[0]):
+        return True
     if _PAUSE_OR_TIME.search(_GREETING.sub(" ", words)):
         return False
     if _PART_ONLY.search(words):
@@ -433,7 +543,7 @@ def is_opt_out(text: str) -> bool:
         return False
     if _HOW.search(words) and _SOMETHING_ELSE.search(words):
         return False
-    if _NEGATED_VERB.search(words) and not _negation_is_the_request(words):
+    if _turned_round(text):
         return False
     return _OPT_OUT.search(words) is not None
 
@@ -441,6 +551,19 @@ def is_opt_out(text: str) -> bool:
 def _spelled_out(words: str) -> str:
     """SMS spellings the patterns do not list, written out: "no kiero" -> "no quiero"."""
     return " ".join(_SMS_SPELLINGS.get(word, word) for word in words.split())
+
+
+def _turned_round(text: str) -> bool:
+    """A negation before an opt-out verb in the same clause: "no quiero darme de baja".
+
+    Clause by clause, so that "No, quiero darme de baja" and "ya no quiero,
+    arrêtez" are not read as turned round by a "no" that stands on its own.
+    """
+    for clause in _CLAUSE_BREAK.split(text):
+        words = _spelled_out(normalise(clause))
+        if _NEGATED_VERB.search(words) and not _negation_is_the_request(words):
+            return True
+    return False
 
 
 def _negation_is_the_request(words: str) -> bool:
@@ -496,9 +619,20 @@ _STOPPING_HT = (
     r"ase|arete|dezaktive|(etenn|koupe) (mesaj|leson|sms|notifikasyon)|kite (kou|pwogram|lis)\w*",
     r"(retire|wete) (m|mwen|non|nimewo)|m soti$|m?pa (vle|bezwen) (\w+ ){0,6}anko",
 )
+_STOPPING_ANY = (
+    # "Who gave you my number?" ("this is spam?" and "not interested" are
+    # NLU's faq_what and deny in the training data: no reminder after them).
+    r"quien (les|te|le) (dio|paso|dieron|pasaron) (mi|este) numero|"
+    r"who gave (you|u|yall|you guys) (my|this) (number|phone|cell)|"
+    r"qui (vous|t|te) a donne (mon|ce) numero|"
+    r"ki(yes)? (moun )?ki (ba|bay|ban|te ba|te bay|te ban) (nou|ou|w|n) nimewo (m|mwen|sa)",
+    r"prefiero (ya )?no (recibir|seguir)|^c (est )?fini$",
+)
 _CLAUSE_BREAK = re.compile(r"[,;.!?\n]+")
 _STOPPING_WORDS = re.compile(
-    r"\b(" + "|".join(_STOPPING_ES + _STOPPING_EN + _STOPPING_FR + _STOPPING_HT) + r")\b"
+    r"\b("
+    + "|".join(_STOPPING_ES + _STOPPING_EN + _STOPPING_FR + _STOPPING_HT + _STOPPING_ANY)
+    + r")\b"
 )
 
 
@@ -512,9 +646,8 @@ def speaks_of_stopping(text: str) -> bool:
     # Clause by clause, so that a "no" of its own does not turn round what
     # follows: "ya no, dejen de escribir", "no no, stop the messages".
     for clause in _CLAUSE_BREAK.split(text):
-        clause_words = _spelled_out(normalise(clause))
-        if _NEGATED_VERB.search(clause_words) and not _negation_is_the_request(clause_words):
+        if _turned_round(clause):
             continue
-        if _STOPPING_WORDS.search(clause_words):
+        if _STOPPING_WORDS.search(_spelled_out(normalise(clause))):
             return True
     return False

@@ -120,6 +120,14 @@ from scripts import nlu_examples
         "sispann ekri m mesaj",
         # Regret of something else does not turn the request round.
         "i regret joining this, unsubscribe me",
+        # A "no" in a clause of its own does not turn the request round.
+        "No, quiero darme de baja",
+        "ya no quiero, arrêtez svp",
+        # Emoji, words typed together, a time that is not a time for the lessons.
+        "🛑🛑 no más 🙅‍♀️",
+        "nomasmensajes",
+        "mpavleanko",
+        "too many messages every day, just take me off",
     ],
 )
 def test_requests_to_stop_are_opt_outs(text: str) -> None:
@@ -216,6 +224,12 @@ def test_requests_to_stop_are_opt_outs(text: str) -> None:
         "please stop the music in the video",
         "m pa bezwen sa ankò, m konprann",
         "nimewo sa pa bezwen leson sa a ankò, voye lòt la",
+        # A negation in the request's own clause still turns it round.
+        "no, no quiero darme de baja",
+        # A bare "no quiero" answers a question; someone else's service; erasure.
+        "no quiero",
+        "how do I cancel my Netflix subscription",
+        "pueden borrar mi nombre y mi teléfono",
     ],
 )
 def test_near_misses_are_left_to_nlu(text: str) -> None:
@@ -225,6 +239,7 @@ def test_near_misses_are_left_to_nlu(text: str) -> None:
 def test_normalise_drops_case_accents_punctuation_and_stretched_letters() -> None:
     assert normalise("¡¡ARRÊTEZ, s'il vous plaît!!") == "arretez s il vous plait"
     assert normalise("Bajaaaa   YA") == "baja ya"
+    assert normalise("🛑 no más 🙅‍♀️ + msjs") == "no mas + msjs"
 
 
 def test_no_other_intent_of_the_training_data_or_dev_split_is_taken_for_an_opt_out() -> None:
@@ -270,6 +285,45 @@ def test_the_development_set_is_large_enough_in_every_language() -> None:
         stop = [text for lang, text in _dev_examples("stop") if lang == language]
         near = [text for lang, text in _dev_examples("not_stop") if lang == language]
         assert len(stop) >= 60 and len(near) >= 40, language
+
+
+# The third development set (tests/messaging/optout_third/, 2026-12-07): written
+# blind by a fourth author aiming at what keyword lists miss (complaints, someone
+# else's phone, long messages, words typed together). The reader read 168 of its
+# 280 requests and took 9 of its 200 near misses; widened from them, it reads
+# all but those the file leaves to NLU, and takes none of the near misses.
+OPTOUT_THIRD = Path(__file__).parent / "optout_third"
+
+
+def _third_examples(kind: str) -> list[tuple[str, str]]:
+    return [
+        (path.stem, str(text))
+        for path in sorted(OPTOUT_THIRD.glob("*.yml"))
+        for text in yaml.safe_load(path.read_text(encoding="utf-8")).get(kind) or []
+    ]
+
+
+@pytest.mark.parametrize(("language", "text"), _third_examples("stop"))
+def test_every_request_to_stop_of_the_third_set_is_an_opt_out(language: str, text: str) -> None:
+    assert asks_to_stop(text)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    _third_examples("not_stop") + _third_examples("ambiguous") + _third_examples("left_to_nlu"),
+)
+def test_the_third_sets_near_misses_and_what_it_leaves_to_nlu_are_not_read(
+    language: str, text: str
+) -> None:
+    assert not asks_to_stop(text)
+
+
+def test_the_third_set_leaves_few_requests_to_nlu_in_every_language() -> None:
+    for language in ("es", "en", "fr", "ht"):
+        stop = [text for lang, text in _third_examples("stop") if lang == language]
+        left = [text for lang, text in _third_examples("left_to_nlu") if lang == language]
+        near = [text for lang, text in _third_examples("not_stop") if lang == language]
+        assert len(stop) + len(left) == 70 and len(left) <= 6 and len(near) == 50, language
 
 
 # --- Speaking of stopping: the reminder of the way out (nlu/actions/way_out.py) ---
