@@ -55,7 +55,7 @@ from typing import Any
 
 if __package__ in (None, ""):  # run as `python scripts/rasa_nlu_accuracy.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.messaging.optout import is_opt_out
+from bot.messaging.optout import contradicts_stop, is_opt_out
 from nlu.actions.way_out import reminded, told_the_way_out
 from scripts.nlu_examples import (
     NLU,
@@ -126,6 +126,10 @@ class SetResult:
     stop_or_way_out: Tally = field(default_factory=Tally)
     others: int = 0
     reminders_to_others: int = 0
+    # NLU's stops the opt-out action declines (bot.messaging.optout.contradicts_stop):
+    # requests to stop it declined (told the way out instead), and other messages.
+    declined_stops: int = 0
+    declined_others: int = 0
 
 
 def outcome(parse: dict[str, Any]) -> str:
@@ -144,22 +148,36 @@ def score(
     opt_out: Callable[[str], bool] = lambda text: False,
     way_out: Callable[[str, str], bool] = lambda text, intent: False,
     reminder: Callable[[str, str], bool] = lambda text, intent: False,
+    declines: Callable[[str], bool] = lambda text: False,
 ) -> SetResult:
-    """Tally each example against its parse: per language, per intent, confusions, entities."""
+    """Tally each example against its parse: per language, per intent, confusions, entities.
+
+    ``declines``: the opt-out action's check of NLU's stops (``contradicts_stop``);
+    a declined stop is answered like the menu, with the way out.
+    """
     result = SetResult()
     for example in examples:
         parse = parses[example.text]
         predicted = outcome(parse)
-        right = is_right(example.intent, predicted)
         net = opt_out(example.text)
+        declined = not net and predicted == "stop" and declines(example.text)
+        if declined:
+            predicted = "nlu_fallback"
+        right = is_right(example.intent, predicted)
         if example.intent == "stop":
+            result.declined_stops += declined
             result.stop_with_net.examples += 1
             result.stop_with_net.correct += right or net
             result.stop_or_way_out.examples += 1
-            result.stop_or_way_out.correct += right or net or way_out(example.text, predicted)
+            result.stop_or_way_out.correct += (
+                right or net or declined or way_out(example.text, predicted)
+            )
         else:
+            result.declined_others += declined
             result.others += 1
-            result.reminders_to_others += not net and reminder(example.text, predicted)
+            result.reminders_to_others += not net and (
+                declined or reminder(example.text, predicted)
+            )
             if net:
                 result.net_false_alarms += 1
                 result.net_overrides_right += right
@@ -275,6 +293,10 @@ def set_summary(test_set: EvalSet, result: SetResult, checks: dict[str, dict[str
             "stop_recall_with_reader": result.stop_with_net.figures(),
             "false_alarms": result.net_false_alarms,
             "false_alarms_the_model_got_right": result.net_overrides_right,
+            "nlu_stops_declined": {
+                "requests_to_stop": result.declined_stops,
+                "other_messages": result.declined_others,
+            },
         },
         "way_out": {
             "stop_honoured_or_told_the_way_out": result.stop_or_way_out.figures(),
@@ -346,6 +368,11 @@ def print_set(
         print(
             f"  opt-out reader takes {result.net_false_alarms} other messages for opt-outs "
             f"({result.net_overrides_right} of them understood by the model)"
+        )
+    if result.declined_stops or result.declined_others:
+        print(
+            f"  NLU's stop declined by the opt-out action: {result.declined_others} messages "
+            f"that were not requests to stop, {result.declined_stops} that were"
         )
     if result.reminders_to_others:
         print(
@@ -436,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
             opt_out=is_opt_out,
             way_out=told_the_way_out,
             reminder=reminded,
+            declines=contradicts_stop,
         )
         print_set(test_set, result, checks[test_set.name], args.show_errors)
         summary["sets"][test_set.name] = set_summary(test_set, result, checks[test_set.name])

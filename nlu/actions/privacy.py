@@ -14,13 +14,16 @@ from rasa_sdk.types import DomainDict
 
 from bot.inbox import conversations
 from bot.learners import lifecycle
+from bot.messaging.optout import contradicts_stop
 from bot.models import Learner
 from bot.privacy.erasure import erase_learner
+from bot.text.menus import stop_keyword
 from bot.vocab import LearnerStatus, OutboxKind
 from nlu.actions.account import welcome_back_text
 from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text
 from nlu.actions.context import Turn, say
 from nlu.actions.readers.options import parse_yes_no
+from nlu.actions.way_out import REMINDER
 
 CONFIRM_DELETE = "action_confirm_delete"
 
@@ -39,6 +42,20 @@ class ActionOptOut(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
+        if contradicts_stop(latest_text(tracker)):
+            # NLU read it as a stop, but it asks for something else ("no
+            # paren, manden la siguiente", "how do I stop a scammer"): the
+            # keyword and the opt-out reader never get here (they send
+            # "/stop"), so only NLU's reading is declined, with the way out.
+            _ = turn.gettext()
+            keyword = stop_keyword(turn.language)
+            say(
+                dispatcher,
+                _("Sorry, I didn't understand. Write MENU to see what you can do.")
+                + " "
+                + _(REMINDER).format(keyword=keyword),
+            )
+            return []
         lifecycle.opt_out(learner, turn.now, turn.settings)
         # Nobody may answer them now: a conversation with staff closes, and is
         # handed back to the bot (which clears the hand-off in the tracker too).

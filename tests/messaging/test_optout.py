@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.messaging.keywords import asks_to_stop
-from bot.messaging.optout import is_opt_out, normalise, speaks_of_stopping
+from bot.messaging.optout import contradicts_stop, is_opt_out, normalise, speaks_of_stopping
 from nlu.actions.way_out import SETTLED_BY_THEIR_ANSWER
 from scripts import nlu_examples
 
@@ -398,3 +398,36 @@ def test_no_training_example_of_an_intent_that_never_means_stop_calls_for_the_wa
         if e.intent not in may_speak_of_it and speaks_of_stopping(e.text)
     ]
     assert reminded == []
+
+
+# --- NLU's stops that the opt-out action declines (contradicts_stop) ------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Near misses of the third development set that NLU read as stop.
+        "no paren, manden la siguiente",
+        "how do i stop a scammer from texting me",
+        "fewer messages please, but don't take me off",
+        "por que dejaron de llegar los mensajes? ayer no me llego nada",
+        "comment désactiver la localisation sur mon téléphone",
+        "kijan pou m anile abònman Netflix la",
+        "m kite travay mwen pou m lanse ti biznis mwen",
+        "poukisa mesaj yo kanpe? m pa t resevwa anyen yè",
+    ],
+)
+def test_a_message_that_asks_for_something_else_contradicts_a_stop(text: str) -> None:
+    assert contradicts_stop(text)
+
+
+def test_no_request_to_stop_of_the_training_data_or_any_development_set_is_declined() -> None:
+    requests = [e.text for e in nlu_examples.training_examples() if e.intent == "stop"]
+    for test_set in nlu_examples.TEST_SETS:
+        if not test_set.held_out:
+            examples = nlu_examples.set_examples(test_set)
+            requests += [e.text for e in examples if e.intent == "stop"]
+    requests += [text for _lang, text in _dev_examples("stop")]
+    requests += [text for _lang, text in _third_examples("stop") + _third_examples("left_to_nlu")]
+    assert len(requests) > 1800
+    assert [text for text in requests if contradicts_stop(text)] == []

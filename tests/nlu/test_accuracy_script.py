@@ -156,6 +156,25 @@ def test_requests_to_stop_told_the_way_out_are_counted_apart_and_so_are_needless
     assert (result.reminders_to_others, result.others) == (1, 2)
 
 
+def test_stops_the_opt_out_action_declines_count_as_the_menu_with_the_way_out() -> None:
+    examples = [
+        example("no paren, manden la siguiente", "next_lesson"),  # declined: saved
+        example("how do I stop a scammer", "out_of_scope"),  # declined: the menu is right
+        example("quiero parar ya con esto", "stop"),  # declined: told the way out
+        example("basta", "stop"),
+    ]
+    parses = {text: parse(text, "stop") for text in (e.text for e in examples)}
+    declines = {"no paren, manden la siguiente", "how do I stop a scammer"}
+    declines.add("quiero parar ya con esto")
+    result = accuracy.score(examples, parses, keep_texts=False, declines=declines.__contains__)
+    assert result.intents["stop"].figures() == {"examples": 2, "correct": 1, "rate": 0.5}
+    assert result.intents["out_of_scope"].correct == 1
+    assert result.intents["next_lesson"].correct == 0
+    assert result.stop_or_way_out.figures() == {"examples": 2, "correct": 2, "rate": 1.0}
+    assert (result.declined_stops, result.declined_others) == (1, 2)
+    assert result.reminders_to_others == 2
+
+
 def test_entities_must_match_exactly() -> None:
     examples = [
         example("la [b](option)", "choose_option"),

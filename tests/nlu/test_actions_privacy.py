@@ -51,6 +51,41 @@ def test_stop_confirms_and_says_how_to_come_back(db_session, domain):
     )
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "answer"),
+    [
+        (
+            "es",
+            "no paren, manden la siguiente",
+            "Perdón, no entendí. Escribe MENU para ver lo que puedes hacer. "
+            "Si ya no quieres recibir mensajes, escribe BAJA.",
+        ),
+        (
+            "en",
+            "how do I stop a scammer from texting me?",
+            "Sorry, I didn't understand. Write MENU to see what you can do. "
+            "If you want no more messages, write STOP.",
+        ),
+    ],
+)
+def test_a_stop_nlu_read_in_a_message_that_asks_for_something_else_stops_nobody(
+    db_session, domain, language, text, answer
+):
+    learner = add_learner(db_session, language=language, next_lesson_at=FIXED_NOW)
+    result = run(ActionOptOut(), tracker(learner, text, intent="stop"), domain)
+
+    assert result.texts == [answer]
+    stored = reload(db_session, learner)
+    assert (stored.status, stored.next_lesson_at) == (LearnerStatus.ACTIVE, FIXED_NOW)
+
+
+def test_the_reader_and_the_keyword_are_never_declined(db_session, domain):
+    # They reach Rasa as "/stop"; the words behind them were read already.
+    learner = add_learner(db_session, language="en")
+    run(ActionOptOut(), tracker(learner, "/stop", intent="stop"), domain)
+    assert reload(db_session, learner).status == LearnerStatus.OPTED_OUT
+
+
 def test_start_after_stop(db_session, domain):
     learner = add_learner(db_session, language="en")
     run(ActionOptOut(), tracker(learner, "STOP", intent="stop"), domain)
