@@ -88,6 +88,8 @@ nlu-accuracy: model ## Intent accuracy per language: dev split, independent, opt
 bench: $(VENV)/.installed $(RASA_VENV)/.installed catalogs model ## Benchmarks vs bare Rasa and Rasa's Twilio connector, due-lesson dispatch (~22 min, loopback only): table + bench/results.json
 	@# py-spy profiles the worker, Rasa and the actions; a benchmark-only tool, not an app dependency.
 	@test -x $(VENV)/bin/py-spy || $(VENV)/bin/pip install $(PIP_QUIET) 'py-spy==0.4.3'
+	@# yappi: the same from inside the worker, where py-spy cannot attach (BENCH_YAPPI=1).
+	@$(VENV)/bin/python -c 'import yappi' 2>/dev/null || $(VENV)/bin/pip install $(PIP_QUIET) 'yappi==1.7.6'
 	$(VENV)/bin/python -m bench.run
 	$(VENV)/bin/python scripts/bench_dispatch.py --learners 5000 --out bench/results.json
 

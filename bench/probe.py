@@ -8,7 +8,11 @@ and the whole ``run_turn`` with its commits; the sender's batch claims and
 records), and writes their totals to FILE
 when the worker stops (SIGTERM), with the time each send to Twilio started.
 ``--no-fast-path`` sends every message through NLU (only slashes are
-stripped), to measure what the fast path saves.
+stripped), to measure what the fast path saves. With ``BENCH_YAPPI_OUT=FILE``
+in the environment, yappi profiles every thread's CPU time and saves it to
+FILE (pstats format) when the worker stops: for hosts where py-spy cannot
+attach. yappi traces every call, so it roughly triples the worker's CPU; read
+its shares, not its milliseconds.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -123,10 +128,19 @@ def main() -> None:
     sending.Sender._record = timed("send: record a batch", sending.Sender._record)  # type: ignore[method-assign]
     TwilioChannel.send = stamped(timed("send: HTTP to Twilio", TwilioChannel.send))  # type: ignore[method-assign]
     sending.Pacer.wait = timed_always("send: pacing wait", sending.Pacer.wait)  # type: ignore[method-assign]
+    profile_out = os.environ.get("BENCH_YAPPI_OUT")
+    if profile_out:
+        import yappi
+
+        yappi.set_clock_type("cpu")
+        yappi.start(profile_threads=True)
     try:
         worker.run_forever(load_settings(), DESK)
     finally:
         args.out.write_text(json.dumps({"timings": summary(), "send_starts": SEND_STARTS}))
+        if profile_out:
+            yappi.stop()
+            yappi.get_func_stats().save(profile_out, type="pstat")
 
 
 if __name__ == "__main__":

@@ -243,7 +243,17 @@ def _turns(
         workdir, lambda: {name: stack.pid(name) for name in ("worker", "rasa", "actions")}
     )
     turns = rounds[0]["bare_rasa_patched"]["turns"]  # long enough for py-spy at the patched rate
-    profiled = throughput.lessonbot(stack, sessions, phases, learners, turns, profile=profiler)
+    # py-spy cannot read other processes' memory on some hosts (these
+    # sandboxes among them): BENCH_YAPPI=1 profiles the worker from inside
+    # instead (bench.probe), into worker.pstat in the run's folder (--keep).
+    inside = (
+        {"BENCH_YAPPI_OUT": str(workdir / "worker.pstat")}
+        if os.environ.get("BENCH_YAPPI")
+        else None
+    )
+    profiled = throughput.lessonbot(
+        stack, sessions, phases, learners, turns, profile=profiler, worker_env=inside
+    )
     peak = memory.peak_mib
     return {
         "turn_throughput": {"rounds": rounds, "summary": summary, "extras": extras},

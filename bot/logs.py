@@ -26,7 +26,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # "+50760001234", "whatsapp:+50760001234": a plus and 7 to 15 digits.
 _NUMBER = re.compile(r"\+\d{7,15}")
 # Loggers that say too much at INFO for a production log.
-_QUIET = ("httpx", "apscheduler")
+_QUIET = ("httpx", "urllib3", "apscheduler")
 
 
 def _mask(match: re.Match[str]) -> str:

@@ -8,6 +8,8 @@ errors we raise. What a real Rasa server makes of them is checked in
 
 from __future__ import annotations
 
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -95,6 +97,41 @@ def test_a_refused_connection_never_reached_rasa(rasa_at):
     with pytest.raises(RasaUnavailable) as raised:
         rasa_at(closed_port_url()).send_message("L1", "hola", METADATA)
     assert raised.value.reached is False
+
+
+def test_a_connection_dropped_after_the_request_may_have_run_the_turn(rasa_at):
+    """Rasa read the message, then the connection died: the turn may have run there."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        received: list[bytes] = []
+
+        def read_then_hang_up() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                received.append(connection.recv(65536))
+
+        thread = threading.Thread(target=read_then_hang_up, daemon=True)
+        thread.start()
+        port = listener.getsockname()[1]
+        with pytest.raises(RasaUnavailable) as raised:
+            rasa_at(f"http://127.0.0.1:{port}").send_message("L1", "hola", METADATA)
+        thread.join(timeout=5)
+
+    assert received and received[0].startswith(b"POST /webhooks/lessonbot/webhook?token=")
+    assert raised.value.reached is True
+
+
+def test_a_server_behind_a_path_keeps_the_path(rasa_at):
+    """``rasa.url`` may name Rasa behind a proxy, at a path: every request goes under it."""
+
+    def answer(request: Recorded) -> Answer:
+        return 200, [], {}
+
+    with StandInServer(answer) as rasa:
+        assert rasa_at(rasa.url + "/rasa/").send_message("L1", "hola", METADATA) == []
+
+    (request,) = rasa.requests
+    assert request.path == "/rasa/webhooks/lessonbot/webhook"
+    assert request.query["token"] == ["test-rasa-token"]
 
 
 def test_an_answer_of_the_wrong_shape_is_a_bug(rasa_at):

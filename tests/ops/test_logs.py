@@ -21,7 +21,13 @@ from scheduler.main import JOBS, build_scheduler, run_job
 from tests.fakes import closed_port_url
 from tests.ops.system import NUMBER, TEXT, learner_writes, worker_runs
 
-WATCHED = ("apscheduler", "apscheduler.executors.default", "apscheduler.scheduler", "httpx")
+WATCHED = (
+    "apscheduler",
+    "apscheduler.executors.default",
+    "apscheduler.scheduler",
+    "httpx",
+    "urllib3",
+)
 
 
 @pytest.fixture(autouse=True)
