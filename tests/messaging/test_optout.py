@@ -256,12 +256,17 @@ def test_no_other_intent_of_the_training_data_or_dev_split_is_taken_for_an_opt_o
 OPTOUT_DEV = Path(__file__).parent / "optout_dev"
 
 
-def _dev_examples(kind: str) -> list[tuple[str, str]]:
+def _examples_in(folder: Path, kind: str) -> list[tuple[str, str]]:
+    """(language, text) of one list (``stop``, ``not_stop``...) of a folder's language files."""
     return [
         (path.stem, str(text))
-        for path in sorted(OPTOUT_DEV.glob("*.yml"))
+        for path in sorted(folder.glob("*.yml"))
         for text in yaml.safe_load(path.read_text(encoding="utf-8")).get(kind) or []
     ]
+
+
+def _dev_examples(kind: str) -> list[tuple[str, str]]:
+    return _examples_in(OPTOUT_DEV, kind)
 
 
 @pytest.mark.parametrize(("language", "text"), _dev_examples("stop"))
@@ -296,11 +301,7 @@ OPTOUT_THIRD = Path(__file__).parent / "optout_third"
 
 
 def _third_examples(kind: str) -> list[tuple[str, str]]:
-    return [
-        (path.stem, str(text))
-        for path in sorted(OPTOUT_THIRD.glob("*.yml"))
-        for text in yaml.safe_load(path.read_text(encoding="utf-8")).get(kind) or []
-    ]
+    return _examples_in(OPTOUT_THIRD, kind)
 
 
 @pytest.mark.parametrize(("language", "text"), _third_examples("stop"))
