@@ -42,11 +42,13 @@ class ActionOptOut(LearnerAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        if contradicts_stop(latest_text(tracker)):
+        if learner.is_reachable and contradicts_stop(latest_text(tracker)):
             # NLU read it as a stop, but it asks for something else ("no
             # paren, manden la siguiente", "how do I stop a scammer"): the
             # keyword and the opt-out reader never get here (they send
             # "/stop"), so only NLU's reading is declined, with the way out.
+            # A learner already out gets the confirmation below, as before:
+            # it tells them how to come back.
             _ = turn.gettext()
             keyword = stop_keyword(turn.language)
             say(

@@ -79,6 +79,18 @@ def test_a_stop_nlu_read_in_a_message_that_asks_for_something_else_stops_nobody(
     assert (stored.status, stored.next_lesson_at) == (LearnerStatus.ACTIVE, FIXED_NOW)
 
 
+def test_a_learner_already_out_is_told_again_how_to_come_back(db_session, domain):
+    learner = add_learner(db_session, language="es")
+    run(ActionOptOut(), tracker(learner, "/stop", intent="stop"), domain)
+
+    text = "no paren, manden la siguiente"
+    result = run(ActionOptOut(), tracker(learner, text, intent="stop"), domain)
+
+    assert result.messages[0]["allow_when_opted_out"] is True
+    assert "ALTA" in result.texts[0]
+    assert reload(db_session, learner).status == LearnerStatus.OPTED_OUT
+
+
 def test_the_reader_and_the_keyword_are_never_declined(db_session, domain):
     # They reach Rasa as "/stop"; the words behind them were read already.
     learner = add_learner(db_session, language="en")
