@@ -110,19 +110,19 @@ _ES = (
     # "ya no quiero" (no more); a bare "no quiero" is the answer to a question.
     r"^ya no (quiero|deseo)( (mas|nada|esto|eso))?$",
     r"\bprefiero (ya )?no (recibir|seguir|continuar)\b",
-    # "¿me pueden sacar?" stops; "pueden borrar mi nombre y mi teléfono" asks
-    # for erasure (NLU's delete_data, which asks to confirm).
-    r"\b(me )?(pueden|puede|podrian|podria) (sacar|quitar|borrar|retirar|dar de baja)\b"
-    r"(?! (mis |los |la |el |mi |su |sus )?(datos|informacion|historial|cuenta|nombre|numero|"
-    r"telefono|celular|registro))",
+    # "¿me pueden sacar?" as the whole request: "¿pueden sacar otra lección?"
+    # and "pueden borrar mi nombre" (erasure: NLU's delete_data) are not.
+    r"\bme (pueden|puede|podrian|podria) (sacar|quitar|borrar|retirar|dar de baja)"
+    r"( (de|del) (la lista|aqui|esto|este programa|este curso|programa|curso|grupo))?"
+    r"( (por favor|porfa|porfavor|xfa|gracias))*$",
     r"\bcancel(en|a|e) (esto|eso|todo)\b",
-    r"\b(saquen|quiten|retiren|saque|quite|retire) (este|ese|mi) (numero|celular|telefono)\b",
+    # Plural imperatives only: without accents "saque", "quite" are also "I took out".
+    r"\b(saquen|quiten|retiren|borren|eliminen) (este|ese) (numero|celular|telefono)\b",
     r"\b(me )?(estan|esta|siguen) (molestando|fastidiando|jodiendo) (con )?(\w+ )?"
     r"(mensajes|mensajitos|msjs?|sms)\b",
-    r"\bpor ?que (me )?(siguen|sigue|continuan|continua) (escribiendo|mandando|enviando)\b",
-    r"\b(ya )?(les|te|le) (dije|pedi|escribi) que (pararan|dejaran|no me)\b",
-    r"\bsi (me )?(siguen|sigue|continuan|vuelven a) (escribiendo|mandando|enviando|escribir|"
-    r"mandar|enviar)\b",
+    r"\bpor que (me )?(siguen|sigue|continuan|continua) (escribiendo|mandando|enviando)\b",
+    r"\b(ya )?(les|te|le) (dije|pedi|escribi) que (pararan|dejaran de|no me (escribieran|"
+    r"mandaran|enviaran|contactaran))\b",
     r"\bno (autorizo|doy permiso|di permiso) (que|para que) (me )?(sigan|manden|envien|escriban|"
     r"contacten)\b",
     r"\bparenle\b",
@@ -263,10 +263,9 @@ _FR = (
     r"\barretez( (svp|stp|merci|maintenant|tout|ca|donc|la))*$",
     r"\bpourquoi (vous )?(continuez|continue) (a|de) (m |me )?(ecrire|envoyer|contacter|texter)\b",
     r"\bvous me (derangez|saoulez|harcelez|embetez|fatiguez|soulez)\b",
-    r"\bsi vous (continuez|recommencez)\b",
-    r"^(c est bon|c bon|non|bon) (je |j )?(veux|veut) (pu|plu|plus)$",
+    r"^(c est bon|c bon) (je |j )?(veux|veut) (pu|plu|plus)$",
     r"\bdeja dit (stop|d arreter|arretez)\b",
-    r"\bj en veux (plus|pu|plu)\b",
+    r"\bj en veux (pu|plu)\b",
     r"\bannulez( (tout|svp|stp|merci|ca))*$",
     r"\b(retirez|enlevez|otez)( (le|moi|ce numero|mon numero))?( (svp|stp|merci))*$",
     r"\b(otez|retirez|enlevez|rayez|sortez|supprimez) (mon num|ce numero|ce num)\b",
@@ -312,7 +311,7 @@ _HT = (
     r"\b(retire|wete) tet (m|mwen)\b",
     r"\b(kanpe|sispann|stop|ase|arete) ak (mesaj|msj|leson|sms)\b",
     r"\b(arete|sispann|kanpe) (voye|ekri)( m| mwen)? (mesaj|msj|leson|sms|anyen)\b",
-    r"\bpa voye (m|mwen) (anyen|mesaj|msj|leson)\b",
+    r"(?<!\bou )(?<!\bw )(?<!\bn )(?<!\byo )\bpa voye (m|mwen) (anyen|mesaj|msj|leson)\b",
     r"\b(m|mwen) pa (vle|bezwen) (msj|sms)\b",
     r"\bpa enterese ak \w+( \w+)? anko\b",
     # Third blind set (2026-12-07).
@@ -320,16 +319,17 @@ _HT = (
     r"^(m |mwen )?pa vle anko( (souple|tanpri|mesi|non))?$",
     r"\bpa (vle|bezwen) (\w+ )?(mensaje|mensajes)( (nou|yo))? anko\b",
     r"\bkite (m|mwen)( (anpe|trankil|anrepo))?$|\bkite (m|mwen) anrepo\b",
-    r"\bpa (ekri|voye|kontakte) (m|mwen)( anyen)?$",
+    # The imperative, without a subject: "ou pa voye m anyen" (you sent me
+    # nothing) is a complaint that the lessons did not come.
+    r"(?<!\bou )(?<!\bw )(?<!\bn )(?<!\byo )\bpa (ekri|voye|kontakte) (m|mwen)( anyen)?$",
     r"\b(m|mwen) pap (swiv|fe|kontinye) (kou|leson|pwogram)\w*( (a|yo|la))? anko\b",
     r"\b(fatige|anmede|deranje|nui) (m|mwen) ak (mesaj|msj|leson|sms)\w*",
     r"\bpa ni vle ni bezwen\b",
     r"\b(poukisa|sa k fe|sak fe) (nou|n|ou|w) (toujou |kontinye )?ap (voye|ekri)\b",
     r"\bte di (nou|ou|w) (stop|kanpe|sispann|pou nou sispann)\b",
-    r"\bsi (nou|ou|w) kontinye\b",
     r"\bretire (m|mwen|nimewo sa( a)?)( (souple|tanpri|mesi))*$",
     r"\bprefere pa resevwa\b",
-    r"\banile (l|li|tout|sa)( (souple|tanpri))?$",
+    r"\banile tout( (souple|tanpri))?$",
 )
 _SPANISH_VERBS = frozenset({"parar", "para", "cancelar", "detener"})
 _ANY = (
@@ -348,10 +348,12 @@ _ANY = (
     # "Who gave you my number?" asks who we are as often (a question for
     # NLU's faq_who, with the way out after the answer: ``speaks_of_stopping``).
     r"\b(yo )?nunca me (inscribi|registre|suscribi|anote)\b",
-    r"\bi (never|neva|no|didn t|didnt|did not) (sign(ed)? up|register(ed)?|subscribe(d)?|"
-    r"ask(ed)? for (this|these|it|them|your))\b",
+    r"\bi (never|neva) (sign(ed)? up|register(ed)?|subscribe(d)?|ask(ed)? for)\b",
+    r"\bi (didn t|didnt|did not|no) (sign(ed)? up|register(ed)?|subscribe(d)?|ask(ed)?) for "
+    r"(this|these|it|them|that|anything|nothing|your)\b",
     r"\bje (ne )?(me )?suis jamais inscrit\w*|\bje (n )?ai jamais (demande|signe)\b",
-    r"\b(m|mwen) pa (t )?(janm )?(enskri|mande (nou|ou|w) anyen)\b",
+    # Past or never: "m pa enskri" alone is "I'm not signed up (yet)".
+    r"\b(m|mwen) pa (t janm|janm|t) (enskri|mande (nou|ou|w) anyen)\b",
     r"^(numero equivocado|wrong number|mauvais numero|move nimewo)\b",
     r"\b(se )?equivocaron de numero\b|\b(you have|you got|u have|u got) the wrong number\b",
     r"\btrompes? de numero\b|\bnou pran move nimewo\b",
@@ -384,11 +386,10 @@ _PAUSE_OR_TIME = re.compile(
     # Spanish "mes" only with an article: French "mes" is "my" ("arrêtez mes messages").
     r"un tiempo|un rato|a while|un moment|un temps|un mes|el mes|este mes|meses)\b"
 )
-# "Good morning" is not a time of day for the lessons, nor "too many every day".
+# "Good morning" is not a time of day for the lessons.
 _GREETING = re.compile(
     r"\b(good (morning|afternoon|evening|night)|buen(os|as) (dias|tardes|noches)|buen dia|"
-    r"bonjour|bonsoir|bonne (nuit|journee|soiree)|bonjou|bonswa|bon maten|bon apremidi|"
-    r"every day|each day|todos los dias|cada dia|tous les jours|chaque jour|chak jou)\b"
+    r"bonjour|bonsoir|bonne (nuit|journee|soiree)|bonjou|bonswa|bon maten|bon apremidi)\b"
 )
 # The learner's data kept in a system: "borrenme de su base de datos",
 # "retirez mon numéro de votre système" ask for erasure (NLU's delete_data,
@@ -447,7 +448,7 @@ _SOMETHING_ELSE = re.compile(
     r"transactions?|lajan|dinero|plata|argent|money|saldo|solde|balans|"
     # Someone else's service: "cómo cancelo Netflix", "that the bank stop calling me".
     r"netflix|spotify|amazon|youtube|tiktok|facebook|instagram|app|apps|aplicacion|application|"
-    r"aplikasyon|banco|bank|banque|bank|cobr\w*|charg\w*|llam\w*|calling|call|appel\w*|rele|"
+    r"aplikasyon|banco|bank|banque|cobr\w*|charg\w*|llam\w*|calling|call|appel\w*|rele|"
     r"email|e mail|mail|correo|courriel|imel|"
     # Phone settings, ads, a habit: "cómo desactivo la ubicación", "sispann fimen".
     r"ubicacion|localizacion|localisation|lokalizasyon|location|gps|publicidad|anuncios|"
