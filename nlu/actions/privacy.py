@@ -17,13 +17,12 @@ from bot.learners import lifecycle
 from bot.messaging.optout import contradicts_stop
 from bot.models import Learner
 from bot.privacy.erasure import erase_learner
-from bot.text.menus import stop_keyword
 from bot.vocab import LearnerStatus, OutboxKind
 from nlu.actions.account import welcome_back_text
 from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text
 from nlu.actions.context import Turn, say
 from nlu.actions.readers.options import parse_yes_no
-from nlu.actions.way_out import REMINDER
+from nlu.actions.way_out import the_way_out
 
 CONFIRM_DELETE = "action_confirm_delete"
 
@@ -50,13 +49,8 @@ class ActionOptOut(LearnerAction):
             # A learner already out gets the confirmation below, as before:
             # it tells them how to come back.
             _ = turn.gettext()
-            keyword = stop_keyword(turn.language)
-            say(
-                dispatcher,
-                _("Sorry, I didn't understand. Write MENU to see what you can do.")
-                + " "
-                + _(REMINDER).format(keyword=keyword),
-            )
+            didnt_understand = _("Sorry, I didn't understand. Write MENU to see what you can do.")
+            say(dispatcher, f"{didnt_understand} {the_way_out(turn)}")
             return []
         lifecycle.opt_out(learner, turn.now, turn.settings)
         # Nobody may answer them now: a conversation with staff closes, and is

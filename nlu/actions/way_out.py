@@ -68,7 +68,12 @@ def remind_how_to_stop(
     keyword = stop_keyword(turn.language)
     if any(keyword in said for said in answered + _said_this_turn(tracker)):
         return
-    say(dispatcher, turn.gettext()(REMINDER).format(keyword=keyword))
+    say(dispatcher, the_way_out(turn))
+
+
+def the_way_out(turn: Turn) -> str:
+    """ "If you want no more messages, write STOP." in the learner's language and keyword."""
+    return turn.gettext()(REMINDER).format(keyword=stop_keyword(turn.language))
 
 
 def _payload_text(payload: Any) -> str:
