@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
+from urllib3 import HTTPHeaderDict
 
 from bench.standin import message_resource
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult
@@ -44,7 +45,7 @@ class Recorded:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: HTTPHeaderDict  # names in any case, as in HTTP
     body: bytes
 
     def json(self) -> Any:
@@ -90,7 +91,7 @@ class StandInServer:
                     method=self.command,
                     path=parts.path,
                     query=parse_qs(parts.query),
-                    headers=dict(self.headers.items()),
+                    headers=HTTPHeaderDict(self.headers.items()),
                     body=self.rfile.read(length),
                 )
                 server.requests.append(request)
