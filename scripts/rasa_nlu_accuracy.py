@@ -10,6 +10,9 @@ the intent descriptions by someone who never saw the training data, measured
 three times during the first round of NLU work and so development sets now;
 ``second-blind`` (nlu/tests/second_blind/), written the same way by a third
 author per language and used to choose between models from its first run;
+``fourth-blind`` (nlu/tests/fourth_blind/), French and Creole only, written
+the same way by a fourth author on 2026-12-07 and a development set from its
+first run;
 and the final held-out sets ``final-general``, ``final-optout`` and
 ``final-handoff`` (nlu/tests/final/), written by a second author who saw
 neither. Held-out texts are never printed or stored here, only counts, so that
