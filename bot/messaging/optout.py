@@ -271,6 +271,8 @@ _FR = (
     r"\b(otez|retirez|enlevez|rayez|sortez|supprimez) (mon num|ce numero|ce num)\b",
     r"\babandonner (le|ce) (cours|programme)\b",
     r"\b(arret|stop|cesse)\w* (les|vos|ces) envois\b",
+    # Fourth blind set (2026-12-07): the infinitive of a written instruction.
+    r"\bne plus (rien )?(envoyer|ecrire|texter)\b",
 )
 _HT = (
     r"\bdezabon\w*",
@@ -410,19 +412,26 @@ _STOP_WRITING = re.compile(
 # Kolonbi" (someone who moved, whose lesson hours NLU's change_timezone fixes).
 # A verb of leaving with one of these places leaves the message to NLU, unless
 # it also says to stop writing ("stop the messages, I moved to Chile").
-_LEAVING = re.compile(
-    r"\b(quit|quitting|leave|leaving|left|out|salgo|salir|salirme|retiro|retirarme|me voy|"
-    r"me fui|quitte|quitter|kite|soti|retire)\b"
+_LEAVING_WORDS = (
+    r"(quit|quitting|leave|leaving|left|out|salgo|salir|salirme|retiro|retirarme|me voy|"
+    r"me fui|quitte|quitter|kite|soti|retire)"
 )
-_ELSEWHERE = re.compile(
-    r"\b(panama|colombia|colombie|kolonbi|venezuela|venezwela|haiti|ayiti|chile|chili|mexico|"
+_ELSEWHERE_WORDS = (
+    r"(panama|colombia|colombie|kolonbi|venezuela|venezwela|haiti|ayiti|chile|chili|mexico|"
     r"mexique|meksik|costa rica|kosta rika|brasil|bresil|brezil|brazil|peru|ecuador|equateur|"
     r"cuba|kiba|dominicana|dominikani|santo domingo|estados unidos|eeuu|usa|etats unis|etazini|"
     r"canada|kanada|guatemala|honduras|nicaragua|salvador|argentina|darien|frontera|frontiere|"
     r"fwontye|border|pais|pays|peyi|country|ciudad|ville|city|vil|job|jobs|trabajo|empleo|chamba|"
     r"travail|taf|boulot|travay|djob|work|school|escuela|colegio|ecole|lekol|universidad|"
-    r"universite|inivesite|albergue|refugio|shelter|abri|iglesia|church|eglise|legliz)\b"
+    r"universite|inivesite|albergue|refugio|shelter|abri|iglesia|church|eglise|legliz)"
 )
+# The place within a few words after the verb: in "nou fè bon travay men m pa ka
+# kontinye, mwen kite pwogram nan" (good work, but I'm leaving the programme)
+# the work is ours, and the programme is what is left.
+_LEFT_FOR_ELSEWHERE = re.compile(
+    r"\b" + _LEAVING_WORDS + r"( \w+){0,4} " + _ELSEWHERE_WORDS + r"\b"
+)
+
 # Stopping one kind of message only ("no audios, only text"), or asking for
 # more ("... but keep sending me lessons"): NLU decides.
 _PART_ONLY = re.compile(
@@ -492,7 +501,14 @@ _REVERSAL = re.compile(
     r"\bannul\w* (le |la |mon )?(desabonn?|desinscri)|\banile (dezabon|desabon)|"
     r"\bcancel\w* (the |my )?unsubscri|"
     r"\b(anile|annul\w*|cancel\w*|undo|deshacer) (the |la |le |a |mon |my |mi )?"
-    r"(kanpe|stop|arret\w*|baja|desabonn\w*|dezabon\w*|unsubscri\w*)"
+    r"(kanpe|stop|arret\w*|baja|desabonn\w*|dezabon\w*|unsubscri\w*)|"
+    # Fourth blind set (2026-12-07): wanting the messages again, after an
+    # opt-out. Not "after" an opt-out alone: "still getting texts after I
+    # unsubscribed" is a complaint, and a request to stop.
+    r"\b(je|j) (veux|voudrais|souhaite) (recevoir|avoir) (\w+ ){0,2}"
+    r"(encore|a nouveau|de nouveau)\b|"
+    r"\b(commencer|recommencer|repartir) (a nouveau|de nouveau|de zero)\b|"
+    r"(?<!\bpa )\bdisponib(le)? anko\b|\b(ann|an|nou ka|ou ka) (reprann|rekomanse)\b"
 )
 # A negation just before an opt-out verb turns it round: "no quiero darme de
 # baja", "don't unsubscribe me", "je ne veux pas arrêter", "pa kanpe".
@@ -546,7 +562,7 @@ def is_opt_out(text: str) -> bool:
         return False
     if _DATA_STORE.search(words) and not _STOP_WRITING.search(words):
         return False
-    if _LEAVING.search(words) and _ELSEWHERE.search(words) and not _STOP_WRITING.search(words):
+    if _LEFT_FOR_ELSEWHERE.search(words) and not _STOP_WRITING.search(words):
         return False
     if _HOW.search(words) and _SOMETHING_ELSE.search(words):
         return False
@@ -580,7 +596,7 @@ def contradicts_stop(text: str) -> bool:
     words = _spelled_out(normalise(text))
     if not words or is_opt_out(text):
         return False
-    leaving = _LEAVING.search(words) and _ELSEWHERE.search(words)
+    leaving = _LEFT_FOR_ELSEWHERE.search(words)
     return bool(
         _REVERSAL.search(words)
         or _turned_round(text)

@@ -445,3 +445,44 @@ def test_no_request_to_stop_of_the_training_data_or_any_development_set_is_decli
     requests += [text for _lang, text in _third_examples("stop") + _third_examples("left_to_nlu")]
     assert len(requests) > 1800
     assert [text for text in requests if contradicts_stop(text)] == []
+
+
+def test_every_request_to_stop_of_the_fourth_blind_set_is_an_opt_out() -> None:
+    # Written blind on 2026-12-07 in French and Creole (nlu/tests/fourth_blind).
+    # Its first run found one request missed ("ne plus envoyer"), one declined
+    # ("nou fè bon travay…", praise before leaving) and three learners coming
+    # back opted out ("commencer à nouveau après mon désabonnement").
+    fourth = next(s for s in nlu_examples.TEST_SETS if s.name == "fourth-blind")
+    examples = nlu_examples.set_examples(fourth)
+    requests = [e.text for e in examples if e.intent == "stop"]
+    others = [(e.intent, e.text) for e in examples if e.intent != "stop" and is_opt_out(e.text)]
+    assert len(requests) == 28
+    assert [text for text in requests if not is_opt_out(text)] == []
+    assert others == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A complaint that the messages go on after an opt-out.
+        "still getting texts after I unsubscribed, stop",
+        "apres mon desabonnement je recois encore des messages, arretez",
+        # Not available any more: the opposite of coming back.
+        "m pa disponib ankò, retire m",
+    ],
+)
+def test_a_complaint_beside_the_words_of_coming_back_is_still_an_opt_out(text: str) -> None:
+    assert is_opt_out(text) and not contradicts_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux recevoir les leçons encore, j'avais annulé",
+        "on peut recommencer à nouveau ? je m'étais désabonné",
+        "m te kanpe men kounya m disponib ankò",
+        "nou ka reprann leson yo?",
+    ],
+)
+def test_wanting_the_messages_again_is_never_an_opt_out(text: str) -> None:
+    assert not is_opt_out(text) and contradicts_stop(text)
