@@ -36,7 +36,7 @@ CATEGORIES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
     "worker": [
         ("SQL (SQLAlchemy, sqlite3)", ("sqlalchemy",)),
-        ("HTTP client to Rasa and Twilio (httpx)", ("httpx", "httpcore")),
+        ("HTTP client to Rasa and Twilio", ("urllib3", "http/client", "httpx", "httpcore")),
         ("lessonbot code", ("bot/",)),
     ],
 }
