@@ -32,7 +32,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
-from urllib3 import HTTPHeaderDict
 
 from bench.standin import message_resource
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult
@@ -45,7 +44,7 @@ class Recorded:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: HTTPHeaderDict  # names in any case, as in HTTP
+    headers: dict[str, str]
     body: bytes
 
     def json(self) -> Any:
@@ -91,7 +90,7 @@ class StandInServer:
                     method=self.command,
                     path=parts.path,
                     query=parse_qs(parts.query),
-                    headers=HTTPHeaderDict(self.headers.items()),
+                    headers=dict(self.headers.items()),
                     body=self.rfile.read(length),
                 )
                 server.requests.append(request)

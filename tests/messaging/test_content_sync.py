@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from bot.cli import main
 from bot.messaging import content
-from bot.messaging.channels import OutgoingMessage
 from bot.messaging.channels.twilio import TwilioChannel
 from bot.messaging.channels.twilio_content import ContentApiError, TwilioContent
 from bot.messaging.content_sync import needed_choices, sync
@@ -342,17 +341,16 @@ def messages_prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-class RecordingChannel(TwilioChannel):
+def recording_channel(settings: Settings, forms: list[dict[str, str]]) -> TwilioChannel:
     """The Twilio channel, keeping the form of each Messages call it makes."""
 
-    def __init__(self, settings: Settings, forms: list[dict[str, str]]) -> None:
-        super().__init__(settings)
-        self.forms = forms
+    def keep(request: httpx.Request) -> None:
+        forms.append({key: values[0] for key, values in parse_qs(request.content.decode()).items()})
 
-    def form(self, message: OutgoingMessage, to: str) -> dict[str, str]:
-        form = super().form(message, to)
-        self.forms.append(form)
-        return form
+    client = httpx.Client(
+        auth=httpx.BasicAuth(ACCOUNT_SID, AUTH_TOKEN), event_hooks={"request": [keep]}
+    )
+    return TwilioChannel(settings, client)
 
 
 @pytest.mark.parametrize("options", [YES_NO, PLACES], ids=["quick-reply", "list-picker"])
@@ -374,7 +372,7 @@ def test_once_synced_a_choice_goes_as_content_that_twilio_accepts(
     row = add_outbox(db_session, learner, "¿Dónde vives?", options=options)
     forms: list[dict[str, str]] = []
 
-    with closing(RecordingChannel(settings, forms)) as channel:
+    with closing(recording_channel(settings, forms)) as channel:
         run_sends_once(sessions, channel, settings, pacer, NOW)
 
     ((_, before),) = first.sent

@@ -18,17 +18,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import httpx
 import pytest
-import urllib3
 
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult, make_channel
 from bot.messaging.channels.local import LocalChannel
-from bot.messaging.channels.twilio import (
-    TIMEOUT,
-    InvalidCallback,
-    TwilioChannel,
-    read_status_callback,
-)
+from bot.messaging.channels.twilio import InvalidCallback, TwilioChannel, read_status_callback
 from bot.settings import Settings, SettingsError
 from bot.vocab import FailureReason, OutboxStatus
 from tests.conftest import make_test_settings
@@ -63,9 +58,9 @@ def created(request: Recorded) -> Answer:
 
 
 def send(
-    settings: Settings, message: OutgoingMessage, timeout: urllib3.Timeout = TIMEOUT
+    settings: Settings, message: OutgoingMessage, client: httpx.Client | None = None
 ) -> SendResult:
-    with closing(TwilioChannel(settings, timeout)) as channel:
+    with closing(TwilioChannel(settings, client)) as channel:
         return channel.send(message)
 
 
@@ -208,8 +203,9 @@ def test_a_timeout_is_retryable(settings):
 
     with StandInServer(slow) as twilio:
         configured = twilio_settings(settings, twilio.url)
+        client = httpx.Client(auth=(ACCOUNT_SID, "secret-token"), timeout=0.1)
         with pytest.raises(ChannelError) as raised:
-            send(configured, sms(), urllib3.Timeout(connect=1.0, read=0.1))
+            send(configured, sms(), client)
 
     assert raised.value.retryable and "timeout" in raised.value.message
     assert raised.value.maybe_taken  # Twilio may have taken it before the answer was late

@@ -1,4 +1,4 @@
-"""Twilio's Messages API over urllib3, and the one place that knows Twilio's vocabulary.
+"""Twilio's Messages API over httpx, and the one place that knows Twilio's vocabulary.
 
 One POST per message to ``/2010-04-01/Accounts/{sid}/Messages.json`` through the
 Messaging Service, with a status callback to ``/twilio/status``. A learner's
@@ -19,12 +19,6 @@ whose sender died after handing it over, looked up before it is sent again:
 newest first) and adopts one with the same body from our Messaging Service
 created since the hand-off. No ``DateSent`` filter: a message still queued at
 Twilio has no ``date_sent`` yet, and it is exactly the one to find.
-
-The requests go through a urllib3 pool, as ``RasaClient``'s do, rather than
-httpx: the worker's sender makes one per message, and on loopback httpx spent
-two to four times urllib3's CPU on each (README, "The worker's third cut").
-The pool never retries by itself: whether a failed send may go again is the
-sender's decision, made from ``ChannelError``.
 """
 
 from __future__ import annotations
@@ -40,14 +34,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import urllib3
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    EmptyPoolError,
-    HTTPError,
-    NewConnectionError,
-)
-from urllib3.exceptions import TimeoutError as Timeout
+import httpx
 
 from bot.messaging.channels import ChannelError, OutgoingMessage, SendResult
 from bot.phones import redact
@@ -56,12 +43,7 @@ from bot.vocab import ChannelName, FailureReason, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-Response = urllib3.BaseHTTPResponse
-
-TIMEOUT = urllib3.Timeout(connect=5.0, read=15.0)
-# Connections kept per pool: the sender's most sends in flight
-# (bot.messaging.sender.default_concurrency); more are opened and closed again.
-POOL_SIZE = 32
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # Twilio's MessageStatus values -> ours. "sending", "accepted" and "scheduled"
 # are steps before "sent" at Twilio: queued here.
 STATUSES = {
@@ -110,9 +92,8 @@ _MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 FIND_CLOCK_MARGIN = timedelta(seconds=60)
 FIND_PAGE_SIZE = 100
 FIND_MAX_PAGES = 3
-# Transport failures before the request could leave: Twilio cannot have taken it
-# (a refused connection is a ConnectTimeoutError too, as NewConnectionError).
-_NEVER_SENT = (ConnectTimeoutError, EmptyPoolError)
+# Transport failures before the request could leave: Twilio cannot have taken it.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Anything that looks like a phone number inside a provider's error text.
 _NUMBER = re.compile(r"\+?\d[\d ]{6,16}\d")
 
@@ -125,7 +106,7 @@ def scrub_numbers(text: str) -> str:
 class TwilioChannel:
     name = "twilio"
 
-    def __init__(self, settings: Settings, timeout: urllib3.Timeout = TIMEOUT) -> None:
+    def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
         if not settings.twilio.messaging_service_sid:
             raise SettingsError("TWILIO_MESSAGING_SERVICE_SID must be set to send through Twilio")
         self._account_sid = settings.twilio.account_sid
@@ -133,33 +114,35 @@ class TwilioChannel:
         self._status_callback = settings.app.public_url.rstrip("/") + "/twilio/status"
         self._api_base = settings.twilio.api_base_url.rstrip("/")
         self._url = f"{self._api_base}/2010-04-01/Accounts/{self._account_sid}/Messages.json"
-        credentials = f"{settings.twilio.account_sid}:{settings.twilio.auth_token}"
-        self._http = urllib3.PoolManager(
-            num_pools=2,
-            maxsize=POOL_SIZE,
-            timeout=timeout,
-            retries=False,
-            headers=urllib3.make_headers(basic_auth=credentials, user_agent="lessonbot"),
+        self._client = client or httpx.Client(
+            auth=httpx.BasicAuth(settings.twilio.account_sid, settings.twilio.auth_token),
+            timeout=TIMEOUT,
+            headers={"User-Agent": "lessonbot"},
         )
 
     def send(self, message: OutgoingMessage) -> SendResult:
         to = _address(message)
         who = redact(message.to)
         try:
-            response = self._http.request(
-                "POST", self._url, fields=self.form(message, to), encode_multipart=False
-            )
-        except HTTPError as error:
-            what = _failure_kind(error)
+            response = self._client.post(self._url, data=self.form(message, to))
+        except httpx.TimeoutException as error:
+            log.warning("twilio send %s to %s: timeout", message.reference, who)
+            raise ChannelError(
+                FailureReason.PROVIDER_ERROR,
+                f"timeout: {type(error).__name__}",
+                retryable=True,
+                maybe_taken=not isinstance(error, _NEVER_SENT),
+            ) from error
+        except httpx.TransportError as error:
             log.warning("twilio send %s to %s: %s", message.reference, who, type(error).__name__)
             raise ChannelError(
                 FailureReason.PROVIDER_ERROR,
-                f"{what}: {type(error).__name__}",
+                f"network: {type(error).__name__}",
                 retryable=True,
                 maybe_taken=not isinstance(error, _NEVER_SENT),
             ) from error
 
-        if _success(response):
+        if response.is_success:
             return self._accepted(response, message.reference, who)
         raise self._error(response, message.reference, who)
 
@@ -198,15 +181,15 @@ class TwilioChannel:
         self, url: str, params: dict[str, str] | None, reference: str
     ) -> dict[str, object]:
         try:
-            response = self._http.request("GET", url, fields=params)
-        except HTTPError as error:  # timeouts included
+            response = self._client.get(url, params=params)
+        except httpx.TransportError as error:  # timeouts included
             log.warning("twilio find %s: %s", reference, type(error).__name__)
             raise ChannelError(
                 FailureReason.PROVIDER_ERROR,
                 f"lookup: network: {type(error).__name__}",
                 retryable=True,
             ) from error
-        if not _success(response):
+        if not response.is_success:
             failure = self._error(response, reference, "(lookup)")
             raise ChannelError(
                 failure.reason,
@@ -243,20 +226,20 @@ class TwilioChannel:
             return
         url = self._url.removesuffix(".json") + f"/{provider_sid}.json"
         try:
-            response = self._http.request("DELETE", url)
-        except HTTPError as error:
+            response = self._client.delete(url)
+        except httpx.TransportError as error:
             log.warning("twilio delete %s: %s", provider_sid, type(error).__name__)
             raise ChannelError(
                 FailureReason.PROVIDER_ERROR, f"network: {type(error).__name__}", retryable=True
             ) from error
-        if _success(response) or response.status == 404:
-            log.info("twilio delete %s: HTTP %s", provider_sid, response.status)
+        if response.is_success or response.status_code == 404:
+            log.info("twilio delete %s: HTTP %s", provider_sid, response.status_code)
             return
         payload = _json(response)
         code = payload.get("code")
         code = code if isinstance(code, int) else None
-        http = response.status
-        text = scrub_numbers(str(payload.get("message") or f"HTTP {http} {response.reason}"))
+        http = response.status_code
+        text = scrub_numbers(str(payload.get("message") or f"HTTP {http} {response.reason_phrase}"))
         # Retried whatever the reason: a message still on its way, say, can go later.
         log.warning("twilio delete %s: HTTP %s code %s: %s", provider_sid, http, code, text[:250])
         raise ChannelError(
@@ -289,13 +272,15 @@ class TwilioChannel:
         return form
 
     def close(self) -> None:
-        self._http.clear()
+        self._client.close()
 
-    def _accepted(self, response: Response, reference: str, who: str) -> SendResult:
+    def _accepted(self, response: httpx.Response, reference: str, who: str) -> SendResult:
         payload = _json(response)
         sid = payload.get("sid")
         if not isinstance(sid, str) or not sid:
-            log.error("twilio send %s to %s: %s without a sid", reference, who, response.status)
+            log.error(
+                "twilio send %s to %s: %s without a sid", reference, who, response.status_code
+            )
             raise ChannelError(
                 FailureReason.PROVIDER_ERROR,
                 "Twilio accepted the message without a sid",
@@ -306,12 +291,12 @@ class TwilioChannel:
         log.info("twilio send %s to %s: %s %s", reference, who, sid, payload.get("status"))
         return SendResult(provider_sid=sid, status=status)
 
-    def _error(self, response: Response, reference: str, who: str) -> ChannelError:
+    def _error(self, response: httpx.Response, reference: str, who: str) -> ChannelError:
         payload = _json(response)
         code = payload.get("code")
         code = code if isinstance(code, int) else None
-        http = response.status
-        text = str(payload.get("message") or f"HTTP {http} {response.reason}")
+        http = response.status_code
+        text = str(payload.get("message") or f"HTTP {http} {response.reason_phrase}")
         text = scrub_numbers(text)[:250]
         reason = reason_for(code, http)
         retryable = http == 429 or http >= 500 or code in _RETRYABLE_CODES
@@ -422,27 +407,15 @@ def error_code(text: str | None) -> int | None:
     return int(value)
 
 
-def _failure_kind(error: HTTPError) -> str:
-    """ "timeout" for a request that ran out of time, "network" for any other failure."""
-    # urllib3 files a refused connection (NewConnectionError) under its connect timeouts.
-    if isinstance(error, Timeout) and not isinstance(error, NewConnectionError):
-        return "timeout"
-    return "network"
-
-
-def _success(response: Response) -> bool:
-    return 200 <= response.status < 300
-
-
-def _json(response: Response) -> dict[str, object]:
+def _json(response: httpx.Response) -> dict[str, object]:
     try:
-        payload = json.loads(response.data)
-    except ValueError:  # not JSON, or not UTF-8
+        payload = response.json()
+    except ValueError:
         return {}
     return payload if isinstance(payload, dict) else {}
 
 
-def _retry_after(response: Response) -> float | None:
+def _retry_after(response: httpx.Response) -> float | None:
     """Seconds from ``Retry-After``; None unless a finite, non-negative number.
 
     A proxy or a broken server may send "inf", "nan", "-5" or a date: the
