@@ -389,14 +389,27 @@ def test_every_request_to_stop_of_the_nlu_development_set_is_read_or_reminded() 
     assert len(requests) >= 200 and missed == []
 
 
-def test_every_request_to_stop_of_the_second_blind_set_is_an_opt_out() -> None:
-    # Written blind on 2026-12-06 (nlu/tests/second_blind); the reader was
-    # widened from what it missed (26 of 180), so it is a development set now.
-    second = next(s for s in nlu_examples.TEST_SETS if s.name == "second-blind")
-    examples = nlu_examples.set_examples(second)
+@pytest.mark.parametrize(
+    ("name", "requests_to_stop"),
+    [
+        # Written blind on 2026-12-06 (nlu/tests/second_blind); the reader was
+        # widened from what it missed (26 of 180), so it is a development set now.
+        ("second-blind", 180),
+        # Written blind on 2026-12-07 in French and Creole (nlu/tests/fourth_blind).
+        # Its first run found one request missed ("ne plus envoyer"), one declined
+        # ("nou fè bon travay…", praise before leaving) and three learners coming
+        # back opted out ("commencer à nouveau après mon désabonnement").
+        ("fourth-blind", 28),
+    ],
+)
+def test_every_request_to_stop_of_a_blind_set_is_an_opt_out_and_nothing_else_is(
+    name: str, requests_to_stop: int
+) -> None:
+    blind = next(s for s in nlu_examples.TEST_SETS if s.name == name)
+    examples = nlu_examples.set_examples(blind)
     requests = [e.text for e in examples if e.intent == "stop"]
     others = [(e.intent, e.text) for e in examples if e.intent != "stop" and is_opt_out(e.text)]
-    assert len(requests) == 180
+    assert len(requests) == requests_to_stop
     assert [text for text in requests if not is_opt_out(text)] == []
     assert others == []
 
@@ -445,20 +458,6 @@ def test_no_request_to_stop_of_the_training_data_or_any_development_set_is_decli
     requests += [text for _lang, text in _third_examples("stop") + _third_examples("left_to_nlu")]
     assert len(requests) > 1800
     assert [text for text in requests if contradicts_stop(text)] == []
-
-
-def test_every_request_to_stop_of_the_fourth_blind_set_is_an_opt_out() -> None:
-    # Written blind on 2026-12-07 in French and Creole (nlu/tests/fourth_blind).
-    # Its first run found one request missed ("ne plus envoyer"), one declined
-    # ("nou fè bon travay…", praise before leaving) and three learners coming
-    # back opted out ("commencer à nouveau après mon désabonnement").
-    fourth = next(s for s in nlu_examples.TEST_SETS if s.name == "fourth-blind")
-    examples = nlu_examples.set_examples(fourth)
-    requests = [e.text for e in examples if e.intent == "stop"]
-    others = [(e.intent, e.text) for e in examples if e.intent != "stop" and is_opt_out(e.text)]
-    assert len(requests) == 28
-    assert [text for text in requests if not is_opt_out(text)] == []
-    assert others == []
 
 
 @pytest.mark.parametrize(
