@@ -576,6 +576,24 @@ _WHY_THEY_STOPPED = re.compile(
     r"\b(por que|porque|why|pourquoi|poukisa)( \w+){0,3} (dejaron|dejo de|stopped|have stopped|"
     r"ont arrete|se sont arrete\w*|kanpe|sispann)\b"
 )
+# Guards only against NLU's stops (``contradicts_stop``), found in the third
+# development set's near misses that NLU read as stop:
+# "If one day I want to leave, how do I?": a question about the way out, later.
+_IF_LATER = re.compile(
+    r"\b(si|if) (\w+ ){0,2}(despues|luego|mas tarde|algun dia|un dia|pita|yon jou|plus tard|"
+    r"un jour|later|one day|someday)\b"
+)
+# Stopping here for now, to finish or go on later: "arrêtez la leçon ici, je
+# la finis ce soir", "m pa gen kredi kounya, m ap kontinye demen".
+_GO_ON_LATER = re.compile(
+    r"\b(finis|finirai|termino|terminare|finish|fini|kontinye|continuo|continuare|sigo|"
+    r"seguire|continue|continuerai|reprendrai)( \w+){0,2} (ce soir|demain|plus tard|manana|"
+    r"luego|later|tonight|tomorrow|aswe a|demen|pita)\b"
+)
+# Less theory, more practice: "ya basta de teoría, quiero ejemplos prácticos".
+_THEORY = re.compile(r"\b(teoria|theorie|theory|teyori)\b")
+# A habit of the learner's own: "m ap eseye sispann fimen", "quiero dejar de fumar".
+_HABIT = re.compile(r"\b(fumar|fumer|fimen|smoking|smoke|cigarr\w*|cigarett\w*|sigaret\w*)\b")
 
 
 def contradicts_stop(text: str) -> bool:
@@ -587,11 +605,13 @@ def contradicts_stop(text: str) -> bool:
     set: 33 of its 200 near misses). The opt-out action does not act on those
     that the reader's own guards recognise (a stop turned round, stopping
     something else, part of the messages only, leaving a place or a job,
-    coming back, our messages having stopped); it answers with the way out
-    instead (nlu/actions/privacy.py). A time or a pause is not among the
-    guards: real requests to stop name one too often ("stop, I'm busy at
-    night"). None of the requests to stop in the training data or the
-    development sets is contradicted (tests/messaging/test_optout.py).
+    coming back, our messages having stopped), nor on a few kinds only NLU
+    mistakes (asking how to leave some day, going on later, a habit, less
+    theory); it answers with the way out instead (nlu/actions/privacy.py).
+    A time or a pause alone is not among the guards: real requests to stop
+    name one too often ("stop, I'm busy at night"). None of the requests to
+    stop in the training data or the development sets is contradicted
+    (tests/messaging/test_optout.py).
     """
     words = _spelled_out(normalise(text))
     if not words or is_opt_out(text):
@@ -604,6 +624,9 @@ def contradicts_stop(text: str) -> bool:
         or _PART_ONLY.search(words)
         or (leaving and not _STOP_WRITING.search(words))
         or _WHY_THEY_STOPPED.search(words)
+        or (_IF_LATER.search(words) and _HOW.search(words))
+        or _GO_ON_LATER.search(words)
+        or ((_HABIT.search(words) or _THEORY.search(words)) and not _STOP_WRITING.search(words))
     )
 
 

@@ -442,6 +442,14 @@ def test_no_training_example_of_an_intent_that_never_means_stop_calls_for_the_wa
         "kijan pou m anile abònman Netflix la",
         "m kite travay mwen pou m lanse ti biznis mwen",
         "poukisa mesaj yo kanpe? m pa t resevwa anyen yè",
+        # Read as stop by NLU, and opted out, until the guards of 2026-12-07.
+        "si despues me quiero salir como hago?",
+        "si pita m vle soti, kijan m fè?",
+        "ya basta de teoria, quiero ejemplos practicos",
+        "assez de théorie, je veux des exemples",
+        "arrêtez la leçon ici, je la finis ce soir",
+        "m pa gen kredi kounya, m ap kontinye demen",
+        "m ap eseye sispann fimen lol",
     ],
 )
 def test_a_message_that_asks_for_something_else_contradicts_a_stop(text: str) -> None:
