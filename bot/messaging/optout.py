@@ -505,7 +505,7 @@ _REVERSAL = re.compile(
     # Fourth blind set (2026-12-07): wanting the messages again, after an
     # opt-out. Not "after" an opt-out alone: "still getting texts after I
     # unsubscribed" is a complaint, and a request to stop.
-    r"\b(je|j) (veux|voudrais|souhaite) (recevoir|avoir) (\w+ ){0,2}"
+    r"\b(je|j) (veux|voudrais|souhaite) recevoir (\w+ ){0,2}"
     r"(encore|a nouveau|de nouveau)\b|"
     r"\b(commencer|recommencer|repartir) (a nouveau|de nouveau|de zero)\b|"
     r"(?<!\bpa )\bdisponib(le)? anko\b|\b(ann|an|nou ka|ou ka) (reprann|rekomanse)\b"
@@ -583,12 +583,15 @@ _IF_LATER = re.compile(
     r"\b(si|if) (\w+ ){0,2}(despues|luego|mas tarde|algun dia|un dia|pita|yon jou|plus tard|"
     r"un jour|later|one day|someday)\b"
 )
-# Stopping here for now, to finish or go on later: "arrêtez la leçon ici, je
-# la finis ce soir", "m pa gen kredi kounya, m ap kontinye demen".
+# Stopping here for now, to finish or go on later, in the first person:
+# "arrêtez la leçon ici, je la finis ce soir", "m pa gen kredi kounya, m ap
+# kontinye demen". Not "you continue" ("si siguen mañana los denuncio"), and
+# not after a negation ("i can't continue, maybe later").
 _GO_ON_LATER = re.compile(
-    r"\b(finis|finirai|termino|terminare|finish|fini|kontinye|continuo|continuare|sigo|"
-    r"seguire|continue|continuerai|reprendrai)( \w+){0,2} (ce soir|demain|plus tard|manana|"
-    r"luego|later|tonight|tomorrow|aswe a|demen|pita)\b"
+    r"(?<!\bpa )(?<!\bno )(?<!\bt )(?<!\bnot )\b(finis|finirai|continuerai|reprendrai|termino|"
+    r"terminare|continuo|continuare|seguire|i ll finish|i will finish|i ll continue|"
+    r"i will continue|ap kontinye|a kontinye|va kontinye|ap fini)( \w+){0,2} (ce soir|demain|"
+    r"plus tard|manana|luego|later|tonight|tomorrow|aswe a|demen|pita)\b"
 )
 # Less theory, more practice: "ya basta de teoría, quiero ejemplos prácticos".
 _THEORY = re.compile(r"\b(teoria|theorie|theory|teyori)\b")

@@ -493,3 +493,19 @@ def test_a_complaint_beside_the_words_of_coming_back_is_still_an_opt_out(text: s
 )
 def test_wanting_the_messages_again_is_never_an_opt_out(text: str) -> None:
     assert not is_opt_out(text) and contradicts_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Not going on: a negation before the verb, or "you" who go on.
+        "I cannot continue, stop, maybe later",
+        "m pa ap kontinye demen, retire m",
+        "no continuo mañana, quiero salir",
+        "sigo recibiendo mensajes y luego me cobran, paren",
+        # A habit beside a request to stop writing.
+        "stop texting me, I am trying to quit smoking",
+    ],
+)
+def test_a_request_to_stop_beside_the_words_of_the_new_guards_is_not_declined(text: str) -> None:
+    assert not contradicts_stop(text)
