@@ -619,17 +619,20 @@ def contradicts_stop(text: str) -> bool:
     words = _spelled_out(normalise(text))
     if not words or is_opt_out(text):
         return False
-    leaving = _LEFT_FOR_ELSEWHERE.search(words)
+    # Leaving a place or a job, a habit and the theory are about something
+    # else only when the message does not also say to stop writing.
+    about_something_else = (
+        _LEFT_FOR_ELSEWHERE.search(words) or _HABIT.search(words) or _THEORY.search(words)
+    )
     return bool(
         _REVERSAL.search(words)
         or _turned_round(text)
         or (_HOW.search(words) and _SOMETHING_ELSE.search(words))
         or _PART_ONLY.search(words)
-        or (leaving and not _STOP_WRITING.search(words))
+        or (about_something_else and not _STOP_WRITING.search(words))
         or _WHY_THEY_STOPPED.search(words)
         or (_IF_LATER.search(words) and _HOW.search(words))
         or _GO_ON_LATER.search(words)
-        or ((_HABIT.search(words) or _THEORY.search(words)) and not _STOP_WRITING.search(words))
     )
 
 
