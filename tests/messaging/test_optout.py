@@ -340,6 +340,75 @@ def test_the_third_set_leaves_few_requests_to_nlu_in_every_language() -> None:
         assert len(stop) + len(left) == 70 and len(left) <= 8 and len(near) == 50, language
 
 
+# The guards' development set (tests/messaging/optout_guards/, 2026-12-07): three
+# authors wrote requests to stop that also touch what the opt-out action's guards
+# look for, and near misses of those kinds. At c9de173 the action declined 16, 34
+# and 10 of their 180, 160 and 160 requests (had NLU read them as stop), and the
+# reader took 3, 14 and 11 of their 60, 100 and 120 near misses.
+OPTOUT_GUARDS = Path(__file__).parent / "optout_guards"
+
+
+def _guard_examples(kind: str) -> list[tuple[str, str]]:
+    return _examples_in(OPTOUT_GUARDS, kind)
+
+
+@pytest.mark.parametrize(("language", "text"), _guard_examples("stop"))
+def test_no_request_to_stop_of_the_guard_set_is_declined(language: str, text: str) -> None:
+    assert not contradicts_stop(text)
+
+
+@pytest.mark.parametrize(("language", "text"), _guard_examples("not_stop"))
+def test_the_guard_sets_near_misses_are_never_opt_outs(language: str, text: str) -> None:
+    # Not read by the reader, and not acted on when NLU reads them as stop.
+    assert not asks_to_stop(text)
+    assert contradicts_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A day named as the day of an earlier request, not a day off.
+        "desde el lunes les dije que paren",
+        # Going back to a place, or receiving again after an opt-out: complaints.
+        "I'm back in Haiti now, stop the messages",
+        "volví a recibir mensajes después de darme de baja, paren",
+        "you start sending again after I unsubscribed, stop",
+        "y'all keep texting!! stop it already",
+        "ya me canse, no me sigan escribiendo",
+    ],
+)
+def test_requests_near_the_new_guards_are_not_declined(text: str) -> None:
+    assert not contradicts_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A "no" of its own, then fewer: part of the messages.
+        "no, menos mensajes por favor",
+        # A mistake undone, and a liking that goes on ("me siguen gustando").
+        "me di de baja sin querer, me siguen gustando las lecciones",
+    ],
+)
+def test_near_misses_near_the_new_guards_are_declined(text: str) -> None:
+    assert not asks_to_stop(text)
+    assert contradicts_stop(text)
+
+
+@pytest.mark.parametrize(("language", "text"), _guard_examples("not_stop_nlu"))
+def test_the_near_misses_left_to_nlu_are_not_read_as_opt_outs(language: str, text: str) -> None:
+    assert not asks_to_stop(text)
+
+
+def test_the_guard_set_has_both_kinds_in_every_language() -> None:
+    for language in ("es", "en", "fr", "ht"):
+        stop = [text for lang, text in _guard_examples("stop") if lang == language]
+        near = [text for lang, text in _guard_examples("not_stop") if lang == language]
+        left = [text for lang, text in _guard_examples("not_stop_nlu") if lang == language]
+        assert len(stop) == 125 and len(near) + len(left) == 70, language
+        assert len(left) <= 12, language
+
+
 # --- Speaking of stopping: the reminder of the way out (nlu/actions/way_out.py) ---
 
 
@@ -464,7 +533,8 @@ def test_no_request_to_stop_of_the_training_data_or_any_development_set_is_decli
             requests += [e.text for e in examples if e.intent == "stop"]
     requests += [text for _lang, text in _dev_examples("stop")]
     requests += [text for _lang, text in _third_examples("stop") + _third_examples("left_to_nlu")]
-    assert len(requests) > 1800
+    requests += [text for _lang, text in _guard_examples("stop")]
+    assert len(requests) > 2300
     assert [text for text in requests if contradicts_stop(text)] == []
 
 
