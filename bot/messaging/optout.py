@@ -407,10 +407,14 @@ _STOP_WRITING = re.compile(
     r"\b(stop|quit|cease|discontinue|deja\w*|dejen|paren|para|arret\w*|cesse\w*|sispann|kanpe)"
     r"( de| d)? (\w+ )?(contact|send|text|messag|communicat|escrib|mand|envi|ecri|voye|ekri)\w*|"
     r"\bpa (voye|ekri)( \w+){0,2} anko\b|"
-    # A negated send: "ya no me manden nada", "don't text me", "ne m'écrivez plus",
-    # "pa voye m anyen" (the guard set, 2026-12-07).
+    # A negated send with "any more", "nothing" or nothing after it: "ya no me
+    # manden nada", "don't text me anymore", "ne m'écrivez plus", "pa voye m
+    # anyen" (the guard set, 2026-12-07). Not "los domingos no me escriban" nor
+    # "no me escriban al número viejo": a day, a number.
     r"\b(no|don t|dont|do not|never) (me |us )?(manden|mande|mandes|envien|envies|escriban|"
-    r"escribas|send|text|message|write|contact)\b|\b(m|n) (envoyez|ecrivez|envoie|ecris) plus\b|"
+    r"escribas|send|text|message|write|contact)( me| us)?"
+    r"( (nada|mas|more|anymore|any more|again|ever|nothing|anyen|anko|plus)\b|$)|"
+    r"\b(m|n) (envoyez|ecrivez|envoie|ecris) plus\b|"
     r"\bpa (bezwen |fok )?(voye|ekri) (m|mwen) (anyen|mesaj|anko)\b|"
     r"\bno (me |le |les |nos )?sigan (escribiendo|mandando|enviando)\b|"
     r"\bplus (la )?peine de (m )?(envoyer|ecrire)\b|"
@@ -421,8 +425,7 @@ _STOP_WRITING = re.compile(
 # (contradicts_stop only: the reader leaves erasure words such as "borrenme"
 # to NLU).
 _ASKS_TO_LEAVE = re.compile(
-    r"\b(unsub\w*|unsuscri\w*|opt ?out|remove me|take me off|(dar|darme|den|denme) de baja|"
-    r"desuscrib\w*|desinscri\w*|desabonn?\w*|dezabon\w*|retire[rz]? moi|"
+    r"\b(remove me|take me off|(dar|darme|den|denme) de baja|retire[rz]? moi|"
     r"retire (m|mwen)|sacame|saquenme|sacarme|quitenme|"
     r"no more (messages?|texts?|msgs?|lessons?)|no mas (mensajes|msjs?|lecciones)|"
     r"plus de (messages?|sms|msgs?|lecons?)|pa (vle|bezwen) (\w+ ){0,3}(mesaj|leson)( \w+)? anko|"
@@ -439,6 +442,38 @@ _ASKS_TO_LEAVE = re.compile(
     r"(quitte\w*|kite|salgo de|salirme de|salir de|leave|leaving|quit|quitting)( \w+){0,2} "
     r"(programme|programa|pwogram|program|cours|curso|kou|course|lis|liste|lista|list))\b"
 )
+# The opt-out words on their own: outright requests, except where the message
+# asks what such a word means ("what does unsubscribe mean in Spanish?").
+_LEAVE_KEYWORDS = re.compile(
+    r"\b(unsub\w*|unsuscri\w*|opt ?out|desuscrib\w*|desinscri\w*|desabonn?\w*|dezabon\w*)\b"
+)
+# Everyday ways to say it outright, beside those above: "ya no me interesa",
+# "kite m anpe", "leave me alone", "j'en ai marre", "I never signed up".
+_OUTRIGHT = re.compile(
+    r"\b(ya no me interesa|no me interesa mas|kite m (anpe|trankil|tranquil)|leave me alone|"
+    r"leave me in peace|laisse[rz]? moi (tranquille|en paix)|j en ai marre|ca suffit|"
+    r"never signed up|nunca me inscribi|jamais inscrit|pa t janm enskri|borrenme|"
+    r"(ya )?no quiero (recibir|mas|nada|las lecciones|los mensajes|mensajes)|"
+    r"(je )?(ne )?veux plus (recevoir|rien|de vos|de messages)|"
+    r"(m|mwen) pa vle resevwa|i don t want (to receive|any more|these)|"
+    r"arretez tout|stop (it|all|everything)|unsubscribe me|desabonnez moi|"
+    r"dezabone (m|mwen)|denme de baja|no me manden mas|dejen de escribirme)\b"
+)
+
+
+def _asks_outright(words: str, *, keywords: bool = True) -> bool:
+    """The message also asks, in so many words, to stop our messages or to leave.
+
+    The guards that are about something else (a place, a habit, a new phone, a
+    friend, a bus, a day) step aside for it: "me voy pa Venezuela, ya no me
+    manden nada" is a request to stop. ``keywords=False`` leaves the opt-out
+    words on their own out, for a message that asks what one of them means.
+    """
+    if _STOP_WRITING.search(words) or _ASKS_TO_LEAVE.search(words) or _OUTRIGHT.search(words):
+        return True
+    return keywords and _LEAVE_KEYWORDS.search(words) is not None
+
+
 # Leaving a place, a job or a school is not leaving the course: "me salgo de
 # Panamá", "i quit my job", "je quitte le Panama", "m kite Panama, kounye a m
 # Kolonbi" (someone who moved, whose lesson hours NLU's change_timezone fixes).
@@ -475,12 +510,17 @@ _PART_ONLY = re.compile(
     r"otro tema|mandenme otro|another (one|topic|lesson)|send another|autre sujet|"
     r"envoyez un autre|lot sije|voye yon lot|"
     r"men kontinye|"
-    # Harder lessons: "stop sending me the easy ones, I want harder lessons".
-    r"harder|more advanced|mas dificil\w*|mas avanzad\w*|plus difficiles?|plus avance\w*|"
-    r"pi difisil|pi avanse|"
-    # Fewer in numbers: "too many messages, can I get just one a day?".
-    r"just one|one a day|every other day|every two days|una al dia|solo uno|cada (dos|2) dias|"
-    r"un seul|tous les deux jours|reduire|reducir|yon sel|chak de jou|redwi)\b"
+    # Harder lessons, wanted: "stop sending me the easy ones, I want harder lessons"
+    # ("the lessons are getting harder, unsubscribe me" is a reason to leave).
+    r"(want|quiero|veux|vle|prefer\w*)( \w+){0,3} (harder|more advanced|mas dificil\w*|"
+    r"mas avanzad\w*|plus difficiles?|plus avance\w*|pi difisil|pi avanse)|"
+    # Fewer in numbers: "too many messages, can I get one a day?", "don't send me
+    # so many" (not "un seul message", which is "not a single one").
+    r"one a day|every other day|every two days|una al dia|cada (dos|2) dias|"
+    r"tous les deux jours|chak de jou|reduire|reducir|redwi|"
+    # One day off: "el sábado no me manden nada…, los otros días sí".
+    r"(los )?otros dias si|other days (ok|fine|yes)|autres jours oui|lot jou yo wi|"
+    r"(don t|dont|no|ne|pa)( \w+){0,3} (so many|tantos|tantas|tant de|autant de|twop))\b"
 )
 # Not part but none: "not fewer messages, I want NONE", "ni audios ni textos,
 # nada", and "less" about the learner's own phone ("usar menos el celular"):
@@ -497,15 +537,22 @@ _NONE_AT_ALL = re.compile(
     r"\b(ni|no|nor) (audios?|videos?|fotos?|photos?|odyo|vocal\w*|voice\w*) (ni|no|nor) "
     r"(textos?|texts?|textes?|teks|mensajes|messages?|mesaj)\b|"
     r"\b(usar|use|using|utiliser|itilize)( \w+){0,3} (menos|less|moins|mwens)\b|"
-    r"\b(menos|moins|less) (usar|utiliser|use|el celular|le telephone)\b"
+    r"\b(menos|moins|less) (usar|utiliser|use|el celular|le telephone)\b|"
+    # "No quiero reducir, quiero salirme".
+    r"\b(no|not|pas|pa)( \w+){0,2} (reducir|reduire|reduce|redwi)\b"
 )
 
 
-# None wanted, said outright: "quiero CERO mensajes", "I want NONE".
+# None wanted, said outright: "quiero CERO mensajes", "I want NONE"; unless
+# a kind of message is named ("ningún mensaje de voz, solo texto").
 _NONE_WANTED = re.compile(
     r"\b(cero|zero|zewo|ningun|ninguno|ninguna|aucun|aucune|okenn|ankenn) "
     r"(mensajes?|messages?|mesaj|msjs?|sms|lecciones|lessons|lecons)\b|"
-    r"\b(want|quiero|veux|vle) (none|cero|zero|aucun|okenn|nada|rien|anyen)\b"
+    r"\b(want|quiero|veux|vle) (none|nada|rien|anyen)\b"
+)
+_ONE_KIND = re.compile(
+    r"\b(solo|solamente|only|just|seulement|selman|audios?|videos?|fotos?|photos?|voz|vocal\w*|"
+    r"voice|odyo|textos?|text|texte|textes|teks)\b"
 )
 
 
@@ -515,7 +562,8 @@ def _asks_for_part(text: str) -> bool:
     Clause by clause: in "no, menos mensajes" the "no" stands on its own and
     the learner asks for fewer; in "no quiero menos, no quiero ninguno" none.
     """
-    if _NONE_WANTED.search(_spelled_out(normalise(text))):
+    words = _spelled_out(normalise(text))
+    if _NONE_WANTED.search(words) and not _ONE_KIND.search(words):
         return False
     for clause in _CLAUSE_BREAK.split(text):
         words = _spelled_out(normalise(clause))
@@ -530,6 +578,11 @@ _HOW = re.compile(
     r"\b(how|como|comment|kijan|kouman|ki jan|what (can|do|should) i|que (puedo|hago|debo)|"
     r"que faire|quoi faire|sa pou m fe|safe|seguro|peligroso|dangerous|dangereux|danjere|"
     r"c est quoi|que es eso|what is (it|this|that)|sa sa ye|kisa sa ye)\b"
+)
+# "How are you?" is a greeting, not a question about stopping something.
+_HOW_ARE_YOU = re.compile(
+    r"\b(how are (you|u)|how r u|como (estas|esta|estan|te va)|comment (ca va|vas tu|allez vous)|"
+    r"(kouman|kijan) (ou|w|nou) ye)\b"
 )
 _SOMETHING_ELSE = re.compile(
     r"\b(scam\w*|estaf\w*|arnaque\w*|escroc\w*|eskwo\w*|thief|thieves|ladron\w*|voleur\w*|"
@@ -551,8 +604,10 @@ _SOMETHING_ELSE = re.compile(
 _HABIT = re.compile(
     r"\b(fumar|fumer|fimen|smoking|smoke|cigarr\w*|cigarett\w*|sigaret\w*|"
     r"beber|bebiendo|alcohol|alcool|alkol|boire|bwe|drinking|drink|"
-    r"apostar|apuestas?|gambling|gamble|jwe aza|bolet|borlette|loto|lotto|loteria|lottery|"
-    r"casino|addiction|adiccion|adiksyon|"
+    r"apostar|apuestas?|gambling|gamble|jwe aza|casino|addiction|adiccion|adiksyon|"
+    # The lottery when played, not sold ("vendo lotería en la calle").
+    r"(jugar|juego|jouer|joue|jwe|play\w*) (a |al |la |au |du |the )?(loto|lotto|loteria|lottery|"
+    r"bolet|borlette)|"
     # Spending money, not our messages' cost ("dejen de gastar mi saldo" complains of us).
     r"gastar (tanta |tanto |mucha |mucho |menos )?(plata|dinero)|spending (so much )?money|"
     r"depenser (autant d |trop d )?argent|depanse (twop )?lajan)\b"
@@ -563,7 +618,8 @@ _NEW_PHONE = re.compile(
     r"\b(cambie (de |mi )?(cel|celular|telefono|numero|chip)|chanje (telefon|nimewo|numero|chip)|"
     r"changed (my )?(phone|number)|change de (telephone|numero|tel|portable|puce)|"
     r"new (phone|number)|nuevo (numero|celular|telefono)|nouveau (numero|telephone)|"
-    r"numero nuevo|nimewo nouvo|"
+    r"numero nuevo|nimewo nouvo|numero viejo|old number|ancien numero|ansyen nimewo|"
+    r"actualic\w* (mi )?numero|update my number|"
     r"nouvo (nimewo|telefon))\b"
 )
 # With a "how": a friend's messages ("my friend wants to stop getting them but
@@ -572,17 +628,28 @@ _NEW_PHONE = re.compile(
 # _SOMETHING_ELSE, which also silences the way out: "my friend told me, stop"
 # still gets it.
 _FRIEND_OR_GROUP = re.compile(
-    r"\b(amig\w*|friend\w*|ami|amie|zanmi|grupo\w*|groups?|groupes?|gwoup\w*|"
-    r"orange money|tigo|digicel|natcom|claro|movistar|mas movil|yappy|nequi|western union|"
-    r"servicio|service|sevis|juego|jeu|jwet|game)\b"
+    # Someone of the learner's: "mi amiga quiere…", "zanmi m vle…" (not "hola amigo").
+    r"\b(mi|my|mon|ma) (amig[oa]s?|friends?|amie?s?|vecin[oa]|neighbou?r|voisine?|"
+    r"herman[oa]|sister|brother|soeur|frere)\b|"
+    r"\b(zanmi|vwazin|vwazen|se|fre) (m|mwen)\b|"
+    # WhatsApp groups that add the learner ("saquenme del grupo" may mean us).
+    r"\b(whatsapp groups?|grupos? de whatsapp|groupes? (de )?whatsapp|gwoup whatsapp|"
+    r"groups? that|grupos? que|groupes? ou)\b|"
+    # Another sender: a phone company, a wallet, a game.
+    r"\b(orange money|tigo|digicel|natcom|movistar|mas movil|yappy|nequi|western union|"
+    r"juego|jeu|jwet|game)\b"
 )
 
 
 def _how_to_stop_something_else(words: str) -> bool:
-    """A question about stopping a scam, a bank's calls, an app, a friend's messages."""
-    return bool(
-        _HOW.search(words) and (_SOMETHING_ELSE.search(words) or _FRIEND_OR_GROUP.search(words))
-    )
+    """A question about stopping a scam, a bank's calls, an app (not a greeting's "how")."""
+    return bool(_HOW.search(_HOW_ARE_YOU.sub(" ", words)) and _SOMETHING_ELSE.search(words))
+
+
+def _how_to_stop_someone_elses(words: str) -> bool:
+    """How a friend, a WhatsApp group or another sender's messages stop: "mi amiga quiere
+    dejar de recibir sus mensajes pero no sabe cómo"."""
+    return bool(_HOW.search(_HOW_ARE_YOU.sub(" ", words)) and _FRIEND_OR_GROUP.search(words))
 
 
 # What a word means or how to say it, the word being "stop" or "unsubscribe":
@@ -592,19 +659,32 @@ _ABOUT_A_WORD = re.compile(
     r"\b(que significa|que quiere decir|que veut dire|(ca|cela|ce mot) se traduit|"
     r"c est comme (stop|arret\w*)|como (se )?traduzco|how (do i|to) translate|comment traduire|"
     r"kijan pou m tradui)\b|"
-    r"\b(what does|kisa)( \w+){0,3} (mean|vle di)\b|\b(how do you say|how do i say|como se dice|"
-    r"como digo|comment on dit|comment dit on|comment dire|kijan yo di|kijan ou di|kijan pou m di|"
-    r"como le digo|how to tell|how do i tell|veut dire quoi|what that mean\w*)\b|"
-    r"\b(what is|what s|como|comment|kijan|kisa)( \w+){0,6} (in|en|an) (spanish|english|espanol|"
-    r"ingles|espagnol|anglais|panyol|angle)\b|"
+    r"\b(what does|kisa)( \w+){0,3} (mean|vle di)\b|\b(how do you say|como se dice|"
+    r"comment on dit|comment dit on|kijan yo di|kijan ou di|veut dire quoi|what that mean\w*)\b|"
+    # "How to tell my son…, in Spanish?": "I don't know how to tell you this, but
+    # unsubscribe me" is a polite opener.
+    r"\b(what is|what s|how do i say|how to tell|how do i tell|how (do i|to) ask|como digo|"
+    r"como le digo|como pregunto|comment dire|comment demander|kijan pou m di|kijan pou m mande)"
+    r"( \w+){0,10} (in|en|an) (spanish|english|espanol|ingles|"
+    r"espagnol|anglais|panyol|angle)\b"
+)
+# What the keyword would do: "if I type STOP, will it remove me from everything?".
+_IF_I_TYPE_STOP = re.compile(
     r"\b(if i (type|write|send|text)|si (escribo|pongo|mando|envio)|si (j ecris|je tape|j envoie)|"
     r"si m (ekri|tape|voye))( \w+){0,2} (stop|baja|arret\w*|kanpe|sispann)\b"
 )
 
 
 def _asks_about_a_word(words: str) -> bool:
-    """A question about a word or what a keyword would do, not a request."""
-    return _ABOUT_A_WORD.search(words) is not None
+    """A question about a word ("what does unsubscribe mean?") or what a keyword would do.
+
+    A word's meaning gives way when the message also asks outright without
+    that word ("no sé cómo se dice, pero denme de baja"); what STOP would do
+    does not: "if I type STOP will it remove me?" is a question.
+    """
+    if _IF_I_TYPE_STOP.search(words):
+        return True
+    return _ABOUT_A_WORD.search(words) is not None and not _asks_outright(words, keywords=False)
 
 
 _SMS_SPELLINGS = {
@@ -632,13 +712,11 @@ _REVERSAL = re.compile(
     r"\b(regret\w*|arrepenti\w*|arrepiento|regrete) ((having|that|i|to|de|darme|me|haber|d|"
     r"avoir|m|etre|te|mwen|ke) ){0,3}(unsub\w*|stop\w*|quit\w*|"
     r"leav\w*|opt\w*|cancel\w*|baja|salir\w*|desabonn?\w*|dezabon\w*|kite|kanpe)|"
-    r"\b(suis|etais|etait|avait|avais|m avait|m a) (desabonn?|desinscri)|"
-    r"\bte (dezabon|desabon|kite|kanpe|retire|anile|dezaktive|arete)|\bundo\b|"
+    r"\bundo\b|"
     r"\bturn (\w+ )?(back )?on\b|"
     r"\b(activ|aktive)\w* (\w+ )?(de nuevo|otra vez|again|anko|a nouveau)\b|"
     r"\b(revenir|come back|resubscribe|reabonn\w*|reinscri\w*|retounen|abone anko)\b|"
-    r"\b(reactiv\w*|reaktive|remet\w* en marche)\b|\b(avais|avait) fait stop\b|"
-    r"\bhabia dado de baja\b|\bwhere i (stop|stopped|left)\b|"
+    r"\b(reactiv\w*|reaktive|remet\w* en marche)\b|\bwhere i (stop|stopped|left)\b|"
     # "là où on s'était arrêté": where the learner had got to.
     r"\b(s|m) (etait|etais|etions|est|suis) arret\w*|"
     r"\b(deshacer|deshagan|deshaga|deshaz)\b|"
@@ -652,13 +730,27 @@ _REVERSAL = re.compile(
     r"\b(je|j) (veux|voudrais|souhaite) recevoir (\w+ ){0,2}"
     r"(encore|a nouveau|de nouveau)\b|"
     r"\b(commencer|recommencer|repartir) (a nouveau|de nouveau|de zero)\b|"
-    r"(?<!\bpa )\bdisponib(le)? anko\b|\b(ann|an|nou ka|ou ka) (reprann|rekomanse)\b|"
+    r"(?<!\bpa )(?<!\bpap )\bdisponib(le)? anko\b|\b(ann|an|nou ka|ou ka) (reprann|rekomanse)\b"
+)
+# An opt-out in the past ("je m'étais désabonné", "m te dezabone"): a return,
+# unless the messages still come ("I unsubscribed last month and you still send").
+_PAST_OPT_OUT = re.compile(
+    r"\b(suis|etais|etait|avait|avais|m avait|m a) (desabonn?|desinscri)|"
+    r"\bte (dezabon|desabon|kite|kanpe|retire|anile|dezaktive|arete)|"
+    r"\b(avais|avait) fait stop\b|\bhabia dado de baja\b"
+)
+# Wanting the messages again or more of them (2026-12-07). Counted only when
+# nothing in the message asks to stop, since the same words serve a complaint
+# or a threat: "sispann voye mesaj ban m ankò", "keep texting me and I will
+# report you".
+_WANTS_THEM_AGAIN = re.compile(
     # "no, keep sending, I was joking", "non, continuez"; not "y'all keep
     # texting" (a complaint), nor "no me sigan escribiendo", "pa kontinye voye".
     r"(^|\b(no|nah|please|pls|plz|just|ok|okay) )keep (sending|texting|them coming)\b|"
     r"(^|\b(si|porfa|por favor|xfa) )sigan (mandando|enviando|escribiendo)\b|"
-    r"(?<!\bvous )\bcontinuez (a |d )?(m )?(envoyer|ecrire)\b|\bnon continuez\b|"
-    r"(?<!\bnou )(?<!\bou )(?<!\bap )(?<!\bpa )\bkontinye (voye|ekri)\b|\bnon kontinye\b|"
+    r"(?<!\bvous )(?<!\bvs )\bcontinuez (a |d )?(m )?(envoyer|ecrire)\b|\bnon continuez\b(?! pas)|"
+    r"(?<!\bnou )(?<!\bou )(?<!\bw )(?<!\byo )(?<!\btoujou )(?<!\bap )(?<!\bpa )"
+    r"\bkontinye (voye|ekri)\b|\bnon kontinye\b|"
     # Wanting the messages again: "quiero volver a recibir las lecciones".
     r"(?<!\bno )(?<!\bt )(?<!\bdont )(?<!\bne )(?<!\bpa )"
     r"\b(quiero|want to|i d like to|veux|voudrais|vle) (volver a|start|recommencer a|komanse|"
@@ -671,17 +763,30 @@ _REVERSAL = re.compile(
     r"^(ya )?(volvi|i m back|je suis de retour)\b(?! a (recibir|tener|llegar))|"
     r"(?<!\bpa )(?<!\bjanm )\bvoye (\w+ ){1,3}ban m anko\b|"
     # Asking for more: "sen more", "voye plis".
-    r"(?<!\bt )(?<!\bdont )(?<!\bnot )(?<!\bno )(?<!\bnever )\b(send more|sen more)\b|"
-    r"(?<!\bpa )\bvoye plis\b"
+    r"(?<!\bt )(?<!\bdont )(?<!\bnot )(?<!\bno )(?<!\bnever )(?<!\bto )(?<!\bu )"
+    r"\b(send more|sen more)\b|(?<!\bpa )\bvoye plis\b"
+)
+_STOP_VERB = re.compile(
+    # Not "mi cyaan stop laugh" (I can't stop laughing).
+    r"(?<!\bcyaan )(?<!\bcan t )(?<!\bcant )(?<!\bcannot )"
+    r"\b(stop\w*|sispann?|kanpe|pinga|arret\w*|paren|basta|dejen de|deja de|unsub\w*|baja|"
+    r"desabonn?\w*|dezabon\w*|cancel\w*|quit|pa bezwen|pa janm)\b"
+)
+_THREAT = re.compile(
+    r"\b(report|denunci\w*|denonc\w*|denonse|police|policia|polis|lawyer|abogado|avocat|avoka)\b"
 )
 # Coming back some day does not turn a stop round: "if I ever want to come
 # back I'll write, but for now remove me", "si un jour je veux revenir…,
 # retirez-moi". These spans are taken out before _REVERSAL is looked for.
+_SOME_DAY_BACK_VERBS = (
+    r"(revenir|reviendrai|come back|coming back|retounen|reinscri\w*|resubscribe\w*|reabonn\w*|"
+    r"empezar de nuevo|volver a recibir|recommencer|rekomanse|start again)"
+)
 _SOME_DAY_BACK = re.compile(
-    r"\b(if|si (je|j|un jour|m|mwen|yon jou)|maybe|perhaps|quizas|quiza|tal vez|peut etre|"
-    r"petet|pitet|un jour|one day|someday|some day|algun dia|yon jou)( \w+){0,5} "
-    r"(revenir|reviendrai|come back|coming back|retounen|reinscri\w*|resubscribe\w*|reabonn\w*)\b|"
-    r"\b(revenir|reviendrai|come back|retounen|reinscri\w*|resubscribe\w*|reabonn\w*)( \w+){0,3} "
+    r"\b(if|si (quiero|je|j|un jour|m|mwen|yon jou)|un jour|one day|someday|some day|"
+    r"algun dia|yon jou|next year|l an prochain|l annee prochaine|el ano que viene|ane pwochen|"
+    r"later|plus tard|mas tarde|pita)( \w+){0,5} " + _SOME_DAY_BACK_VERBS + r"\b|"
+    r"\b" + _SOME_DAY_BACK_VERBS + r"( \w+){0,3} "
     r"(plus tard|later|luego|mas tarde|pita|un jour|one day|someday|next year)\b"
 )
 
@@ -689,8 +794,7 @@ _SOME_DAY_BACK = re.compile(
 # Going back to a place is not coming back to the course: "m ap retounen Ayiti".
 _GOING_HOME = re.compile(
     r"\b(retounen|retourne\w*|rentre\w*|go back|going back|come back|coming back|revenir|"
-    r"regreso|vuelvo|volver|volvi|i m back|de retour)( (a|an|nan|en|to|in|au|home|lakay|la|le))*"
-    r"( \w+)? " + _ELSEWHERE_WORDS + r"\b"
+    r"regreso|vuelvo|volver|volvi|i m back|de retour)( \w+){0,3} " + _ELSEWHERE_WORDS + r"\b"
 )
 # "I unsubscribed last month and you still send": a past opt-out, not undone.
 _STILL_SENDING = re.compile(
@@ -703,10 +807,14 @@ _STILL_SENDING = re.compile(
 
 def _reversed(words: str) -> bool:
     """A mistake, an undone opt-out or a return now (not some day, not to a place)."""
-    if _STILL_SENDING.search(words):
-        return False
     left = _GOING_HOME.sub(" ", _SOME_DAY_BACK.sub(" ", words))
-    return _REVERSAL.search(left) is not None
+    if _REVERSAL.search(left):
+        return True
+    if _PAST_OPT_OUT.search(left) and not _STILL_SENDING.search(words):
+        return True
+    return bool(_WANTS_THEM_AGAIN.search(left)) and not (
+        _STOP_VERB.search(words) or _THREAT.search(words) or _asks_outright(words)
+    )
 
 
 # A negation just before an opt-out verb turns it round: "no quiero darme de
@@ -718,7 +826,7 @@ _NEGATED_VERB = re.compile(
     r"(stop|stopping|unsubscribe|quit|quitting|cancel\w*|(des|den|dar|darme) de baja|parar|"
     r"dejar|dejes|dejen|"
     r"pares|paren|salir|saquen|retires|arret\w*|desabonn?\w*|desinscri\w*|quitter|retirez|remove|"
-    r"leave|partir|soti|enlev\w*|wete|"
+    r"enlev\w*|wete|"
     # "kite" but not "let us / them" ("yo pa kite nou sèvi ak telefòn").
     r"kanpe|sispann|dezabon\w*|kite(?! (nou|yo|li|n) )|retire|deactivate|disable|desactiv\w*|"
     r"dezaktive|arete|discontinue)\b"
@@ -766,11 +874,12 @@ def is_opt_out(text: str) -> bool:
         return False
     if _LEFT_FOR_ELSEWHERE.search(words) and not _STOP_WRITING.search(words):
         return False
-    if _how_to_stop_something_else(words) or _asks_about_a_word(words):
+    if _how_to_stop_something_else(words):
         return False
-    if (_HABIT.search(words) or _NEW_PHONE.search(words)) and not (
-        _STOP_WRITING.search(words) or _ASKS_TO_LEAVE.search(words)
-    ):
+    if _how_to_stop_someone_elses(words) or _asks_about_a_word(words):
+        return False
+    # A habit or a new phone gives way when the message also asks outright.
+    if (_HABIT.search(words) or _NEW_PHONE.search(words)) and not _asks_outright(words):
         return False
     if _turned_round(text):
         return False
@@ -782,7 +891,10 @@ _WHY_THEY_STOPPED = re.compile(
     r"\b(por que|porque|why|pourquoi|poukisa)( \w+){0,3} (dejaron|dejo de|stopped|have stopped|"
     r"ont arrete|se sont arrete\w*|kanpe|sispann)\b|"
     r"\b(stopped coming|stopped arriving|dejaron de llegar|(ya )?no me llegan|"
-    r"arrivent plus|pa rive anko|no llego|didn t come|did not come|did it stop|se paro el envio|"
+    # Not "je veux que vos messages n'arrivent plus" (a request).
+    r"(?<!\bque )\b(vos|les) (messages|lecons) (ne |n |m )*arrivent plus|"
+    r"pa rive anko|(leccion|mensaje|lesson|message|lecciones|mensajes)( de \w+)? no (me )?llego|"
+    r"(lesson|message)s?( \w+)? (didn t|did not) come|did it stop|se paro el envio|"
     r"recois plus rien|recu plus rien|vous avez arrete|sispann vini)\b"
 )
 # Guards only against NLU's stops (``contradicts_stop``), found in the third
@@ -799,8 +911,9 @@ _IF_LATER = re.compile(
 _GO_ON_LATER = re.compile(
     r"(?<!\bpa )(?<!\bno )(?<!\bt )(?<!\bnot )\b(finis|finirai|continuerai|reprendrai|termino|"
     r"terminare|continuo|continuare|seguire|i ll finish|i will finish|i ll continue|"
-    r"i will continue|ap kontinye|a kontinye|va kontinye|ap fini|sigo|je continue|will continue|"
-    r"on continue|on reprend)( \w+){0,2} "
+    r"i will continue|ap kontinye|a kontinye|va kontinye|ap fini|will continue|on continue|"
+    # Not "sigo recibiendo" or "je continue à recevoir" (still receiving: a complaint).
+    r"on reprend|sigo|je continue)(?! (a |de )?(recib|recev))( \w+){0,2} "
     r"(ce soir|demain|plus tard|manana|luego|later|tonight|tomorrow|aswe a|demen|pita|"
     r"en la noche|esta noche|mas tarde|despues)\b|"
     r"\b(manana|demain|demen|tomorrow|tonight|ce soir|plus tard|luego|pita) "
@@ -818,17 +931,19 @@ _ON_A_WEEKDAY = re.compile(
     r"samedis?|dimanches?|week ?ends?)\b|"
     r"\b(chak|le|pa ekri m|pa voye m) (lendi|madi|mekredi|jedi|vandredi|samdi|dimanch|wikenn)\b"
 )
+_EVEN = re.compile(r"\b(even|incluso|hasta|meme|menm|aun)\b")
 # Asking to go on, elsewhere or after a move: "me mudo a David, ¿puedo seguir
 # con el curso allá?".
 _WANTS_TO_GO_ON = re.compile(
+    r"(?<!\bno )(?<!\bpa )(?<!\bne )(?<!\bt )(?<!\bnot )(?<!\btampoco )"
     r"\b(puedo seguir|puedo continuar|can i (still )?(continue|do|keep)|je peux continuer|"
     r"(m|mwen) ka kontinye)\b|"
     # "ojo, hay gente pidiendo plata… yo sigo con el curso", "je veux continuer",
     # "other days ok"; not after a negation ("no quiero seguir" asks to stop).
-    r"(?<!\bno )(?<!\bpa )(?<!\bne )(?<!\bt )(?<!\bnot )\b(quiero seguir|want to continue|"
+    r"(?<!\bno )(?<!\bpa )(?<!\bne )(?<!\bt )(?<!\bnot )(?<!\btampoco )"
+    r"\b(quiero seguir|want to continue|"
     r"veux continuer|vle kontinye|still want (my |the )?(lessons|messages))\b|"
-    r"\b(yo sigo con|moi je continue|mwen menm m ap kontinye|otros dias si|other days ok|"
-    r"autres jours oui|lot jou yo wi)\b"
+    r"\b(yo sigo con|moi je continue|mwen menm m ap kontinye)\b"
 )
 # Less theory, more practice: "ya basta de teoría, quiero ejemplos prácticos".
 _THEORY = re.compile(r"\b(teoria|theorie|theory|teyori)\b")
@@ -867,23 +982,22 @@ def contradicts_stop(text: str) -> bool:
         or _THEORY.search(words)
         or _NEW_PHONE.search(words)
         or _BUSES.search(words)
+        or _GO_ON_LATER.search(words)
+        or _WANTS_TO_GO_ON.search(words)
+        # One day off each week ("los domingos no me escriban"), not a complaint
+        # that we write even then ("you text me even on sundays").
+        or (_ON_A_WEEKDAY.search(words) and not _EVEN.search(words))
     )
-    asks_to_stop = _STOP_WRITING.search(words) or _ASKS_TO_LEAVE.search(words)
-    # A weekday with "don't write" is one day off ("los domingos no me
-    # escriban"): only leaving outweighs it.
-    a_day_only = _ON_A_WEEKDAY.search(words) and not _ASKS_TO_LEAVE.search(words)
     return bool(
         _reversed(words)
         or _asks_about_a_word(words)
-        or a_day_only
         or _turned_round(text)
         or _how_to_stop_something_else(words)
+        or _how_to_stop_someone_elses(words)
         or _asks_for_part(text)
-        or (about_something_else and not asks_to_stop)
+        or (about_something_else and not _asks_outright(words))
         or _WHY_THEY_STOPPED.search(words)
         or (_IF_LATER.search(words) and _HOW.search(words))
-        or _GO_ON_LATER.search(words)
-        or _WANTS_TO_GO_ON.search(words)
     )
 
 

@@ -400,6 +400,26 @@ def test_the_near_misses_left_to_nlu_are_not_read_as_opt_outs(language: str, tex
     assert not asks_to_stop(text)
 
 
+# A reviewer's examples, written with the guards' code in view to break it.
+OPTOUT_REVIEW = yaml.safe_load((Path(__file__).parent / "optout_review.yml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("text", OPTOUT_REVIEW["read"])
+def test_the_reviewers_requests_are_read_and_never_declined(text: str) -> None:
+    assert is_opt_out(text)
+    assert not contradicts_stop(text)
+
+
+@pytest.mark.parametrize("text", OPTOUT_REVIEW["not_declined"])
+def test_the_reviewers_requests_left_to_nlu_are_not_declined(text: str) -> None:
+    assert not contradicts_stop(text)
+
+
+@pytest.mark.parametrize("text", OPTOUT_REVIEW["not_read"])
+def test_the_reviewers_near_misses_are_not_read(text: str) -> None:
+    assert not is_opt_out(text)
+
+
 def test_the_guard_set_has_both_kinds_in_every_language() -> None:
     for language in ("es", "en", "fr", "ht"):
         stop = [text for lang, text in _guard_examples("stop") if lang == language]
