@@ -25,7 +25,7 @@ the top intent, so a message sent to the menu in production would count as
 understood. What the learner gets counts: a right intent turned into
 ``nlu_fallback`` is wrong; for ``out_of_scope`` the fallback is right (both run
 action_fallback). Opt-outs count as the bot handles them: the opt-out reader
-(bot/messaging/optout.py) the worker applies before NLU, then NLU; both figures are
+(bot/messaging/optout/) the worker applies before NLU, then NLU; both figures are
 reported, with the other messages the reader would take for opt-outs.
 
 A test example equal to a training example once case, accents, punctuation
@@ -117,7 +117,7 @@ class SetResult:
     confusions: Counter[str] = field(default_factory=Counter)
     entities: Tally = field(default_factory=Tally)
     errors: list[dict[str, object]] = field(default_factory=list)
-    # The opt-out reader (bot/messaging/optout.py), the safety net the worker applies
+    # The opt-out reader (bot/messaging/optout/), the safety net the worker applies
     # before NLU: opt-outs caught by the model or by it; other messages it
     # would take for an opt-out, and how many of those the model got right.
     stop_with_net: Tally = field(default_factory=Tally)
@@ -333,7 +333,7 @@ def _below(
     if recall is not None:
         intent, minimum = recall
         # Opt-outs count as the bot handles them: NLU, and before it the
-        # opt-out reader (bot/messaging/optout.py) applied at ingestion.
+        # opt-out reader (bot/messaging/optout/) applied at ingestion.
         tally = result.stop_with_net if intent == "stop" else result.intents.get(intent, Tally())
         if tally.rate < minimum:
             missed.append(f"{name}: {intent} recall {tally.rate:.3f} < {minimum}")

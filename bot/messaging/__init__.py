@@ -3,7 +3,8 @@
 - ``inbound``: Twilio's webhook form as a typed message; ``ingest`` stores it
   (group commit); ``webhooks``: the signed inbound and status endpoints.
 - ``claims``: each learner's rows in order; ``keywords``: the fast path to an
-  intent; ``turns``: one message, one Rasa turn (``rasa_client``);
+  intent, with ``optout`` reading a request to stop in the learner's words;
+  ``turns``: one message, one Rasa turn (``rasa_client``);
   ``worker``: the turn and sender loops.
 - ``outbox``: the only module that changes outbox rows; ``sender`` sends them
   through a ``channels`` implementation (Twilio, local) and asks the outbox to

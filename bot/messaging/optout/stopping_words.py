@@ -1,0 +1,97 @@
+"""Speaking of stopping: a reminder of the way out, never an opt-out."""
+
+from __future__ import annotations
+
+import re
+
+from bot.messaging.optout.guards import SOMETHING_ELSE
+from bot.messaging.optout.reversals import takes_it_back, turned_round
+from bot.messaging.optout.text import CLAUSE_BREAK, normalise, spelled_out
+
+# --- Speaking of stopping: a reminder, never an opt-out ------------------------
+#
+# The reader above opts a learner out only when it is sure. A message that uses
+# the words of stopping ("ou mèt sispann kounya", "cancel everything") but
+# that neither the reader nor NLU took for an opt-out gets its answer and,
+# after it, the way out: "If you want no more messages, write STOP." (the
+# worker, ``bot.messaging.notices.write_stop_reminder``). A reminder costs one
+# short message to a learner who meant something else; a missed opt-out keeps
+# someone receiving messages they asked to end. So this list is wide, and only
+# the turned-round requests are left out: "no me den de baja", coming back.
+_STOPPING_ES = (
+    # "para" alone is "for", "pare" alone Creole "ready", "alto" also "tall".
+    r"baja|bajen\w*|bajame|desuscrib\w*|desinscrib\w*|desafili\w*|desuscripcion|cancel\w*",
+    r"parar|paren|parale|pare (ya|de)|para ya con|detener|detengan|detenga|basta|suficiente",
+    r"dejen de|deja de|dejar de|fin a (los|las|mis|sus) (mensajes|lecciones)",
+    r"^(ya )?no mas|no mas (mensajes|msjs?|lecciones|clases|sms|whatsapp|notificaciones)",
+    r"no (quiero|deseo) mas|no (me )?\w+ mas$|ya no (quiero|deseo|me interesa)",
+    r"no (quiero|deseo) (recibir|seguir|continuar)|no me sigan|salirme|me salgo|me retiro",
+    r"saquenme|sacame|sacarme|quitenme|quitame|borrenme|retirenme|no (me )?(molesten|moleste)",
+    r"desactiv\w*|deshabilit\w*|(apag|cort)\w* (\w+ ){0,2}(mensajes|lecciones|notificaciones|sms)",
+    r"(finaliz\w*|terminar) (mi |la )?suscripcion",
+)
+
+
+_STOPPING_EN = (
+    r"stop\w*|unsub\w*|unsuscri\w*|quit|quits|quitting|opt ?out|no more|no longer|enough|remove me",
+    r"leave me alone|turn (it )?off|switch (it )?off|deactivate|disable|done with|get (me )?out",
+    r"(don t|dont|do not|never) (send|text|message|contact|write)|not wanting",
+    r"(don t|dont|do not|no|not) (want|need) (any )?more (messages?|lessons?|texts?)",
+    r"(don t|dont|do not|no) (want|need) (this|it|them|these|that|the|your|any)( \w+)? "
+    r"(any ?more|again|messages?|lessons?|texts?|course)",
+)
+
+
+_STOPPING_FR = (
+    r"arret\w*|cesse[rz]?|desabonn\w*|desinscri\w*|annul\w*|quitte[rz]?|retire[rz]?",
+    r"plus de (messages?|sms|msgs?|lecons?)|(j?veux?|veut|voudrais|souhaite|desire) (plus|pu|plu)",
+    r"(veux|veut) pas (recevoir|de (messages?|sms|lecons?)|continuer)",
+    r"m (envoyez|ecrivez|envoie|ecris|contactez) plus",
+    r"sort\w* (de|du) (votre |la |ma |ce |cette )?(\w+ )?(liste|programme|cours|groupe)",
+    r"assez (de|des) (messages?|sms|msgs?|lecons?)|j en ai assez|marre|laisse[rz]? moi|la paix",
+    r"coup\w* (l envoi|les messages)",
+    r"^(c est )?fini$",
+)
+
+
+_STOPPING_HT = (
+    # "kite" alone is also "let" ("kite m konnen").
+    r"kanpe|sispann?|sipann|dezabon\w*|desabon\w*|dezenskri\w*|dezinskri\w*|anile|anilasyon",
+    r"ase|arete|dezaktive|(etenn|koupe) (mesaj|leson|sms|notifikasyon)|kite (kou|pwogram|lis)\w*",
+    r"(retire|wete) (m|mwen|non|nimewo)|m soti$|m?pa (vle|bezwen) (\w+ ){0,6}anko",
+)
+
+
+_STOPPING_ANY = (
+    # "Who gave you my number?" ("this is spam?" and "not interested" are
+    # NLU's faq_what and deny in the training data: no reminder after them).
+    r"quien (les|te|le) (dio|paso|dieron|pasaron) (mi|este) numero|"
+    r"who gave (you|u|yall|you guys) (my|this) (number|phone|cell)|"
+    r"qui (vous|t|te) a donne (mon|ce) numero|"
+    r"ki(yes)? (moun )?ki (ba|bay|ban|te ba|te bay|te ban) (nou|ou|w|n) nimewo (m|mwen|sa)",
+    r"prefiero (ya )?no (recibir|seguir)|^c (est )?fini$",
+)
+
+
+_STOPPING_WORDS = re.compile(
+    r"\b("
+    + "|".join(_STOPPING_ES + _STOPPING_EN + _STOPPING_FR + _STOPPING_HT + _STOPPING_ANY)
+    + r")\b"
+)
+
+
+def speaks_of_stopping(text: str) -> bool:
+    """Whether the message uses the words of stopping, not turned round ("don't stop")."""
+    words = spelled_out(normalise(text))
+    if not words or takes_it_back(words):
+        return False
+    if SOMETHING_ELSE.search(words):  # "cancelar un pago", "arrêter une arnaque"
+        return False
+    # Clause by clause, so that a "no" of its own does not turn round what
+    # follows: "ya no, dejen de escribir", "no no, stop the messages".
+    for clause in CLAUSE_BREAK.split(text):
+        if turned_round(clause):
+            continue
+        if _STOPPING_WORDS.search(spelled_out(normalise(clause))):
+            return True
+    return False
