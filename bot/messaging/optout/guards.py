@@ -180,6 +180,8 @@ SOMETHING_ELSE = re.compile(
     r"netflix|spotify|amazon|youtube|tiktok|facebook|instagram|app|apps|aplicacion|application|"
     r"aplikasyon|banco|bank|banque|cobr\w*|charg\w*|llam\w*|calling|call|appel\w*|rele|"
     r"email|e mail|mail|correo|courriel|imel|"
+    # An appointment: "how do I cancel an appointment at the hospital?".
+    r"appointment|cita|rendez vous|randevou|hospital|hopital|lopital|clinica|clinique|klinik|"
     # Phone settings, ads, a habit: "cómo desactivo la ubicación", "sispann fimen".
     r"ubicacion|localizacion|localisation|lokalizasyon|location|gps|publicidad|anuncios|"
     r"publicite|piblisite|ads|fumar|fumer|fimen|smoking)\b"
@@ -251,6 +253,9 @@ _ABOUT_A_WORD = re.compile(
     r"\b(que significa|que quiere decir|que veut dire|(ca|cela|ce mot) se traduit|"
     r"c est comme (stop|arret\w*)|como (se )?traduzco|how (do i|to) translate|comment traduire|"
     r"kijan pou m tradui)\b|"
+    # "Is 'dejar de' the same as stop?", "'dejar de' se menm bagay ak sispann?".
+    r"\b(is|es|c est|est ce|se)( \w+){0,3} (the same( thing)? as|lo mismo que|la meme chose que|"
+    r"pareil que|menm bagay ak)\b|"
     r"\b(what does|kisa)( \w+){0,3} (mean|vle di)\b|\b(how do you say|como se dice|"
     r"comment on dit|comment dit on|kijan yo di|kijan ou di|veut dire quoi|what that mean\w*)\b|"
     # "How to tell my son…, in Spanish?": "I don't know how to tell you this, but

@@ -377,6 +377,10 @@ STOP_WRITING = re.compile(
     r"\b(stop|quit|cease|discontinue|deja\w*|dejen|paren|para|arret\w*|cesse\w*|sispann|kanpe)"
     r"( de| d)? (\w+ )?(contact|send|text|messag|communicat|escrib|mand|envi|ecri|voye|ekri)\w*|"
     r"\bpa (voye|ekri)( \w+){0,2} anko\b|"
+    # No need to write any more: "inutile de continuer à m'écrire", "pa bezwen kontinye ekri m".
+    r"\b(inutile|plus besoin|no hace falta|no need|pa bezwen)( de| d| to| que)?( \w+){0,2} "
+    r"(m ecrire|m envoyer|ecrire|envoyer|escribir\w*|mandar\w*|text\w*|writ\w*|send\w*|"
+    r"ekri (m|mwen)|voye (m|mwen))\b|"
     # A negated send with "any more", "nothing" or nothing after it: "ya no me
     # manden nada", "don't text me anymore", "ne m'écrivez plus", "pa voye m
     # anyen" (the guard set, 2026-12-07). Not "los domingos no me escriban" nor
@@ -433,7 +437,10 @@ _OUTRIGHT = re.compile(
     r"(je )?(ne )?veux plus (recevoir|rien|de vos|de messages)|"
     r"(m|mwen) pa vle resevwa|i don t want (to receive|any more|these)|"
     r"arretez tout|stop (it|all|everything)|unsubscribe me|desabonnez moi|"
-    r"dezabone (m|mwen)|denme de baja|no me manden mas|dejen de escribirme)\b"
+    r"dezabone (m|mwen)|denme de baja|no me manden mas|dejen de escribirme|"
+    r"(ya )?no voy a (participar|seguir|continuar)|que me quiten|no me llegue (mas|nada)|"
+    # After asking what a word means: "¿qué significa unsubscribe? eso es lo que quiero".
+    r"eso es lo que quiero|that s what i want|c est ce que je veux|se sa m vle)\b"
 )
 
 
