@@ -375,6 +375,11 @@ def test_the_guard_sets_near_misses_are_never_opt_outs(language: str, text: str)
         "you start sending again after I unsubscribed, stop",
         "y'all keep texting!! stop it already",
         "ya me canse, no me sigan escribiendo",
+        # "What is this?" and "my friend" said to us; a hospital, a police call.
+        "What is this? Stop texting me or I'll call the police",
+        "mi amigo, como hago para darme de baja?",
+        "se mwen ki vle kanpe, kijan pou m fe?",
+        "estoy en el hospital, no me manden mas mensajes",
     ],
 )
 def test_requests_near_the_new_guards_are_not_declined(text: str) -> None:

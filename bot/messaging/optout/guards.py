@@ -158,9 +158,12 @@ def asks_for_part(text: str) -> bool:
 # stop a scam", "como hago para que paren (los estafadores)", "kijan pou m kanpe yon vòlè".
 HOW = re.compile(
     r"\b(how|como|comment|kijan|kouman|ki jan|what (can|do|should) i|que (puedo|hago|debo)|"
-    r"que faire|quoi faire|sa pou m fe|safe|seguro|peligroso|dangerous|dangereux|danjere|"
-    r"c est quoi|que es eso|what is (it|this|that)|sa sa ye|kisa sa ye)\b"
+    r"que faire|quoi faire|sa pou m fe|safe|seguro|peligroso|dangerous|dangereux|danjere)\b"
 )
+# "What is it?", asked of someone else's message ("Orange Money me dit de me
+# désabonner d'un service, c'est quoi?"); not with SOMETHING_ELSE, where "what
+# is this? stop texting me or I'll call the police" asks to stop.
+_WHAT_IS_IT = re.compile(r"\b(c est quoi|que es eso|what is (it|this|that)|sa sa ye|kisa sa ye)\b")
 
 
 # "How are you?" is a greeting, not a question about stopping something.
@@ -180,8 +183,6 @@ SOMETHING_ELSE = re.compile(
     r"netflix|spotify|amazon|youtube|tiktok|facebook|instagram|app|apps|aplicacion|application|"
     r"aplikasyon|banco|bank|banque|cobr\w*|charg\w*|llam\w*|calling|call|appel\w*|rele|"
     r"email|e mail|mail|correo|courriel|imel|"
-    # An appointment: "how do I cancel an appointment at the hospital?".
-    r"appointment|cita|rendez vous|randevou|hospital|hopital|lopital|clinica|clinique|klinik|"
     # Phone settings, ads, a habit: "cómo desactivo la ubicación", "sispann fimen".
     r"ubicacion|localizacion|localisation|lokalizasyon|location|gps|publicidad|anuncios|"
     r"publicite|piblisite|ads|fumar|fumer|fimen|smoking)\b"
@@ -218,20 +219,22 @@ NEW_PHONE = re.compile(
 
 # With a "how": a friend's messages ("my friend wants to stop getting them but
 # doesn't know how"), WhatsApp groups that add the learner, another sender
-# ("Tigo voye m mesaj pou m dezabone nan yon jwèt, kijan?"). Not in
-# SOMETHING_ELSE, which also silences the way out: "my friend told me, stop"
-# still gets it.
-_FRIEND_OR_GROUP = re.compile(
-    # Someone of the learner's: "mi amiga quiere…", "zanmi m vle…" (not "hola amigo").
-    r"\b(mi|my|mon|ma) (amig[oa]s?|friends?|amie?s?|vecin[oa]|neighbou?r|voisine?|"
-    r"herman[oa]|sister|brother|soeur|frere)\b|"
-    r"\b(zanmi|vwazin|vwazen|se|fre) (m|mwen)\b|"
+# ("Tigo voye m mesaj pou m dezabone nan yon jwèt, kijan?"), an appointment.
+# Not in SOMETHING_ELSE, which also silences the way out: "my friend told me,
+# stop" still gets it.
+_SOMEONE_ELSES = re.compile(
+    # Someone of the learner's who wants or asks: "mi amiga quiere…", "zanmi m
+    # vle…" (not "mi amigo, ¿cómo me doy de baja?", said to us).
+    r"\b((mi|my|mon|ma) (amig[oa]s?|friends?|amie?s?|vecin[oa]|neighbou?r|voisine?|"
+    r"herman[oa]|sister|brother|soeur|frere)|(zanmi|vwazin|vwazen|fre) (m|mwen))( \w+){0,2} "
+    r"(quiere|quisiera|wants?|would like|asked|asks|pregunt\w*|veut|voudrait|demande\w*|vle|"
+    r"mande)\b|"
     # WhatsApp groups that add the learner ("saquenme del grupo" may mean us).
     r"\b(whatsapp groups?|grupos? de whatsapp|groupes? (de )?whatsapp|gwoup whatsapp|"
     r"groups? that|grupos? que|groupes? ou)\b|"
-    # Another sender: a phone company, a wallet, a game.
+    # Another sender: a phone company, a wallet, a game; an appointment at the hospital.
     r"\b(orange money|tigo|digicel|natcom|movistar|mas movil|yappy|nequi|western union|"
-    r"juego|jeu|jwet|game)\b"
+    r"juego|jeu|jwet|game|appointment|cita|rendez vous|randevou|hospital|hopital|lopital)\b"
 )
 
 
@@ -241,9 +244,10 @@ def how_to_stop_something_else(words: str) -> bool:
 
 
 def how_to_stop_someone_elses(words: str) -> bool:
-    """How a friend, a WhatsApp group or another sender's messages stop: "mi amiga quiere
-    dejar de recibir sus mensajes pero no sabe cómo"."""
-    return bool(HOW.search(_HOW_ARE_YOU.sub(" ", words)) and _FRIEND_OR_GROUP.search(words))
+    """How a friend's, a WhatsApp group's or another sender's messages stop: "mi amiga
+    quiere dejar de recibir sus mensajes pero no sabe cómo"."""
+    question = HOW.search(_HOW_ARE_YOU.sub(" ", words)) or _WHAT_IS_IT.search(words)
+    return bool(question and _SOMEONE_ELSES.search(words))
 
 
 # What a word means or how to say it, the word being "stop" or "unsubscribe":
