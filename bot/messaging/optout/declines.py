@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.messaging.optout.guards import (
+    CALLS,
     HABIT,
     HOW,
     LEFT_FOR_ELSEWHERE,
@@ -23,12 +24,12 @@ from bot.messaging.optout.text import normalise, spelled_out
 _WHY_THEY_STOPPED = re.compile(
     r"\b(por que|porque|why|pourquoi|poukisa)( \w+){0,3} (dejaron|dejo de|stopped|have stopped|"
     r"ont arrete|se sont arrete\w*|kanpe|sispann)\b|"
-    r"\b(stopped coming|stopped arriving|dejaron de llegar|(ya )?no me llegan|"
+    r"\b(stopped coming|stopped arriving|dejaron de llegar|(?<!\bque )(ya )?no me llegan|"
     # Not "je veux que vos messages n'arrivent plus" (a request).
     r"(?<!\bque )\b(vos|les) (messages|lecons) (ne |n |m )*arrivent plus|"
     r"pa rive anko|(leccion|mensaje|lesson|message|lecciones|mensajes)( de \w+)? no (me )?llego|"
     r"(lesson|message)s?( \w+)? (didn t|did not) come|did it stop|se paro el envio|"
-    r"recois plus rien|recu plus rien|vous avez arrete|sispann vini)\b"
+    r"recois plus rien|recu plus rien|vous avez arrete|(?<!\bvle )(leson|mesaj) yo sispann vini)\b"
 )
 
 
@@ -59,7 +60,11 @@ _GO_ON_LATER = re.compile(
 
 
 # A bus stop: "en qué parada me bajo", "kote pou m kanpe pou m pran bis la".
-_BUSES = re.compile(r"\b(bus|bis|parada|metro|metrobus|taxi|guagua|diablo rojo)\b")
+_BUSES = re.compile(
+    r"\b(parada|arret|stop|kanpe)( \w+){0,3} (bus|bis|metro|metrobus|guagua|diablo rojo)\b|"
+    r"\b(bus|bis|metro|metrobus|guagua)( \w+){0,3} (parada|para|stop|arret|kanpe)\b|"
+    r"\b(en que parada|a quel arret|kote pou m kanpe)\b"
+)
 
 
 # Not on one day of the week, every week: "los domingos no me escriban, es día
@@ -86,7 +91,7 @@ _WANTS_TO_GO_ON = re.compile(
     # "ojo, hay gente pidiendo plata… yo sigo con el curso", "je veux continuer",
     # "other days ok"; not after a negation ("no quiero seguir" asks to stop).
     r"(?<!\bno )(?<!\bpa )(?<!\bne )(?<!\bt )(?<!\bnot )(?<!\btampoco )"
-    r"\b(quiero seguir|want to continue|"
+    r"(?<!\bthink i )(?<!\bsure i )\b(quiero seguir|want to continue|"
     r"veux continuer|vle kontinye|still want (my |the )?(lessons|messages))\b|"
     r"\b(yo sigo con|moi je continue|mwen menm m ap kontinye)\b"
 )
@@ -128,6 +133,7 @@ def contradicts_stop(text: str) -> bool:
         or HABIT.search(words)
         or _THEORY.search(words)
         or NEW_PHONE.search(words)
+        or CALLS.search(words)
         or _BUSES.search(words)
         or _GO_ON_LATER.search(words)
         or _WANTS_TO_GO_ON.search(words)
@@ -140,7 +146,7 @@ def contradicts_stop(text: str) -> bool:
         or asks_about_a_word(words)
         or turned_round(text)
         or how_to_stop_something_else(words)
-        or how_to_stop_someone_elses(words)
+        or how_to_stop_someone_elses(text)
         or asks_for_part(text)
         or (about_something_else and not asks_outright(words))
         or _WHY_THEY_STOPPED.search(words)

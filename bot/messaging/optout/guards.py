@@ -33,6 +33,16 @@ PAUSE_OR_TIME = re.compile(
 )
 
 
+# "You text me even on Sundays" complains of a day; it does not name one for the lessons.
+EVEN_ON_A_DAY = re.compile(
+    # Not "hasta el lunes" (until Monday).
+    r"\b(even|incluso|meme|menm)( \w+){0,2} (mondays?|tuesdays?|wednesdays?|thursdays?|"
+    r"fridays?|saturdays?|sundays?|weekends?|lunes|martes|miercoles|jueves|viernes|sabados?|"
+    r"domingos?|lundis?|mardis?|mercredis?|jeudis?|vendredis?|samedis?|dimanches?|lendi|madi|"
+    r"mekredi|jedi|vandredi|samdi|dimanch|wikenn)\b"
+)
+
+
 # "Good morning" is not a time of day for the lessons.
 GREETING = re.compile(
     r"\b(good (morning|afternoon|evening|night)|buen(os|as) (dias|tardes|noches)|buen dia|"
@@ -67,8 +77,7 @@ ELSEWHERE_WORDS = (
     r"canada|kanada|guatemala|honduras|nicaragua|salvador|argentina|darien|frontera|frontiere|"
     r"fwontye|border|pais|pays|peyi|country|ciudad|ville|city|vil|job|jobs|trabajo|empleo|chamba|"
     r"travail|taf|boulot|travay|djob|work|school|escuela|colegio|ecole|lekol|universidad|"
-    r"universite|inivesite|albergue|refugio|shelter|abri|iglesia|church|eglise|legliz|"
-    r"patron|jefe|boss|bos)"
+    r"universite|inivesite|albergue|refugio|shelter|abri|iglesia|church|eglise|legliz)"
 )
 
 
@@ -95,10 +104,15 @@ _PART_ONLY = re.compile(
     # Fewer in numbers: "too many messages, can I get one a day?", "don't send me
     # so many" (not "un seul message", which is "not a single one").
     r"one a day|every other day|every two days|una al dia|cada (dos|2) dias|"
-    r"tous les deux jours|chak de jou|reduire|reducir|redwi|"
+    r"tous les deux jours|chak de jou|tan seguido|so often|si souvent|twop souvan|"
+    r"(voye|send|manden|envoyez|envoyer) (yon sel|un seul|just one|solo uno|uno solo)|"
+    r"(pueden|puede|podrian|can you|could you|pouvez|pouvez vous|nou ka|eske nou ka)( \w+){0,2} "
+    r"(reducir|reduire|reduce|redwi)|"
+    r"(?<!\bno )(?<!\bt )(?<!\bpa )\b(quiero mas|want more|m vle plis)|"
     # One day off: "el sábado no me manden nada…, los otros días sí".
     r"(los )?otros dias si|other days (ok|fine|yes)|autres jours oui|lot jou yo wi|"
-    r"(don t|dont|no|ne|pa)( \w+){0,3} (so many|tantos|tantas|tant de|autant de|twop))\b"
+    r"(don t|dont|no|ne|pa) (me )?(send|manden|mandes|envoyez|voye)( \w+){0,2} "
+    r"(so many|tantos|tantas|tant de|autant de|twop))\b"
 )
 
 
@@ -118,6 +132,11 @@ _NONE_AT_ALL = re.compile(
     r"(textos?|texts?|textes?|teks|mensajes|messages?|mesaj)\b|"
     r"\b(usar|use|using|utiliser|itilize)( \w+){0,3} (menos|less|moins|mwens)\b|"
     r"\b(menos|moins|less) (usar|utiliser|use|el celular|le telephone)\b|"
+    # "Solo quiero darme de baja": only that.
+    r"\b(solo|only|seulement) (quiero|want|veux) (darme de baja|desuscribirme|salirme|"
+    r"to unsubscribe|to stop|me desabonner|me desinscrire)\b|"
+    r"\bi only want (you )?to (stop|unsubscribe)\b|"
+    r"\bje veux seulement (me desabonner|arreter)\b|\bdezabone selman\b|"
     # "No quiero reducir, quiero salirme".
     r"\b(no|not|pas|pa)( \w+){0,2} (reducir|reduire|reduce|redwi)\b"
 )
@@ -166,6 +185,14 @@ HOW = re.compile(
 _WHAT_IS_IT = re.compile(r"\b(c est quoi|que es eso|what is (it|this|that)|sa sa ye|kisa sa ye)\b")
 
 
+# "How" as a question, for someone else's messages: not "como ya les dije" (as I said).
+_HOW_QUESTION = re.compile(
+    r"\b(how (do|can|to|does|did|should)|como (hago|hace|hacer|puedo|puede|se|me|le|lo|la|darse|"
+    r"salir|salirse|dejar|quitar|cancelar|cancelo|salgo|quito|desactivo|bloqueo)|"
+    r"comment (faire|je|on|me|il|elle|desactiver|quitter|bloquer|annuler)|(fait|fais|font) comment|"
+    r"ne sait pas comment|(kijan|kouman|ki jan) (pou|m|mwen|yo|l|li|li ka|l ka)|"
+    r"no sabe como|doesn t know how|pa konn kijan)\b"
+)
 # "How are you?" is a greeting, not a question about stopping something.
 _HOW_ARE_YOU = re.compile(
     r"\b(how are (you|u)|how r u|como (estas|esta|estan|te va)|comment (ca va|vas tu|allez vous)|"
@@ -205,6 +232,8 @@ HABIT = re.compile(
 )
 
 
+# Calls: lessonbot never calls ("I want to stop getting calls from the bank").
+CALLS = re.compile(r"\b(calls|llamadas|appels|apel yo)\b")
 # A new phone or number: "dejé de recibir las lecciones cuando cambié de cel,
 # mándenlas a este número", "m sispann resevwa leson yo depi m chanje telefòn".
 NEW_PHONE = re.compile(
@@ -230,8 +259,9 @@ _SOMEONE_ELSES = re.compile(
     r"(quiere|quisiera|wants?|would like|asked|asks|pregunt\w*|veut|voudrait|demande\w*|vle|"
     r"mande)\b|"
     # WhatsApp groups that add the learner ("saquenme del grupo" may mean us).
-    r"\b(whatsapp groups?|grupos? de whatsapp|groupes? (de )?whatsapp|gwoup whatsapp|"
-    r"groups? that|grupos? que|groupes? ou)\b|"
+    # Other groups, in the plural: learners may call our list "el grupo".
+    r"\b(whatsapp groups|grupos de whatsapp|groupes (de )?whatsapp|gwoup whatsapp yo|"
+    r"groups that|grupos que|groupes ou)\b|"
     # Another sender: a phone company, a wallet, a game; an appointment at the hospital.
     r"\b(orange money|tigo|digicel|natcom|movistar|mas movil|yappy|nequi|western union|"
     r"juego|jeu|jwet|game|appointment|cita|rendez vous|randevou|hospital|hopital|lopital)\b"
@@ -239,15 +269,25 @@ _SOMEONE_ELSES = re.compile(
 
 
 def how_to_stop_something_else(words: str) -> bool:
-    """A question about stopping a scam, a bank's calls, an app (not a greeting's "how")."""
-    return bool(HOW.search(_HOW_ARE_YOU.sub(" ", words)) and SOMETHING_ELSE.search(words))
+    """A question about stopping a scam, a bank's calls, an app."""
+    return bool(HOW.search(words) and SOMETHING_ELSE.search(words))
 
 
-def how_to_stop_someone_elses(words: str) -> bool:
+def how_to_stop_someone_elses(text: str) -> bool:
     """How a friend's, a WhatsApp group's or another sender's messages stop: "mi amiga
     quiere dejar de recibir sus mensajes pero no sabe cómo"."""
-    question = HOW.search(_HOW_ARE_YOU.sub(" ", words)) or _WHAT_IS_IT.search(words)
-    return bool(question and _SOMEONE_ELSES.search(words))
+    words = spelled_out(normalise(text))
+    question = _HOW_QUESTION.search(_HOW_ARE_YOU.sub(" ", words)) or _WHAT_IS_IT.search(words)
+    if not (question and _SOMEONE_ELSES.search(words)):
+        return False
+    # The learner's own request in a clause of its own outweighs the question:
+    # "My friend asked me how I signed up, but I want to unsubscribe"; not
+    # "zanmi m vle dezabone men mwen menm m ap kontinye, kijan l ap fè?".
+    for clause in CLAUSE_BREAK.split(text):
+        clause_words = spelled_out(normalise(clause))
+        if asks_outright(clause_words, keywords=False) and not _SOMEONE_ELSES.search(clause_words):
+            return False
+    return True
 
 
 # What a word means or how to say it, the word being "stop" or "unsubscribe":

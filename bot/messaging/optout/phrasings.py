@@ -123,7 +123,8 @@ _EN = (
     r"\b(want|wanna|like) to (stop|quit|unsubscribe|cancel)\b",
     r"\bi want out\b|\bget me out\b|^i quit\b|\bcount me out\b|\bremove me\b",
     # "done with this one, next please" is done with one lesson.
-    r"\b(i m|im|i am) done with (this|these|the|your)\b(?! (one|lesson|quiz|question|module)\b)",
+    r"\b(i m|im|i am) done with (this|these|the|your)\b"
+    r"(?! (one|lesson|quiz|question|module|homework|exercise|task)\b)",
     r"^(no more|nothing more)( please| thanks| thank you)?$",
     r"\bhow (do|can|should) i (stop|unsubscribe|opt out|cancel)\b",
     r"\b(how|what) (do|can|should|must) i \w+ to (stop|unsubscribe|opt out)\b",
@@ -273,7 +274,8 @@ _HT = (
     r"\befase (m|mwen) nan lis\b|\bretire non (m|mwen)\b",
     r"\bmete (yon )?fen (nan|a|ak)\b",
     r"\b(m|mwen) (vle|ta vle) (kanpe|sispann|soti|retire ko m|dezabone|kite)\b",
-    r"^(m|mwen) kite\b",
+    # Not "m kite yon mesaj pou nou" (I left you a message).
+    r"^(m|mwen) kite\b(?! (yon|on) )",
     r"\base (mesaj|leson)\b",
     # "m fini ak leson sa a" is done with this one lesson (and may want the next).
     r"\bfini (abonman\w*|ak (mesaj|leson)\w* yo)\b",
@@ -439,6 +441,14 @@ _OUTRIGHT = re.compile(
     r"arretez tout|stop (it|all|everything)|unsubscribe me|desabonnez moi|"
     r"dezabone (m|mwen)|denme de baja|no me manden mas|dejen de escribirme|"
     r"(ya )?no voy a (participar|seguir|continuar)|que me quiten|no me llegue (mas|nada)|"
+    # "Me retiro" alone or from the course; "me retiro a Colombia" is a move.
+    r"me salgo (del|de este|de la|de los) (curso|programa|lista|grupo)|"
+    r"me retiro (del|de este|de la|de los) (curso|programa|lista|grupo)|me retiro$|"
+    r"je me retire (du|de ce|de la) (cours|programme|liste)|je me retire$|"
+    r"pa vle fe pati anko|done with (these|the|this|your) (lessons|messages|course|texts)|"
+    r"i want out|i m done|i want to unsubscribe|quiero (darme de baja|desuscribirme|salirme)|"
+    r"je veux (me desabonner|me desinscrire)|m vle dezabone|m pa t enskri|"
+    r"take me out of (the|this|your) list|sacame de la lista|basta ya$|ya basta$|"
     # After asking what a word means: "¿qué significa unsubscribe? eso es lo que quiero".
     r"eso es lo que quiero|that s what i want|c est ce que je veux|se sa m vle)\b"
 )

@@ -9,7 +9,9 @@ part of the messages, something else to stop, or negates the verb itself
 from __future__ import annotations
 
 from bot.messaging.optout.guards import (
+    CALLS,
     DATA_STORE,
+    EVEN_ON_A_DAY,
     GREETING,
     HABIT,
     LEFT_FOR_ELSEWHERE,
@@ -47,23 +49,25 @@ def is_opt_out(text: str) -> bool:
     joined = [t for t in tokens if t not in FILLERS]
     if len(joined) == 1 and JOINED.fullmatch(joined[0]):
         return True
-    if PAUSE_OR_TIME.search(GREETING.sub(" ", words)):
+    if PAUSE_OR_TIME.search(EVEN_ON_A_DAY.sub(" ", GREETING.sub(" ", words))):
         return False
     if asks_for_part(text):
         return False
     if DATA_STORE.search(words) and not STOP_WRITING.search(words):
         return False
-    if LEFT_FOR_ELSEWHERE.search(words) and not STOP_WRITING.search(words):
+    if LEFT_FOR_ELSEWHERE.search(words) and not asks_outright(words):
         return False
     # Questions: how to stop something else or someone else's messages, what a word means.
     if (
         how_to_stop_something_else(words)
-        or how_to_stop_someone_elses(words)
+        or how_to_stop_someone_elses(text)
         or asks_about_a_word(words)
     ):
         return False
     # A habit or a new phone gives way when the message also asks outright.
-    if (HABIT.search(words) or NEW_PHONE.search(words)) and not asks_outright(words):
+    if (
+        HABIT.search(words) or NEW_PHONE.search(words) or CALLS.search(words)
+    ) and not asks_outright(words):
         return False
     if turned_round(text):
         return False

@@ -21,7 +21,9 @@ from bot.messaging.optout.text import CLAUSE_BREAK, normalise, spelled_out
 # désabonné, je veux revenir", "m te anile abònman m, m vle abòne ankò".
 _REVERSAL = re.compile(
     r"\b(estar|estoy|quitar|quita|quiten|quitenme) (de |la )?baja\b|"
-    r"\b(mistake|accident|accidentally|error|erreur|expres|aksidan|querer)\b|\bpa ere\b|"
+    r"\b(mistake|accident|accidentally|error|erreur|expres|aksidan)\b|\bpa ere\b|"
+    # "me di de baja sin querer"; not "sin querer molestar" (without wishing to bother).
+    r"\bquerer\b(?! (molestar|ofender|ser))|"
     # Regretting the stop itself: "i regret unsubscribing" ("I regret joining, stop" stops).
     r"\b(regret\w*|arrepenti\w*|arrepiento|regrete) ((having|that|i|to|de|darme|me|haber|d|"
     r"avoir|m|etre|te|mwen|ke) ){0,3}(unsub\w*|stop\w*|quit\w*|"
@@ -66,7 +68,8 @@ _WANTS_THEM_AGAIN = re.compile(
     # texting" (a complaint), nor "no me sigan escribiendo", "pa kontinye voye".
     r"(^|\b(no|nah|please|pls|plz|just|ok|okay) )keep (sending|texting|them coming)\b|"
     r"(^|\b(si|porfa|por favor|xfa) )sigan (mandando|enviando|escribiendo)\b|"
-    r"(?<!\bvous )(?<!\bvs )\bcontinuez (a |d )?(m )?(envoyer|ecrire)\b|\bnon continuez\b(?! pas)|"
+    r"(?<!\bvous )(?<!\bvs )(?<!\bpourquoi )\bcontinuez (a |d )?(m )?(envoyer|ecrire)\b|"
+    r"\bnon continuez\b(?! pas)|"
     r"(?<!\bnou )(?<!\bou )(?<!\bw )(?<!\byo )(?<!\btoujou )(?<!\bap )(?<!\bpa )"
     r"\bkontinye (voye|ekri)\b|\bnon kontinye\b|"
     # Wanting the messages again: "quiero volver a recibir las lecciones".
@@ -79,9 +82,11 @@ _WANTS_THEM_AGAIN = re.compile(
     # Back, and asking for the lessons: "I'm back, start sending me the lessons again".
     r"(^|\b(please|pls|can you|could you|puede|pueden) )start sending\b|\brenvoyez moi\b|"
     r"^(ya )?(volvi|i m back|je suis de retour)\b(?! a (recibir|tener|llegar))|"
-    r"(?<!\bpa )(?<!\bjanm )\bvoye (\w+ ){1,3}ban m anko\b|"
+    r"(?<!\bpa )(?<!\bjanm )(?<!\bnou )(?<!\bou )(?<!\bw )(?<!\byo )\bvoye (\w+ ){1,3}ban m anko\b|"
+    # Not wanting to lose them: "no quiero perder las lecciones".
+    r"\b(no quiero|don t want to|dont want to|je ne veux pas|m pa vle) (perder|lose|perdre|pedi)\b|"
     # Asking for more: "sen more", "voye plis".
-    r"(?<!\bt )(?<!\bdont )(?<!\bnot )(?<!\bno )(?<!\bnever )(?<!\bto )(?<!\bu )"
+    r"(?<!\bt )(?<!\bdont )(?<!\bnot )(?<!\bno )(?<!\bnever )(?<!\bto )(?<!\bu )(?<!\bever )"
     r"\b(send more|sen more)\b|(?<!\bpa )\bvoye plis\b"
 )
 
@@ -120,7 +125,18 @@ _SOME_DAY_BACK = re.compile(
 # Going back to a place is not coming back to the course: "m ap retounen Ayiti".
 _GOING_HOME = re.compile(
     r"\b(retounen|retourne\w*|rentre\w*|go back|going back|come back|coming back|revenir|"
-    r"regreso|vuelvo|volver|volvi|i m back|de retour)( \w+){0,3} " + ELSEWHERE_WORDS + r"\b"
+    r"regreso|vuelvo|volver|volvi|i m back|de retour)( \w+){0,3} "
+    r"(" + ELSEWHERE_WORDS + r"|lakay|home|casa|chez moi)\b"
+)
+# Asking whether one can come back: "if I unsubscribe, can I come back?",
+# "si me doy de baja, ¿puedo volver a recibir las lecciones?".
+_CAN_I_COME_BACK = re.compile(
+    r"\b(can i|could i|puedo|podria|podre|je peux|je pourrai|pourrai je|m ka|mwen ka)( \w+){0,2} "
+    r"(come back|volver|regresar|revenir|retounen|resubscribe|reinscri\w*|reabonn\w*)\b"
+)
+# "Creo que hay un error, yo nunca me inscribí": the error is ours, not a stop undone.
+_NEVER_SIGNED_UP = re.compile(
+    r"\b(never signed up|nunca me inscribi|jamais inscrit|pa t janm enskri|m pa t enskri)\b"
 )
 
 
@@ -135,8 +151,10 @@ _STILL_SENDING = re.compile(
 
 def takes_it_back(words: str) -> bool:
     """A mistake, an undone opt-out or a return now (not some day, not to a place)."""
+    if _CAN_I_COME_BACK.search(words):
+        return True
     left = _GOING_HOME.sub(" ", _SOME_DAY_BACK.sub(" ", words))
-    if _REVERSAL.search(left):
+    if _REVERSAL.search(left) and not _NEVER_SIGNED_UP.search(words):
         return True
     if _PAST_OPT_OUT.search(left) and not _STILL_SENDING.search(words):
         return True
@@ -167,19 +185,36 @@ def turned_round(text: str) -> bool:
     Clause by clause, so that "No, quiero darme de baja" and "ya no quiero,
     arrêtez" are not read as turned round by a "no" that stands on its own.
     """
+    praised = _PRAISE.search(spelled_out(normalise(text))) is not None
     for clause in CLAUSE_BREAK.split(text):
         words = spelled_out(normalise(clause))
-        if _NEGATED_VERB.search(words) and not _negation_is_the_request(words):
+        if _NEGATED_VERB.search(words) and not _negation_is_the_request(words, praised=praised):
             return True
     return False
 
 
-def _negation_is_the_request(words: str) -> bool:
+# "You guys never stop sending me lessons, I love it": praise, not a complaint.
+_PRAISE = re.compile(
+    r"\b(love|i like|me encanta|me gusta|j adore|j aime|m renmen|renmen|mesi|merci|thank\w*|"
+    r"gracias|great|genial|super|bon leson)\b"
+)
+
+
+def _negation_is_the_request(words: str, *, praised: bool) -> bool:
     """Negations that ask for the stop ("no more", "ne ... plus", "pa ... ankò")."""
     return bool(
         re.search(r"\b(no (more|mas)|ne \w+ plus|ne plus|plus de|pa \w+( \w+)* anko)\b", words)
         # "you never stop texting", "nou pa janm sispann ekri", "vous n'arrêtez
         # jamais": a complaint about us, which asks for the stop.
-        or re.search(r"\b(you|u|they|nou|ou|yo)( \w+)? (never|pa janm) (stop|sispann|kanpe)", words)
-        or re.search(r"\b(vous|ils|tu) n (arret\w*|cesse\w*)( \w+)? jamais\b", words)
+        or (
+            re.search(r"\b(you|u|nou|ou)( \w+)? (never|pa janm) (stop|sispann|kanpe)", words)
+            and not praised
+        )
+        or re.search(r"\b(vous|tu) n (arret\w*|cesse\w*)( \w+)? jamais\b", words)
+        # "Poukisa nou pa sispann voye mesaj yo?", "why don't you stop?".
+        or re.search(
+            r"\b(poukisa|why|por que|porque|pourquoi) (nou|you|u|ustedes|vous)( \w+)? "
+            r"(pa|don t|dont|no|n|ne) (sispann|kanpe|stop|paran|dejan|arret\w*)",
+            words,
+        )
     )
