@@ -258,8 +258,8 @@ _SOMEONE_ELSES = re.compile(
     r"herman[oa]|sister|brother|soeur|frere)|(zanmi|vwazin|vwazen|fre) (m|mwen))( \w+){0,2} "
     r"(quiere|quisiera|wants?|would like|asked|asks|pregunt\w*|veut|voudrait|demande\w*|vle|"
     r"mande)\b|"
-    # WhatsApp groups that add the learner ("saquenme del grupo" may mean us).
-    # Other groups, in the plural: learners may call our list "el grupo".
+    # WhatsApp groups that add the learner, in the plural: "saquenme del grupo"
+    # may mean our list.
     r"\b(whatsapp groups|grupos de whatsapp|groupes (de )?whatsapp|gwoup whatsapp yo|"
     r"groups that|grupos que|groupes ou)\b|"
     # Another sender: a phone company, a wallet, a game; an appointment at the hospital.
