@@ -405,6 +405,21 @@ def test_the_near_misses_left_to_nlu_are_not_read_as_opt_outs(language: str, tex
     assert not asks_to_stop(text)
 
 
+# The guards' held-out set (tests/messaging/optout_guards_heldout/, 2026-12-07): a
+# fifth author's, written after the guards' last change and run once. Its errors
+# are not read; the counts of its first run are ceilings, so that a change that
+# mends the development sets at its expense shows.
+def test_the_held_out_guard_set_is_no_worse_than_at_its_first_run() -> None:
+    folder = Path(__file__).parent / "optout_guards_heldout"
+    requests = _examples_in(folder, "stop")
+    near_misses = _examples_in(folder, "not_stop")
+    assert len(requests) == 160 and len(near_misses) == 120
+    declined = sum(contradicts_stop(text) for _lang, text in requests)
+    taken = sum(asks_to_stop(text) for _lang, text in near_misses)
+    assert declined <= 2, f"{declined} of 160 requests to stop declined (2 at its first run)"
+    assert taken <= 5, f"{taken} of 120 near misses read as opt-outs (5 at its first run)"
+
+
 # A reviewer's examples, written with the guards' code in view to break it.
 OPTOUT_REVIEW = yaml.safe_load((Path(__file__).parent / "optout_review.yml").read_text("utf-8"))
 
