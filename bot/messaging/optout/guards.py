@@ -163,13 +163,12 @@ def asks_for_part(text: str) -> bool:
     Clause by clause: in "no, menos mensajes" the "no" stands on its own and
     the learner asks for fewer; in "no quiero menos, no quiero ninguno" none.
     """
-    words = spelled_out(normalise(text))
-    if _NONE_WANTED.search(words) and not _ONE_KIND.search(words):
-        return False
     for clause in CLAUSE_BREAK.split(text):
-        words = spelled_out(normalise(clause))
-        if _PART_ONLY.search(_NONE_AT_ALL.sub(" ", words)):
-            return True
+        if _PART_ONLY.search(_NONE_AT_ALL.sub(" ", spelled_out(normalise(clause)))):
+            # Whole-message checks only once a clause asks for part: the reader
+            # runs on every message, and most ask for no part at all.
+            words = spelled_out(normalise(text))
+            return not (_NONE_WANTED.search(words) and not _ONE_KIND.search(words))
     return False
 
 

@@ -185,10 +185,11 @@ def turned_round(text: str) -> bool:
     Clause by clause, so that "No, quiero darme de baja" and "ya no quiero,
     arrêtez" are not read as turned round by a "no" that stands on its own.
     """
-    praised = _PRAISE.search(spelled_out(normalise(text))) is not None
     for clause in CLAUSE_BREAK.split(text):
         words = spelled_out(normalise(clause))
-        if _NEGATED_VERB.search(words) and not _negation_is_the_request(words, praised=praised):
+        if _NEGATED_VERB.search(words) and not _negation_is_the_request(
+            words, praised=_PRAISE.search(spelled_out(normalise(text))) is not None
+        ):
             return True
     return False
 
