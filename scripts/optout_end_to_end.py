@@ -13,7 +13,8 @@ never tuned on), what a learner who wrote each message would get:
   honoured but the answer ends with "If you want no more messages, write
   STOP." (a declined stop, or ``told_the_way_out``);
 - a near miss (a message that brushes against stopping but asks for something
-  else) is **opted out** under the same rule as a request is honoured.
+  else) is **opted out** under the same rule as a request is honoured, and
+  told the way out as a request is (a line it did not need).
 
 It also prints what the model alone reads as ``stop``. The held-out set's
 texts are never printed, only counts (as in scripts/rasa_nlu_accuracy.py), so
@@ -97,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  requests honoured: {honoured} of {len(requests)}")
         print(f"  requests honoured or told the way out: {told} of {len(requests)}")
         print(f"  near misses opted out: {opted_out} of {len(near)}")
+        print(
+            "  near misses told the way out (not needed, one line): "
+            f"{sum(f.told for _, f in near)} of {len(near)}"
+        )
         print(
             "  the model alone reads as stop: "
             f"{sum(f.model_reads_stop for _, f in asked)} requests, "

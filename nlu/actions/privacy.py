@@ -17,6 +17,7 @@ from bot.learners import lifecycle
 from bot.messaging.optout import contradicts_stop
 from bot.models import Learner
 from bot.privacy.erasure import erase_learner
+from bot.text.menus import stop_keyword
 from bot.vocab import LearnerStatus, OutboxKind
 from nlu.actions.account import welcome_back_text
 from nlu.actions.base import LearnerAction, chosen_option, latest_intent, latest_text
@@ -112,9 +113,14 @@ class ActionConfirmDelete(LearnerAction):
         domain: DomainDict,
     ) -> list[EventType]:
         _ = turn.gettext()
+        question = _("Erase all your data? Your progress will be lost. This cannot be undone.")
+        if learner.is_reachable:
+            # Many who write "delete my number" only want the messages to end.
+            keep = _("To stop the messages but keep your data, write {keyword}.")
+            question += " " + keep.format(keyword=stop_keyword(turn.language))
         say(
             dispatcher,
-            _("Erase all your data? Your progress will be lost. This cannot be undone."),
+            question,
             [_("Yes, erase it"), _("No, keep it")],
             allow_when_opted_out=True,
         )

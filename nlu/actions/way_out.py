@@ -8,10 +8,14 @@ mensajes") and the turn did not stop them, the answer ends with the way out:
 "If you want no more messages, write STOP." in their language, once a turn,
 and only where nothing the bot said in this turn names the keyword already.
 
-Not after the intents whose own answer settles it: ``stop`` itself, ``start``
-(its answer to a signed-up learner names STOP), and coming back or going on
-(``resume``, ``next_lesson``), erasure (which asks to confirm and ends all
-messages), a new time zone ("ya no estoy en Panamá").
+Never after ``stop`` itself or ``start`` (its answer to a signed-up learner
+names STOP). After the intents whose own answer settles the words of stopping,
+coming back or going on (``resume``, ``next_lesson``), erasure (which asks to
+confirm, and names STOP itself), a new time zone ("ya no estoy en Panamá"),
+only when the message also asks in so many words to stop or to leave
+(``asks_to_leave``): "me voy pa Venezuela la otra semana, ya no me manden
+nada" read as a new time zone, "I'll keep learning on my own later,
+unsubscribe me please" read as the next lesson.
 """
 
 from __future__ import annotations
@@ -21,24 +25,29 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.messaging.optout import speaks_of_stopping
+from bot.messaging.optout import asks_to_leave, speaks_of_stopping
 from bot.models import Learner
 from bot.text.i18n import marked as _
 from bot.text.menus import stop_keyword
 from nlu.actions.context import Turn, say
 
-SETTLED_BY_THEIR_ANSWER = frozenset(
-    {"stop", "start", "resume", "next_lesson", "delete_data", "change_timezone"}
-)
+# The opt-out itself, and START, whose answer names the keyword.
+NEVER_AFTER = frozenset({"stop", "start"})
+SETTLED_BY_THEIR_ANSWER = NEVER_AFTER | {"resume", "next_lesson", "delete_data", "change_timezone"}
 # Answers that name the keyword themselves: START's to a signed-up learner
-# ("... or STOP for no more messages") and the menu ("STOP: no more messages").
-NAME_THE_KEYWORD = frozenset({"start", "help"})
+# ("... or STOP for no more messages"), the menu ("STOP: no more messages") and
+# the erasure question ("To stop the messages but keep your data, write STOP").
+NAME_THE_KEYWORD = frozenset({"start", "help", "delete_data"})
 REMINDER = _("If you want no more messages, write {keyword}.")
 
 
 def wants_the_way_out(text: str, intent: str | None) -> bool:
-    """Whether a message read as ``intent`` spoke of stopping and its answer does not stop."""
-    return bool(text) and intent not in SETTLED_BY_THEIR_ANSWER and speaks_of_stopping(text)
+    """Whether a message read as ``intent`` calls for the way out and its answer does not stop."""
+    if not text or intent in NEVER_AFTER:
+        return False
+    if intent in SETTLED_BY_THEIR_ANSWER:
+        return asks_to_leave(text)
+    return speaks_of_stopping(text)
 
 
 def told_the_way_out(text: str, intent: str | None) -> bool:

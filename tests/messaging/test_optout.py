@@ -9,7 +9,7 @@ import yaml
 
 from bot.messaging.keywords import asks_to_stop
 from bot.messaging.optout import contradicts_stop, is_opt_out, normalise, speaks_of_stopping
-from nlu.actions.way_out import SETTLED_BY_THEIR_ANSWER
+from nlu.actions.way_out import SETTLED_BY_THEIR_ANSWER, reminded
 from scripts import nlu_examples
 
 
@@ -534,6 +534,18 @@ def test_no_training_example_of_an_intent_that_never_means_stop_calls_for_the_wa
         if e.intent not in may_speak_of_it and speaks_of_stopping(e.text)
     ]
     assert reminded == []
+
+
+def test_no_training_example_of_an_answer_that_settles_it_gets_the_way_out_after_it() -> None:
+    # After coming back, going on or a new time zone the way out follows only a
+    # message that also asks outright to leave (asks_to_leave): none of theirs.
+    # Erasure is left out: its question names the keyword itself.
+    settled = {"resume", "next_lesson", "change_timezone"}
+    examples = nlu_examples.training_examples()
+    reminded_after = [
+        (e.intent, e.text) for e in examples if e.intent in settled and reminded(e.text, e.intent)
+    ]
+    assert reminded_after == []
 
 
 # --- NLU's stops that the opt-out action declines (contradicts_stop) ------------

@@ -121,19 +121,27 @@ def test_start_when_already_signed_up(db_session, domain):
     ]
 
 
-def test_delete_asks_first(db_session, domain):
+def test_delete_asks_first_and_offers_to_stop_the_messages_only(db_session, domain):
     learner = add_learner(db_session, language="ht")
     result = run(ActionConfirmDelete(), tracker(learner, "EFASE", intent="delete_data"), domain)
 
     assert result.messages == [
         {
-            "text": "Efase tout done ou yo? W ap pèdi pwogrè ou. Ou pa ka defèt sa.",
+            "text": "Efase tout done ou yo? W ap pèdi pwogrè ou. Ou pa ka defèt sa. "
+            "Pou w pa resevwa mesaj ankò san efase done ou yo, ekri KANPE.",
             "options": ["Wi, efase", "Non, kenbe yo"],
             "kind": "reply",
             "allow_when_opted_out": True,
         }
     ]
     assert reload(db_session, learner).status == LearnerStatus.ACTIVE
+
+
+def test_a_learner_who_gets_no_messages_is_only_asked_about_erasure(db_session, domain):
+    learner = add_learner(db_session, language="es", status=LearnerStatus.OPTED_OUT)
+    result = run(ActionConfirmDelete(), tracker(learner, "BORRAR", intent="delete_data"), domain)
+
+    assert result.texts == ["¿Borrar todos tus datos? Perderás tu progreso. No se puede deshacer."]
 
 
 def learner_with_history(db_session, domain) -> Learner:  # type: ignore[no-untyped-def]

@@ -8,9 +8,10 @@ from bot.messaging.keywords import asks_to_stop
 from bot.text.languages import LANGUAGES
 from bot.text.menus import stop_keyword
 from bot.vocab import LearnerStatus
-from nlu.actions.account import ActionPause
+from nlu.actions.account import ActionPause, ActionResume
 from nlu.actions.info import ActionFallback, ActionHelp
-from nlu.actions.privacy import ActionOptIn
+from nlu.actions.privacy import ActionConfirmDelete, ActionOptIn
+from nlu.actions.timezone import ActionChangeTimezone
 from tests.nlu.helpers import add_learner, run, tracker
 
 pytestmark = pytest.mark.usefixtures("action_context")
@@ -102,3 +103,66 @@ def test_no_reminder_to_a_learner_who_is_opted_out(db_session, domain):
     result = run(ActionFallback(), tracker(learner, "apaguen los mensajes"), domain)
 
     assert REMINDER["es"] not in result.texts
+
+
+@pytest.mark.parametrize(
+    ("action", "language", "text", "intent"),
+    [
+        # Read as a new time zone, but the message also asks to stop outright.
+        (
+            ActionChangeTimezone(),
+            "es",
+            "me mudo a Chile el mes que viene, así que ya no me manden nada",
+            "change_timezone",
+        ),
+        # Read as coming back, but "take me off the list" is the request.
+        (
+            ActionResume(),
+            "en",
+            "maybe I'll come back next year, for now take me off the list",
+            "resume",
+        ),
+        (ActionResume(), "ht", "petèt m a tounen ane pwochen, men kounye a dezabone m", "resume"),
+    ],
+)
+def test_an_answer_that_settles_the_rest_still_ends_with_the_way_out_when_asked_outright(
+    db_session, domain, action, language, text, intent
+):
+    learner = add_learner(db_session, language=language)
+    result = run(action, tracker(learner, text, intent=intent), domain)
+
+    assert len(result.texts) >= 2
+    assert result.texts[-1] == REMINDER[language]
+
+
+@pytest.mark.parametrize(
+    ("action", "text", "intent"),
+    [
+        # A new place, with the words of stopping but no request to stop.
+        (ActionChangeTimezone(), "ya no estoy en Panamá, ahora vivo en Chile", "change_timezone"),
+        # Coming back after an opt-out: the opposite of a request to stop.
+        (
+            ActionResume(),
+            "me había dado de baja pero quiero volver a recibir las lecciones",
+            "resume",
+        ),
+    ],
+)
+def test_no_reminder_after_a_settling_answer_without_an_outright_request(
+    db_session, domain, action, text, intent
+):
+    learner = add_learner(db_session, language="es")
+    result = run(action, tracker(learner, text, intent=intent), domain)
+
+    assert REMINDER["es"] not in result.texts
+
+
+def test_the_erasure_question_names_the_keyword_so_no_reminder_follows_it(db_session, domain):
+    learner = add_learner(db_session, language="fr")
+    text = "effacez mon numéro et arrêtez de m'écrire"
+    result = run(ActionConfirmDelete(), tracker(learner, text, intent="delete_data"), domain)
+
+    assert len(result.texts) == 1
+    assert result.texts[0].endswith(
+        "Pour ne plus recevoir de messages sans effacer tes données, écris STOP."
+    )

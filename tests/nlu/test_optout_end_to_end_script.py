@@ -18,10 +18,17 @@ from scripts.optout_end_to_end import GUARD_SETS, NEAR_MISS_LISTS, Fate, fate, t
             "stop",
             Fate(stopped=True, told=False, model_reads_stop=True),
         ),
-        # The same request misread by NLU: not stopped, not told (a new time zone settles it).
+        # The same request misread as a new time zone: not stopped, but it asks
+        # outright, so the answer ends with the way out.
         (
             "Please unsubscribe me, I moved to Chile last month",
             "change_timezone",
+            Fate(stopped=False, told=True, model_reads_stop=False),
+        ),
+        # Misread, with no words of stopping the way out looks for: neither.
+        (
+            "I thought this was a scam. remove my number",
+            "greet",
             Fate(stopped=False, told=False, model_reads_stop=False),
         ),
         # NLU's stop declined by the action: told the way out instead.

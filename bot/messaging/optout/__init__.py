@@ -17,7 +17,8 @@ any test set.
   by the same guards, answering with the way out instead.
 - ``stopping_words``: ``speaks_of_stopping``, deliberately wide, which acts on
   nothing: it only decides whether an answer ends with the way out
-  (nlu/actions/way_out.py).
+  (nlu/actions/way_out.py); ``asks_to_leave``, the outright requests among
+  them, after which the way out follows even an answer that settles the rest.
 
 Wiring (``bot.messaging.keywords.asks_to_stop``): a message the reader reads
 as an opt-out opts the learner out as it is stored (``bot.messaging.ingest``),
@@ -34,12 +35,13 @@ from __future__ import annotations
 from bot.messaging.optout.declines import contradicts_stop
 from bot.messaging.optout.phrasings import FILLERS, KEYWORDS
 from bot.messaging.optout.reader import is_opt_out
-from bot.messaging.optout.stopping_words import speaks_of_stopping
+from bot.messaging.optout.stopping_words import asks_to_leave, speaks_of_stopping
 from bot.messaging.optout.text import normalise
 
 __all__ = [
     "FILLERS",
     "KEYWORDS",
+    "asks_to_leave",
     "contradicts_stop",
     "is_opt_out",
     "normalise",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from bot.messaging.optout.declines import contradicts_stop
 from bot.messaging.optout.guards import SOMETHING_ELSE
+from bot.messaging.optout.phrasings import asks_outright
 from bot.messaging.optout.reversals import takes_it_back, turned_round
 from bot.messaging.optout.text import CLAUSE_BREAK, normalise, spelled_out
 
@@ -87,11 +89,31 @@ def speaks_of_stopping(text: str) -> bool:
         return False
     if SOMETHING_ELSE.search(words):  # "cancelar un pago", "arrêter une arnaque"
         return False
-    # Clause by clause, so that a "no" of its own does not turn round what
-    # follows: "ya no, dejen de escribir", "no no, stop the messages".
-    for clause in CLAUSE_BREAK.split(text):
-        if turned_round(clause):
-            continue
-        if _STOPPING_WORDS.search(spelled_out(normalise(clause))):
-            return True
-    return False
+    return any(_STOPPING_WORDS.search(clause) for clause in _clauses_meant(text))
+
+
+def asks_to_leave(text: str) -> bool:
+    """Whether the message asks in so many words to stop our messages or to leave.
+
+    Narrower than ``speaks_of_stopping``: "me voy pa Venezuela la otra semana, ya
+    no me manden nada" does, "I'll be back, stop worrying" does not. The way out
+    follows such a message even after an answer that would otherwise settle it
+    (nlu/actions/way_out.py): a new time zone, the next lesson, erasure.
+    """
+    words = spelled_out(normalise(text))
+    if not words or takes_it_back(words) or contradicts_stop(text):
+        return False
+    return any(asks_outright(clause) for clause in _clauses_meant(text))
+
+
+def _clauses_meant(text: str) -> list[str]:
+    """The message's clauses as the patterns see them, but those turned round.
+
+    Clause by clause, so that a "no" of its own does not turn round what
+    follows: "ya no, dejen de escribir", "no no, stop the messages".
+    """
+    return [
+        spelled_out(normalise(clause))
+        for clause in CLAUSE_BREAK.split(text)
+        if not turned_round(clause)
+    ]
