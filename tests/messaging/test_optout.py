@@ -466,6 +466,15 @@ def test_the_guard_set_has_both_kinds_in_every_language() -> None:
         # A "no" of its own before the request does not turn it round.
         "no no, stop the messages",
         "ya no, dejen de escribirme",
+        # Leaving, and a number taken off (2026-12-07).
+        "please withdraw me, thank you",
+        "I am leaving the course, God bless",
+        "kindly take my number off",
+        "sálganme de ese grupo",
+        "no le manden mensajes a mi mamá, ella no sabe leer",
+        "je ne veux aucun sms",
+        "m vle soti nan pwogram nan",
+        "m pa vle okenn mesaj",
     ],
 )
 def test_words_of_stopping_call_for_the_way_out(text: str) -> None:
@@ -485,6 +494,8 @@ def test_words_of_stopping_call_for_the_way_out(text: str) -> None:
         "mwen soti Jakmèl",  # "I come from Jacmel"
         "je ne suis plus au Panama",
         "gracias por todo",
+        "take me off the pause, I'm ready",  # leaving a pause is coming back
+        "m soti nan travay",  # "I'm coming from work"
     ],
 )
 def test_other_words_do_not(text: str) -> None:

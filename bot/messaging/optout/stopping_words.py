@@ -31,6 +31,10 @@ _STOPPING_ES = (
     r"saquenme|sacame|sacarme|quitenme|quitame|borrenme|retirenme|no (me )?(molesten|moleste)",
     r"desactiv\w*|deshabilit\w*|(apag|cort)\w* (\w+ ){0,2}(mensajes|lecciones|notificaciones|sms)",
     r"(finaliz\w*|terminar) (mi |la )?suscripcion",
+    # The guards' development set (2026-12-07): "sálganme del programa", "que me
+    # saquen", "no me escriban", "no quiero mensajes", for a relative "no le manden".
+    r"salgan?me|saquen?me|me saquen|no me escriban|no (quiero|deseo) (\w+ )?mensajes",
+    r"no (le|les) (sigan|manden|envien) (\w+ )?(escribiendo|mandando|mensajes)",
 )
 
 
@@ -41,6 +45,10 @@ _STOPPING_EN = (
     r"(don t|dont|do not|no|not) (want|need) (any )?more (messages?|lessons?|texts?)",
     r"(don t|dont|do not|no) (want|need) (this|it|them|these|that|the|your|any)( \w+)? "
     r"(any ?more|again|messages?|lessons?|texts?|course)",
+    # The guards' development set (2026-12-07).
+    r"withdraw me|opt me out|leave me out|comot (me|my number)",
+    r"remove (my|this) (number|phone)|take (me|my number|this number) (out|off)",
+    r"leav\w* the (program\w*|course|list|classes)",
 )
 
 
@@ -53,6 +61,8 @@ _STOPPING_FR = (
     r"assez (de|des) (messages?|sms|msgs?|lecons?)|j en ai assez|marre|laisse[rz]? moi|la paix",
     r"coup\w* (l envoi|les messages)",
     r"^(c est )?fini$",
+    # The guards' development set (2026-12-07).
+    r"(veux|veut|voulons) aucun (message|sms|msg)\w*|etre (retire|desinscri|desabonne)\w*",
 )
 
 
@@ -61,6 +71,8 @@ _STOPPING_HT = (
     r"kanpe|sispann?|sipann|dezabon\w*|desabon\w*|dezenskri\w*|dezinskri\w*|anile|anilasyon",
     r"ase|arete|dezaktive|(etenn|koupe) (mesaj|leson|sms|notifikasyon)|kite (kou|pwogram|lis)\w*",
     r"(retire|wete) (m|mwen|non|nimewo)|m soti$|m?pa (vle|bezwen) (\w+ ){0,6}anko",
+    # The guards' development set (2026-12-07).
+    r"pa vle okenn (mesaj|sms|leson)|soti nan (tout bagay|pwogram|lis|kou)\w*",
 )
 
 
