@@ -565,6 +565,22 @@ def test_no_training_example_of_an_answer_that_settles_it_gets_the_way_out_after
 @pytest.mark.parametrize(
     "text",
     [
+        # A reviewer's (2026-12-07): leaving the pause and the list at once is a
+        # request to stop; a first version of the way-out change declined these.
+        "Sáquenme de la pausa y de la lista también, ya no quiero nada",
+        "sácame de la pausa y del programa, no quiero más mensajes",
+        "Don't take me off pause, take me off the list. Stop texting me",
+        "take me off pause and off the list, stop texting me",
+        "sortez-moi de la pause et du programme, j'arrête tout",
+    ],
+)
+def test_leaving_the_pause_and_the_list_is_not_declined(text: str) -> None:
+    assert not contradicts_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # Near misses of the third development set that NLU read as stop.
         "no paren, manden la siguiente",
         "how do i stop a scammer from texting me",

@@ -12,6 +12,7 @@ from nlu.actions.account import ActionPause, ActionResume
 from nlu.actions.info import ActionFallback, ActionHelp
 from nlu.actions.privacy import ActionConfirmDelete, ActionOptIn
 from nlu.actions.timezone import ActionChangeTimezone
+from nlu.actions.way_out import reminded
 from tests.nlu.helpers import add_learner, run, tracker
 
 pytestmark = pytest.mark.usefixtures("action_context")
@@ -166,3 +167,46 @@ def test_the_erasure_question_names_the_keyword_so_no_reminder_follows_it(db_ses
     assert result.texts[0].endswith(
         "Pour ne plus recevoir de messages sans effacer tes données, écris STOP."
     )
+
+
+# A reviewer's messages against the change that brought the way out after
+# settling answers (2026-12-07), each one it got wrong at first.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # Leaving the pause or the lesson at hand is not leaving the course.
+        ("quiero salirme de la pausa, ya estoy listo", "resume"),
+        ("sácame de pausa ya, quiero seguir", "resume"),
+        ("take me off of pause, I'm back", "resume"),
+        ("Ya regresé, ya no me interesa la pausa, quiero seguir", "resume"),
+        ("I'm done with this one, next lesson please", "next_lesson"),
+        ("no quiero más de esta lección, mándame la siguiente", "next_lesson"),
+        ("Ça suffit la pause, envoyez la leçon suivante", "next_lesson"),
+        ("retire m nan poz", "resume"),
+        # Words that leave something else.
+        ("Profe, sáqueme de una duda: ¿se dice el agua o la agua?", "nlu_fallback"),
+        ("¿Dónde voy para que me saquen el carnet de migración?", "out_of_scope"),
+        ("Mwen fèk soti nan kou angle a, li te bon anpil", "change_language"),
+        ("My friend will take me out tonight, how do I say that in Spanish?", "change_language"),
+        ("La lección dice que no les manden mensajes a desconocidos, ¿verdad?", "nlu_fallback"),
+        ("Is it ok to leave the classes early today? I'll finish tonight", "nlu_fallback"),
+        ("cambié de teléfono y no quiero perderme mensajes", "nlu_fallback"),
+    ],
+)
+def test_no_reminder_after_leaving_a_pause_a_lesson_or_something_else(text, intent):
+    assert not reminded(text, intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Please withdraw me from the programme. God bless you for the help", "thanks"),
+        ("Sáquenme de la pausa y de la lista también, ya no quiero nada", "resume"),
+        ("I don't want a pause, I want out completely. Unsubscribe me", "resume"),
+        ("kindly take my number off", "nlu_fallback"),
+        ("escribo por mi tía: ya no le manden mensajes", "nlu_fallback"),
+        ("bonjou, m ta renmen soti nan tout bagay la, mesi", "greet"),
+    ],
+)
+def test_a_request_to_leave_beside_a_pause_or_thanks_is_reminded(text, intent):
+    assert reminded(text, intent)

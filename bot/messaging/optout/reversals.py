@@ -46,11 +46,7 @@ _REVERSAL = re.compile(
     r"\b(je|j) (veux|voudrais|souhaite) recevoir (\w+ ){0,2}"
     r"(encore|a nouveau|de nouveau)\b|"
     r"\b(commencer|recommencer|repartir) (a nouveau|de nouveau|de zero)\b|"
-    r"(?<!\bpa )(?<!\bpap )\bdisponib(le)? anko\b|\b(ann|an|nou ka|ou ka) (reprann|rekomanse)\b|"
-    # Out of a pause is back to the lessons: "retire m nan poz", "sáquenme de la pausa".
-    r"\b(retire|wete|soti) (m|mwen) (nan|sou) (poz|pause)\b|"
-    r"\b(saquen|sacame|sacar|quiten|quitame|quitar)\w* (me )?(de )?la pausa\b|"
-    r"\b(take|get) me (off|out of) (the |my )?pause\b|\b(sort|retir)\w* moi de (la )?pause\b"
+    r"(?<!\bpa )(?<!\bpap )\bdisponib(le)? anko\b|\b(ann|an|nou ka|ou ka) (reprann|rekomanse)\b"
 )
 
 

@@ -33,8 +33,11 @@ _STOPPING_ES = (
     r"(finaliz\w*|terminar) (mi |la )?suscripcion",
     # The guards' development set (2026-12-07): "sálganme del programa", "que me
     # saquen", "no me escriban", "no quiero mensajes", for a relative "no le manden".
-    r"salgan?me|saquen?me|me saquen|no me escriban|no (quiero|deseo) (\w+ )?mensajes",
-    r"no (le|les) (sigan|manden|envien) (\w+ )?(escribiendo|mandando|mensajes)",
+    # Not "sáqueme de una duda" (clear up a doubt), "que me saquen el carnet".
+    r"salganme|(saqueme|me saquen) (de|del) (la |su |este |ese |esta |esa )?"
+    r"(lista|programa|curso|grupo|aqui|esto|eso|todo)",
+    r"no me escriban|no (quiero|deseo) (recibir |mas |ningun |sus |tus )?mensajes(?! (de voz|en))",
+    r"no le (sigan|manden|envien) (\w+ )?(escribiendo|mandando|mensajes)",
 )
 
 
@@ -47,8 +50,10 @@ _STOPPING_EN = (
     r"(any ?more|again|messages?|lessons?|texts?|course)",
     # The guards' development set (2026-12-07).
     r"withdraw me|opt me out|leave me out|comot (me|my number)",
-    r"remove (my|this) (number|phone)|take (me|my number|this number) (out|off)",
-    r"leav\w* the (program\w*|course|list|classes)",
+    # Not "my friend will take me out tonight", "take me off pause".
+    r"remove (my|this) (number|phone)|take (my|this) number (out|off)|take me off$",
+    r"take me (out of|out|off) (the |this |your |ur |that )?(program\w*|course|list|lessons?)",
+    r"leav\w* the (program\w*|course|list)",
 )
 
 
@@ -72,7 +77,7 @@ _STOPPING_HT = (
     r"ase|arete|dezaktive|(etenn|koupe) (mesaj|leson|sms|notifikasyon)|kite (kou|pwogram|lis)\w*",
     r"(retire|wete) (m|mwen|non|nimewo)|m soti$|m?pa (vle|bezwen) (\w+ ){0,6}anko",
     # The guards' development set (2026-12-07).
-    r"pa vle okenn (mesaj|sms|leson)|soti nan (tout bagay|pwogram|lis|kou)\w*",
+    r"pa vle okenn (mesaj|sms|leson)|soti nan (tout bagay|pwogram|lis|kou a|kou sa)\b",
 )
 
 
@@ -115,7 +120,19 @@ def asks_to_leave(text: str) -> bool:
     words = spelled_out(normalise(text))
     if not words or takes_it_back(words) or contradicts_stop(text):
         return False
-    return any(asks_outright(clause) for clause in _clauses_meant(text))
+    return any(
+        asks_outright(clause) and not _THIS_LESSON_OR_THE_PAUSE.search(clause)
+        for clause in _clauses_meant(text)
+    )
+
+
+# A clause about the pause or the lesson at hand leaves that, not the course:
+# "sáquenme de la pausa", "I'm done with this one", "ça suffit la pause",
+# "no quiero más de esta lección". Only for ``asks_to_leave``: it acts on nothing.
+_THIS_LESSON_OR_THE_PAUSE = re.compile(
+    r"\b(pausa|pause|poz|this (one|lesson|quiz)|esta (leccion|clase)|este (quiz|tema)|"
+    r"cette (lecon|question)|leson sa a?|kesyon sa a?)\b"
+)
 
 
 def _clauses_meant(text: str) -> list[str]:
