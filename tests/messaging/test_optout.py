@@ -475,6 +475,15 @@ def test_the_guard_set_has_both_kinds_in_every_language() -> None:
         "je ne veux aucun sms",
         "m vle soti nan pwogram nan",
         "m pa vle okenn mesaj",
+        # A reviewer's misses (2026-12-07).
+        "Please unenroll me",
+        "Me voy para Venezuela, ya no me envíen las clases",
+        "I won't be coming back, thanks for everything",
+        "Je ne reviendrai pas, merci pour tout",
+        "M p ap tounen ankò, mèsi pou tout",
+        "Je ne veux rien recevoir de vous",
+        "Good morning, I'd like to end my enrolment",
+        "Pas de pause, sortez-moi de la liste",
     ],
 )
 def test_words_of_stopping_call_for_the_way_out(text: str) -> None:
@@ -496,6 +505,8 @@ def test_words_of_stopping_call_for_the_way_out(text: str) -> None:
         "gracias por todo",
         "take me off the pause, I'm ready",  # leaving a pause is coming back
         "m soti nan travay",  # "I'm coming from work"
+        "my son is not coming back home tonight",
+        "no me envíe la lección de hoy, mándela mañana",  # one lesson, another day
     ],
 )
 def test_other_words_do_not(text: str) -> None:

@@ -38,6 +38,8 @@ _STOPPING_ES = (
     r"(lista|programa|curso|grupo|aqui|esto|eso|todo)",
     r"no me escriban|no (quiero|deseo) (recibir |mas |ningun |sus |tus )?mensajes(?! (de voz|en))",
     r"no le (sigan|manden|envien) (\w+ )?(escribiendo|mandando|mensajes)",
+    # A reviewer's (2026-12-07).
+    r"no me (envien|manden|mande|envie) (\w+ ){0,2}(clases|lecciones|mensajes|nada)",
 )
 
 
@@ -54,6 +56,9 @@ _STOPPING_EN = (
     r"remove (my|this) (number|phone)|take (my|this) number (out|off)|take me off$",
     r"take me (out of|out|off) (the |this |your |ur |that )?(program\w*|course|list|lessons?)",
     r"leav\w* the (program\w*|course|list)",
+    # A reviewer's (2026-12-07): "please unenroll me", "I won't be coming back".
+    r"unenrol\w*|end my (enrol\w*|subscription|registration)",
+    r"(won t|will not|not) be coming back|(i m|i am) not coming back",
 )
 
 
@@ -68,6 +73,8 @@ _STOPPING_FR = (
     r"^(c est )?fini$",
     # The guards' development set (2026-12-07).
     r"(veux|veut|voulons) aucun (message|sms|msg)\w*|etre (retire|desinscri|desabonne)\w*",
+    # A reviewer's (2026-12-07).
+    r"(je|j) ne reviendrai (pas|plus)|veux rien recevoir|sort\w* moi (de la liste|du programme)",
 )
 
 
@@ -78,6 +85,7 @@ _STOPPING_HT = (
     r"(retire|wete) (m|mwen|non|nimewo)|m soti$|m?pa (vle|bezwen) (\w+ ){0,6}anko",
     # The guards' development set (2026-12-07).
     r"pa vle okenn (mesaj|sms|leson)|soti nan (tout bagay|pwogram|lis|kou a|kou sa)\b",
+    r"m?p ap tounen anko",  # "I won't be coming back" (a reviewer's, 2026-12-07)
 )
 
 
