@@ -139,7 +139,7 @@ def asks_to_leave(text: str) -> bool:
 # "no quiero más de esta lección". Only for ``asks_to_leave``: it acts on nothing.
 _THIS_LESSON_OR_THE_PAUSE = re.compile(
     r"\b(pausa|pause|poz|this (one|lesson|quiz)|esta (leccion|clase)|este (quiz|tema)|"
-    r"cette (lecon|question)|leson sa a?|kesyon sa a?)\b"
+    r"cette (lecon|question)|leson sa a|kesyon sa a?)\b"
 )
 
 
