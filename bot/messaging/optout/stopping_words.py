@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bot.messaging.optout.declines import contradicts_stop
 from bot.messaging.optout.guards import SOMETHING_ELSE
@@ -143,14 +144,15 @@ _THIS_LESSON_OR_THE_PAUSE = re.compile(
 )
 
 
-def _clauses_meant(text: str) -> list[str]:
+def _clauses_meant(text: str) -> Iterator[str]:
     """The message's clauses as the patterns see them, but those turned round.
 
     Clause by clause, so that a "no" of its own does not turn round what
-    follows: "ya no, dejen de escribir", "no no, stop the messages".
+    follows: "ya no, dejen de escribir", "no no, stop the messages". A
+    generator: the callers stop at the first clause that matches.
     """
-    return [
+    return (
         spelled_out(normalise(clause))
         for clause in CLAUSE_BREAK.split(text)
         if not turned_round(clause)
-    ]
+    )
