@@ -4,7 +4,7 @@ Runs in Rasa's own environment, started by scripts/rasa_nlu_accuracy.py:
 `.venv-rasa/bin/python scripts/rasa_parse.py MODEL TEXTS_JSON OUT_JSON`.
 TEXTS_JSON holds a list of texts; OUT_JSON gets one parse per text, in order:
 the intent acted on (``nlu_fallback`` when unsure), the model's best intent
-before the fallback, and the entities found. The model is loaded once.
+before the fallback, its whole ranking, and the entities found. The model is loaded once.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
         },
         # The model's best guess before the fallback, with its confidence.
         "top": {"name": top["name"], "confidence": round(float(top["confidence"]), 4)},
+        # DIET's ranking without the fallback (scripts/fallback_what_if.py
+        # applies other thresholds to it).
+        "ranking": [[r["name"], float(r["confidence"])] for r in ranking],
         "entities": [
             {"entity": e["entity"], "start": e["start"], "end": e["end"]}
             for e in result.get("entities", [])
