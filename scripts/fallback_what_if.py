@@ -23,7 +23,6 @@ the opt-out guards' development set end to end
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +33,6 @@ if __package__ in (None, ""):  # run as `python scripts/fallback_what_if.py`
 from bot.messaging.optout import contradicts_stop, is_opt_out
 from nlu.actions.way_out import reminded, told_the_way_out
 from scripts.nlu_examples import (
-    NLU,
     TEST_SETS,
     Example,
     TrainingIndex,
@@ -43,10 +41,15 @@ from scripts.nlu_examples import (
     unseen,
 )
 from scripts.optout_end_to_end import GUARD_SETS, NEAR_MISS_LISTS, fate, texts_in
-from scripts.rasa_nlu_accuracy import RESULTS, fallback_threshold, parse_with_rasa, score
+from scripts.rasa_nlu_accuracy import (
+    RESULTS,
+    fallback_setting,
+    fallback_threshold,
+    parse_with_rasa,
+    score,
+)
 
 FALLBACK = "nlu_fallback"
-_AMBIGUITY = re.compile(r"\bambiguity_threshold:\s*([0-9.]+)")
 # Acting on these for a message that meant something else costs the learner
 # the most: the messages end, or their data is gone after the confirmation.
 GRAVE = frozenset({"stop", "delete_data"})
@@ -54,14 +57,6 @@ GRAVE = frozenset({"stop", "delete_data"})
 CHANGES_STATE = frozenset(
     {"pause", "resume", "start", "change_language", "change_time", "change_timezone"}
 )
-
-
-def ambiguity_threshold() -> float:
-    """The FallbackClassifier's ambiguity threshold in nlu/config.yml (unchanged here)."""
-    match = _AMBIGUITY.search((NLU / "config.yml").read_text(encoding="utf-8"))
-    if match is None:
-        raise SystemExit("nlu/config.yml: no ambiguity_threshold")
-    return float(match.group(1))
 
 
 def relabel(ranking: Sequence[Sequence[Any]], threshold: float, ambiguity: float) -> str:
@@ -96,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thresholds", default=f"{fallback_threshold()},0.5,0.4")
     args = parser.parse_args(argv)
     thresholds = [float(value) for value in args.thresholds.split(",")]
-    ambiguity = ambiguity_threshold()
+    ambiguity = fallback_setting("ambiguity_threshold")  # nlu/config.yml's, kept
 
     index = TrainingIndex(training_examples())
     sets = {s.name: unseen(set_examples(s), index) for s in TEST_SETS if not s.held_out}

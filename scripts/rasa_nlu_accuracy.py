@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -55,6 +54,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 if __package__ in (None, ""):  # run as `python scripts/rasa_nlu_accuracy.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -84,15 +85,19 @@ RASA_BIN = ROOT / ".venv-rasa" / "bin"
 # Intents that all end in action_fallback (the menu): one outcome for the learner.
 MENU = frozenset({"out_of_scope", "nlu_fallback"})
 
-_FALLBACK = re.compile(
-    r"name:\s*FallbackClassifier\b(?:(?!\n\s*- name:).)*?\bthreshold:\s*([0-9.]+)", re.DOTALL
-)
+
+def fallback_setting(name: str) -> float:
+    """A FallbackClassifier setting in nlu/config.yml ("threshold", ...); 0 if there is none."""
+    config = yaml.safe_load((NLU / "config.yml").read_text(encoding="utf-8"))
+    for component in config.get("pipeline") or []:
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get(name, 0.0))
+    return 0.0
 
 
 def fallback_threshold() -> float:
     """The FallbackClassifier threshold from nlu/config.yml (0 if there is none)."""
-    match = _FALLBACK.search((NLU / "config.yml").read_text(encoding="utf-8"))
-    return float(match.group(1)) if match else 0.0
+    return fallback_setting("threshold")
 
 
 @dataclass

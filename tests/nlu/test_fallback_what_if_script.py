@@ -7,11 +7,11 @@ import pytest
 from scripts.fallback_what_if import (
     FALLBACK,
     GRAVE,
-    ambiguity_threshold,
     newly_acted_on,
     relabel,
 )
 from scripts.nlu_examples import Example
+from scripts.rasa_nlu_accuracy import fallback_setting
 
 RANKING = [["pause", 0.55], ["stop", 0.30], ["greet", 0.15]]
 
@@ -47,4 +47,4 @@ def test_only_other_intents_newly_acted_on_count() -> None:
 
 
 def test_the_ambiguity_threshold_is_read_from_the_config() -> None:
-    assert ambiguity_threshold() == 0.1  # nlu/config.yml
+    assert fallback_setting("ambiguity_threshold") == 0.1  # nlu/config.yml
